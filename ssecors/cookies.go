@@ -1,0 +1,1187 @@
+package ssecors
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/net/publicsuffix"
+)
+
+// ThirdPartyCookies is the third-party cookie policy: the browser setting
+// that decides whether a cross-site request (one whose URL is not same-site
+// with the page's top-level site) may send and store unpartitioned cookies.
+//
+// The zero value is [ThirdPartyCookiesBlock], the default of a fresh
+// Chromium profile. A value other than the two constants is treated as
+// ThirdPartyCookiesBlock.
+type ThirdPartyCookies int
+
+const (
+	// ThirdPartyCookiesBlock blocks third-party cookies, as a fresh
+	// Chromium 156 profile does: a cross-site request sends and stores no
+	// cookies except Partitioned ones (CHIPS), which are keyed by the
+	// top-level site. It is the default.
+	ThirdPartyCookiesBlock ThirdPartyCookies = iota
+	// ThirdPartyCookiesAllow allows third-party cookies (the browser's
+	// "Allow third-party cookies" setting): a cross-site request sends and
+	// stores SameSite=None; Secure cookies, partitioned or not. SameSite
+	// Strict, Lax and unset cookies still never go cross-site.
+	ThirdPartyCookiesAllow
+)
+
+// String returns "block" or "allow".
+func (p ThirdPartyCookies) String() string {
+	switch p {
+	case ThirdPartyCookiesBlock:
+		return "block"
+	case ThirdPartyCookiesAllow:
+		return "allow"
+	}
+	return "ThirdPartyCookies(" + strconv.Itoa(int(p)) + ")"
+}
+
+// Limits of the jar, as Chromium sets them.
+const (
+	cookieMaxNameValue   = 4096                 // name + value bytes
+	cookieMaxAttrValue   = 1024                 // bytes of one attribute value
+	cookieMaxAge         = 400 * 24 * time.Hour // cap on Expires and Max-Age
+	cookieMaxPerDomain   = 180                  // per registrable domain and partition
+	cookiePurgePerDomain = 150                  // kept after a per-domain purge
+	cookieMaxTotal       = 3300                 // whole jar
+	cookiePurgeTotal     = 3000                 // kept after a global purge
+)
+
+// cookieSameSite is a cookie's same-site flag. Unset covers both a missing
+// SameSite attribute and an unrecognized value; Chromium enforces it as Lax.
+type cookieSameSite uint8
+
+const (
+	sameSiteUnset cookieSameSite = iota
+	sameSiteLax
+	sameSiteStrict
+	sameSiteNone
+)
+
+// JarOptions configures [NewJar]. A nil *JarOptions, or a zero field, means
+// the default.
+type JarOptions struct {
+	// Now is the jar's clock, used for creation times and expiry. The
+	// default is time.Now. Tests inject a fake clock here. The jar calls it
+	// with its lock held, so it must not call back into the jar.
+	Now func() time.Time
+}
+
+// Jar is a cookie jar that behaves like a browser's: Chromium's cookie
+// store, as RFC 6265bis and Fetch describe it. It enforces what
+// net/http/cookiejar does not: SameSite (Strict, Lax, None, and unset
+// treated as Lax, as Chromium does) judged by schemeful site with the public
+// suffix list, Secure (sent and set only over https or to a loopback host,
+// such as http://localhost, which Chromium treats as secure), the
+// __Secure-, __Host-, __Http- and __Host-Http- name prefixes, Partitioned
+// cookies (CHIPS) keyed by the top-level site, and Chromium's limits: at
+// most 4096 bytes of name and value per cookie, lifetimes capped at 400
+// days, 180 cookies per registrable domain and 3300 in all (the least
+// recently used non-Secure cookies are evicted first).
+//
+// Give it to an EventSource with [WithCookieJar] (which documents the
+// default) to prime cookies or share them between sources.
+// ssecors asks the jar, hop by hop, which cookies an EventSource request
+// sends and which Set-Cookie headers it keeps, given the page's origin, the
+// credentials mode and the third-party cookie policy. Through the
+// [http.CookieJar] methods, SetCookies and Cookies, the jar instead acts as
+// the address bar: the URL is a first-party, top-level request.
+//
+// Cookies are not tied to a port, and a cookie without Secure set over
+// https is also sent over http, as in a browser. Expired cookies are
+// removed lazily, when the jar is next used. Cookies live as long as the
+// Jar: nothing is persisted.
+//
+// Create a Jar with [NewJar]; the zero Jar is not usable. A Jar is safe for
+// concurrent use by multiple goroutines and may be shared by several
+// EventSources, as one browser profile is shared by its pages.
+type Jar struct {
+	now func() time.Time
+
+	mu      sync.Mutex
+	seq     uint64 // creation order, to break ties between equal times
+	cookies map[jarKey]*jarCookie
+}
+
+var _ http.CookieJar = (*Jar)(nil)
+
+// NewJar returns an empty browser-like cookie jar, the counterpart of a
+// fresh browser profile's cookie store. o may be nil for the defaults.
+func NewJar(o *JarOptions) *Jar {
+	j := &Jar{now: time.Now, cookies: make(map[jarKey]*jarCookie)}
+	if o != nil && o.Now != nil {
+		j.now = o.Now
+	}
+	return j
+}
+
+// jarKey identifies a stored cookie: a new cookie with the same key
+// replaces the old one. As in Chromium, a host-only cookie and a Domain
+// cookie for the same host are different cookies, and so are cookies in
+// different partitions.
+type jarKey struct {
+	name      string
+	domain    string
+	hostOnly  bool
+	path      string
+	partition string // top-level site, "" when unpartitioned
+}
+
+// jarCookie is one stored cookie.
+type jarCookie struct {
+	jarKey
+	group      string // registrable domain of domain, for the limits
+	value      string
+	secure     bool
+	httpOnly   bool
+	sameSite   cookieSameSite
+	expires    time.Time // zero for a session cookie
+	created    time.Time
+	seq        uint64
+	lastAccess time.Time
+}
+
+func (c *jarCookie) expired(now time.Time) bool {
+	return !c.expires.IsZero() && !c.expires.After(now)
+}
+
+// displayDomain is the Domain of a cookie as browsers' developer tools show
+// it: the bare host for a host-only cookie, a leading dot for a Domain
+// cookie.
+func displayDomain(domain string, hostOnly bool) string {
+	if hostOnly {
+		return domain
+	}
+	return "." + domain
+}
+
+// CookieDecision explains, for one cookie, why the jar sent or withheld it
+// on a request, or stored or rejected it from a response. ssecors reports
+// decisions so that a missing cookie can be explained without a browser's
+// developer tools.
+type CookieDecision struct {
+	// Name is the cookie's name; it may be empty for a nameless cookie or a
+	// Set-Cookie header that could not be parsed.
+	Name string
+	// Domain is the cookie's domain: the bare host for a host-only cookie,
+	// or the domain with a leading dot for a Domain cookie.
+	Domain string
+	// Path is the cookie's path.
+	Path string
+	// Partitioned reports whether the cookie is a Partitioned (CHIPS)
+	// cookie.
+	Partitioned bool
+	// Sent reports, for a request, whether the cookie was sent.
+	Sent bool
+	// Stored reports, for a response, whether the cookie is now in the jar.
+	// It is false for a cookie that arrived already expired, which deletes
+	// a stored cookie with the same name, domain and path.
+	Stored bool
+	// Reason says why, in a short sentence that names the rule and, where
+	// one exists, the fix. It is never empty and never contains the
+	// cookie's value.
+	Reason string
+}
+
+// cookieRequest is one hop of an EventSource request as the jar sees it.
+type cookieRequest struct {
+	// url is the hop's URL (the current URL after redirects).
+	url *url.URL
+	// topLevel is the page's origin, whose site is the top-level site for
+	// cookies. An opaque origin means a plain client: url's own origin is
+	// the top level.
+	topLevel origin
+	// credentials reports whether the hop includes credentials (a
+	// same-origin request, or withCredentials). Without them, nothing is
+	// sent or stored.
+	credentials bool
+	// crossSiteRedirect reports that the request's redirect-taint is
+	// "cross-site" (Fetch "determine the same-site mode" step 5, rule 4.9):
+	// on a same-site hop the retrieval mode is layered cookies'
+	// "unset-or-less", so Strict and Lax cookies are not sent while unset
+	// and None ones are, and only SameSite=None cookies may be stored
+	// (sameSiteStrictOrLaxAllowed is false). A cross-site hop is already
+	// stricter. Note: Chromium keeps this behind the
+	// CookieSameSiteConsidersRedirectChain feature, disabled by default, so
+	// a stock Chromium ignores the redirect chain for subresources.
+	crossSiteRedirect bool
+	// thirdParty is the third-party cookie policy.
+	thirdParty ThirdPartyCookies
+	// nestedCrossSite reports that the client is a document nested in a
+	// cross-site frame (rule 4.2): its "site for cookies" is opaque, so
+	// every hop is cross-site, same-origin ones included. Partitioned
+	// cookies are then keyed by topLevel's site with Chromium's cross-site
+	// ancestor bit, a partition that first-party cookies never share.
+	// Set it together with topLevel = the frame's origin; an opaque
+	// topLevel alone means a plain client, not a nested frame.
+	nestedCrossSite bool
+}
+
+// cookieContext is a cookieRequest resolved against the URL: what every
+// per-cookie rule needs.
+type cookieContext struct {
+	ok          bool // url is an http(s) URL with a host
+	host        string
+	isIP        bool
+	secure      bool   // https, or a loopback host
+	path        string // request path, for matching
+	crossSite   bool   // url's site differs from the top-level site
+	tainted     bool   // cross-site redirect-taint on a same-site hop
+	credentials bool
+	thirdParty  ThirdPartyCookies
+	partition   string // the top-level site, serialized
+}
+
+func resolveCookieContext(r cookieRequest) cookieContext {
+	if r.url == nil {
+		return cookieContext{}
+	}
+	uo := originOf(r.url)
+	if uo.opaque() {
+		return cookieContext{}
+	}
+	top := r.topLevel
+	if top.opaque() {
+		top = uo
+	}
+	cross := !sameSite(uo, top)
+	partition := siteOf(top).String()
+	if r.nestedCrossSite {
+		cross = true
+		partition += " (cross-site ancestor)"
+	}
+	return cookieContext{
+		ok:          true,
+		host:        uo.host,
+		isIP:        net.ParseIP(uo.host) != nil,
+		secure:      uo.secure(),
+		path:        cookieRequestPath(r.url),
+		crossSite:   cross,
+		tainted:     r.crossSiteRedirect && !cross,
+		credentials: r.credentials,
+		thirdParty:  r.thirdParty,
+		partition:   partition,
+	}
+}
+
+// firstParty is the context of the http.CookieJar methods: u as a
+// top-level, first-party request.
+func firstParty(u *url.URL) cookieRequest {
+	return cookieRequest{url: u, credentials: true, thirdParty: ThirdPartyCookiesAllow}
+}
+
+// SetCookies stores cookies received in a response from u, as if u had
+// been loaded in the address bar: a first-party, top-level request, where
+// SameSite never rejects anything and Partitioned cookies are keyed by u's
+// own site. All the other browser rules apply (Secure only from https or a
+// loopback host, Domain checks, prefixes, size); a cookie that breaks one is
+// silently dropped. A cookie with MaxAge < 0, or an Expires in the past,
+// deletes the matching stored cookie. Use it to prime the jar, for example
+// with a session cookie obtained by logging in. It implements
+// [http.CookieJar].
+func (j *Jar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+	ctx := resolveCookieContext(firstParty(u))
+	if !ctx.ok {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	now := j.now()
+	for _, c := range cookies {
+		if c == nil {
+			continue
+		}
+		pc, reason := setCookieFromHTTP(c)
+		if reason != "" {
+			continue
+		}
+		j.storeLocked(ctx, pc, now)
+	}
+}
+
+// Cookies returns the cookies a browser would send to u if u were loaded in
+// the address bar (a first-party, top-level request): every stored cookie
+// whose domain, path and Secure flag match u, including Partitioned cookies
+// of u's own site, whatever their SameSite. Only Name and Value are set, in
+// the browser's order: longer paths first, then earlier creation. It
+// implements [http.CookieJar].
+func (j *Jar) Cookies(u *url.URL) []*http.Cookie {
+	send, _ := j.cookiesFor(firstParty(u))
+	return send
+}
+
+// All returns copies of every unexpired stored cookie with its attributes:
+// Name, Value, Domain (the bare host for a host-only cookie, a leading dot
+// for a Domain cookie), Path, Secure, HttpOnly, SameSite (0 when unset or
+// unrecognized, which Chromium enforces as Lax), Partitioned and Expires
+// (zero for a session cookie). They are sorted by domain, path, name and
+// creation. The partition key of a Partitioned cookie is not shown.
+func (j *Jar) All() []*http.Cookie {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	now := j.now()
+	list := make([]*jarCookie, 0, len(j.cookies))
+	for k, c := range j.cookies {
+		if c.expired(now) {
+			delete(j.cookies, k)
+			continue
+		}
+		list = append(list, c)
+	}
+	sort.Slice(list, func(a, b int) bool {
+		x, y := list[a], list[b]
+		switch {
+		case x.domain != y.domain:
+			return x.domain < y.domain
+		case x.hostOnly != y.hostOnly:
+			return x.hostOnly
+		case x.path != y.path:
+			return x.path < y.path
+		case x.name != y.name:
+			return x.name < y.name
+		case x.partition != y.partition:
+			return x.partition < y.partition
+		}
+		return x.seq < y.seq
+	})
+	out := make([]*http.Cookie, len(list))
+	for i, c := range list {
+		hc := &http.Cookie{
+			Name:        c.name,
+			Value:       c.value,
+			Domain:      displayDomain(c.domain, c.hostOnly),
+			Path:        c.path,
+			Secure:      c.secure,
+			HttpOnly:    c.httpOnly,
+			Partitioned: c.partition != "",
+		}
+		if !c.expires.IsZero() {
+			hc.Expires = c.expires.UTC()
+		}
+		switch c.sameSite {
+		case sameSiteLax:
+			hc.SameSite = http.SameSiteLaxMode
+		case sameSiteStrict:
+			hc.SameSite = http.SameSiteStrictMode
+		case sameSiteNone:
+			hc.SameSite = http.SameSiteNoneMode
+		}
+		out[i] = hc
+	}
+	return out
+}
+
+// cookieHeaderValue serializes cookies for a Cookie request header as a
+// browser does ("Serialize Cookies"): "name=value" pairs joined by "; ",
+// just the value for a nameless cookie, values verbatim (quotes included).
+// Use it rather than http.Request.AddCookie, which rewrites values that
+// contain quotes or spaces.
+func cookieHeaderValue(cookies []*http.Cookie) string {
+	var b strings.Builder
+	for _, c := range cookies {
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		if c.Name != "" {
+			b.WriteString(c.Name)
+			b.WriteByte('=')
+		}
+		b.WriteString(c.Value)
+	}
+	return b.String()
+}
+
+// credentialsReason explains why a hop without credentials neither sends
+// nor stores cookies.
+const credentialsReason = "credentials not included: cross-origin request without withCredentials, so no cookies are sent or stored (enable WithCredentials; the server must then answer Access-Control-Allow-Credentials: true)"
+
+// cookiesFor returns the cookies to send on one hop, Name and Value only,
+// in browser order (longer path first, then earlier creation), and a
+// decision for every stored cookie whose domain matches the hop's host, in
+// the same order.
+func (j *Jar) cookiesFor(r cookieRequest) (send []*http.Cookie, decisions []CookieDecision) {
+	ctx := resolveCookieContext(r)
+	if !ctx.ok {
+		return nil, nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	now := j.now()
+
+	var candidates []*jarCookie
+	for k, c := range j.cookies {
+		if !cookieHostMatch(c, ctx.host) {
+			continue
+		}
+		if c.expired(now) {
+			delete(j.cookies, k)
+			decisions = append(decisions, CookieDecision{
+				Name: c.name, Domain: displayDomain(c.domain, c.hostOnly), Path: c.path,
+				Partitioned: c.partition != "",
+				Reason:      "expired at " + c.expires.UTC().Format(time.RFC3339) + ", removed from the jar",
+			})
+			continue
+		}
+		candidates = append(candidates, c)
+	}
+	sort.Slice(decisions, func(a, b int) bool {
+		x, y := decisions[a], decisions[b]
+		if x.Domain != y.Domain {
+			return x.Domain < y.Domain
+		}
+		if x.Path != y.Path {
+			return x.Path < y.Path
+		}
+		return x.Name < y.Name
+	})
+	sortBrowserOrder(candidates)
+	for _, c := range candidates {
+		sent, reason := retrievalDecision(ctx, c)
+		decisions = append(decisions, CookieDecision{
+			Name: c.name, Domain: displayDomain(c.domain, c.hostOnly), Path: c.path,
+			Partitioned: c.partition != "", Sent: sent, Reason: reason,
+		})
+		if sent {
+			c.lastAccess = now
+			send = append(send, &http.Cookie{Name: c.name, Value: c.value})
+		}
+	}
+	return send, decisions
+}
+
+// sortBrowserOrder sorts cookies as a Cookie header lists them: longer
+// paths first, then earlier creation.
+func sortBrowserOrder(list []*jarCookie) {
+	sort.Slice(list, func(a, b int) bool {
+		x, y := list[a], list[b]
+		if len(x.path) != len(y.path) {
+			return len(x.path) > len(y.path)
+		}
+		if !x.created.Equal(y.created) {
+			return x.created.Before(y.created)
+		}
+		return x.seq < y.seq
+	})
+}
+
+// retrievalDecision decides whether c, which matches the host, is sent on
+// the request described by ctx.
+func retrievalDecision(ctx cookieContext, c *jarCookie) (bool, string) {
+	if !ctx.credentials {
+		return false, credentialsReason
+	}
+	if !cookiePathMatch(ctx.path, c.path) {
+		return false, fmt.Sprintf("Path=%s does not path-match the request path %s", c.path, ctx.path)
+	}
+	if c.partition != "" && c.partition != ctx.partition {
+		return false, fmt.Sprintf("Partitioned cookie belongs to the top-level site %s; this request's top-level site is %s, and partitioned cookies are only sent under the site that stored them", c.partition, ctx.partition)
+	}
+	if c.secure && !ctx.secure {
+		return false, "Secure cookie is sent only over https (or to a loopback host such as localhost); this request uses http"
+	}
+	if ctx.crossSite {
+		if c.partition == "" && ctx.thirdParty != ThirdPartyCookiesAllow {
+			return false, "third-party cookies are blocked (the default, as in a fresh Chromium profile): a cross-site request sends only Partitioned cookies; make the cookie `SameSite=None; Secure; Partitioned`, or allow third-party cookies (ThirdPartyCookiesAllow)"
+		}
+		switch c.sameSite {
+		case sameSiteStrict:
+			return false, "SameSite=Strict is not sent on a cross-site request; only `SameSite=None; Secure` cookies go cross-site"
+		case sameSiteLax:
+			return false, "SameSite=Lax is not sent on a cross-site subresource request; set `SameSite=None; Secure` to send it cross-site"
+		case sameSiteUnset:
+			return false, "SameSite unset (or unrecognized), which Chromium treats as Lax, is not sent on a cross-site subresource request; set `SameSite=None; Secure` to send it cross-site"
+		}
+		if c.partition != "" {
+			return true, "sent: Partitioned `SameSite=None; Secure` cookie of this top-level site on a cross-site request"
+		}
+		return true, "sent: `SameSite=None; Secure` cookie on a cross-site request (third-party cookies allowed)"
+	}
+	if ctx.tainted {
+		switch c.sameSite {
+		case sameSiteStrict:
+			return false, "SameSite=Strict is not sent after a cross-site redirect (Fetch redirect-taint \"cross-site\"), even though this hop is same-site"
+		case sameSiteLax:
+			return false, "SameSite=Lax is not sent after a cross-site redirect (Fetch redirect-taint \"cross-site\"), even though this hop is same-site"
+		}
+		return true, "sent: same-site hop after a cross-site redirect, which still allows unset and None cookies (layered cookies \"unset-or-less\")"
+	}
+	if c.partition != "" {
+		return true, "sent: Partitioned cookie of this top-level site on a same-site request"
+	}
+	return true, "sent: same-site request"
+}
+
+// storeFrom processes the raw Set-Cookie header lines of one hop's
+// response and returns one decision per line, in order.
+func (j *Jar) storeFrom(r cookieRequest, setCookie []string) []CookieDecision {
+	if len(setCookie) == 0 {
+		return nil
+	}
+	ctx := resolveCookieContext(r)
+	decisions := make([]CookieDecision, 0, len(setCookie))
+	if !ctx.ok {
+		for range setCookie {
+			decisions = append(decisions, CookieDecision{Reason: "the response URL is not an http or https URL with a host, so its cookies are ignored"})
+		}
+		return decisions
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	now := j.now()
+	for _, line := range setCookie {
+		pc, reason := parseSetCookieLine(line)
+		if !ctx.credentials {
+			decisions = append(decisions, CookieDecision{
+				Name: pc.name, Domain: ctx.host, Partitioned: pc.partitioned,
+				Reason: credentialsReason,
+			})
+			continue
+		}
+		if reason != "" {
+			decisions = append(decisions, CookieDecision{Name: pc.name, Domain: ctx.host, Reason: reason})
+			continue
+		}
+		decisions = append(decisions, j.storeLocked(ctx, pc, now))
+	}
+	return decisions
+}
+
+// parsedCookie is a Set-Cookie header after parsing, before the storage
+// rules.
+type parsedCookie struct {
+	name, value string
+	domain      string // Domain attribute, lowercased, leading dot removed
+	hasDomain   bool   // a non-empty Domain attribute was given
+	path        string // Path attribute, as given (last one)
+	hasPath     bool
+	expires     time.Time
+	hasExpires  bool
+	maxAge      int64 // seconds; <= 0 deletes
+	hasMaxAge   bool
+	secure      bool
+	httpOnly    bool
+	partitioned bool
+	sameSite    cookieSameSite
+}
+
+// cookieCTL reports whether b is a control byte other than HTAB, which
+// makes a whole Set-Cookie header invalid.
+func cookieCTL(b byte) bool {
+	return b <= 0x08 || (b >= 0x0a && b <= 0x1f) || b == 0x7f
+}
+
+func trimWSP(s string) string {
+	return strings.Trim(s, " \t")
+}
+
+// parseSetCookieLine parses one Set-Cookie header value as RFC 6265bis
+// "Parse a Cookie" and Chromium do. It returns a non-empty reason when the
+// header is rejected.
+func parseSetCookieLine(line string) (parsedCookie, string) {
+	var pc parsedCookie
+	nameValue, attrs, _ := strings.Cut(line, ";")
+	if name, value, ok := strings.Cut(nameValue, "="); ok {
+		pc.name, pc.value = trimWSP(name), trimWSP(value)
+	} else {
+		pc.value = trimWSP(nameValue)
+	}
+	for i := 0; i < len(line); i++ {
+		if cookieCTL(line[i]) {
+			return pc, "Set-Cookie contains a control character (such as CR, LF or NUL), so the browser ignores the whole header"
+		}
+	}
+	if pc.name == "" && pc.value == "" {
+		return pc, "Set-Cookie has neither a name nor a value, so it is ignored"
+	}
+	if len(pc.name)+len(pc.value) > cookieMaxNameValue {
+		return pc, fmt.Sprintf("cookie name and value are %d bytes, more than the %d-byte limit browsers enforce", len(pc.name)+len(pc.value), cookieMaxNameValue)
+	}
+	hasAttrs := strings.Contains(line, ";")
+	for hasAttrs {
+		var av string
+		av, attrs, hasAttrs = strings.Cut(attrs, ";")
+		an, val, _ := strings.Cut(av, "=")
+		an, val = trimWSP(an), trimWSP(val)
+		if len(val) > cookieMaxAttrValue {
+			continue
+		}
+		switch strings.ToLower(an) {
+		case "expires":
+			if t, ok := parseCookieDate(val); ok {
+				pc.expires, pc.hasExpires = t, true
+			}
+		case "max-age":
+			if n, ok := parseMaxAge(val); ok {
+				pc.maxAge, pc.hasMaxAge = n, true
+			}
+		case "domain":
+			d := strings.ToLower(val)
+			d = strings.TrimPrefix(d, ".")
+			if val == "" {
+				// Chromium treats an empty Domain as no Domain.
+				pc.domain, pc.hasDomain = "", false
+			} else {
+				pc.domain, pc.hasDomain = d, true
+			}
+		case "path":
+			pc.path, pc.hasPath = val, true
+		case "secure":
+			pc.secure = true
+		case "httponly":
+			pc.httpOnly = true
+		case "partitioned":
+			pc.partitioned = true
+		case "samesite":
+			switch strings.ToLower(val) {
+			case "strict":
+				pc.sameSite = sameSiteStrict
+			case "lax":
+				pc.sameSite = sameSiteLax
+			case "none":
+				pc.sameSite = sameSiteNone
+			default:
+				pc.sameSite = sameSiteUnset
+			}
+		}
+	}
+	return pc, ""
+}
+
+// parseMaxAge parses a Max-Age value: an optional "-" and digits. Values
+// too large for int64 saturate.
+func parseMaxAge(v string) (int64, bool) {
+	digits := strings.TrimPrefix(v, "-")
+	if digits == "" {
+		return 0, false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return 0, false
+		}
+	}
+	if len(digits) != len(v) {
+		return 0, true // negative: delete
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil {
+		return int64(cookieMaxAge / time.Second), true // out of range: capped anyway
+	}
+	return n, true
+}
+
+// setCookieFromHTTP converts a cookie given to SetCookies into a
+// parsedCookie, checking what a Set-Cookie header could not have carried.
+func setCookieFromHTTP(c *http.Cookie) (parsedCookie, string) {
+	pc := parsedCookie{
+		name:        c.Name,
+		value:       c.Value,
+		secure:      c.Secure,
+		httpOnly:    c.HttpOnly,
+		partitioned: c.Partitioned,
+	}
+	if c.Quoted {
+		pc.value = `"` + pc.value + `"`
+	}
+	if strings.ContainsAny(pc.name, ";=") || strings.Contains(pc.value, ";") ||
+		strings.IndexFunc(pc.name+pc.value, func(r rune) bool { return r < 0x80 && cookieCTL(byte(r)) }) >= 0 {
+		return pc, "invalid character in cookie name or value"
+	}
+	if pc.name == "" && pc.value == "" {
+		return pc, "cookie has neither a name nor a value"
+	}
+	if len(pc.name)+len(pc.value) > cookieMaxNameValue {
+		return pc, "cookie name and value exceed 4096 bytes"
+	}
+	if c.Domain != "" {
+		pc.domain, pc.hasDomain = strings.TrimPrefix(strings.ToLower(c.Domain), "."), true
+	}
+	if c.Path != "" {
+		pc.path, pc.hasPath = c.Path, true
+	}
+	switch {
+	case c.MaxAge > 0:
+		pc.maxAge, pc.hasMaxAge = int64(c.MaxAge), true
+	case c.MaxAge < 0:
+		pc.maxAge, pc.hasMaxAge = 0, true
+	}
+	if !c.Expires.IsZero() {
+		pc.expires, pc.hasExpires = c.Expires, true
+	}
+	switch c.SameSite {
+	case http.SameSiteLaxMode:
+		pc.sameSite = sameSiteLax
+	case http.SameSiteStrictMode:
+		pc.sameSite = sameSiteStrict
+	case http.SameSiteNoneMode:
+		pc.sameSite = sameSiteNone
+	}
+	return pc, ""
+}
+
+// validCookieDomain reports whether d, a Domain attribute without its
+// leading dot, can name a host: ASCII letters, digits, '-', '_' and '.',
+// or an IP address (IPv6 in brackets or not).
+func validCookieDomain(d string) bool {
+	if d == "" || d == "." {
+		return false
+	}
+	if net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(d, "["), "]")) != nil {
+		return true
+	}
+	for i := 0; i < len(d); i++ {
+		b := d[i]
+		if !(b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '-' || b == '_' || b == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// cookieIsPublicSuffix reports whether d is itself a public suffix, from
+// the ICANN or the private section of the list (github.io, co.uk, and any
+// unlisted top-level name such as "test").
+func cookieIsPublicSuffix(d string) bool {
+	ps, _ := publicsuffix.PublicSuffix(d)
+	return ps == d
+}
+
+// cookieDomainMatch reports whether host domain-matches domain: equal, or
+// a name (not an IP address) ending in "." + domain.
+func cookieDomainMatch(host, domain string) bool {
+	if host == domain {
+		return true
+	}
+	return net.ParseIP(host) == nil && strings.HasSuffix(host, "."+domain)
+}
+
+func cookieHostMatch(c *jarCookie, host string) bool {
+	if c.hostOnly {
+		return host == c.domain
+	}
+	return cookieDomainMatch(host, c.domain)
+}
+
+// cookieRequestPath is the path the cookie rules compare: the URL's path,
+// "/" when empty.
+func cookieRequestPath(u *url.URL) string {
+	p := u.EscapedPath()
+	if p == "" {
+		return "/"
+	}
+	return p
+}
+
+// cookieDefaultPath is RFC 6265bis "default-path": the request path up to,
+// not including, its last "/", or "/".
+func cookieDefaultPath(p string) string {
+	if p == "" || p[0] != '/' {
+		return "/"
+	}
+	i := strings.LastIndexByte(p, '/')
+	if i == 0 {
+		return "/"
+	}
+	return p[:i]
+}
+
+// cookiePathMatch is RFC 6265bis "path-match".
+func cookiePathMatch(reqPath, cookiePath string) bool {
+	if reqPath == cookiePath {
+		return true
+	}
+	if !strings.HasPrefix(reqPath, cookiePath) {
+		return false
+	}
+	return strings.HasSuffix(cookiePath, "/") || reqPath[len(cookiePath)] == '/'
+}
+
+// hasPrefixFold reports whether s starts with prefix, ASCII
+// case-insensitively (layered cookies checks prefixes that way).
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// storeLocked applies the storage rules of RFC 6265bis and Chromium to one
+// parsed cookie and stores it, replaces a stored one, or deletes one. The
+// caller holds j.mu and has checked credentials.
+func (j *Jar) storeLocked(ctx cookieContext, pc parsedCookie, now time.Time) CookieDecision {
+	d := CookieDecision{Name: pc.name, Domain: ctx.host, Partitioned: pc.partitioned}
+	reject := func(reason string) CookieDecision {
+		d.Reason = reason
+		return d
+	}
+
+	// Domain.
+	domain, hostOnly := ctx.host, true
+	if pc.hasDomain {
+		switch {
+		case !validCookieDomain(pc.domain):
+			return reject(fmt.Sprintf("Domain=%s is not a valid ASCII host name, so the cookie is rejected; omit Domain or give the registrable domain", pc.domain))
+		case ctx.isIP:
+			if strings.TrimSuffix(strings.TrimPrefix(pc.domain, "["), "]") != ctx.host {
+				return reject(fmt.Sprintf("Domain=%s is rejected: for a response from the IP address %s, Domain must be exactly that address or be omitted", pc.domain, ctx.host))
+			}
+		case cookieIsPublicSuffix(pc.domain):
+			if pc.domain != ctx.host {
+				return reject(fmt.Sprintf("Domain=%s is a public suffix (like github.io or co.uk), so browsers reject the cookie: a cookie cannot span unrelated sites; omit Domain or use your registrable domain", pc.domain))
+			}
+			// A public suffix host may still set a host-only cookie.
+		case !cookieDomainMatch(ctx.host, pc.domain):
+			return reject(fmt.Sprintf("Domain=%s does not domain-match the response host %s, so the cookie is rejected; use the host or one of its parent domains", pc.domain, ctx.host))
+		default:
+			domain, hostOnly = pc.domain, false
+		}
+	}
+	d.Domain = displayDomain(domain, hostOnly)
+
+	// Path.
+	path := cookieDefaultPath(ctx.path)
+	if pc.hasPath && strings.HasPrefix(pc.path, "/") {
+		path = pc.path
+	}
+	d.Path = path
+
+	if pc.secure && !ctx.secure {
+		return reject("the Secure attribute is accepted only from https (or a loopback host such as localhost); this response came over http")
+	}
+	if pc.sameSite == sameSiteNone && !pc.secure {
+		return reject("SameSite=None without Secure is rejected (Chromium, RFC 6265bis); send `SameSite=None; Secure` over https")
+	}
+	if pc.partitioned && !pc.secure {
+		return reject("Partitioned without Secure is rejected; send `Secure; Partitioned` over https")
+	}
+	if r := cookiePrefixViolation(pc, hostOnly); r != "" {
+		return reject(r)
+	}
+	partition := ""
+	if pc.partitioned {
+		partition = ctx.partition
+	}
+	if !ctx.secure {
+		// RFC 6265bis "leave secure cookies alone".
+		for _, old := range j.cookies {
+			if old.name == pc.name && old.secure && old.partition == partition && !old.expired(now) &&
+				(cookieDomainMatch(old.domain, domain) || cookieDomainMatch(domain, old.domain)) &&
+				cookiePathMatch(path, old.path) {
+				return reject("a Secure cookie with this name already exists for this domain and path; a response over http cannot overwrite or delete it")
+			}
+		}
+	}
+	if ctx.crossSite && !pc.partitioned && ctx.thirdParty != ThirdPartyCookiesAllow {
+		return reject("third-party cookies are blocked (the default, as in a fresh Chromium profile): a cross-site response stores only Partitioned cookies; send `SameSite=None; Secure; Partitioned`, or allow third-party cookies (ThirdPartyCookiesAllow)")
+	}
+	if ctx.crossSite && pc.sameSite != sameSiteNone {
+		switch pc.sameSite {
+		case sameSiteStrict:
+			return reject("SameSite=Strict cannot be set by a cross-site response; send `SameSite=None; Secure` for a cookie used cross-site")
+		case sameSiteLax:
+			return reject("SameSite=Lax cannot be set by a cross-site subresource response; send `SameSite=None; Secure` for a cookie used cross-site")
+		default:
+			return reject("SameSite unset (or unrecognized), which Chromium treats as Lax, cannot be set by a cross-site subresource response; send `SameSite=None; Secure`")
+		}
+	}
+	if ctx.tainted && pc.sameSite != sameSiteNone {
+		return reject("after a cross-site redirect (Fetch redirect-taint \"cross-site\") only `SameSite=None; Secure` cookies can be set, even on a same-site hop")
+	}
+
+	// Expiry: Max-Age wins over Expires; both are capped at 400 days.
+	var expires time.Time
+	switch {
+	case pc.hasMaxAge:
+		if pc.maxAge <= 0 {
+			expires = time.Unix(0, 0)
+		} else if secs := time.Duration(pc.maxAge); secs > cookieMaxAge/time.Second {
+			expires = now.Add(cookieMaxAge)
+		} else {
+			expires = now.Add(secs * time.Second)
+		}
+	case pc.hasExpires:
+		expires = pc.expires
+		if limit := now.Add(cookieMaxAge); expires.After(limit) {
+			expires = limit
+		}
+	}
+
+	key := jarKey{name: pc.name, domain: domain, hostOnly: hostOnly, path: path, partition: partition}
+	old := j.cookies[key]
+	if !expires.IsZero() && !expires.After(now) {
+		if old != nil {
+			delete(j.cookies, key)
+			return reject("arrived already expired (Max-Age <= 0 or Expires in the past): deleted the stored cookie")
+		}
+		return reject("arrived already expired (Max-Age <= 0 or Expires in the past): nothing to store or delete")
+	}
+
+	c := &jarCookie{
+		jarKey:     key,
+		group:      registrableDomain(domain),
+		value:      pc.value,
+		secure:     pc.secure,
+		httpOnly:   pc.httpOnly,
+		sameSite:   pc.sameSite,
+		expires:    expires,
+		created:    now,
+		lastAccess: now,
+	}
+	if old != nil {
+		c.created, c.seq = old.created, old.seq
+	} else {
+		j.seq++
+		c.seq = j.seq
+	}
+	j.cookies[key] = c
+	j.evictLocked(c, now)
+
+	d.Stored = true
+	switch {
+	case partition != "" && old != nil:
+		d.Reason = "stored in the partition of top-level site " + partition + ", replacing the previous cookie (its creation time is kept)"
+	case partition != "":
+		d.Reason = "stored in the partition of top-level site " + partition + "; it is sent only on requests under that top-level site"
+	case old != nil:
+		d.Reason = "stored, replacing the previous cookie with this name, domain and path (its creation time is kept)"
+	case ctx.crossSite:
+		d.Reason = "stored: `SameSite=None; Secure` cookie from a cross-site response (third-party cookies allowed)"
+	default:
+		d.Reason = "stored"
+	}
+	return d
+}
+
+// cookiePrefixViolation checks the __Secure-, __Host-, __Http- and
+// __Host-Http- name prefixes, case-insensitively, and a nameless cookie
+// whose value would look like one of them.
+func cookiePrefixViolation(pc parsedCookie, hostOnly bool) string {
+	if pc.name == "" {
+		for _, p := range []string{"__secure-", "__host-", "__http-"} {
+			if hasPrefixFold(pc.value, p) {
+				return "a nameless cookie whose value starts with " + p + " is rejected, so it cannot pass for a prefixed cookie"
+			}
+		}
+		return ""
+	}
+	hostCompatible := pc.secure && hostOnly && pc.hasPath && pc.path == "/"
+	switch {
+	case hasPrefixFold(pc.name, "__secure-") && !pc.secure:
+		return "a __Secure- cookie must be set with Secure, from https"
+	case hasPrefixFold(pc.name, "__host-http-") && !(hostCompatible && pc.httpOnly):
+		return "a __Host-Http- cookie must be set with Secure, HttpOnly and Path=/, without Domain, from https"
+	case hasPrefixFold(pc.name, "__host-") && !hostCompatible:
+		return "a __Host- cookie must be set with Secure and Path=/, without Domain, from https"
+	case hasPrefixFold(pc.name, "__http-") && !(pc.secure && pc.httpOnly):
+		return "a __Http- cookie must be set with Secure and HttpOnly, from https"
+	}
+	return ""
+}
+
+// evictLocked enforces Chromium's limits after storing keep: at most
+// cookieMaxPerDomain cookies per registrable domain and partition (purged
+// down to cookiePurgePerDomain), and cookieMaxTotal in all (purged down to
+// cookiePurgeTotal). Expired cookies go first, then the least recently used
+// non-Secure ones, then the least recently used Secure ones; keep stays.
+func (j *Jar) evictLocked(keep *jarCookie, now time.Time) {
+	var same []*jarCookie
+	for _, c := range j.cookies {
+		if c.partition == keep.partition && c.group == keep.group {
+			same = append(same, c)
+		}
+	}
+	if len(same) > cookieMaxPerDomain {
+		j.purgeLocked(same, len(same)-cookiePurgePerDomain, keep, now)
+	}
+	if len(j.cookies) > cookieMaxTotal {
+		all := make([]*jarCookie, 0, len(j.cookies))
+		for _, c := range j.cookies {
+			all = append(all, c)
+		}
+		j.purgeLocked(all, len(all)-cookiePurgeTotal, keep, now)
+	}
+}
+
+func (j *Jar) purgeLocked(list []*jarCookie, n int, keep *jarCookie, now time.Time) {
+	sort.Slice(list, func(a, b int) bool {
+		x, y := list[a], list[b]
+		if ex, ey := x.expired(now), y.expired(now); ex != ey {
+			return ex
+		}
+		if x.secure != y.secure {
+			return !x.secure
+		}
+		if !x.lastAccess.Equal(y.lastAccess) {
+			return x.lastAccess.Before(y.lastAccess)
+		}
+		return x.seq < y.seq
+	})
+	for _, c := range list {
+		if n <= 0 {
+			return
+		}
+		if c == keep {
+			continue
+		}
+		delete(j.cookies, c.jarKey)
+		n--
+	}
+}
+
+// parseCookieDate parses a cookie date as RFC 6265bis "Parse a Date" (the
+// lenient algorithm browsers use for Expires).
+func parseCookieDate(s string) (time.Time, bool) {
+	var (
+		foundTime, foundDay, foundMonth, foundYear bool
+		hour, minute, second, day, year            int
+		month                                      time.Month
+	)
+	for _, tok := range cookieDateTokens(s) {
+		if !foundTime {
+			if h, m, sec, ok := cookieDateTime(tok); ok {
+				foundTime, hour, minute, second = true, h, m, sec
+				continue
+			}
+		}
+		if !foundDay {
+			if n, ok := cookieDateDigits(tok, 1, 2); ok {
+				foundDay, day = true, n
+				continue
+			}
+		}
+		if !foundMonth && len(tok) >= 3 {
+			if m := cookieDateMonth(tok[:3]); m != 0 {
+				foundMonth, month = true, m
+				continue
+			}
+		}
+		if !foundYear {
+			if n, ok := cookieDateDigits(tok, 2, 4); ok {
+				foundYear, year = true, n
+				continue
+			}
+		}
+	}
+	switch {
+	case year >= 70 && year <= 99:
+		year += 1900
+	case year >= 0 && year <= 69:
+		year += 2000
+	}
+	if !foundTime || !foundDay || !foundMonth || !foundYear ||
+		day < 1 || day > 31 || year < 1601 || hour > 23 || minute > 59 || second > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, month, day, hour, minute, second, 0, time.UTC)
+	if t.Day() != day { // no such date, such as February 30
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// cookieDateDelimiter reports whether b is a delimiter of the cookie-date
+// grammar.
+func cookieDateDelimiter(b byte) bool {
+	return b == 0x09 || (b >= 0x20 && b <= 0x2f) || (b >= 0x3b && b <= 0x40) ||
+		(b >= 0x5b && b <= 0x60) || (b >= 0x7b && b <= 0x7e)
+}
+
+func cookieDateTokens(s string) []string {
+	var toks []string
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || cookieDateDelimiter(s[i]) {
+			if start >= 0 {
+				toks = append(toks, s[start:i])
+				start = -1
+			}
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	return toks
+}
+
+// cookieDateDigits matches lo to hi leading digits, followed by the end
+// of the token or a non-digit, and returns their value.
+func cookieDateDigits(tok string, lo, hi int) (int, bool) {
+	n, v := 0, 0
+	for n < len(tok) && tok[n] >= '0' && tok[n] <= '9' {
+		if n == hi {
+			return 0, false
+		}
+		v = v*10 + int(tok[n]-'0')
+		n++
+	}
+	if n < lo {
+		return 0, false
+	}
+	return v, true
+}
+
+// cookieDateTime matches hms-time: three fields of one or two digits
+// separated by ':', followed by the end or a non-digit.
+func cookieDateTime(tok string) (h, m, s int, ok bool) {
+	var vals [3]int
+	rest := tok
+	for i := range vals {
+		n := 0
+		for n < len(rest) && n < 2 && rest[n] >= '0' && rest[n] <= '9' {
+			vals[i] = vals[i]*10 + int(rest[n]-'0')
+			n++
+		}
+		if n == 0 {
+			return 0, 0, 0, false
+		}
+		rest = rest[n:]
+		if i < 2 {
+			if rest == "" || rest[0] != ':' {
+				return 0, 0, 0, false
+			}
+			rest = rest[1:]
+		}
+	}
+	if rest != "" && rest[0] >= '0' && rest[0] <= '9' {
+		return 0, 0, 0, false
+	}
+	return vals[0], vals[1], vals[2], true
+}
+
+func cookieDateMonth(s string) time.Month {
+	switch strings.ToLower(s) {
+	case "jan":
+		return time.January
+	case "feb":
+		return time.February
+	case "mar":
+		return time.March
+	case "apr":
+		return time.April
+	case "may":
+		return time.May
+	case "jun":
+		return time.June
+	case "jul":
+		return time.July
+	case "aug":
+		return time.August
+	case "sep":
+		return time.September
+	case "oct":
+		return time.October
+	case "nov":
+		return time.November
+	case "dec":
+		return time.December
+	}
+	return 0
+}

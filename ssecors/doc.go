@@ -1,0 +1,125 @@
+// Package ssecors opens server-sent event streams the way a browser's
+// EventSource does, following WHATWG HTML "Server-sent events"
+// (https://html.spec.whatwg.org/multipage/server-sent-events.html) and the
+// CORS protocol of WHATWG Fetch (https://fetch.spec.whatwg.org/#http-cors-protocol):
+// the same requests, the same parsing, the same reconnections with
+// Last-Event-ID, and, when told which page origin to act as, the same
+// Origin header, credentials mode, cookie rules and CORS check. Where a
+// browser would refuse a stream, ssecors refuses it too and says why.
+//
+// A minimal consumer:
+//
+//	es, err := ssecors.New("https://api.example.com/events")
+//	if err != nil {
+//		return err
+//	}
+//	es.OnMessage(func(ev ssecors.Event) { fmt.Println(ev.Data) })
+//	err = es.Run(ctx) // connects, dispatches, reconnects; returns after Close or ctx end
+//
+// Or pull style, with the same engine:
+//
+//	for ev, err := range es.Events(ctx) { ... }
+//
+// [Decoder] parses a stream from any io.Reader, for streams that do not
+// arrive over HTTP.
+//
+// # Browser parity
+//
+// By default an [EventSource] behaves as a page on the stream's own origin:
+// no Origin header, no CORS check. [WithOrigin] makes it a page on another
+// origin, and then everything a browser does for a cross-origin
+// EventSource applies:
+//
+//   - Requests are GETs with Accept: text/event-stream, Cache-Control:
+//     no-cache and Pragma: no-cache; reconnections carry Last-Event-ID when
+//     the last event ID is not empty (never a stale one after "id:" reset
+//     it). A browser's first request never carries Last-Event-ID.
+//   - A cross-origin request carries Origin, and each of its responses,
+//     redirects included, must pass the CORS check: an exact
+//     Access-Control-Allow-Origin, or "*" without credentials, plus
+//     Access-Control-Allow-Credentials: true with [WithCredentials].
+//   - Redirects (at most 20) are followed with Fetch's rules: a redirect
+//     across origins taints the request so later hops send Origin: null;
+//     cookies and credentials are recomputed at every hop; reconnections
+//     go to the final URL.
+//   - Cookies are sent and stored as the credentials mode allows:
+//     same-origin requests always, cross-origin ones only with
+//     WithCredentials. A [Jar] then applies SameSite (unset means Lax, as
+//     Chromium), Secure, the public suffix list, Partitioned cookies and the
+//     third-party cookie policy ([WithThirdPartyCookies]; by default
+//     blocked, as a fresh Chromium profile).
+//   - An https page cannot open an http stream (mixed content); loopback
+//     hosts are exempt, as in Chromium.
+//   - 200 with a text/event-stream Content-Type opens the stream (the state
+//     becomes Open and OnOpen runs). Any other status or type fails the
+//     connection: Closed, OnError once, no reconnection. So does a CORS
+//     failure. Like Chromium, a charset other than UTF-8 is refused. Unlike
+//     Chromium, a missing or text/plain Content-Type fails at once instead
+//     of after MIME sniffing.
+//   - A network error or the end of the stream reestablishes the
+//     connection: the state returns to Connecting, OnError runs, and the
+//     source waits the reconnection time (3 s, or the last "retry:") before
+//     trying again, for ever.
+//
+// # Beyond the browser
+//
+// Each of these is off unless an option turns it on, and documented on it:
+// an explicit OPTIONS preflight before connecting ([WithPreflight]; no
+// browser preflights an EventSource), parameters added to the query string
+// for what a browser cannot send as headers ([WithQuery],
+// [WithHeaderQuery], [WithQueryFunc] for tokens refreshed per attempt),
+// custom headers ([WithHeader], reported as something a page cannot do),
+// backoff with jitter between failed attempts ([WithBackoff]), retry
+// limits ([WithRetryLimit]), reconnecting after 5xx and 429 with
+// Retry-After ([WithRetryServerErrors]), an idle-read timeout
+// ([WithIdleTimeout]), a starting last event ID ([WithLastEventID]), and
+// logging ([WithLogger]).
+//
+// Two limits are always on: an event, or a line, larger than the maximum
+// event size ([WithMaxEventSize], 1 MiB by default) ends the source with
+// [ErrEventTooLarge] and memory stays bounded; and an attempt that
+// delivered no event is followed by a wait of at least [MinReconnectDelay],
+// so that "retry: 0" and a server that closes at once cannot make the
+// client spin.
+//
+// # Concurrency
+//
+// Handlers run one at a time on the goroutine that called Run (or that
+// ranges over Events), in stream order, with no lock held: a handler may
+// add or remove handlers and call Close. Every method of EventSource is
+// safe for concurrent use. Close never blocks and never waits for Run. Run
+// starts no goroutine that outlives it. A [Jar] is safe for concurrent use
+// and may be shared by several sources, like a browser profile.
+//
+// # Errors
+//
+// Errors are typed; use errors.As and errors.Is. What each failure does:
+//
+//	failure                              error                        state       reconnects
+//	DNS, refused, reset, TLS, timeout    *NetworkError (Op "GET")     Connecting  yes
+//	stream ended by the server           *NetworkError (Err io.EOF)   Connecting  yes
+//	stream cut or idle timeout           *NetworkError (Op "read")    Connecting  yes
+//	WithQueryFunc returned an error      *NetworkError (Op "query")   Connecting  yes
+//	status not 200, wrong Content-Type   *ResponseError               Closed      no (5xx/429 yes with WithRetryServerErrors)
+//	CORS check failed                    *CORSError (Stage response   Closed      no
+//	                                     or redirect)
+//	preflight failed                     *CORSError (Stage preflight) Closed      no
+//	mixed content, bad redirect, >20     *BlockedError                Closed      no
+//	event or line too large              wraps ErrEventTooLarge       Closed      no
+//	retry limits or backoff.Stop         wraps ErrRetriesExhausted    Closed      no
+//	Close                                Run returns nil              Closed      no
+//	ctx ends                             Run returns context.Cause    Closed      no
+//
+// Errors that reconnect go to OnError only; errors that end the source go
+// to OnError once and are returned by Run. Invalid arguments to New are a
+// [*ConfigError], before anything is sent.
+//
+// # Secrets
+//
+// Query parameters whose names look like secrets (token, key, secret,
+// password, auth, signature, session, code... and the names given to
+// [WithSecretParams]), values of headers moved into the query, and values
+// from [WithQueryFunc] are replaced by "REDACTED" in every error message,
+// log record and String output. [EventSource.URL] keeps the real URL,
+// because it mirrors the browser attribute.
+package ssecors

@@ -1,0 +1,256 @@
+package ssecors
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+	"unsafe"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+const slogLevelDebug = slog.LevelDebug
+
+// errYieldStop ends the engine when the consumer of Events stops.
+var errYieldStop = errors.New("ssecors: iteration stopped")
+
+// errIdleTimeout is the cause of an attempt cancelled by WithIdleTimeout.
+var errIdleTimeout = idleTimeoutError{}
+
+type idleTimeoutError struct{}
+
+func (idleTimeoutError) Error() string   { return "no data received within the idle timeout" }
+func (idleTimeoutError) Timeout() bool   { return true }
+func (idleTimeoutError) Temporary() bool { return true }
+
+// errConnectTimeout is the cause of an attempt cancelled by the client's
+// Timeout before the response headers arrived.
+var errConnectTimeout = connectTimeoutError{}
+
+type connectTimeoutError struct{}
+
+func (connectTimeoutError) Error() string   { return "no response within the client timeout" }
+func (connectTimeoutError) Timeout() bool   { return true }
+func (connectTimeoutError) Temporary() bool { return true }
+
+// engine is the state of one Run: the connect, dispatch and reconnect loop.
+// Only Run's goroutine touches it.
+type engine struct {
+	es      *EventSource
+	yield   func(Event) bool
+	p       *parser
+	page    origin   // the page origin: WithOrigin's, or the stream's own
+	current *url.URL // where the next attempt goes
+
+	reconnect time.Duration // R
+	published string        // the last event ID last published to es
+
+	bo          backoff.BackOff
+	failures    int       // consecutive failed attempts
+	streakStart time.Time // when the first of them failed
+}
+
+func newEngine(es *EventSource, yield func(Event) bool) *engine {
+	e := &engine{
+		es:        es,
+		yield:     yield,
+		p:         newParser(nil, es.cfg.maxEventSize),
+		current:   es.url,
+		reconnect: es.cfg.reconnect,
+		published: es.LastEventID(),
+	}
+	e.p.lastID = e.published
+	if es.cfg.emulate {
+		e.page = es.cfg.pageOrigin
+	} else {
+		e.page = originOf(es.url)
+	}
+	if es.cfg.backoff != nil {
+		e.bo = es.cfg.backoff()
+		if eb, ok := e.bo.(*backoff.ExponentialBackOff); ok && es.cfg.noJitter {
+			eb.RandomizationFactor = 0
+		}
+		if e.bo != nil {
+			e.bo.Reset()
+		}
+	}
+	return e
+}
+
+// finish releases what the engine holds.
+func (e *engine) finish() {
+	e.p.release()
+}
+
+// loop runs attempts until the source closes, ctx ends, or a failure.
+func (e *engine) loop(ctx context.Context) error {
+	es := e.es
+	for {
+		delivered, opened, err := e.attempt(ctx)
+		if ctx.Err() != nil || es.closedNow() {
+			return ctx.Err()
+		}
+		if errors.Is(err, errYieldStop) {
+			return err
+		}
+		if fatal(err, es.cfg.retryServer) {
+			es.log.WarnContext(ctx, "ssecors: connection failed", "error", err.Error())
+			es.fireError(err, Closed)
+			return err
+		}
+		if opened > 0 && opened >= es.cfg.backoffReset {
+			e.healthy()
+		}
+		d, stop := e.nextDelay(err, delivered)
+		if stop != nil {
+			es.log.WarnContext(ctx, "ssecors: giving up", "error", stop.Error())
+			es.fireError(stop, Closed)
+			return stop
+		}
+		es.log.DebugContext(ctx, "ssecors: reconnecting", "error", err.Error(), "delay", d,
+			"last_event_id", es.LastEventID())
+		es.fireError(err, Connecting)
+		if es.closedNow() {
+			return nil
+		}
+		if err := es.sleep(ctx, d); err != nil {
+			return err
+		}
+	}
+}
+
+// attempt makes one connection and reads its stream to the end. It
+// returns whether any event was delivered, how long the stream stayed
+// open (zero if it never opened), and the error that ended the attempt.
+func (e *engine) attempt(parent context.Context) (delivered bool, opened time.Duration, err error) {
+	es := e.es
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+
+	var connectTimer *time.Timer
+	if es.connectTO > 0 {
+		connectTimer = time.AfterFunc(es.connectTO, func() { cancel(errConnectTimeout) })
+	}
+	resp, final, err := e.connect(ctx)
+	if connectTimer != nil {
+		connectTimer.Stop()
+	}
+	if err != nil {
+		return false, 0, causeOf(ctx, err)
+	}
+	if err := e.checkResponse(resp, final); err != nil {
+		return false, 0, err
+	}
+	e.current = final
+	if !es.fireOpen() {
+		resp.Body.Close()
+		return false, 0, nil
+	}
+	start := time.Now()
+	var body io.Reader = resp.Body
+	if es.cfg.idleTimeout > 0 {
+		ir := &idleReader{r: resp.Body, d: es.cfg.idleTimeout}
+		ir.t = time.AfterFunc(ir.d, func() { cancel(errIdleTimeout) })
+		defer ir.t.Stop()
+		body = ir
+	}
+	n, err := e.stream(body, originOf(final).String())
+	resp.Body.Close()
+	if err == nil {
+		return n > 0, time.Since(start), nil
+	}
+	if errors.Is(err, errYieldStop) || errors.Is(err, ErrEventTooLarge) {
+		return n > 0, time.Since(start), err
+	}
+	return n > 0, time.Since(start), &NetworkError{Op: "read", URL: es.red.url(final), Err: es.sanitize(causeOf(ctx, err))}
+}
+
+// causeOf replaces a context error by the cause of the attempt's
+// cancellation when that was a timeout of ours.
+func causeOf(ctx context.Context, err error) error {
+	c := context.Cause(ctx)
+	if c == errIdleTimeout || c == errConnectTimeout {
+		var ne *NetworkError
+		if errors.As(err, &ne) {
+			ne.Err = c
+			return ne
+		}
+		return c
+	}
+	return err
+}
+
+// stream parses body and dispatches its events until it ends. It returns
+// the number of events delivered and the error that ended the stream
+// (io.EOF for a clean end), or nil when the source was closed.
+func (e *engine) stream(body io.Reader, origin string) (int, error) {
+	es := e.es
+	e.p.reset(body, origin)
+	n := 0
+	for {
+		ev, err := e.p.next()
+		e.publish()
+		if err != nil {
+			return n, err
+		}
+		if !es.dispatchEvent(ev) {
+			return n, nil
+		}
+		n++
+		if e.yield != nil && !e.yield(ev) {
+			return n, errYieldStop
+		}
+	}
+}
+
+// publish makes the parser's last event ID and reconnection time visible
+// to other goroutines and to the next attempt.
+func (e *engine) publish() {
+	p := e.p
+	if unsafe.StringData(p.lastID) != unsafe.StringData(e.published) || len(p.lastID) != len(e.published) {
+		e.published = p.lastID
+		id := p.lastID
+		e.es.lastID.Store(&id)
+	}
+	if p.retrySet && p.retry != e.reconnect {
+		e.reconnect = p.retry
+		e.es.retry.Store(int64(p.retry))
+	}
+}
+
+// maybePreflight sends the explicit preflight that WithPreflight asks for,
+// unless the preflight cache already covers the request.
+func (e *engine) maybePreflight(ctx context.Context, h *hop, hd http.Header) error {
+	es := e.es
+	unsafeNames := unsafeHeaderNames(hd)
+	sent, err := es.preflight.preflight(ctx, es.client, es.cfg.preflight, true, h.url, h.origin,
+		es.cfg.credentials, unsafeNames, es.red)
+	if sent {
+		es.log.DebugContext(ctx, "ssecors: preflight", "url", e.logURL(h.url), "origin", h.origin,
+			"headers", unsafeNames, "ok", err == nil)
+	}
+	return err
+}
+
+func (e *engine) logURL(u *url.URL) slog.Value {
+	return slog.StringValue(e.es.red.url(u))
+}
+
+// idleReader cancels the attempt when no byte arrives for d.
+type idleReader struct {
+	r io.Reader
+	d time.Duration
+	t *time.Timer
+}
+
+func (ir *idleReader) Read(p []byte) (int, error) {
+	n, err := ir.r.Read(p)
+	if n > 0 {
+		ir.t.Reset(ir.d)
+	}
+	return n, err
+}

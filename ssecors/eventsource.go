@@ -1,0 +1,379 @@
+package ssecors
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// EventSource is a connection to a server-sent event stream that behaves as
+// a browser's EventSource: it connects, dispatches events to its handlers,
+// and reconnects with Last-Event-ID until it is closed or fails.
+//
+// Create one with [New], register handlers, then call [EventSource.Run] (or
+// range over [EventSource.Events]) once. Handlers run one at a time on the
+// goroutine that called Run, in stream order, with no lock held: a handler
+// may add or remove handlers and call Close. A slow handler slows the
+// stream; it never reorders it.
+//
+// All methods are safe for concurrent use.
+type EventSource struct {
+	url   *url.URL // as given to New, with the static query parameters
+	cfg   config
+	red   *redactor
+	log   *slog.Logger
+	sleep func(ctx context.Context, d time.Duration) error // tests replace it
+
+	client    *http.Client
+	connectTO time.Duration
+	cookies   *Jar // the browser jar, or nil
+	plainJar  http.CookieJar
+	preflight *preflightCache
+
+	state    atomic.Int32
+	started  atomic.Bool
+	lastID   atomic.Pointer[string]
+	retry    atomic.Int64 // the reconnection time, in nanoseconds
+	handlers atomic.Pointer[handlerSet]
+
+	mu          sync.Mutex // guards closed, closeCalled, cancel and handler updates
+	closed      bool       // the source is Closed, for any reason
+	closeCalled bool       // Close was called
+	cancel      context.CancelCauseFunc
+}
+
+// errClosed is the cancellation cause used by Close.
+var errClosed = errors.New("ssecors: closed")
+
+// New returns an EventSource for the stream at rawURL, configured by opts.
+// It validates the URL (absolute, http or https, with a host) and the
+// options, and returns a [*ConfigError] for the first problem. It connects
+// nothing: the first request is sent by Run or Events. The browser
+// equivalent is new EventSource(url, {withCredentials}), minus the
+// connection it starts at once.
+func New(rawURL string, opts ...Option) (*EventSource, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	red := newRedactor(cfg.secrets)
+	u, cerr := parseStreamURL(rawURL, red)
+	if cerr != nil {
+		return nil, cerr
+	}
+	if len(cfg.errs) > 0 {
+		return nil, cfg.errs[0]
+	}
+	u, cerr = mergeQuery(u, cfg.query, cfg.queryReplace)
+	if cerr != nil {
+		cerr.Value = red.text(cerr.Value)
+		return nil, cerr
+	}
+	// Headers moved to the query string join the URL too.
+	if len(cfg.headerQuery) > 0 {
+		var moved []queryParam
+		for _, h := range sortedKeys(cfg.headerQuery) {
+			for _, v := range cfg.header.Values(h) {
+				moved = append(moved, queryParam{cfg.headerQuery[h], v})
+				if red.secretName(cfg.headerQuery[h]) || secretHeader(h) {
+					red.addValue(v)
+				}
+			}
+			cfg.header.Del(h)
+		}
+		if u, cerr = mergeQuery(u, moved, cfg.queryReplace); cerr != nil {
+			cerr.Value = red.text(cerr.Value)
+			return nil, cerr
+		}
+	}
+	for _, p := range cfg.query {
+		if red.secretName(p.key) {
+			red.addValue(p.value)
+		}
+	}
+	if cfg.header != nil {
+		for _, h := range sortedKeys(cfg.header) {
+			if secretHeader(h) {
+				for _, v := range cfg.header[h] {
+					red.addValue(v)
+				}
+			}
+		}
+	}
+	es := &EventSource{url: u, cfg: cfg, red: red, sleep: sleepCtx}
+	es.log = cfg.logger
+	if es.log == nil {
+		es.log = slog.New(discardHandler{})
+	}
+	es.client, es.connectTO = cloneClient(cfg.client)
+	switch j := cfg.jar.(type) {
+	case *Jar:
+		es.cookies = j
+	case nil:
+		if cfg.emulate {
+			es.cookies = NewJar(&JarOptions{Now: cfg.now})
+		}
+	default:
+		es.plainJar = j
+	}
+	if cfg.preflight != PreflightNever {
+		es.preflight = newPreflightCache(cfg.now)
+	}
+	id := cfg.lastEventID
+	es.lastID.Store(&id)
+	es.retry.Store(int64(cfg.reconnect))
+	es.handlers.Store(&handlerSet{})
+	return es, nil
+}
+
+// secretHeader reports whether a header's values are credentials.
+func secretHeader(canonical string) bool {
+	switch canonical {
+	case "Authorization", "Proxy-Authorization", "Cookie":
+		return true
+	}
+	n := strings.ToLower(canonical)
+	return strings.Contains(n, "token") || strings.Contains(n, "key") ||
+		strings.Contains(n, "secret") || strings.Contains(n, "auth")
+}
+
+// parseStreamURL validates the URL given to New.
+func parseStreamURL(raw string, red *redactor) (*url.URL, *ConfigError) {
+	bad := func(reason string) *ConfigError {
+		return &ConfigError{Option: "url", Value: red.text(redactRaw(raw, red)), Reason: reason}
+	}
+	if strings.ContainsAny(raw, "\x00\r\n") {
+		return nil, bad("contains a control character")
+	}
+	if len(raw) > 64<<10 {
+		return nil, bad("longer than 64 KiB")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, bad("does not parse as a URL")
+	}
+	switch {
+	case !u.IsAbs():
+		return nil, bad("not an absolute URL: a Go program has no page to resolve it against")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, bad(`scheme must be "http" or "https"`)
+	case u.Hostname() == "":
+		return nil, bad("no host")
+	}
+	if u.Port() != "" {
+		if n, err := parsePort(u.Port()); err != nil || n == 0 {
+			return nil, bad("invalid port")
+		}
+	}
+	u.Fragment, u.RawFragment = "", "" // never sent; a browser drops it too
+	return u, nil
+}
+
+func parsePort(p string) (int, error) {
+	n := 0
+	for i := 0; i < len(p); i++ {
+		if p[i] < '0' || p[i] > '9' || n > 65535 {
+			return 0, errors.New("invalid port")
+		}
+		n = n*10 + int(p[i]-'0')
+	}
+	if n > 65535 {
+		return 0, errors.New("invalid port")
+	}
+	return n, nil
+}
+
+// redactRaw redacts a URL string that may not parse.
+func redactRaw(raw string, red *redactor) string {
+	if u, err := url.Parse(raw); err == nil {
+		return red.url(u)
+	}
+	if i := strings.IndexByte(raw, '?'); i >= 0 {
+		return raw[:i] + "?" + red.query(raw[i+1:])
+	}
+	return raw
+}
+
+// cloneClient copies c (or a default client) for ssecors' own use: no
+// redirects followed (ssecors follows them with CORS rules), no jar, and
+// no overall timeout, which is returned to be applied to connecting only.
+func cloneClient(c *http.Client) (*http.Client, time.Duration) {
+	var cp http.Client
+	if c != nil {
+		cp = *c
+	}
+	to := cp.Timeout
+	cp.Timeout = 0
+	cp.Jar = nil
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp, to
+}
+
+// URL returns the stream URL as given to New, with the parameters of
+// WithQuery, WithQueryValues and WithHeaderQuery, and without any fragment
+// (browser: EventSource.url). Like the browser attribute it does not change
+// after redirects, and it is not redacted.
+func (es *EventSource) URL() string { return es.url.String() }
+
+// Credentials reports whether the source includes credentials on
+// cross-origin requests: the browser's EventSource.withCredentials
+// attribute, set by [WithCredentials].
+func (es *EventSource) Credentials() bool { return es.cfg.credentials }
+
+// ReadyState returns the current state. It moves as a browser's readyState
+// does: Connecting after New and while (re)connecting, Open while a stream
+// is received, and Closed, for good, after Close, the end of Run's context,
+// or a failure.
+func (es *EventSource) ReadyState() ReadyState { return ReadyState(es.state.Load()) }
+
+// LastEventID returns the source's last event ID string: the value sent as
+// Last-Event-ID on the next reconnection ("" for none).
+func (es *EventSource) LastEventID() string { return *es.lastID.Load() }
+
+// ReconnectionTime returns the current reconnection time: the one from
+// [WithReconnectionTime] (default 3 s), or the last "retry:" value received.
+func (es *EventSource) ReconnectionTime() time.Duration {
+	return time.Duration(es.retry.Load())
+}
+
+// String describes the source for logs, with secrets redacted.
+func (es *EventSource) String() string {
+	return "ssecors.EventSource(" + es.red.url(es.url) + ", " + es.ReadyState().String() + ")"
+}
+
+// LogValue implements slog.LogValuer with the URL redacted.
+func (es *EventSource) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("url", es.red.url(es.url)),
+		slog.String("state", es.ReadyState().String()),
+	)
+}
+
+// Close closes the source, as the browser's close() does: the state
+// becomes Closed at once, any request or wait in progress is abandoned, no
+// error handler runs, and no handler call starts after Close returns (a
+// handler call already under way on Run's goroutine finishes). Run then
+// returns nil. Close is idempotent, never blocks, and is safe from any
+// goroutine, including from inside a handler. Closing a source that has not
+// started makes its Run return nil at once.
+func (es *EventSource) Close() {
+	es.mu.Lock()
+	es.closed, es.closeCalled = true, true
+	es.state.Store(int32(Closed))
+	cancel := es.cancel
+	es.mu.Unlock()
+	if cancel != nil {
+		cancel(errClosed)
+	}
+}
+
+// Run connects and dispatches events to the handlers, reconnecting after
+// network errors and stream ends, until one of:
+//   - Close is called: Run returns nil;
+//   - ctx ends: the source is closed (no error handler runs) and Run
+//     returns context.Cause(ctx);
+//   - a failure ends the source as it would end a browser's (a status other
+//     than 200, a wrong Content-Type, a CORS or preflight failure, a blocked
+//     request), or a limit of ssecors' own is reached (maximum event size,
+//     retry limits): the state becomes Closed, OnError runs once, and Run
+//     returns that error: a [*ResponseError], [*CORSError], [*BlockedError],
+//     or an error wrapping [ErrEventTooLarge] or [ErrRetriesExhausted].
+//
+// Handlers run on the calling goroutine. Run may be called once; later
+// calls return [ErrStarted]. No goroutine started by Run outlives it.
+func (es *EventSource) Run(ctx context.Context) error {
+	return es.run(ctx, nil)
+}
+
+// Events runs the same engine as Run and yields every dispatched event, of
+// every type, after the handlers for it have run. The loop ends when the
+// source is closed (nothing more is yielded), or with one final
+// (Event{}, err) pair carrying the error Run would have returned, including
+// the context's cause. Errors the source recovers from by reconnecting are
+// not yielded: they go to OnError. Breaking out of the loop closes the
+// source. Like Run, Events may be used once.
+func (es *EventSource) Events(ctx context.Context) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		stopped := false
+		err := es.run(ctx, func(ev Event) bool {
+			if !yield(ev, nil) {
+				stopped = true
+				es.Close()
+				return false
+			}
+			return true
+		})
+		if err != nil && !stopped {
+			yield(Event{}, err)
+		}
+	}
+}
+
+func (es *EventSource) run(parent context.Context, yield func(Event) bool) error {
+	if parent == nil {
+		parent = context.Background()
+	}
+	if !es.started.CompareAndSwap(false, true) {
+		return ErrStarted
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	es.mu.Lock()
+	if es.closed {
+		es.mu.Unlock()
+		return nil
+	}
+	es.cancel = cancel
+	es.mu.Unlock()
+
+	e := newEngine(es, yield)
+	err := e.loop(ctx)
+	e.finish()
+
+	es.mu.Lock()
+	closedByUser := es.closeCalled
+	es.closed = true
+	es.state.Store(int32(Closed))
+	es.cancel = nil
+	es.mu.Unlock()
+	switch {
+	case closedByUser || errors.Is(err, errYieldStop):
+		return nil
+	case parent.Err() != nil:
+		return context.Cause(parent)
+	}
+	return err
+}
+
+// sleepCtx waits for d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// discardHandler is a slog.Handler that drops everything (slog's own
+// DiscardHandler needs Go 1.24).
+type discardHandler struct{}
+
+func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
+func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
+func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
+func (d discardHandler) WithGroup(string) slog.Handler           { return d }

@@ -1,0 +1,49 @@
+package ssecors
+
+import (
+	"net/http"
+	"net/url"
+)
+
+// JarRequest is cookieRequest with exported fields, for tests in package
+// ssecors_test. TopLevel is the page origin as a URL string; "" means
+// opaque (a plain client).
+type JarRequest struct {
+	URL               *url.URL
+	TopLevel          string
+	Credentials       bool
+	CrossSiteRedirect bool
+	ThirdParty        ThirdPartyCookies
+	NestedCrossSite   bool
+}
+
+func (r JarRequest) internal() cookieRequest {
+	cr := cookieRequest{
+		url:               r.URL,
+		credentials:       r.Credentials,
+		crossSiteRedirect: r.CrossSiteRedirect,
+		thirdParty:        r.ThirdParty,
+		nestedCrossSite:   r.NestedCrossSite,
+	}
+	if r.TopLevel != "" {
+		u, err := url.Parse(r.TopLevel)
+		if err != nil {
+			panic(err)
+		}
+		cr.topLevel = originOf(u)
+	}
+	return cr
+}
+
+// JarCookiesFor calls j.cookiesFor.
+func JarCookiesFor(j *Jar, r JarRequest) ([]*http.Cookie, []CookieDecision) {
+	return j.cookiesFor(r.internal())
+}
+
+// JarStoreFrom calls j.storeFrom.
+func JarStoreFrom(j *Jar, r JarRequest, setCookie []string) []CookieDecision {
+	return j.storeFrom(r.internal(), setCookie)
+}
+
+// CookieHeaderValue is cookieHeaderValue.
+var CookieHeaderValue = cookieHeaderValue

@@ -1,0 +1,83 @@
+package ssecors
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Exports of the CORS and preflight internals for the tests in package
+// ssecors_test.
+
+var (
+	CheckCORS           = checkCORS
+	UnsafeHeaderNames   = unsafeHeaderNames
+	NeedsPreflight      = needsPreflight
+	NewPreflightRequest = newPreflightRequest
+	CheckPreflight      = checkPreflight
+)
+
+// RedirectTaint returns the redirect-taint and the serialized request
+// origin of a request made by a page at pageOrigin whose URL list is urls
+// (the first URL, then each redirect target).
+func RedirectTaint(pageOrigin string, urls ...string) (taintName, serialized string) {
+	page := mustOrigin(pageOrigin)
+	t := taintSameOrigin
+	for i := 1; i < len(urls); i++ {
+		t = updateTaint(t, page, mustOrigin(urls[i-1]), mustOrigin(urls[i]))
+	}
+	return t.String(), serializeRequestOrigin(page, t)
+}
+
+func mustOrigin(s string) origin {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return originOf(u)
+}
+
+// DoPreflight is doPreflight with a redactor using the default secret
+// parameter names.
+func DoPreflight(ctx context.Context, client *http.Client, u *url.URL, reqOrigin string, credentials bool, unsafe []string) (time.Duration, error) {
+	return doPreflight(ctx, client, u, reqOrigin, credentials, unsafe, newRedactor(nil))
+}
+
+// PreflightCache wraps preflightCache for the tests.
+type PreflightCache struct{ c *preflightCache }
+
+// NewPreflightCache returns a preflightCache reading the time from now.
+func NewPreflightCache(now func() time.Time) *PreflightCache {
+	return &PreflightCache{newPreflightCache(now)}
+}
+
+// Covers calls covers.
+func (p *PreflightCache) Covers(reqOrigin, u string, credentials bool, unsafe []string) bool {
+	return p.c.covers(reqOrigin, u, credentials, unsafe)
+}
+
+// CoversFor calls coversFor.
+func (p *PreflightCache) CoversFor(mode PreflightMode, reqOrigin, u string, credentials bool, unsafe []string) bool {
+	return p.c.coversFor(mode, reqOrigin, u, credentials, unsafe)
+}
+
+// Store calls store.
+func (p *PreflightCache) Store(reqOrigin, u string, credentials bool, h http.Header, maxAge time.Duration) {
+	p.c.store(reqOrigin, u, credentials, h, maxAge)
+}
+
+// Clear calls clear.
+func (p *PreflightCache) Clear(reqOrigin, u string) { p.c.clear(reqOrigin, u) }
+
+// Len returns the number of entries held, expired ones included.
+func (p *PreflightCache) Len() int {
+	p.c.mu.Lock()
+	defer p.c.mu.Unlock()
+	return len(p.c.entries)
+}
+
+// Preflight calls preflight with the default redactor.
+func (p *PreflightCache) Preflight(ctx context.Context, client *http.Client, mode PreflightMode, crossOrigin bool, u *url.URL, reqOrigin string, credentials bool, unsafe []string) (bool, error) {
+	return p.c.preflight(ctx, client, mode, crossOrigin, u, reqOrigin, credentials, unsafe, newRedactor(nil))
+}

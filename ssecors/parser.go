@@ -1,0 +1,448 @@
+package ssecors
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"time"
+	"unicode/utf8"
+)
+
+// DefaultMaxEventSize is the default bound on the size of one event (its
+// data, id and type together) and of any single line: 1 MiB.
+const DefaultMaxEventSize = 1 << 20
+
+// initialBufferSize is the read buffer of a new parser. It grows, up to the
+// maximum event size, only for lines that do not fit.
+const initialBufferSize = 4096
+
+// lineSlack is how much longer than the maximum event size a line may be:
+// room for a field name, its colon and space, and the line end.
+const lineSlack = 64
+
+// maxKeptBuffer is the largest buffer kept for reuse after an event: a
+// buffer grown beyond it by one huge event is released.
+const maxKeptBuffer = 256 << 10
+
+// maxRetryMillis saturates "retry:" values so that the resulting
+// time.Duration cannot overflow.
+const maxRetryMillis = math.MaxInt64 / int64(time.Millisecond)
+
+// parser turns the bytes of an event stream into events, following WHATWG
+// HTML "Parsing an event stream" and "Interpreting an event stream". It
+// owns no goroutine and makes no policy decision: its caller decides what a
+// read error, an oversized event or the end of the stream means.
+//
+// Lines are found in a reused read buffer and interpreted in place; the
+// only allocations in steady state are the strings of a dispatched event.
+type parser struct {
+	r   io.Reader
+	err error // sticky read error, returned once the buffered lines are used
+
+	buf        []byte // read buffer; buf[start:end] is unread
+	start, end int
+
+	bomDone bool // the leading byte order mark has been handled
+	skipLF  bool // the last line ended with CR at the end of the buffer
+
+	max int // maximum event size and line length
+
+	data     []byte // data buffer: each data line followed by LF
+	typ      []byte // event type buffer
+	id       []byte // last event ID buffer
+	idDirty  bool   // id differs from lastID
+	lastID   string // the last event ID string
+	lastType string // the previous dispatched type, reused when equal
+
+	retry    time.Duration // the reconnection time last set by "retry:"
+	retrySet bool
+
+	origin string // Event.Origin of dispatched events
+}
+
+func newParser(r io.Reader, max int) *parser {
+	if max <= 0 {
+		max = DefaultMaxEventSize
+	}
+	return &parser{r: r, max: max}
+}
+
+// reset prepares p for a new stream on r, as a new connection does: the
+// buffers are emptied and the byte order mark is expected again, while the
+// last event ID string is kept and becomes the new last event ID buffer.
+func (p *parser) reset(r io.Reader, origin string) {
+	p.r, p.err = r, nil
+	p.start, p.end = 0, 0
+	p.bomDone, p.skipLF = false, false
+	p.data, p.typ = p.data[:0], p.typ[:0]
+	p.id = append(p.id[:0], p.lastID...)
+	p.idDirty = false
+	p.retrySet = false
+	p.origin = origin
+}
+
+// release drops the read buffer so that an idle source holds no buffer.
+func (p *parser) release() {
+	p.buf = nil
+	p.r = nil
+}
+
+// next returns the next dispatched event. At the end of the stream it
+// returns io.EOF (the unterminated event, if any, is discarded), a read
+// error as it came, or an error wrapping ErrEventTooLarge.
+func (p *parser) next() (Event, error) {
+	for {
+		if !p.bomDone && !p.stripBOM() {
+			if err := p.fill(); err != nil {
+				return Event{}, err
+			}
+			continue
+		}
+		for {
+			line, ok := p.line()
+			if !ok {
+				break
+			}
+			if len(line) == 0 {
+				if ev, ok := p.dispatch(); ok {
+					return ev, nil
+				}
+				continue
+			}
+			if err := p.field(line); err != nil {
+				return Event{}, err
+			}
+		}
+		if err := p.fill(); err != nil {
+			return Event{}, err
+		}
+	}
+}
+
+// stripBOM removes one leading UTF-8 byte order mark. It reports false when
+// more bytes are needed to decide.
+func (p *parser) stripBOM() bool {
+	b := p.buf[p.start:p.end]
+	const bom = "\xEF\xBB\xBF"
+	n := len(b)
+	if n > len(bom) {
+		n = len(bom)
+	}
+	switch {
+	case string(b[:n]) != bom[:n]:
+	case n == len(bom):
+		p.start += n
+	case p.err == nil:
+		return false
+	}
+	p.bomDone = true
+	return true
+}
+
+// line returns the next complete line in the buffer without its line end,
+// or false when the buffer holds no complete line. A CR ends a line at once;
+// an LF right after it, even in the next read, is part of that line end.
+func (p *parser) line() ([]byte, bool) {
+	b := p.buf[p.start:p.end]
+	if p.skipLF {
+		if len(b) == 0 {
+			return nil, false
+		}
+		p.skipLF = false
+		if b[0] == '\n' {
+			p.start++
+			b = b[1:]
+		}
+	}
+	lf := bytes.IndexByte(b, '\n')
+	seg := b
+	if lf >= 0 {
+		seg = b[:lf]
+	}
+	if cr := bytes.IndexByte(seg, '\r'); cr >= 0 {
+		switch {
+		case cr+1 == len(b):
+			p.skipLF = true
+			p.start += cr + 1
+		case b[cr+1] == '\n':
+			p.start += cr + 2
+		default:
+			p.start += cr + 1
+		}
+		return b[:cr], true
+	}
+	if lf < 0 {
+		return nil, false
+	}
+	p.start += lf + 1
+	return b[:lf], true
+}
+
+// fill reads more bytes, first making room by moving the unread part of
+// the buffer to its start and growing it when a single line fills it. It
+// returns the sticky read error once nothing is left to parse.
+func (p *parser) fill() error {
+	if p.err != nil {
+		return p.err
+	}
+	if p.start > 0 {
+		n := copy(p.buf, p.buf[p.start:p.end])
+		p.start, p.end = 0, n
+	}
+	if p.end == len(p.buf) {
+		limit := p.max + lineSlack
+		if p.end >= limit {
+			p.err = fmt.Errorf("%w: a line is longer than %d bytes", ErrEventTooLarge, limit)
+			return p.err
+		}
+		size := 2 * len(p.buf)
+		if size < initialBufferSize {
+			size = initialBufferSize
+		}
+		if size > limit {
+			size = limit
+		}
+		nb := make([]byte, size)
+		copy(nb, p.buf[:p.end])
+		p.buf = nb
+	}
+	for empty := 0; ; empty++ {
+		n, err := p.r.Read(p.buf[p.end:])
+		p.end += n
+		if err != nil {
+			p.err = err
+			if n == 0 {
+				return err
+			}
+			return nil
+		}
+		if n > 0 {
+			return nil
+		}
+		if empty == 100 {
+			p.err = io.ErrNoProgress
+			return p.err
+		}
+	}
+}
+
+// field processes one non-empty line: a comment or a field.
+func (p *parser) field(line []byte) error {
+	if line[0] == ':' {
+		return nil // comment
+	}
+	name, value := line, line[len(line):]
+	if i := bytes.IndexByte(line, ':'); i >= 0 {
+		name, value = line[:i], line[i+1:]
+		if len(value) > 0 && value[0] == ' ' {
+			value = value[1:]
+		}
+	}
+	switch string(name) { // no allocation: the compiler compares in place
+	case "data":
+		if len(p.data)+len(value)+1+len(p.id)+len(p.typ) > p.max {
+			return p.tooLarge()
+		}
+		p.data = append(p.data, value...)
+		p.data = append(p.data, '\n')
+	case "event":
+		if len(value)+len(p.data)+len(p.id) > p.max {
+			return p.tooLarge()
+		}
+		p.typ = append(p.typ[:0], value...)
+	case "id":
+		if bytes.IndexByte(value, 0) >= 0 {
+			return nil
+		}
+		if !p.idDirty && string(value) == p.lastID {
+			return nil
+		}
+		p.id = append(p.id[:0], value...)
+		p.idDirty = string(p.id) != p.lastID
+	case "retry":
+		if ms, ok := parseRetry(value); ok {
+			p.retry, p.retrySet = time.Duration(ms)*time.Millisecond, true
+		}
+	}
+	return nil
+}
+
+func (p *parser) tooLarge() error {
+	p.err = fmt.Errorf("%w: more than %d bytes", ErrEventTooLarge, p.max)
+	p.data, p.typ = p.data[:0], p.typ[:0]
+	return p.err
+}
+
+// parseRetry interprets a "retry:" value: ASCII digits only, at least one,
+// as milliseconds. Larger values saturate.
+func parseRetry(v []byte) (int64, bool) {
+	if len(v) == 0 {
+		return 0, false
+	}
+	var ms int64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if ms < maxRetryMillis {
+			ms = ms*10 + int64(c-'0')
+		}
+	}
+	if ms > maxRetryMillis {
+		ms = maxRetryMillis
+	}
+	return ms, true
+}
+
+// dispatch runs "dispatch the event" for an empty line. It reports false
+// when there is nothing to dispatch (no data); the last event ID string is
+// updated and the buffers reset either way.
+func (p *parser) dispatch() (Event, bool) {
+	if len(p.data) == 0 {
+		if p.idDirty {
+			p.lastID = decodeUTF8(p.id)
+			p.idDirty = false
+		}
+		p.typ = p.typ[:0]
+		return Event{}, false
+	}
+	n := len(p.data) - 1 // without the final LF
+	var data string
+	if p.idDirty {
+		// One allocation for the data and the new id together.
+		p.data = append(p.data, p.id...)
+		s := decodeUTF8(p.data)
+		if len(s) == len(p.data) {
+			data, p.lastID = s[:n], s[n+1:]
+		} else { // invalid UTF-8 was replaced: convert the parts apart
+			data, p.lastID = decodeUTF8(p.data[:n]), decodeUTF8(p.id)
+		}
+		p.idDirty = false
+	} else {
+		data = decodeUTF8(p.data[:n])
+	}
+	ev := Event{Type: "message", Data: data, LastEventID: p.lastID, Origin: p.origin}
+	if len(p.typ) > 0 {
+		if string(p.typ) != p.lastType {
+			p.lastType = decodeUTF8(p.typ)
+		}
+		ev.Type = p.lastType
+	}
+	if cap(p.data) > maxKeptBuffer {
+		p.data = nil
+	} else {
+		p.data = p.data[:0]
+	}
+	p.typ = p.typ[:0]
+	return ev, true
+}
+
+// decodeUTF8 converts b to a string the way the WHATWG "UTF-8 decode"
+// algorithm does: valid input is copied as it is, and each maximal invalid
+// subpart is replaced by one U+FFFD. Go's own conversion differs: it
+// replaces every byte of a truncated sequence separately.
+func decodeUTF8(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	out := make([]byte, 0, len(b)+8)
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			out = append(out, c)
+			i++
+			continue
+		}
+		size, lo, hi := 0, byte(0x80), byte(0xBF)
+		switch {
+		case c >= 0xC2 && c <= 0xDF:
+			size = 2
+		case c >= 0xE0 && c <= 0xEF:
+			size = 3
+			if c == 0xE0 {
+				lo = 0xA0
+			} else if c == 0xED {
+				hi = 0x9F
+			}
+		case c >= 0xF0 && c <= 0xF4:
+			size = 4
+			if c == 0xF0 {
+				lo = 0x90
+			} else if c == 0xF4 {
+				hi = 0x8F
+			}
+		default:
+			out = append(out, "\uFFFD"...)
+			i++
+			continue
+		}
+		j := i + 1
+		for ; j < i+size && j < len(b); j++ {
+			if b[j] < lo || b[j] > hi {
+				break
+			}
+			lo, hi = 0x80, 0xBF
+		}
+		if j == i+size {
+			out = append(out, b[i:j]...)
+		} else {
+			out = append(out, "\uFFFD"...)
+		}
+		i = j
+	}
+	return string(out)
+}
+
+// Decoder reads server-sent events from an io.Reader, following every rule
+// of WHATWG HTML "Parsing an event stream" and "Interpreting an event
+// stream": UTF-8 decoding with replacement of invalid bytes, one leading
+// byte order mark stripped, CR, LF and CRLF line ends, comments, the
+// "event", "data", "id" and "retry" fields, and no dispatch of an event
+// without data or of an unterminated event at the end of the stream.
+//
+// A Decoder is for streams that do not arrive over HTTP, for tests and for
+// benchmarks; [EventSource] uses the same parser. It is not safe for
+// concurrent use.
+type Decoder struct {
+	p *parser
+}
+
+// NewDecoder returns a Decoder reading from r, with [DefaultMaxEventSize].
+// It reads in chunks of its own; r need not be buffered.
+func NewDecoder(r io.Reader) *Decoder {
+	return &Decoder{p: newParser(r, DefaultMaxEventSize)}
+}
+
+// SetMaxEventSize bounds the size of one event and of one line to n bytes
+// (n <= 0 restores [DefaultMaxEventSize]). Decode returns an error wrapping
+// [ErrEventTooLarge] past it, and the Decoder's memory stays within about
+// twice the bound. Call it before the first Decode.
+func (d *Decoder) SetMaxEventSize(n int) {
+	if n <= 0 {
+		n = DefaultMaxEventSize
+	}
+	d.p.max = n
+}
+
+// Decode returns the next event. At the end of the input it returns io.EOF,
+// discarding an unterminated final event as a browser does. Other errors
+// are the reader's, or wrap [ErrEventTooLarge]; after an error, Decode
+// keeps returning it.
+func (d *Decoder) Decode() (Event, error) {
+	return d.p.next()
+}
+
+// LastEventID returns the last event ID string: the id of the last
+// dispatched event block (with or without data) that carried an "id:"
+// field, or "" before any or after an empty "id:".
+func (d *Decoder) LastEventID() string {
+	return d.p.lastID
+}
+
+// Retry returns the reconnection time set by the most recent valid "retry:"
+// field, and whether there was one. A valid retry field takes effect when
+// read, even inside an event that is never dispatched.
+func (d *Decoder) Retry() (time.Duration, bool) {
+	return d.p.retry, d.p.retrySet
+}

@@ -1,0 +1,166 @@
+package ssecors
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// managedHeaders are the request headers ssecors sets itself, as a browser
+// does; WithHeader refuses them.
+var managedHeaders = map[string]bool{
+	"Accept": true, "Cache-Control": true, "Pragma": true, "Last-Event-Id": true,
+	"Origin": true, "Cookie": true, "Host": true, "Content-Length": true,
+	"Transfer-Encoding": true, "Connection": true, "Upgrade": true, "Te": true,
+	"Trailer": true, "Keep-Alive": true, "Proxy-Connection": true,
+}
+
+// maxParamLen bounds a query key or value, and a header value: longer
+// input is almost certainly a mistake, and servers reject it anyway.
+const maxParamLen = 8 << 10
+
+func addHeader(cfg *config, option, name, value string) {
+	switch {
+	case !validHeaderName(name):
+		cfg.fail(option, name, "not a valid header name")
+	case managedHeaders[http.CanonicalHeaderKey(name)]:
+		cfg.fail(option, name, "this header is managed by ssecors, as a browser manages it")
+	case !validHeaderValue(value):
+		cfg.fail(option, name, "header value contains a control character or is too long")
+	default:
+		if cfg.header == nil {
+			cfg.header = make(http.Header)
+		}
+		cfg.header.Add(name, value)
+	}
+}
+
+// validHeaderName reports whether s is an HTTP token.
+func validHeaderName(s string) bool {
+	if s == "" || len(s) > 256 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 || c <= ' ' || strings.IndexByte("\"(),/:;<=>?@[\\]{}\x7f", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue reports whether s can be sent as a header value: no
+// control character other than tab, within the length bound.
+func validHeaderValue(s string) bool {
+	if len(s) > maxParamLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// validLastEventID reports whether an id can be used at all: ids from a
+// stream never hold NUL, CR or LF, so neither may a starting one.
+func validLastEventID(s string) bool {
+	return !strings.ContainsAny(s, "\x00\r\n") && len(s) <= maxParamLen
+}
+
+// sendableHeaderValue reports whether Go's HTTP client can send s as a
+// header value. A last event ID that cannot be sent (it holds a control
+// byte) is left out of the request rather than failing every reconnect.
+func sendableHeaderValue(s string) bool {
+	return validHeaderValue(s)
+}
+
+// validQueryPart checks a query key or value: valid UTF-8 is not required
+// by RFC 3986 percent-encoding, but CR, LF and NUL are refused outright so
+// that no caller mistake can turn into a header or log injection.
+func validQueryPart(s string) bool {
+	return len(s) <= maxParamLen && !strings.ContainsAny(s, "\x00\r\n")
+}
+
+// escapeQuery percent-encodes s for a query component as RFC 3986 asks:
+// every byte but the unreserved characters becomes %XX (a space is %20,
+// never "+", which a server would read as a literal plus or as a space
+// depending on its parser).
+func escapeQuery(s string) string {
+	const hex = "0123456789ABCDEF"
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !unreserved(s[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if unreserved(c) {
+			b = append(b, c)
+		} else {
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return string(b)
+}
+
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~'
+}
+
+// mergeQuery returns a copy of u with params appended to its query, in
+// order. The existing query is kept byte for byte. A parameter whose name
+// is already present (in u or earlier in params) is a collision: an error
+// naming it, unless replace is set, in which case earlier occurrences are
+// removed.
+func mergeQuery(u *url.URL, params []queryParam, replace bool) (*url.URL, *ConfigError) {
+	c := *u
+	if len(params) == 0 {
+		return &c, nil
+	}
+	var parts []string
+	if c.RawQuery != "" {
+		parts = strings.Split(c.RawQuery, "&")
+	}
+	for _, p := range params {
+		if p.key == "" {
+			return nil, &ConfigError{Option: "query", Reason: "empty parameter name"}
+		}
+		if !validQueryPart(p.key) || !validQueryPart(p.value) {
+			return nil, &ConfigError{Option: "query", Value: p.key, Reason: "parameter contains CR, LF or NUL, or is too long"}
+		}
+		kept := parts[:0]
+		for _, part := range parts {
+			k, _, _ := strings.Cut(part, "=")
+			if dk, err := url.QueryUnescape(k); err == nil && dk == p.key || k == p.key {
+				if !replace {
+					return nil, &ConfigError{Option: "query", Value: p.key,
+						Reason: "parameter is already in the URL or set twice (use WithQueryReplace to replace it)"}
+				}
+				continue
+			}
+			kept = append(kept, part)
+		}
+		parts = append(kept, escapeQuery(p.key)+"="+escapeQuery(p.value))
+	}
+	c.RawQuery = strings.Join(parts, "&")
+	c.ForceQuery = false
+	return &c, nil
+}
+
+func sortedKeys[M ~map[string]V, V any](m M) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

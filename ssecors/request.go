@@ -1,0 +1,481 @@
+package ssecors
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// maxRedirects is Fetch's redirect limit: the 21st redirect is an error.
+const maxRedirects = 20
+
+// errorBodyLimit bounds how much of a failed response's body is kept, and
+// errorBodyWait how long ssecors waits for it.
+const (
+	errorBodyLimit = 512
+	errorBodyWait  = 250 * time.Millisecond
+)
+
+// hop is the state of one request of a (possibly redirected) connection
+// attempt, as Fetch tracks it.
+type hop struct {
+	url         *url.URL
+	cors        bool   // response tainting is "cors"
+	taint       taint  // redirect-taint
+	origin      string // the Origin header, when cors
+	credentials bool   // includeCredentials for this hop
+}
+
+// connect sends one connection attempt, following redirects with the
+// browser's CORS, cookie and mixed-content rules, and returns the final
+// response (not yet checked for status or content type) with its URL.
+func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) {
+	es := e.es
+	u := e.current
+	if f := es.cfg.queryFunc; f != nil {
+		vals, err := f(ctx)
+		if err != nil {
+			return nil, nil, &NetworkError{Op: "query", URL: es.red.url(u), Err: es.sanitize(err)}
+		}
+		var params []queryParam
+		for _, k := range sortedKeys(vals) {
+			for _, v := range vals[k] {
+				params = append(params, queryParam{k, v})
+				if es.red.secretName(k) {
+					es.red.addValue(v)
+				}
+			}
+		}
+		nu, cerr := mergeQuery(u, params, true)
+		if cerr != nil {
+			return nil, nil, &NetworkError{Op: "query", URL: es.red.url(u), Err: errors.New(cerr.Reason)}
+		}
+		u = nu
+	}
+
+	first := originOf(u)
+	h := hop{url: u}
+	for redirects := 0; ; redirects++ {
+		hopOrigin := originOf(h.url)
+		if es.cfg.emulate {
+			if err := e.checkMixedContent(h.url); err != nil {
+				return nil, nil, err
+			}
+			if !h.cors && !sameOrigin(e.page, hopOrigin) {
+				h.cors = true
+			}
+		}
+		h.credentials = es.cfg.credentials || !h.cors
+		if h.cors {
+			h.origin = serializeRequestOrigin(e.page, h.taint)
+		}
+		req, err := e.newRequest(ctx, &h, hopOrigin != first)
+		if err != nil {
+			return nil, nil, err
+		}
+		if h.cors && es.preflight != nil {
+			if err := e.maybePreflight(ctx, &h, req.Header); err != nil {
+				return nil, nil, err
+			}
+		}
+		es.log.DebugContext(ctx, "ssecors: request", "url", e.logURL(h.url), "origin", h.origin,
+			"credentials", h.credentials, "last_event_id", req.Header.Get("Last-Event-ID"))
+		resp, err := es.client.Do(req)
+		if err != nil {
+			if es.preflight != nil && h.cors {
+				es.preflight.clear(h.origin, h.url.String())
+			}
+			return nil, nil, &NetworkError{Op: "GET", URL: es.red.url(h.url), Err: es.sanitize(stripURLError(err))}
+		}
+		es.log.DebugContext(ctx, "ssecors: response", "url", e.logURL(h.url), "status", resp.StatusCode,
+			"content_type", resp.Header.Get("Content-Type"))
+		if h.credentials {
+			e.storeCookies(&h, resp)
+		}
+		redirect := isRedirect(resp.StatusCode) && resp.Header.Get("Location") != ""
+		if h.cors {
+			if cerr := checkCORS(resp.Header, h.origin, es.cfg.credentials); cerr != nil {
+				discard(resp)
+				cerr.Stage = StageResponse
+				if redirect {
+					cerr.Stage = StageRedirect
+				}
+				cerr.URL = es.red.url(h.url)
+				return nil, nil, cerr
+			}
+		}
+		if !redirect {
+			return resp, h.url, nil
+		}
+		next, err := e.followRedirect(resp, &h, redirects)
+		discard(resp)
+		if err != nil {
+			return nil, nil, err
+		}
+		es.log.DebugContext(ctx, "ssecors: redirect", "from", e.logURL(h.url), "to", e.logURL(next),
+			"status", resp.StatusCode)
+		if es.cfg.emulate {
+			h.taint = updateTaint(h.taint, e.page, originOf(h.url), originOf(next))
+		}
+		h.url = next
+	}
+}
+
+// newRequest builds the GET a browser sends for h: Accept, Cache-Control
+// and Pragma as Fetch sets them for an EventSource, Last-Event-ID when the
+// last event ID is not empty, Origin on a CORS request, the cookies the
+// credentials mode and the jar allow, and the caller's own headers (minus
+// Authorization once another origin than the first was seen, as Fetch
+// removes it).
+func (e *engine) newRequest(ctx context.Context, h *hop, otherOrigin bool) (*http.Request, error) {
+	es := e.es
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.url.String(), nil)
+	if err != nil {
+		return nil, &NetworkError{Op: "GET", URL: es.red.url(h.url), Err: es.sanitize(err)}
+	}
+	hd := req.Header
+	for k, v := range es.cfg.header {
+		if otherOrigin && k == "Authorization" {
+			continue
+		}
+		hd[k] = v
+	}
+	hd["Accept"] = []string{"text/event-stream"}
+	hd["Cache-Control"] = []string{"no-cache"}
+	hd["Pragma"] = []string{"no-cache"}
+	if id := es.LastEventID(); id != "" && sendableHeaderValue(id) {
+		hd["Last-Event-Id"] = []string{id}
+	}
+	if h.cors {
+		hd["Origin"] = []string{h.origin}
+	}
+	if c := e.requestCookies(h); c != "" {
+		hd["Cookie"] = []string{c}
+	}
+	return req, nil
+}
+
+// requestCookies returns the Cookie header value for h.
+func (e *engine) requestCookies(h *hop) string {
+	es := e.es
+	var cookies []*http.Cookie
+	switch {
+	case es.cookies != nil:
+		send, decisions := es.cookies.cookiesFor(e.cookieRequest(h))
+		cookies = send
+		if len(decisions) > 0 && es.log.Enabled(context.Background(), slogLevelDebug) {
+			for _, d := range decisions {
+				es.log.Debug("ssecors: cookie", "name", d.Name, "sent", d.Sent, "reason", d.Reason)
+			}
+		}
+	case es.plainJar != nil && h.credentials:
+		cookies = es.plainJar.Cookies(h.url)
+	}
+	if len(cookies) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for i, c := range cookies {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(c.Name)
+		b.WriteByte('=')
+		b.WriteString(c.Value)
+	}
+	return b.String()
+}
+
+func (e *engine) cookieRequest(h *hop) cookieRequest {
+	top := e.page
+	if !e.es.cfg.topLevel {
+		top = origin{}
+	}
+	return cookieRequest{
+		url:               h.url,
+		topLevel:          top,
+		credentials:       h.credentials,
+		crossSiteRedirect: h.taint == taintCrossSite,
+		thirdParty:        e.es.cfg.thirdParty,
+	}
+}
+
+// storeCookies processes the response's Set-Cookie headers, which a
+// browser does whenever the request included credentials, whatever the
+// CORS check then says.
+func (e *engine) storeCookies(h *hop, resp *http.Response) {
+	es := e.es
+	lines := resp.Header.Values("Set-Cookie")
+	if len(lines) == 0 {
+		return
+	}
+	switch {
+	case es.cookies != nil:
+		for _, d := range es.cookies.storeFrom(e.cookieRequest(h), lines) {
+			es.log.Debug("ssecors: set-cookie", "name", d.Name, "stored", d.Stored, "reason", d.Reason)
+		}
+	case es.plainJar != nil:
+		es.plainJar.SetCookies(h.url, resp.Cookies())
+	}
+}
+
+// checkMixedContent refuses an http request from an https page, as a
+// browser blocks mixed content. Loopback hosts are potentially trustworthy
+// and allowed, as in Chromium.
+func (e *engine) checkMixedContent(u *url.URL) error {
+	if e.page.scheme != "https" || u.Scheme != "http" {
+		return nil
+	}
+	if isLoopbackHost(originOf(u).host) {
+		return nil
+	}
+	return &BlockedError{
+		Reason: "mixed-content",
+		URL:    e.es.red.url(u),
+		Detail: "the page origin " + e.page.String() + " is https but the stream is http: a browser blocks this mixed content",
+		Fix:    "serve the stream over https",
+	}
+}
+
+// followRedirect validates a redirect response and returns the next URL, as
+// Fetch's HTTP-redirect fetch does.
+func (e *engine) followRedirect(resp *http.Response, h *hop, redirects int) (*url.URL, error) {
+	es := e.es
+	if redirects >= maxRedirects {
+		return nil, &BlockedError{Reason: "too-many-redirects", URL: es.red.url(h.url),
+			Detail: "more than 20 redirects", Fix: "point the client at the stream's final URL, or break the redirect loop"}
+	}
+	loc := resp.Header.Get("Location")
+	next, err := h.url.Parse(loc)
+	if err != nil || !validQueryPart(loc) {
+		return nil, &BlockedError{Reason: "redirect-location", URL: es.red.url(h.url),
+			Detail: "the Location header does not parse as a URL", Fix: "send an absolute http or https URL in Location"}
+	}
+	if next.Scheme != "http" && next.Scheme != "https" || next.Hostname() == "" {
+		return nil, &BlockedError{Reason: "redirect-scheme", URL: es.red.url(next),
+			Detail: "a redirect to a non-HTTP(S) URL is a network error", Fix: "redirect to an http or https URL"}
+	}
+	if next.User != nil && (h.cors || !sameOrigin(originOf(h.url), originOf(next))) {
+		return nil, &BlockedError{Reason: "redirect-credentials", URL: es.red.url(next),
+			Detail: "a cross-origin redirect to a URL with user information is a network error",
+			Fix:    "remove the user:password@ part from Location"}
+	}
+	next.Fragment, next.RawFragment = "", ""
+	return next, nil
+}
+
+func isRedirect(code int) bool {
+	switch code {
+	case 301, 302, 303, 307, 308:
+		return true
+	}
+	return false
+}
+
+// checkResponse decides whether a final response opens the stream, as the
+// EventSource processResponse steps do: 200 and a text/event-stream
+// Content-Type. It follows Chromium in also refusing a charset other than
+// UTF-8.
+func (e *engine) checkResponse(resp *http.Response, u *url.URL) error {
+	ct := resp.Header.Values("Content-Type")
+	reason := ""
+	if resp.StatusCode != http.StatusOK {
+		reason = "the response status is not 200"
+		if resp.StatusCode == http.StatusNoContent {
+			reason = "the server answered 204 No Content, which tells a client to stop reconnecting"
+		}
+	} else if essence, charset, ok := extractMIME(ct); !ok || essence != "text/event-stream" {
+		reason = "the response Content-Type is not text/event-stream"
+	} else if charset != "" && !strings.EqualFold(charset, "utf-8") {
+		reason = "the Content-Type has a charset other than UTF-8, which Chromium refuses"
+	}
+	if reason == "" {
+		return nil
+	}
+	re := &ResponseError{
+		URL:         e.es.red.url(u),
+		StatusCode:  resp.StatusCode,
+		Status:      resp.Status,
+		ContentType: strings.Join(ct, ", "),
+		RetryAfter:  parseRetryAfter(resp.Header.Get("Retry-After"), e.es.cfg.now()),
+		Reason:      reason,
+	}
+	// Keep the first bytes of what the server said, without waiting on a
+	// body that never ends: a stream with the wrong type stays open.
+	t := time.AfterFunc(errorBodyWait, func() { resp.Body.Close() })
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyLimit))
+	t.Stop()
+	resp.Body.Close()
+	re.Body = []byte(e.es.red.text(string(body)))
+	return re
+}
+
+// extractMIME follows Fetch's "extract a MIME type" closely enough for
+// EventSource: every Content-Type value is split on commas outside quotes,
+// each part parsed, and the last one that parses (and is not */*) wins. It
+// returns the essence, lowercased, and the charset parameter.
+func extractMIME(values []string) (essence, charset string, ok bool) {
+	for _, v := range values {
+		for _, part := range splitOutsideQuotes(v, ',') {
+			ess, params, good := parseMIME(part)
+			if !good || ess == "*/*" {
+				continue
+			}
+			if ess != essence {
+				charset = ""
+			}
+			essence, ok = ess, true
+			if cs, has := params["charset"]; has {
+				charset = cs
+			}
+		}
+	}
+	return essence, charset, ok
+}
+
+// parseMIME parses a MIME type as WHATWG MIME Sniffing does: type and
+// subtype are HTTP tokens, parameters are name=value or name="quoted", and
+// invalid parameters are skipped.
+func parseMIME(s string) (essence string, params map[string]string, ok bool) {
+	s = strings.Trim(s, " \t\r\n")
+	slash := strings.IndexByte(s, '/')
+	if slash <= 0 {
+		return "", nil, false
+	}
+	typ := s[:slash]
+	rest := s[slash+1:]
+	sub := rest
+	if i := strings.IndexByte(rest, ';'); i >= 0 {
+		sub, rest = rest[:i], rest[i+1:]
+	} else {
+		rest = ""
+	}
+	sub = strings.TrimRight(sub, " \t\r\n")
+	if !validHeaderName(typ) || !validHeaderName(sub) {
+		return "", nil, false
+	}
+	essence = strings.ToLower(typ) + "/" + strings.ToLower(sub)
+	for _, p := range splitOutsideQuotes(rest, ';') {
+		p = strings.TrimLeft(p, " \t\r\n")
+		name, value, found := strings.Cut(p, "=")
+		if !found || !validHeaderName(name) {
+			continue
+		}
+		name = strings.ToLower(name)
+		if strings.HasPrefix(value, `"`) {
+			value = unquote(value)
+		} else {
+			value = strings.TrimRight(value, " \t\r\n")
+			if value == "" {
+				continue
+			}
+		}
+		if params == nil {
+			params = make(map[string]string)
+		}
+		if _, dup := params[name]; !dup {
+			params[name] = value
+		}
+	}
+	return essence, params, true
+}
+
+func splitOutsideQuotes(s string, sep byte) []string {
+	var parts []string
+	start, quoted := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			quoted = !quoted
+		case c == '\\' && quoted:
+			i++
+		case c == sep && !quoted:
+			parts = append(parts, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, s[start:])
+}
+
+func unquote(s string) string {
+	var b strings.Builder
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if c == '"' {
+			break
+		}
+		if c == '\\' && i+1 < len(s) {
+			i++
+			c = s[i]
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP
+// date. It returns zero when absent or invalid, and caps the delay.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := parsePort(v); err == nil && len(v) <= 5 { // small integers only
+		d = time.Duration(n) * time.Second
+	} else if len(v) > 5 && strings.Trim(v, "0123456789") == "" {
+		d = maxRetryAfter
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	if d < 0 {
+		return 0
+	}
+	if d > maxRetryAfter {
+		d = maxRetryAfter
+	}
+	return d
+}
+
+// discard drains a little of a response body, so the connection can be
+// reused, and closes it.
+func discard(resp *http.Response) {
+	io.CopyN(io.Discard, resp.Body, 4<<10)
+	resp.Body.Close()
+}
+
+// stripURLError removes the *url.Error layer from an error of
+// http.Client.Do: its message repeats the full, unredacted URL.
+func stripURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// sanitize returns err, or a wrapper whose message hides every secret value
+// when err's message contains one.
+func (es *EventSource) sanitize(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if red := es.red.text(msg); red != msg {
+		return &redactedError{msg: red, err: err}
+	}
+	return err
+}
+
+// redactedError carries an error whose message held a secret.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }

@@ -1,0 +1,186 @@
+package ssecors
+
+import (
+	"errors"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/publicsuffix"
+)
+
+// origin is a tuple origin (scheme, host, port) as HTML defines it, or an
+// opaque origin when scheme is empty. host is lowercase ASCII (punycode);
+// port is empty when it is the scheme's default.
+type origin struct {
+	scheme string
+	host   string
+	port   string
+}
+
+// opaque reports whether o is an opaque origin, serialized as "null".
+func (o origin) opaque() bool { return o.scheme == "" }
+
+// String is the ASCII serialization of the origin: "https://app.example",
+// "http://127.0.0.1:8080", or "null" for an opaque origin.
+func (o origin) String() string {
+	if o.opaque() {
+		return "null"
+	}
+	h := o.host
+	if strings.IndexByte(h, ':') >= 0 { // IPv6 literal
+		h = "[" + h + "]"
+	}
+	if o.port != "" {
+		return o.scheme + "://" + h + ":" + o.port
+	}
+	return o.scheme + "://" + h
+}
+
+// secure reports whether o is a potentially trustworthy origin for cookie
+// and mixed-content purposes: https, or a loopback host as browsers treat it.
+func (o origin) secure() bool {
+	return o.scheme == "https" || isLoopbackHost(o.host)
+}
+
+// isLoopbackHost reports whether host is "localhost", a name under
+// ".localhost", or a loopback IP address: hosts browsers treat as
+// potentially trustworthy even over http.
+func isLoopbackHost(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func defaultPort(scheme string) string {
+	switch scheme {
+	case "http", "ws":
+		return "80"
+	case "https", "wss":
+		return "443"
+	}
+	return ""
+}
+
+// originOf returns the origin of an http or https URL, and an opaque origin
+// for anything else.
+func originOf(u *url.URL) origin {
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "http" && scheme != "https" {
+		return origin{}
+	}
+	host, err := canonicalHost(u.Hostname())
+	if err != nil || host == "" {
+		return origin{}
+	}
+	port := u.Port()
+	if port == defaultPort(scheme) {
+		port = ""
+	}
+	return origin{scheme: scheme, host: host, port: port}
+}
+
+// canonicalHost lowercases host and converts an internationalized name to
+// its punycode form, as the URL parser of a browser does.
+func canonicalHost(host string) (string, error) {
+	if net.ParseIP(host) != nil {
+		return strings.ToLower(host), nil
+	}
+	host = strings.ToLower(host)
+	for i := 0; i < len(host); i++ {
+		if host[i] >= 0x80 {
+			return punycodeHost(host)
+		}
+	}
+	return host, nil
+}
+
+// sameOrigin reports whether a and b are the same tuple origin. Opaque
+// origins are never the same origin as anything here, since ssecors never
+// holds two references to one opaque origin.
+func sameOrigin(a, b origin) bool {
+	return !a.opaque() && a == b
+}
+
+// site is a schemeful site: the scheme plus the registrable domain of the
+// host (from the public suffix list), or plus the whole host when it has no
+// registrable domain (an IP address, localhost, a public suffix itself).
+type site struct {
+	scheme string
+	domain string
+}
+
+// siteOf returns the schemeful site of o. Ports never matter.
+func siteOf(o origin) site {
+	if o.opaque() {
+		return site{}
+	}
+	return site{scheme: o.scheme, domain: registrableDomain(o.host)}
+}
+
+// registrableDomain returns host's registrable domain ("eTLD+1"), or host
+// itself when it has none.
+func registrableDomain(host string) string {
+	if net.ParseIP(host) != nil {
+		return host
+	}
+	d, err := publicsuffix.EffectiveTLDPlusOne(host)
+	if err != nil {
+		return host
+	}
+	return d
+}
+
+// sameSite reports whether a and b are schemefully same-site, as Chromium
+// decides it: same scheme and same registrable domain.
+func sameSite(a, b origin) bool {
+	if a.opaque() || b.opaque() {
+		return false
+	}
+	return siteOf(a) == siteOf(b)
+}
+
+// String serializes the site as "https://example.com".
+func (s site) String() string {
+	if s.scheme == "" {
+		return "null"
+	}
+	return s.scheme + "://" + s.domain
+}
+
+// parseOrigin parses a page origin as given to WithOrigin: "null", or an
+// http or https URL with a host, an optional port, and nothing else (a
+// single trailing "/" is tolerated).
+func parseOrigin(s string) (origin, error) {
+	if s == "null" {
+		return origin{}, nil
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return origin{}, errors.New("not a URL")
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return origin{}, errors.New(`scheme must be "http" or "https"`)
+	case u.Host == "" || u.Hostname() == "":
+		return origin{}, errors.New("no host")
+	case u.User != nil:
+		return origin{}, errors.New("an origin has no user information")
+	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.ForceQuery, u.Fragment != "":
+		return origin{}, errors.New("an origin has no path, query or fragment")
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n <= 0 || n > 65535 {
+			return origin{}, errors.New("invalid port")
+		}
+	}
+	o := originOf(u)
+	if o.opaque() {
+		return origin{}, errors.New("invalid host")
+	}
+	return o, nil
+}
