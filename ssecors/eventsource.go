@@ -73,6 +73,10 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 	if len(cfg.errs) > 0 {
 		return nil, cfg.errs[0]
 	}
+	if cfg.preflight != PreflightNever && !cfg.emulate {
+		return nil, &ConfigError{Option: "WithPreflight", Value: cfg.preflight.String(),
+			Reason: "needs WithOrigin: without a page origin every request is same-origin, and same-origin requests are never preflighted"}
+	}
 	u, cerr = mergeQuery(u, cfg.query, cfg.queryReplace)
 	if cerr != nil {
 		cerr.Value = red.text(cerr.Value)
@@ -377,3 +381,22 @@ func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false 
 func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
 func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
 func (d discardHandler) WithGroup(string) slog.Handler           { return d }
+
+// BrowserIncompatibilities lists what this source sends that a page's
+// EventSource could not: custom headers ([WithHeader]), an explicit
+// preflight ([WithPreflight]), a Last-Event-ID on the first request
+// ([WithLastEventID]). Each entry is a sentence; nil means the requests
+// are exactly what a browser would send.
+func (es *EventSource) BrowserIncompatibilities() []string {
+	var out []string
+	for _, h := range sortedKeys(es.cfg.header) {
+		out = append(out, "sends the header "+h+": a browser's EventSource cannot set request headers (move it to the query string with WithHeaderQuery)")
+	}
+	if es.cfg.preflight != PreflightNever {
+		out = append(out, "sends an OPTIONS preflight ("+es.cfg.preflight.String()+"): a browser never preflights an EventSource")
+	}
+	if es.cfg.lastEventID != "" {
+		out = append(out, "sends Last-Event-ID on the first request: a browser sends it only when reconnecting")
+	}
+	return out
+}

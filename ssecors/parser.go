@@ -37,8 +37,9 @@ const maxRetryMillis = math.MaxInt64 / int64(time.Millisecond)
 // Lines are found in a reused read buffer and interpreted in place; the
 // only allocations in steady state are the strings of a dispatched event.
 type parser struct {
-	r   io.Reader
-	err error // sticky read error, returned once the buffered lines are used
+	r     io.Reader
+	err   error // sticky read error, returned once the buffered lines are used
+	fatal error // sticky ErrEventTooLarge: nothing more is parsed
 
 	buf        []byte // read buffer; buf[start:end] is unread
 	start, end int
@@ -72,7 +73,7 @@ func newParser(r io.Reader, max int) *parser {
 // buffers are emptied and the byte order mark is expected again, while the
 // last event ID string is kept and becomes the new last event ID buffer.
 func (p *parser) reset(r io.Reader, origin string) {
-	p.r, p.err = r, nil
+	p.r, p.err, p.fatal = r, nil, nil
 	p.start, p.end = 0, 0
 	p.bomDone, p.skipLF = false, false
 	p.data, p.typ = p.data[:0], p.typ[:0]
@@ -92,6 +93,9 @@ func (p *parser) release() {
 // returns io.EOF (the unterminated event, if any, is discarded), a read
 // error as it came, or an error wrapping ErrEventTooLarge.
 func (p *parser) next() (Event, error) {
+	if p.fatal != nil {
+		return Event{}, p.fatal
+	}
 	for {
 		if !p.bomDone && !p.stripBOM() {
 			if err := p.fill(); err != nil {
@@ -183,19 +187,21 @@ func (p *parser) line() ([]byte, bool) {
 // the buffer to its start and growing it when a single line fills it. It
 // returns the sticky read error once nothing is left to parse.
 func (p *parser) fill() error {
-	if p.err != nil {
-		return p.err
-	}
 	if p.start > 0 {
 		n := copy(p.buf, p.buf[p.start:p.end])
 		p.start, p.end = 0, n
 	}
+	limit := p.max + lineSlack
+	if p.end >= limit {
+		// An unterminated line this long is an error even at the end of
+		// the stream, so the outcome never depends on how reads split it.
+		p.fatal = fmt.Errorf("%w: a line is longer than %d bytes", ErrEventTooLarge, limit)
+		return p.fatal
+	}
+	if p.err != nil {
+		return p.err
+	}
 	if p.end == len(p.buf) {
-		limit := p.max + lineSlack
-		if p.end >= limit {
-			p.err = fmt.Errorf("%w: a line is longer than %d bytes", ErrEventTooLarge, limit)
-			return p.err
-		}
 		size := 2 * len(p.buf)
 		if size < initialBufferSize {
 			size = initialBufferSize
@@ -247,7 +253,7 @@ func (p *parser) field(line []byte) error {
 		p.data = append(p.data, value...)
 		p.data = append(p.data, '\n')
 	case "event":
-		if len(value)+len(p.data)+len(p.id) > p.max {
+		if len(p.data)+len(p.id)+len(value) > p.max {
 			return p.tooLarge()
 		}
 		p.typ = append(p.typ[:0], value...)
@@ -257,6 +263,9 @@ func (p *parser) field(line []byte) error {
 		}
 		if !p.idDirty && string(value) == p.lastID {
 			return nil
+		}
+		if len(p.data)+len(value)+len(p.typ) > p.max {
+			return p.tooLarge()
 		}
 		p.id = append(p.id[:0], value...)
 		p.idDirty = string(p.id) != p.lastID
@@ -269,9 +278,9 @@ func (p *parser) field(line []byte) error {
 }
 
 func (p *parser) tooLarge() error {
-	p.err = fmt.Errorf("%w: more than %d bytes", ErrEventTooLarge, p.max)
+	p.fatal = fmt.Errorf("%w: more than %d bytes", ErrEventTooLarge, p.max)
 	p.data, p.typ = p.data[:0], p.typ[:0]
-	return p.err
+	return p.fatal
 }
 
 // parseRetry interprets a "retry:" value: ASCII digits only, at least one,

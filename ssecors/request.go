@@ -99,7 +99,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 		redirect := isRedirect(resp.StatusCode) && resp.Header.Get("Location") != ""
 		if h.cors {
 			if cerr := checkCORS(resp.Header, h.origin, es.cfg.credentials); cerr != nil {
-				discard(resp)
+				resp.Body.Close() // a browser reads nothing of a response that fails CORS
 				cerr.Stage = StageResponse
 				if redirect {
 					cerr.Stage = StageRedirect
@@ -175,31 +175,20 @@ func (e *engine) requestCookies(h *hop) string {
 	case es.plainJar != nil && h.credentials:
 		cookies = es.plainJar.Cookies(h.url)
 	}
-	if len(cookies) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	for i, c := range cookies {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(c.Name)
-		b.WriteByte('=')
-		b.WriteString(c.Value)
-	}
-	return b.String()
+	return cookieHeaderValue(cookies)
 }
 
 func (e *engine) cookieRequest(h *hop) cookieRequest {
-	top := e.page
-	if !e.es.cfg.topLevel {
-		top = origin{}
-	}
 	return cookieRequest{
-		url:               h.url,
-		topLevel:          top,
-		credentials:       h.credentials,
-		crossSiteRedirect: h.taint == taintCrossSite,
+		url:             h.url,
+		topLevel:        e.page,
+		nestedCrossSite: !e.es.cfg.topLevel,
+		credentials:     h.credentials,
+		// Chromium ignores the redirect chain for the SameSite of a
+		// subresource (CookieSameSiteConsidersRedirectChain is off by
+		// default), although Fetch's layered cookies would restrict a hop
+		// after a cross-site redirect: ssecors follows Chromium.
+		crossSiteRedirect: false,
 		thirdParty:        e.es.cfg.thirdParty,
 	}
 }
@@ -442,9 +431,11 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 }
 
 // discard drains a little of a response body, so the connection can be
-// reused, and closes it.
+// reused, and closes it, without waiting long on a body that never ends.
 func discard(resp *http.Response) {
+	t := time.AfterFunc(errorBodyWait, func() { resp.Body.Close() })
 	io.CopyN(io.Discard, resp.Body, 4<<10)
+	t.Stop()
 	resp.Body.Close()
 }
 

@@ -49,8 +49,9 @@
 // # Concurrency and shutdown
 //
 // All methods of [Server] are safe for concurrent use. [Server.Close] ends
-// every stream, closes every connection and waits for every goroutine the
-// server started.
+// every stream, closes every listener and connection, and waits for the
+// handlers and accept loops to return; net/http's per-connection goroutines
+// end as soon as their connection is closed, without being waited for.
 //
 // The package uses only the standard library and does not import ssecors.
 package testserver

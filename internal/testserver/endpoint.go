@@ -73,7 +73,7 @@ type Endpoint struct {
 	Events []Event
 	// Resume starts the script after the first event whose ID equals the
 	// request's Last-Event-ID (from the start when there is no match or no
-	// header).
+	// header; Raw events never match).
 	Resume bool
 	// Retry, when > 0 or HasRetry, sends the block "retry: <Retry>\n\n" at
 	// the start of each stream, before the events.

@@ -233,6 +233,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, resp *Response) 
 		}
 		end = true
 	}
+	if len(events) == 0 {
+		n = 0
+	}
 	for i := 0; n < 0 || i < n; i++ {
 		if i > 0 && !s.sleep(r, resp.Interval) {
 			return
@@ -242,7 +245,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, resp *Response) 
 		}
 	}
 	if resp.Abort && end {
-		if resp.Repeat || n < len(events) {
+		if len(events) > 0 && (resp.Repeat || n < len(events)) {
 			b := events[n%len(events)].Bytes()
 			_ = out.write(b[:len(b)/2])
 		}

@@ -263,7 +263,9 @@ func (s *Server) Drop() {
 }
 
 // Close ends every stream, closes the listeners and every connection, and
-// waits for the server's goroutines and handlers to return. It also closes
+// waits for the handlers and accept loops to return (net/http's
+// per-connection goroutines end on their own once their connection is
+// closed). It also closes
 // the idle connections of the transports made by [Server.Transport] and
 // [Server.Client]. Close is idempotent; it must not be called from an
 // Endpoint's Handler, which it would wait for.

@@ -399,6 +399,7 @@ func TestServer_stream_repeat(t *testing.T) {
 			"data: a\n\ndata: b\n\ndata: a\n\ndata: b\n\ndata: a\n\n", nil},
 		{"abort", testserver.Endpoint{Events: testserver.Messages("a", "b"), Repeat: true, DropAfter: 3, Abort: true},
 			"data: a\n\ndata: b\n\ndata: a\n\ndata", io.ErrUnexpectedEOF},
+		{"empty script", testserver.Endpoint{Repeat: true, DropAfter: 2, Abort: true}, "", io.ErrUnexpectedEOF},
 		{"resume", testserver.Endpoint{Events: testserver.Numbered(3, "m"), Resume: true, Repeat: true, DropAfter: 3},
 			"id: 3\ndata: m3\n\nid: 3\ndata: m3\n\nid: 3\ndata: m3\n\n", nil},
 	}

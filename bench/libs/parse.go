@@ -1,0 +1,233 @@
+// Package libs adapts ssecors, the peer SSE client libraries and the two
+// reference floors to one shape, so that the harness can drive each through
+// its own public API: an in-process parse of a byte slice, and a live stream
+// over HTTP.
+//
+// Nothing here reimplements a library: every adapter only calls the
+// library's exported API and counts what it hands back.
+package libs
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	donovanhide "github.com/donovanhide/eventsource"
+	launchdarkly "github.com/launchdarkly/eventsource"
+	r3labs "github.com/r3labs/sse/v2"
+	"github.com/ssecors/ssecors-go/ssecors"
+	gosse "github.com/tmaxmax/go-sse"
+	"gopkg.in/cenkalti/backoff.v1"
+)
+
+// Library and floor names, as they appear in flags and reports.
+const (
+	SSECors      = "ssecors"
+	GoSSE        = "go-sse"
+	LaunchDarkly = "launchdarkly"
+	R3labs       = "r3labs"
+	R3labsReader = "r3labs-reader"
+	Donovanhide  = "donovanhide"
+	ReadSlice    = "floor-readslice"
+	NetHTTP      = "floor-nethttp"
+)
+
+// Peers lists the peer libraries in report order.
+var Peers = []string{GoSSE, LaunchDarkly, R3labs, Donovanhide}
+
+// Result is what one parse produced.
+type Result struct {
+	Events    int   // events handed to the caller (lines, for the ReadSlice floor)
+	DataBytes int64 // total length of their data
+}
+
+// Parser parses one whole stream held in memory through a library's API.
+type Parser struct {
+	Name string
+	// Via says which API is exercised, for the report.
+	Via string
+	// Lines is true for the ReadSlice floor, which counts lines, not events.
+	Lines bool
+	// Framing is true when the API only splits events and parses no field.
+	Framing bool
+	Parse   func(data []byte) (Result, error)
+}
+
+// maxEvent is the event size limit given to libraries that have one, large
+// enough for the 64 KiB corpus.
+const maxEvent = 1 << 20
+
+// Parsers returns the parse adapters in report order: ssecors, the peers,
+// r3labs' framing-only reader, and the ReadSlice floor.
+func Parsers() []Parser {
+	return []Parser{
+		{Name: SSECors, Via: "`ssecors.NewDecoder(r).Decode()`", Parse: parseSSECors},
+		{Name: GoSSE, Via: "`sse.Read(r, &sse.ReadConfig{MaxEventSize: 1 MiB})` iterator", Parse: parseGoSSE},
+		{Name: LaunchDarkly, Via: "`eventsource.NewDecoder(r).Decode()`", Parse: parseLaunchDarkly},
+		{Name: R3labs, Via: "`Client.SubscribeRaw` over an in-process `http.RoundTripper` (no public parser)", Parse: parseR3labs},
+		{Name: Donovanhide, Via: "`eventsource.NewDecoder(r).Decode()`", Parse: parseDonovanhide},
+		{Name: R3labsReader, Via: "`sse.NewEventStreamReader(r).ReadEvent()`: event framing only, no field parsing", Framing: true, Parse: parseR3labsReader},
+		{Name: ReadSlice, Via: "`bufio.NewReader(r).ReadSlice('\\n')` (4 KiB buffer), lines only", Lines: true, Parse: parseReadSlice},
+	}
+}
+
+// ParserByName returns the named parse adapter.
+func ParserByName(name string) (Parser, bool) {
+	for _, p := range Parsers() {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Parser{}, false
+}
+
+func parseSSECors(data []byte) (Result, error) {
+	var res Result
+	d := ssecors.NewDecoder(bytes.NewReader(data))
+	for {
+		ev, err := d.Decode()
+		if err == io.EOF {
+			return res, nil
+		}
+		if err != nil {
+			return res, err
+		}
+		res.Events++
+		res.DataBytes += int64(len(ev.Data))
+	}
+}
+
+func parseGoSSE(data []byte) (Result, error) {
+	var res Result
+	for ev, err := range gosse.Read(bytes.NewReader(data), &gosse.ReadConfig{MaxEventSize: maxEvent}) {
+		if err != nil {
+			return res, err
+		}
+		res.Events++
+		res.DataBytes += int64(len(ev.Data))
+	}
+	return res, nil
+}
+
+func parseLaunchDarkly(data []byte) (Result, error) {
+	var res Result
+	d := launchdarkly.NewDecoder(bytes.NewReader(data))
+	for {
+		ev, err := d.Decode()
+		if err == io.EOF {
+			return res, nil
+		}
+		if err != nil {
+			return res, err
+		}
+		res.Events++
+		res.DataBytes += int64(len(ev.Data()))
+	}
+}
+
+func parseDonovanhide(data []byte) (Result, error) {
+	var res Result
+	d := donovanhide.NewDecoder(bytes.NewReader(data))
+	for {
+		ev, err := d.Decode()
+		if err == io.EOF {
+			return res, nil
+		}
+		if err != nil {
+			return res, err
+		}
+		res.Events++
+		res.DataBytes += int64(len(ev.Data()))
+	}
+}
+
+// bodyTransport answers every request with body as a text/event-stream.
+type bodyTransport struct{ body []byte }
+
+func (t bodyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return &http.Response{
+		Status:        "200 OK",
+		StatusCode:    http.StatusOK,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        http.Header{"Content-Type": {"text/event-stream"}},
+		Body:          io.NopCloser(bytes.NewReader(t.body)),
+		ContentLength: -1,
+		Request:       req,
+	}, nil
+}
+
+func parseR3labs(data []byte) (Result, error) {
+	var res Result
+	c := r3labs.NewClient("http://corpus.invalid/", r3labs.ClientMaxBufferSize(maxEvent+64))
+	c.Connection = &http.Client{Transport: bodyTransport{body: data}}
+	c.ReconnectStrategy = &backoff.StopBackOff{} // the body ends cleanly: Subscribe returns nil
+	err := c.SubscribeRaw(func(ev *r3labs.Event) {
+		res.Events++
+		res.DataBytes += int64(len(ev.Data))
+	})
+	return res, err
+}
+
+func parseR3labsReader(data []byte) (Result, error) {
+	var res Result
+	rd := r3labs.NewEventStreamReader(bytes.NewReader(data), maxEvent+64)
+	for {
+		ev, err := rd.ReadEvent()
+		if err == io.EOF {
+			return res, nil
+		}
+		if err != nil {
+			return res, err
+		}
+		if len(ev) == 0 || ev[0] == ':' {
+			// A comment-only block: r3labs' client drops it after parsing.
+			continue
+		}
+		res.Events++
+		res.DataBytes += int64(len(ev))
+	}
+}
+
+func parseReadSlice(data []byte) (Result, error) {
+	var res Result
+	br := bufio.NewReader(bytes.NewReader(data))
+	for {
+		line, err := br.ReadSlice('\n')
+		switch {
+		case err == nil:
+			res.Events++
+			res.DataBytes += int64(len(line))
+		case errors.Is(err, bufio.ErrBufferFull):
+			res.DataBytes += int64(len(line))
+		case err == io.EOF:
+			return res, nil
+		default:
+			return res, err
+		}
+	}
+}
+
+// Check compares a parse result with what the corpus holds and returns an
+// error describing any difference.
+func Check(p Parser, got Result, events int, dataBytes int64, lines int, size int) error {
+	switch {
+	case p.Lines:
+		if got.Events != lines || got.DataBytes != int64(size) {
+			return fmt.Errorf("%s: got %d lines and %d bytes, want %d and %d", p.Name, got.Events, got.DataBytes, lines, size)
+		}
+	case p.Framing:
+		if got.Events != events {
+			return fmt.Errorf("%s: got %d events, want %d", p.Name, got.Events, events)
+		}
+	default:
+		if got.Events != events || got.DataBytes != dataBytes {
+			return fmt.Errorf("%s: got %d events with %d data bytes, want %d with %d", p.Name, got.Events, got.DataBytes, events, dataBytes)
+		}
+	}
+	return nil
+}
