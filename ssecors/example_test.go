@@ -1,0 +1,207 @@
+package ssecors_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors"
+)
+
+// exampleServer serves two events with ids, ends the stream, and answers
+// the reconnection with 204 No Content, which tells a client to stop.
+func exampleServer(ep testserver.Endpoint) *testserver.Server {
+	if ep.Responses == nil {
+		ep.Responses = []testserver.Response{
+			{Retry: 10, Events: []testserver.Event{
+				{ID: "1", Data: "hello"},
+				{ID: "2", Type: "update", Data: `{"price":42}`},
+			}, EndAfterScript: true},
+			{Status: http.StatusNoContent},
+		}
+	}
+	return testserver.New(ep)
+}
+
+func ExampleNew() {
+	srv := exampleServer(testserver.Endpoint{})
+	defer srv.Close()
+
+	es, err := ssecors.New(srv.EventsURL())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(es.ReadyState()) // nothing is sent before Run
+
+	_, err = ssecors.New("ftp://example.com/events")
+	fmt.Println(err)
+	// Output:
+	// connecting
+	// ssecors: invalid url "ftp://example.com/events": scheme must be "http" or "https"
+}
+
+func ExampleEventSource_Run() {
+	srv := exampleServer(testserver.Endpoint{})
+	defer srv.Close()
+
+	es, _ := ssecors.New(srv.EventsURL())
+	es.OnOpen(func() { fmt.Println("open") })
+	es.OnMessage(func(ev ssecors.Event) { fmt.Printf("message %s (id %s)\n", ev.Data, ev.LastEventID) })
+	es.AddEventListener("update", func(ev ssecors.Event) { fmt.Printf("update %s (id %s)\n", ev.Data, ev.LastEventID) })
+	es.OnError(func(err error) { fmt.Printf("error, now %s\n", es.ReadyState()) })
+
+	err := es.Run(context.Background())
+	var re *ssecors.ResponseError
+	if errors.As(err, &re) {
+		fmt.Println("run ended with status", re.StatusCode)
+	}
+	fmt.Println("reconnected with Last-Event-ID", srv.RequestsTo(testserver.EventsPath)[1].LastEventID)
+	// Output:
+	// open
+	// message hello (id 1)
+	// update {"price":42} (id 2)
+	// error, now connecting
+	// error, now closed
+	// run ended with status 204
+	// reconnected with Last-Event-ID 2
+}
+
+func ExampleEventSource_Events() {
+	srv := exampleServer(testserver.Endpoint{})
+	defer srv.Close()
+
+	es, _ := ssecors.New(srv.EventsURL())
+	for ev, err := range es.Events(context.Background()) {
+		var re *ssecors.ResponseError
+		if errors.As(err, &re) {
+			fmt.Println("ended:", re.Reason)
+			break
+		}
+		fmt.Println(ev.Type, ev.Data)
+	}
+	// Output:
+	// message hello
+	// update {"price":42}
+	// ended: the server answered 204 No Content, which tells a client to stop reconnecting
+}
+
+// A page on https://app.example.test opens a stream on another site with
+// new EventSource(url, {withCredentials: true}): the request carries
+// Origin and the session cookie, and the response must allow both.
+func Example_withCredentials() {
+	srv := testserver.New(testserver.Endpoint{
+		CORS:      testserver.AllowAll(), // echoes Origin, Access-Control-Allow-Credentials: true
+		Responses: []testserver.Response{{Events: testserver.Messages("hi"), EndAfterScript: true}, {Status: 204}},
+	})
+	defer srv.Close()
+	page := srv.Origin("https", testserver.AppHost)
+	stream := srv.HostURL("https", testserver.OtherHost, "/events")
+
+	// The user logged in on the API's site earlier: a first-party cookie.
+	jar := ssecors.NewJar(nil)
+	apiURL, _ := url.Parse(stream)
+	jar.SetCookies(apiURL, []*http.Cookie{
+		{Name: "session", Value: "s1", Secure: true, SameSite: http.SameSiteNoneMode},
+		{Name: "prefs", Value: "p1", Secure: true, SameSite: http.SameSiteLaxMode},
+	})
+
+	es, _ := ssecors.New(stream,
+		ssecors.WithOrigin(page),
+		ssecors.WithCredentials(),
+		ssecors.WithCookieJar(jar),
+		ssecors.WithThirdPartyCookies(ssecors.ThirdPartyCookiesAllow),
+		ssecors.WithHTTPClient(srv.Client()), // resolves the test host names
+		ssecors.WithReconnectionTime(0),
+	)
+	es.OnMessage(func(ev ssecors.Event) { fmt.Println("message:", ev.Data) })
+	es.Run(context.Background())
+
+	r := srv.RequestsTo("/events")[0]
+	fmt.Println("Origin sent:", r.Origin == page)
+	fmt.Println("Cookie sent:", r.Header.Get("Cookie")) // SameSite=Lax stays home
+	// Output:
+	// message: hi
+	// Origin sent: true
+	// Cookie sent: session=s1
+}
+
+// A misconfigured server echoes "*" to a credentialed request: the browser
+// refuses the stream, and the error says which rule failed and the fix.
+func Example_origin() {
+	srv := testserver.New(testserver.Endpoint{
+		CORS:   &testserver.CORS{AllowOrigin: []string{"*"}},
+		Events: testserver.Messages("never delivered"),
+	})
+	defer srv.Close()
+
+	es, _ := ssecors.New(srv.HostURL("https", testserver.APIHost, "/events"),
+		ssecors.WithOrigin("https://app.example.test"),
+		ssecors.WithCredentials(),
+		ssecors.WithHTTPClient(srv.Client()),
+	)
+	err := es.Run(context.Background())
+	var ce *ssecors.CORSError
+	if errors.As(err, &ce) {
+		fmt.Println("rule:", ce.Rule)
+		fmt.Println("fix:", ce.Fix)
+	}
+	fmt.Println("state:", es.ReadyState())
+	// Output:
+	// rule: allow-origin-wildcard-with-credentials
+	// fix: Access-Control-Allow-Origin is '*' but the request carries credentials: echo the origin instead and add Access-Control-Allow-Credentials: true; send "Access-Control-Allow-Origin: https://app.example.test", "Access-Control-Allow-Credentials: true" and "Vary: Origin"
+	// state: closed
+}
+
+// Beyond the browser: an explicit OPTIONS preflight before connecting, for
+// servers whose CORS setup is only reached through a preflight.
+func ExampleWithPreflight() {
+	srv := testserver.New(testserver.Endpoint{
+		CORS:      testserver.AllowAll(),
+		Responses: []testserver.Response{{Events: testserver.Messages("ok"), EndAfterScript: true}, {Status: 204}},
+	})
+	defer srv.Close()
+
+	es, _ := ssecors.New(srv.HostURL("https", testserver.OtherHost, "/events"),
+		ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)),
+		ssecors.WithPreflight(ssecors.PreflightAlways),
+		ssecors.WithHTTPClient(srv.Client()),
+		ssecors.WithReconnectionTime(0),
+	)
+	es.Run(context.Background())
+	for _, r := range srv.RequestsTo("/events") {
+		fmt.Println(strings.TrimSpace(r.Method + " " + r.Header.Get("Access-Control-Request-Method")))
+	}
+	fmt.Println(es.BrowserIncompatibilities()[0])
+	// Output:
+	// OPTIONS GET
+	// GET
+	// GET
+	// sends an OPTIONS preflight (always): a browser never preflights an EventSource
+}
+
+// Mandatory parameters a browser would have to put in the URL: encoded as
+// RFC 3986 asks, and redacted wherever ssecors prints the URL.
+func ExampleWithQuery() {
+	srv := testserver.New(testserver.Endpoint{Status: http.StatusUnauthorized})
+	defer srv.Close()
+
+	es, _ := ssecors.New(srv.EventsURL()+"?v=2",
+		ssecors.WithQuery("tenant", "acme corp"),
+		ssecors.WithQuery("token", "s3cr3t-value"),
+	)
+	fmt.Println(es.URL() == srv.EventsURL()+"?v=2&tenant=acme%20corp&token=s3cr3t-value")
+	err := es.Run(context.Background())
+	var re *ssecors.ResponseError
+	errors.As(err, &re)
+	fmt.Println(re.StatusCode, re.URL == srv.EventsURL()+"?v=2&tenant=acme%20corp&token=REDACTED")
+	fmt.Println(srv.RequestsTo("/events")[0].Query().Get("tenant"))
+	// Output:
+	// true
+	// 401 true
+	// acme corp
+}
