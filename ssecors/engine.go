@@ -27,6 +27,10 @@ func (idleTimeoutError) Error() string   { return "no data received within the i
 func (idleTimeoutError) Timeout() bool   { return true }
 func (idleTimeoutError) Temporary() bool { return true }
 
+// errDropped is the cause of an attempt the source itself dropped, to
+// force a reconnection (see dropConnection).
+var errDropped = errors.New("connection dropped by the client to force a reconnection")
+
 // errConnectTimeout is the cause of an attempt cancelled by the client's
 // Timeout before the response headers arrived.
 var errConnectTimeout = connectTimeoutError{}
@@ -48,6 +52,8 @@ type engine struct {
 
 	reconnect time.Duration // R
 	published string        // the last event ID last published to es
+
+	attempts int // connection attempts so far
 
 	bo          backoff.BackOff
 	failures    int       // consecutive failed attempts
@@ -117,6 +123,9 @@ func (e *engine) loop(ctx context.Context) error {
 		if es.closedNow() {
 			return nil
 		}
+		if t := es.cfg.trace; t != nil && t.Reconnect != nil {
+			t.Reconnect(ReconnectInfo{Attempt: e.attempts, Delay: d, LastEventID: es.LastEventID(), Err: err})
+		}
 		if err := es.sleep(ctx, d); err != nil {
 			return err
 		}
@@ -130,6 +139,9 @@ func (e *engine) attempt(parent context.Context) (delivered bool, opened time.Du
 	es := e.es
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
+	e.attempts++
+	es.setDrop(cancel)
+	defer es.setDrop(nil)
 
 	var connectTimer *time.Timer
 	if es.connectTO > 0 {
@@ -173,7 +185,7 @@ func (e *engine) attempt(parent context.Context) (delivered bool, opened time.Du
 // cancellation when that was a timeout of ours.
 func causeOf(ctx context.Context, err error) error {
 	c := context.Cause(ctx)
-	if c == errIdleTimeout || c == errConnectTimeout {
+	if c == errIdleTimeout || c == errConnectTimeout || c == errDropped {
 		var ne *NetworkError
 		if errors.As(err, &ne) {
 			ne.Err = c
@@ -227,11 +239,28 @@ func (e *engine) publish() {
 func (e *engine) maybePreflight(ctx context.Context, h *hop, hd http.Header) error {
 	es := e.es
 	unsafeNames := unsafeHeaderNames(hd)
-	sent, err := es.preflight.preflight(ctx, es.client, es.cfg.preflight, true, h.url, h.origin,
+	sent, res, err := es.preflight.preflight(ctx, es.client, es.cfg.preflight, true, h.url, h.origin,
 		es.cfg.credentials, unsafeNames, es.red)
-	if sent {
-		es.log.DebugContext(ctx, "ssecors: preflight", "url", e.logURL(h.url), "origin", h.origin,
-			"headers", unsafeNames, "ok", err == nil)
+	if !sent {
+		return nil
+	}
+	es.log.DebugContext(ctx, "ssecors: preflight", "url", e.logURL(h.url), "origin", h.origin,
+		"headers", unsafeNames, "status", res.status, "ok", err == nil)
+	if t := es.cfg.trace; t != nil {
+		if t.Request != nil {
+			if req, rerr := newPreflightRequest(ctx, h.url, h.origin, unsafeNames); rerr == nil {
+				t.Request(RequestInfo{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodOptions,
+					URL: es.red.url(h.url), Header: es.redactHeader(req.Header), CORS: true, Origin: h.origin,
+					Tainted: h.taint != taintSameOrigin, UnsafeHeaders: unsafeNames})
+			}
+		}
+		if t.Response != nil && res.status != 0 {
+			var ce *CORSError
+			errors.As(err, &ce)
+			t.Response(ResponseInfo{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodOptions,
+				URL: es.red.url(h.url), StatusCode: res.status, Header: es.redactHeader(res.header),
+				CORSChecked: true, CORSError: ce})
+		}
 	}
 	return err
 }

@@ -43,6 +43,9 @@ type EventSource struct {
 	retry    atomic.Int64 // the reconnection time, in nanoseconds
 	handlers atomic.Pointer[handlerSet]
 
+	dropMu sync.Mutex
+	drop   context.CancelCauseFunc // cancels the current attempt
+
 	mu          sync.Mutex // guards closed, closeCalled, cancel and handler updates
 	closed      bool       // the source is Closed, for any reason
 	closeCalled bool       // Close was called
@@ -399,4 +402,22 @@ func (es *EventSource) BrowserIncompatibilities() []string {
 		out = append(out, "sends Last-Event-ID on the first request: a browser sends it only when reconnecting")
 	}
 	return out
+}
+
+func (es *EventSource) setDrop(f context.CancelCauseFunc) {
+	es.dropMu.Lock()
+	es.drop = f
+	es.dropMu.Unlock()
+}
+
+// dropConnection abandons the current connection as if the network had
+// failed, so that the source reconnects (Diagnose uses it to show a
+// reconnection). It does nothing between attempts.
+func (es *EventSource) dropConnection() {
+	es.dropMu.Lock()
+	f := es.drop
+	es.dropMu.Unlock()
+	if f != nil {
+		f(errDropped)
+	}
 }

@@ -38,10 +38,11 @@ func mustOrigin(s string) origin {
 	return originOf(u)
 }
 
-// DoPreflight is doPreflight with a redactor using the default secret
+// DoPreflight is sendPreflight with a redactor using the default secret
 // parameter names.
 func DoPreflight(ctx context.Context, client *http.Client, u *url.URL, reqOrigin string, credentials bool, unsafe []string) (time.Duration, error) {
-	return doPreflight(ctx, client, u, reqOrigin, credentials, unsafe, newRedactor(nil))
+	res, err := sendPreflight(ctx, client, u, reqOrigin, credentials, unsafe, newRedactor(nil))
+	return res.maxAge, err
 }
 
 // PreflightCache wraps preflightCache for the tests.
@@ -79,5 +80,6 @@ func (p *PreflightCache) Len() int {
 
 // Preflight calls preflight with the default redactor.
 func (p *PreflightCache) Preflight(ctx context.Context, client *http.Client, mode PreflightMode, crossOrigin bool, u *url.URL, reqOrigin string, credentials bool, unsafe []string) (bool, error) {
-	return p.c.preflight(ctx, client, mode, crossOrigin, u, reqOrigin, credentials, unsafe, newRedactor(nil))
+	sent, _, err := p.c.preflight(ctx, client, mode, crossOrigin, u, reqOrigin, credentials, unsafe, newRedactor(nil))
+	return sent, err
 }

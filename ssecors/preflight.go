@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -80,9 +79,6 @@ const (
 	preflightMaxAgeCap     = 2 * time.Hour
 )
 
-// preflightBodyMax is how much of a preflight response body is read and
-// discarded before the body is closed.
-const preflightBodyMax = 4 << 10
 
 // unsafeHeaderNames returns the lowercased, sorted, de-duplicated
 // CORS-unsafe request-header names among the request's author headers h:
@@ -768,51 +764,52 @@ func (c *preflightCache) clear(reqOrigin, u string) {
 // preflight sends the preflight a GET to u needs under mode, unless the
 // request is same-origin, the mode does not ask for one, or the cache
 // covers it; a successful result is stored in the cache. It reports
-// whether an OPTIONS request was sent. Errors are those of doPreflight.
-func (c *preflightCache) preflight(ctx context.Context, client *http.Client, mode PreflightMode, crossOrigin bool, u *url.URL, reqOrigin string, credentials bool, unsafe []string, red *redactor) (sent bool, err error) {
+// whether an OPTIONS request was sent, and what it returned. Errors are
+// those of sendPreflight.
+func (c *preflightCache) preflight(ctx context.Context, client *http.Client, mode PreflightMode, crossOrigin bool, u *url.URL, reqOrigin string, credentials bool, unsafe []string, red *redactor) (sent bool, res preflightResult, err error) {
 	if !needsPreflight(mode, crossOrigin, unsafe) {
-		return false, nil
+		return false, res, nil
 	}
 	key := u.String()
 	if c.coversFor(mode, reqOrigin, key, credentials, unsafe) {
-		return false, nil
+		return false, res, nil
 	}
-	h, maxAge, err := sendPreflight(ctx, client, u, reqOrigin, credentials, unsafe, red)
+	res, err = sendPreflight(ctx, client, u, reqOrigin, credentials, unsafe, red)
 	if err != nil {
-		return true, err
+		return true, res, err
 	}
-	c.store(reqOrigin, key, credentials, h, maxAge)
-	return true, nil
+	c.store(reqOrigin, key, credentials, res.header, res.maxAge)
+	return true, res, nil
 }
 
-// doPreflight sends the OPTIONS preflight for a GET to u with client and
-// checks the response with checkPreflight. It returns the result's lifetime
-// for the CORS-preflight cache.
+// preflightResult is what a preflight response said.
+type preflightResult struct {
+	status int           // 0 when no response arrived
+	header http.Header   // nil when no response arrived
+	maxAge time.Duration // lifetime of a successful result in the cache
+}
+
+// sendPreflight sends the OPTIONS preflight for a GET to u with client and
+// checks the response with checkPreflight.
 //
 // It uses a shallow copy of client whose CheckRedirect returns
 // http.ErrUseLastResponse (a preflight never follows redirects) and whose
 // Jar is nil (a preflight carries no cookies), so the caller's client may
 // follow redirects and have a jar; client nil means http.DefaultClient. At
-// most 4 KiB of the body is read and discarded before it is closed.
+// most 4 KiB of the body is read, within a bounded time, and discarded
+// before it is closed.
 //
 // A failed request is a *NetworkError with Op "OPTIONS", the URL redacted
 // by red, and the inner error with any *url.Error unwrapped so that no raw
 // URL leaks. A failed check is a *CORSError with Stage StagePreflight and
-// the URL redacted.
-func doPreflight(ctx context.Context, client *http.Client, u *url.URL, reqOrigin string, credentials bool, unsafe []string, red *redactor) (time.Duration, error) {
-	_, maxAge, err := sendPreflight(ctx, client, u, reqOrigin, credentials, unsafe, red)
-	return maxAge, err
-}
-
-// sendPreflight is doPreflight that also returns the response headers,
-// for the cache.
-func sendPreflight(ctx context.Context, client *http.Client, u *url.URL, reqOrigin string, credentials bool, unsafe []string, red *redactor) (http.Header, time.Duration, error) {
+// the URL redacted; the result then still holds the status and headers.
+func sendPreflight(ctx context.Context, client *http.Client, u *url.URL, reqOrigin string, credentials bool, unsafe []string, red *redactor) (preflightResult, error) {
 	if red == nil {
 		red = newRedactor(nil)
 	}
 	req, err := newPreflightRequest(ctx, u, reqOrigin, unsafe)
 	if err != nil {
-		return nil, 0, &NetworkError{Op: http.MethodOptions, URL: red.url(u), Err: unwrapURLError(err)}
+		return preflightResult{}, &NetworkError{Op: http.MethodOptions, URL: red.url(u), Err: unwrapURLError(err)}
 	}
 	if client == nil {
 		client = http.DefaultClient
@@ -822,16 +819,17 @@ func sendPreflight(ctx context.Context, client *http.Client, u *url.URL, reqOrig
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := c.Do(req)
 	if err != nil {
-		return nil, 0, &NetworkError{Op: http.MethodOptions, URL: red.url(u), Err: unwrapURLError(err)}
+		return preflightResult{}, &NetworkError{Op: http.MethodOptions, URL: red.url(u), Err: unwrapURLError(err)}
 	}
-	_, _ = io.CopyN(io.Discard, resp.Body, preflightBodyMax)
-	_ = resp.Body.Close()
+	discard(resp)
+	res := preflightResult{status: resp.StatusCode, header: resp.Header}
 	cerr, maxAge := checkPreflight(resp.StatusCode, resp.Header, reqOrigin, credentials, unsafe)
 	if cerr != nil {
 		cerr.URL = red.url(u)
-		return nil, 0, cerr
+		return res, cerr
 	}
-	return resp.Header, maxAge, nil
+	res.maxAge = maxAge
+	return res, nil
 }
 
 // unwrapURLError returns the error inside a *url.Error, whose message

@@ -28,6 +28,8 @@ type hop struct {
 	taint       taint  // redirect-taint
 	origin      string // the Origin header, when cors
 	credentials bool   // includeCredentials for this hop
+	redirects   int    // redirects followed before this hop
+	cookies     []CookieDecision
 }
 
 // connect sends one connection attempt, following redirects with the
@@ -84,29 +86,43 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 		}
 		es.log.DebugContext(ctx, "ssecors: request", "url", e.logURL(h.url), "origin", h.origin,
 			"credentials", h.credentials, "last_event_id", req.Header.Get("Last-Event-ID"))
+		if t := es.cfg.trace; t != nil && t.Request != nil {
+			t.Request(RequestInfo{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodGet,
+				URL: es.red.url(h.url), Header: es.redactHeader(req.Header), CORS: h.cors, Origin: h.origin,
+				Tainted: h.taint != taintSameOrigin, Credentials: h.credentials, Cookies: h.cookies})
+		}
 		resp, err := es.client.Do(req)
 		if err != nil {
 			if es.preflight != nil && h.cors {
 				es.preflight.clear(h.origin, h.url.String())
 			}
-			return nil, nil, &NetworkError{Op: "GET", URL: es.red.url(h.url), Err: es.sanitize(stripURLError(err))}
+			return nil, nil, &NetworkError{Op: "GET", URL: es.red.url(h.url), Err: es.sanitize(unwrapURLError(err))}
 		}
 		es.log.DebugContext(ctx, "ssecors: response", "url", e.logURL(h.url), "status", resp.StatusCode,
 			"content_type", resp.Header.Get("Content-Type"))
+		var stored []CookieDecision
 		if h.credentials {
-			e.storeCookies(&h, resp)
+			stored = e.storeCookies(&h, resp)
 		}
 		redirect := isRedirect(resp.StatusCode) && resp.Header.Get("Location") != ""
+		var cerr *CORSError
 		if h.cors {
-			if cerr := checkCORS(resp.Header, h.origin, es.cfg.credentials); cerr != nil {
-				resp.Body.Close() // a browser reads nothing of a response that fails CORS
+			if cerr = checkCORS(resp.Header, h.origin, es.cfg.credentials); cerr != nil {
 				cerr.Stage = StageResponse
 				if redirect {
 					cerr.Stage = StageRedirect
 				}
 				cerr.URL = es.red.url(h.url)
-				return nil, nil, cerr
 			}
+		}
+		if t := es.cfg.trace; t != nil && t.Response != nil {
+			t.Response(ResponseInfo{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodGet,
+				URL: es.red.url(h.url), StatusCode: resp.StatusCode, Header: es.redactHeader(resp.Header),
+				CORSChecked: h.cors, CORSError: cerr, SetCookies: stored})
+		}
+		if cerr != nil {
+			resp.Body.Close() // a browser reads nothing of a response that fails CORS
+			return nil, nil, cerr
 		}
 		if !redirect {
 			return resp, h.url, nil
@@ -122,6 +138,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 			h.taint = updateTaint(h.taint, e.page, originOf(h.url), originOf(next))
 		}
 		h.url = next
+		h.redirects = redirects + 1
 	}
 }
 
@@ -153,29 +170,29 @@ func (e *engine) newRequest(ctx context.Context, h *hop, otherOrigin bool) (*htt
 	if h.cors {
 		hd["Origin"] = []string{h.origin}
 	}
-	if c := e.requestCookies(h); c != "" {
-		hd["Cookie"] = []string{c}
+	cookie, decisions := e.requestCookies(h)
+	if cookie != "" {
+		hd["Cookie"] = []string{cookie}
 	}
+	h.cookies = decisions
 	return req, nil
 }
 
-// requestCookies returns the Cookie header value for h.
-func (e *engine) requestCookies(h *hop) string {
+// requestCookies returns the Cookie header value for h, and why each
+// cookie of the jar was sent or not.
+func (e *engine) requestCookies(h *hop) (string, []CookieDecision) {
 	es := e.es
-	var cookies []*http.Cookie
 	switch {
 	case es.cookies != nil:
 		send, decisions := es.cookies.cookiesFor(e.cookieRequest(h))
-		cookies = send
-		if len(decisions) > 0 && es.log.Enabled(context.Background(), slogLevelDebug) {
-			for _, d := range decisions {
-				es.log.Debug("ssecors: cookie", "name", d.Name, "sent", d.Sent, "reason", d.Reason)
-			}
+		for _, d := range decisions {
+			es.log.Debug("ssecors: cookie", "name", d.Name, "sent", d.Sent, "reason", d.Reason)
 		}
+		return cookieHeaderValue(send), decisions
 	case es.plainJar != nil && h.credentials:
-		cookies = es.plainJar.Cookies(h.url)
+		return cookieHeaderValue(es.plainJar.Cookies(h.url)), nil
 	}
-	return cookieHeaderValue(cookies)
+	return "", nil
 }
 
 func (e *engine) cookieRequest(h *hop) cookieRequest {
@@ -196,20 +213,23 @@ func (e *engine) cookieRequest(h *hop) cookieRequest {
 // storeCookies processes the response's Set-Cookie headers, which a
 // browser does whenever the request included credentials, whatever the
 // CORS check then says.
-func (e *engine) storeCookies(h *hop, resp *http.Response) {
+func (e *engine) storeCookies(h *hop, resp *http.Response) []CookieDecision {
 	es := e.es
 	lines := resp.Header.Values("Set-Cookie")
 	if len(lines) == 0 {
-		return
+		return nil
 	}
 	switch {
 	case es.cookies != nil:
-		for _, d := range es.cookies.storeFrom(e.cookieRequest(h), lines) {
+		decisions := es.cookies.storeFrom(e.cookieRequest(h), lines)
+		for _, d := range decisions {
 			es.log.Debug("ssecors: set-cookie", "name", d.Name, "stored", d.Stored, "reason", d.Reason)
 		}
+		return decisions
 	case es.plainJar != nil:
 		es.plainJar.SetCookies(h.url, resp.Cookies())
 	}
+	return nil
 }
 
 // checkMixedContent refuses an http request from an https page, as a
@@ -437,16 +457,6 @@ func discard(resp *http.Response) {
 	io.CopyN(io.Discard, resp.Body, 4<<10)
 	t.Stop()
 	resp.Body.Close()
-}
-
-// stripURLError removes the *url.Error layer from an error of
-// http.Client.Do: its message repeats the full, unredacted URL.
-func stripURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 // sanitize returns err, or a wrapper whose message hides every secret value

@@ -1,0 +1,613 @@
+package harness
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ssecors/ssecors-go/bench/corpus"
+	"github.com/ssecors/ssecors-go/bench/internal/driver"
+	"github.com/ssecors/ssecors-go/bench/libs"
+	"github.com/ssecors/ssecors-go/bench/sseserver"
+)
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// quantile returns the q-quantile (nearest rank) of ds.
+func quantile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := int(q*float64(len(s))+0.5) - 1
+	i = max(0, min(i, len(s)-1))
+	return s[i]
+}
+
+// ParseStat is the median over rounds of one library on one corpus.
+type ParseStat struct {
+	Lib, Corpus        string
+	Size, Events       int
+	Lines, Comments    int
+	NsPerOp            float64
+	AllocsPerOp        float64
+	BytesPerOp         float64
+	Check              string
+	Rounds             int
+	MinNs, MaxNs       float64
+	GotEvents          int
+	measured, hasCheck bool
+}
+
+// EventsPerSec returns the corpus' events per second (the events a
+// conforming parser dispatches, whatever the library returned).
+func (p ParseStat) EventsPerSec() float64 {
+	if p.NsPerOp == 0 {
+		return 0
+	}
+	return float64(p.Events) / (p.NsPerOp / 1e9)
+}
+
+// MBPerSec returns the throughput in MB (10^6 bytes) per second.
+func (p ParseStat) MBPerSec() float64 {
+	if p.NsPerOp == 0 {
+		return 0
+	}
+	return float64(p.Size) / p.NsPerOp * 1e3
+}
+
+// ParseStats returns the per-library, per-corpus medians.
+func (res *Results) ParseStats() map[[2]string]*ParseStat {
+	m := map[[2]string]*ParseStat{}
+	ns := map[[2]string][]float64{}
+	al := map[[2]string][]float64{}
+	by := map[[2]string][]float64{}
+	for _, pr := range res.Parse {
+		k := [2]string{pr.Lib, pr.Corpus}
+		st := m[k]
+		if st == nil {
+			st = &ParseStat{Lib: pr.Lib, Corpus: pr.Corpus, Size: pr.Size, Events: pr.Events, Lines: pr.Lines, Comments: pr.Comments, GotEvents: pr.GotEvents}
+			m[k] = st
+		}
+		if pr.Check != "" && !st.hasCheck {
+			st.Check, st.hasCheck = pr.Check, true
+		}
+		if pr.Iters > 0 {
+			ns[k] = append(ns[k], pr.NsPerOp)
+			al[k] = append(al[k], pr.AllocsPerOp)
+			by[k] = append(by[k], pr.BytesPerOp)
+		}
+	}
+	for k, st := range m {
+		st.Rounds = len(ns[k])
+		st.NsPerOp = median(ns[k])
+		st.AllocsPerOp = median(al[k])
+		st.BytesPerOp = median(by[k])
+		if len(ns[k]) > 0 {
+			st.MinNs, st.MaxNs = slices.Min(ns[k]), slices.Max(ns[k])
+		}
+	}
+	return m
+}
+
+// E2EStat is the median over rounds of one library receiving a stream.
+type E2EStat struct {
+	Lib            string
+	EventsPerSec   float64
+	MBPerSec       float64
+	CPUNsPerEvent  float64
+	Rounds, Failed int
+}
+
+// E2EStats returns the per-library medians.
+func (res *Results) E2EStats() map[string]*E2EStat {
+	eps := map[string][]float64{}
+	mbs := map[string][]float64{}
+	cpu := map[string][]float64{}
+	failed := map[string]int{}
+	for _, er := range res.E2E {
+		if er.TimedOut || er.Events != int64(er.Want) || er.Seconds <= 0 {
+			failed[er.Lib]++
+			continue
+		}
+		eps[er.Lib] = append(eps[er.Lib], float64(er.Events)/er.Seconds)
+		bytes := float64(er.Events) * e2eBytesPerEvent()
+		mbs[er.Lib] = append(mbs[er.Lib], bytes/er.Seconds/1e6)
+		cpu[er.Lib] = append(cpu[er.Lib], (er.UserSec+er.SysSec)*1e9/float64(er.Events))
+	}
+	m := map[string]*E2EStat{}
+	for _, lib := range streamerNames(false) {
+		m[lib] = &E2EStat{Lib: lib, EventsPerSec: median(eps[lib]), MBPerSec: median(mbs[lib]), CPUNsPerEvent: median(cpu[lib]), Rounds: len(eps[lib]), Failed: failed[lib]}
+	}
+	return m
+}
+
+// e2eBytesPerEvent returns the average wire size of an event of the
+// end-to-end corpus.
+func e2eBytesPerEvent() float64 {
+	c := corpus.Build(E2ECorpus, 1<<20)
+	return float64(len(c.Data)) / float64(c.Events)
+}
+
+// IdleStat is the median over rounds of one library holding n connections.
+type IdleStat struct {
+	Lib               string
+	Conns             int
+	RSSPerConn        float64 // bytes
+	GoroutinesPerConn float64
+	HeapPerConn       float64 // bytes of Go heap and stacks in use
+	ConnectSeconds    float64
+	Rounds            int
+}
+
+// IdleStats returns the per-size, per-library medians.
+func (res *Results) IdleStats() map[int]map[string]*IdleStat {
+	type key struct {
+		n   int
+		lib string
+	}
+	rss := map[key][]float64{}
+	gor := map[key][]float64{}
+	heap := map[key][]float64{}
+	secs := map[key][]float64{}
+	for _, ir := range res.Idle {
+		if ir.Connected != ir.Conns || ir.Conns == 0 {
+			continue
+		}
+		k := key{ir.Conns, ir.Lib}
+		n := float64(ir.Conns)
+		rss[k] = append(rss[k], float64(ir.RSSAfter-ir.RSSBefore)/n)
+		gor[k] = append(gor[k], float64(ir.GoAfter-ir.GoBefore)/n)
+		heap[k] = append(heap[k], (float64(ir.HeapAfter)-float64(ir.HeapBefore))/n)
+		secs[k] = append(secs[k], ir.ConnectSeconds)
+	}
+	m := map[int]map[string]*IdleStat{}
+	for k := range rss {
+		if m[k.n] == nil {
+			m[k.n] = map[string]*IdleStat{}
+		}
+		m[k.n][k.lib] = &IdleStat{Lib: k.lib, Conns: k.n, RSSPerConn: median(rss[k]), GoroutinesPerConn: median(gor[k]),
+			HeapPerConn: median(heap[k]), ConnectSeconds: median(secs[k]), Rounds: len(rss[k])}
+	}
+	return m
+}
+
+func ratio(a, b float64) string {
+	if a == 0 || b == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", a/b)
+}
+
+func pct(a, b float64) string {
+	if a == 0 || b == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f %%", 100*a/b)
+}
+
+func si(x float64) string {
+	switch {
+	case x >= 1e9:
+		return fmt.Sprintf("%.2f G", x/1e9)
+	case x >= 1e6:
+		return fmt.Sprintf("%.2f M", x/1e6)
+	case x >= 1e3:
+		return fmt.Sprintf("%.1f k", x/1e3)
+	}
+	return fmt.Sprintf("%.0f", x)
+}
+
+func kib(b float64) string { return fmt.Sprintf("%.2f", b/1024) }
+
+func passFail(ok bool) string {
+	if ok {
+		return "**met**"
+	}
+	return "**not met**"
+}
+
+// Machine describes the machine, for the report.
+func Machine() []string {
+	var lines []string
+	model := "?"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "model name"); ok {
+				model = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	lines = append(lines, fmt.Sprintf("CPU: %s, %d logical cores (GOMAXPROCS %d)", model, runtime.NumCPU(), runtime.GOMAXPROCS(0)))
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		first, _, _ := strings.Cut(string(b), "\n")
+		lines = append(lines, "Memory: "+strings.Join(strings.Fields(strings.TrimPrefix(first, "MemTotal:")), " "))
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		lines = append(lines, "Kernel: Linux "+strings.TrimSpace(string(b)))
+	}
+	lines = append(lines, fmt.Sprintf("Go: %s %s/%s", runtime.Version(), runtime.GOOS, runtime.GOARCH))
+	return lines
+}
+
+// versions returns the module versions of the peers and ssecors' commit.
+func versions() []string {
+	var out []string
+	if out2, err := exec.Command("git", "-C", "..", "rev-parse", "--short", "HEAD").Output(); err == nil {
+		rev := strings.TrimSpace(string(out2))
+		if st, err := exec.Command("git", "-C", "..", "status", "--porcelain", "--", "ssecors").Output(); err == nil && len(st) > 0 {
+			rev += " plus uncommitted changes in ssecors/"
+		}
+		out = append(out, "github.com/ssecors/ssecors-go: working tree at "+rev+" (replace => ../)")
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return out
+	}
+	for _, d := range bi.Deps {
+		switch d.Path {
+		case "github.com/tmaxmax/go-sse", "github.com/launchdarkly/eventsource", "github.com/r3labs/sse/v2", "github.com/donovanhide/eventsource":
+			out = append(out, d.Path+" "+d.Version)
+		}
+	}
+	return out
+}
+
+// WriteMarkdown writes the report. command is the command line that
+// reproduces it.
+func WriteMarkdown(w io.Writer, res *Results, command string) error {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	cfg := res.Config
+
+	p("# ssecors benchmarks\n\n")
+	p("ssecors measured side by side with the Go SSE clients it competes with, and with two floors that do\n")
+	p("no SSE work at all. Every ratio below comes from the same run. Generated by `bench/cmd/report`;\n")
+	p("do not edit by hand.\n\n")
+	p("## Run\n\n")
+	p("- Date: %s (took %s, preset `%s`)\n", res.Started.UTC().Format("2006-01-02 15:04 MST"), res.Duration.Round(time.Second), cfg.Name)
+	for _, l := range Machine() {
+		p("- %s\n", l)
+	}
+	p("- Load average (1, 5, 15 min) at start: %s; at end: %s. The machine is shared: other processes may have run.\n", res.LoadStart, res.LoadEnd)
+	for _, v := range versions() {
+		p("- %s\n", v)
+	}
+	p("\nReproduce:\n\n```sh\n%s\n```\n\n", command)
+	p("`-preset quick` takes about a minute; `go test -bench . -benchmem` in `bench/` runs the same parse and\n")
+	p("end-to-end work as Go benchmarks for `benchstat`.\n\n")
+
+	writeTargets(p, res)
+	writeParse(p, res)
+	writeE2E(p, res)
+	writeIdle(p, res)
+	writeReconnect(p, res)
+	writeProfile(p, res)
+	writeMethod(p, res)
+	if len(res.Errors) > 0 {
+		p("## Failed runs\n\n")
+		for _, e := range res.Errors {
+			p("- %s\n", strings.ReplaceAll(e, "\n", " "))
+		}
+		p("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+type printer func(format string, args ...any)
+
+func writeTargets(p printer, res *Results) {
+	ps := res.ParseStats()
+	p("## Targets (issue 5)\n\n")
+	p("| target | measured | verdict |\n|---|---|---|\n")
+	// Parse: ≥4× go-sse on every corpus, ≥25%% of the ReadSlice floor.
+	worstGo, worstGoC := 0.0, ""
+	worstFloor, worstFloorC := 0.0, ""
+	for _, c := range corpus.Names {
+		s, g, f := ps[[2]string{libs.SSECors, c}], ps[[2]string{libs.GoSSE, c}], ps[[2]string{libs.ReadSlice, c}]
+		if s == nil || g == nil || f == nil || s.NsPerOp == 0 || g.NsPerOp == 0 || f.NsPerOp == 0 {
+			continue
+		}
+		if r := g.NsPerOp / s.NsPerOp; worstGoC == "" || r < worstGo {
+			worstGo, worstGoC = r, c
+		}
+		if r := f.NsPerOp / s.NsPerOp; worstFloorC == "" || r < worstFloor {
+			worstFloor, worstFloorC = r, c
+		}
+	}
+	if worstGoC != "" {
+		p("| parse: ≥ 4× go-sse events/s on every corpus | lowest %.2f× (%s) | %s |\n", worstGo, worstGoC, passFail(worstGo >= 4))
+		p("| parse: ≥ 25 %% of the ReadSlice floor on every corpus | lowest %.0f %% (%s) | %s |\n", 100*worstFloor, worstFloorC, passFail(worstFloor >= 0.25))
+	}
+	if t := ps[[2]string{libs.SSECors, corpus.Typical}]; t != nil && t.Events > 0 {
+		a := t.AllocsPerOp / float64(t.Events)
+		p("| parse: ≤ 1 allocation per typical event | %.2f allocs/event | %s |\n", a, passFail(a <= 1.0))
+		if h := ps[[2]string{libs.SSECors, corpus.Heartbeat}]; h != nil && h.Comments > 0 {
+			ac := perComment(h, t)
+			p("| parse: 0 allocations per comment | %.3f allocs/comment | %s |\n", ac, passFail(ac < 0.01))
+		}
+	}
+	es := res.E2EStats()
+	if s, g, f := es[libs.SSECors], es[libs.GoSSE], es[libs.NetHTTP]; s.EventsPerSec > 0 && g.EventsPerSec > 0 && f.EventsPerSec > 0 {
+		p("| end to end: ≥ 2.5× go-sse events/s | %.2f× | %s |\n", s.EventsPerSec/g.EventsPerSec, passFail(s.EventsPerSec >= 2.5*g.EventsPerSec))
+		p("| end to end: ≥ 100 %% of the net/http floor | %.0f %% | %s |\n", 100*s.EventsPerSec/f.EventsPerSec, passFail(s.EventsPerSec >= f.EventsPerSec))
+	}
+	is := res.IdleStats()
+	if len(res.Config.IdleConns) > 0 {
+		n := slices.Max(res.Config.IdleConns)
+		if s, f := is[n][libs.SSECors], is[n][libs.NetHTTP]; s != nil && f != nil {
+			d := s.RSSPerConn - f.RSSPerConn
+			p("| idle: ≤ 2 KiB/conn above the net/http floor at %d connections | %+.2f KiB/conn | %s |\n", n, d/1024, passFail(d <= 2048))
+		}
+	}
+	for _, run := range res.Reconnect {
+		if run.Client.Lib != libs.SSECors {
+			continue
+		}
+		c := run.Client
+		ok := c.Lost == 0 && c.Duplicated == 0 && c.Corrupt == 0 && c.Finished
+		p("| reconnect (%s, %d drops): 0 lost, 0 duplicated, 0 corrupt | %d lost, %d dup, %d corrupt | %s |\n", run.Mode, res.Config.Drops, c.Lost, c.Duplicated, c.Corrupt, passFail(ok))
+		med := quantile(run.Over, 0.5)
+		p("| reconnect (%s): resume within 1 ms of the delay (median) | %s | %s |\n", run.Mode, fmtDur(med), passFail(len(run.Over) > 0 && med <= time.Millisecond))
+	}
+	p("\n")
+}
+
+// perComment estimates allocations per comment: the heartbeat corpus' allocations
+// less what its events cost at the typical corpus' rate, over its comments.
+func perComment(h, t *ParseStat) float64 {
+	perEvent := t.AllocsPerOp / float64(t.Events)
+	return (h.AllocsPerOp - perEvent*float64(h.Events)) / float64(h.Comments)
+}
+
+func fmtDur(d time.Duration) string {
+	us := float64(d) / 1e3
+	if us >= 1000 || us <= -1000 {
+		return fmt.Sprintf("%.2f ms", us/1000)
+	}
+	return fmt.Sprintf("%.0f µs", us)
+}
+
+func writeParse(p printer, res *Results) {
+	ps := res.ParseStats()
+	p("## 1. In-process parse\n\n")
+	p("Each library parses the whole corpus (about %d KiB, in memory, read through a `bytes.Reader`) through its\n", res.Config.ParseSize>>10)
+	p("own public API, %d round(s), median shown. Events/s counts the events a conforming parser dispatches.\n", res.Config.Rounds)
+	p("\"vs\" columns: ssecors' events/s divided by that row's (above 1× means ssecors is faster); for the\n")
+	p("floor, ssecors' share of the floor's speed.\n\n")
+	p("APIs used:\n\n")
+	for _, pa := range libs.Parsers() {
+		p("- **%s**: %s\n", pa.Name, pa.Via)
+	}
+	p("\n")
+	// Summary.
+	p("### Summary: ssecors events/s and ratios\n\n")
+	p("| corpus | ssecors events/s | MB/s | vs go-sse | vs launchdarkly | vs r3labs | vs donovanhide | %% of ReadSlice floor | allocs/event | B/event |\n")
+	p("|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, c := range corpus.Names {
+		s := ps[[2]string{libs.SSECors, c}]
+		if s == nil {
+			continue
+		}
+		row := []string{c, si(s.EventsPerSec()), fmt.Sprintf("%.0f", s.MBPerSec())}
+		for _, l := range libs.Peers {
+			o := ps[[2]string{l, c}]
+			if o == nil {
+				row = append(row, "–")
+				continue
+			}
+			row = append(row, ratio(o.NsPerOp, s.NsPerOp))
+		}
+		f := ps[[2]string{libs.ReadSlice, c}]
+		if f != nil {
+			row = append(row, pct(f.NsPerOp, s.NsPerOp))
+		} else {
+			row = append(row, "–")
+		}
+		row = append(row, fmt.Sprintf("%.2f", s.AllocsPerOp/float64(s.Events)), fmt.Sprintf("%.0f", s.BytesPerOp/float64(s.Events)))
+		p("| %s |\n", strings.Join(row, " | "))
+	}
+	p("\n")
+	for _, c := range corpus.Names {
+		s := ps[[2]string{libs.SSECors, c}]
+		if s == nil {
+			continue
+		}
+		p("### %s: %s\n\n", c, corpus.Describe(c))
+		p("%d events, %d lines, %d bytes.\n\n", s.Events, s.Lines, s.Size)
+		p("| library | events/s | MB/s | ns/event | allocs/event | B/event | spread (min–max ns/op over rounds) | ssecors vs this | output check |\n")
+		p("|---|---|---|---|---|---|---|---|---|\n")
+		for _, pa := range libs.Parsers() {
+			o := ps[[2]string{pa.Name, c}]
+			if o == nil {
+				continue
+			}
+			check := "ok"
+			if o.Check != "" {
+				check = "✗ " + o.Check
+			}
+			vs := ratio(o.NsPerOp, s.NsPerOp)
+			if pa.Name == libs.SSECors {
+				vs = "1×"
+			}
+			spread := "–"
+			if o.MaxNs > 0 {
+				spread = fmt.Sprintf("±%.0f %%", 50*(o.MaxNs-o.MinNs)/o.NsPerOp)
+			}
+			name := pa.Name
+			if pa.Framing {
+				name += " (framing only)"
+			}
+			p("| %s | %s | %.0f | %.0f | %.2f | %.0f | %s | %s | %s |\n", name, si(o.EventsPerSec()), o.MBPerSec(),
+				o.NsPerOp/float64(o.Events), o.AllocsPerOp/float64(o.Events), o.BytesPerOp/float64(o.Events), spread, vs, check)
+		}
+		if c == corpus.Heartbeat {
+			if t := ps[[2]string{libs.SSECors, corpus.Typical}]; t != nil {
+				p("\nssecors allocations per comment (heartbeat corpus less its events at the typical corpus' rate): %.3f.\n", perComment(s, t))
+			}
+		}
+		p("\n")
+	}
+}
+
+func writeE2E(p printer, res *Results) {
+	es := res.E2EStats()
+	cfg := res.Config
+	p("## 2. End to end over loopback HTTP\n\n")
+	p("A loopback server (in the harness process) writes the `%s` corpus, %.0f bytes per event on the wire, as fast as\n", E2ECorpus, e2eBytesPerEvent())
+	p("it can, flushing every 64 KiB, and holds the connection open after %d events. Each library runs in a process of its\n", cfg.E2EEvents)
+	p("own that counts events through the library's public API until it has all of them. CPU is the child's\n")
+	p("user+system time from `getrusage(RUSAGE_SELF)` over the same span. %d round(s), libraries interleaved, median shown.\n\n", cfg.Rounds)
+	p("| library | events/s | MB/s | CPU per event (user+sys) | ssecors events/s vs this | this CPU/event vs ssecors | API |\n")
+	p("|---|---|---|---|---|---|---|\n")
+	s := es[libs.SSECors]
+	for _, st := range libs.Streamers() {
+		o := es[st.Name]
+		if o == nil || o.Rounds == 0 {
+			p("| %s | failed | | | | | %s |\n", st.Name, st.Via)
+			continue
+		}
+		p("| %s | %s | %.0f | %.2f µs | %s | %s | %s |\n", st.Name, si(o.EventsPerSec), o.MBPerSec, o.CPUNsPerEvent/1e3,
+			ratio(s.EventsPerSec, o.EventsPerSec), ratio(o.CPUNsPerEvent, s.CPUNsPerEvent), st.Via)
+	}
+	p("\n")
+}
+
+func writeIdle(p printer, res *Results) {
+	is := res.IdleStats()
+	cfg := res.Config
+	p("## 3. Idle footprint\n\n")
+	p("One process per library opens N connections to a loopback server that sends one event and then nothing.\n")
+	p("Once every connection has delivered its event, the process runs `runtime.GC` and `debug.FreeOSMemory`,\n")
+	p("waits %s, and reads VmRSS from `/proc/self/status` and `runtime.NumGoroutine`; the same reading taken before\n", cfg.IdleSettle)
+	p("the first connection is subtracted. All libraries get the same `http.Transport` (a clone of the default).\n")
+	p("%d round(s), median shown. \"Go heap+stacks\" is `HeapInuse+StackInuse`, less noisy than RSS.\n\n", cfg.IdleRounds)
+	for _, n := range cfg.IdleConns {
+		m := is[n]
+		if m == nil {
+			continue
+		}
+		p("### %d idle connections\n\n", n)
+		p("| library | RSS KiB/conn | above net/http floor | goroutines/conn | Go heap+stacks KiB/conn | this RSS vs ssecors | connect time |\n")
+		p("|---|---|---|---|---|---|---|\n")
+		f, s := m[libs.NetHTTP], m[libs.SSECors]
+		for _, st := range libs.Streamers() {
+			o := m[st.Name]
+			if o == nil {
+				p("| %s | failed | | | | | |\n", st.Name)
+				continue
+			}
+			above := "–"
+			if f != nil {
+				above = fmt.Sprintf("%+.2f KiB", (o.RSSPerConn-f.RSSPerConn)/1024)
+			}
+			vs := "–"
+			if s != nil {
+				vs = ratio(o.RSSPerConn, s.RSSPerConn)
+			}
+			p("| %s | %s | %s | %.2f | %s | %s | %.2f s |\n", st.Name, kib(o.RSSPerConn), above, o.GoroutinesPerConn, kib(o.HeapPerConn), vs, o.ConnectSeconds)
+		}
+		p("\n")
+	}
+}
+
+func writeReconnect(p printer, res *Results) {
+	cfg := res.Config
+	p("## 4. Reconnect correctness and cost\n\n")
+	p("A loopback server ends the stream every %d events, %d times, then sends the rest and holds the stream open.\n", cfg.Every, cfg.Drops)
+	p("Each connection resumes after the Last-Event-ID it receives (from event 1 without one). `clean`: the chunked\n")
+	p("body ends properly after whole events. `abort`: the server writes the `id:` line and half of the `data:` line\n")
+	p("of the next event, then cuts the connection; a conforming client discards that event and asks for it again.\n")
+	p("Each event's data is a 200-byte JSON object determined by its id: *lost* = ids never received intact,\n")
+	p("*duplicated* = extra copies, *corrupt* = events whose id or data is wrong (a partial event, an empty event).\n")
+	p("A client silent for %s is considered stopped. The reconnection delay is set to %s where the library allows it,\n", cfg.ReconnectIdle, cfg.RetryDelay)
+	p("and every connection's first event also carries `retry: %d`. *Resume over delay* is measured at the server:\n", cfg.RetryDelay/time.Millisecond)
+	p("from the end of a connection to the arrival of the next request, less the %s delay.\n\n", cfg.RetryDelay)
+	for _, mode := range []sseserver.DropMode{sseserver.DropClean, sseserver.DropAbort} {
+		p("### %s drops\n\n", mode)
+		p("| library | received | lost | duplicated | corrupt | reached the end | requests | without Last-Event-ID | resume over delay: median | p90 | took |\n")
+		p("|---|---|---|---|---|---|---|---|---|---|---|\n")
+		for _, run := range res.Reconnect {
+			if run.Mode != mode {
+				continue
+			}
+			c := run.Client
+			med, p90 := "–", "–"
+			if len(run.Over) > 0 {
+				med, p90 = fmtDur(quantile(run.Over, 0.5)), fmtDur(quantile(run.Over, 0.9))
+			}
+			end := "yes"
+			if !c.Finished {
+				end = "no"
+			}
+			p("| %s | %d | %d | %d | %d | %s | %d | %d | %s | %s | %.1f s |\n", c.Lib, c.Received, c.Lost, c.Duplicated, c.Corrupt, end,
+				run.Server.Connections, run.Server.NoLastEventID, med, p90, c.Seconds)
+		}
+		p("\n")
+		for _, run := range res.Reconnect {
+			if run.Mode == mode && run.Client.Example != "" {
+				p("- %s, first corrupt event: `%s`\n", run.Client.Lib, run.Client.Example)
+			}
+		}
+		p("\n")
+	}
+	p("How each library's delay was set:\n\n")
+	for _, st := range libs.Streamers() {
+		if st.Reconnects {
+			p("- **%s**: %s\n", st.Name, st.Delay)
+		}
+	}
+	p("\n")
+}
+
+func writeProfile(p printer, res *Results) {
+	if res.ProfileCPU == "" {
+		return
+	}
+	p("## ssecors parse profile (typical corpus)\n\n")
+	p("`driver parse -lib ssecors -corpora typical` with `-cpuprofile` and `-memprofile`, top 10 by flat time, then by\n")
+	p("allocated bytes (`go tool pprof -top -nodecount=10`).\n\n")
+	p("```\n%s\n```\n\n```\n%s\n```\n\n", res.ProfileCPU, res.ProfileAlloc)
+}
+
+func writeMethod(p printer, res *Results) {
+	p("## Method\n\n")
+	p("- Harness: the `bench/` module (its own `go.mod`, ssecors through `replace => ../`, the peers as modules from the\n")
+	p("  Go module proxy, nothing copied). `cmd/report` starts `internal/driver` (itself, re-executed) once per library,\n")
+	p("  measurement and round, so that heaps, goroutines, GC pacing and CPU accounting never mix; servers run in the\n")
+	p("  harness process on 127.0.0.1.\n")
+	p("- Corpora (`bench/corpus`) are built deterministically: the same bytes on every run.\n")
+	p("- Every library's output is checked: event count and total data bytes for the parse (lines and bytes for the\n")
+	p("  floor), the event count end to end, the first event of every idle connection, and every event's id and data\n")
+	p("  in the reconnect test. A failed check is shown in the tables, not hidden.\n")
+	p("- Parse timing: after one checked warm-up parse, the corpus is parsed again and again for at least %s;\n", res.Config.ParseMinTime)
+	p("  allocations come from `runtime.MemStats` (Mallocs, TotalAlloc) around the loop.\n")
+	p("- Noise: libraries are interleaved (each round starts with a different one) and medians over rounds are shown;\n")
+	p("  the parse tables give the spread. The machine is a shared %d-core VM: treat differences under ~10 %% as noise.\n", runtime.NumCPU())
+	p("- The ReadSlice floor copies the bytes through a 4 KiB `bufio.Reader` and finds line ends; the net/http floor\n")
+	p("  does the same on a response body. Neither parses fields, builds strings or reconnects.\n")
+	p("- r3labs has no public parser: its row is `Client.SubscribeRaw` over an in-process `http.RoundTripper` that returns\n")
+	p("  the corpus as the body (this includes one goroutine hop per event, which is how r3labs delivers events).\n")
+	p("  `r3labs-reader` is its public `EventStreamReader`, which only splits events and parses no field.\n")
+	p("- Timings are wall-clock on a loaded machine; no result here is asserted by a test.\n\n")
+}

@@ -1,0 +1,212 @@
+package browsertest
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ssecors/ssecors-go/ssecors"
+)
+
+// Outcome is what one side did with one case, reduced to what the suite
+// compares.
+type Outcome struct {
+	// Threw is the constructor's exception (browser) or New's error
+	// (ssecors); empty when the source was created.
+	Threw string
+	// Events are the open, message and error events in order, each with
+	// the readyState seen inside its handler.
+	Events []string
+	// State is the readyState when observation ended (before the suite
+	// closed the source, if it had to).
+	State int
+	// Requests are the requests the server received, described.
+	Requests []string
+	// Gaps are the times between consecutive requests to the case's
+	// endpoints, as the server measured them.
+	Gaps []time.Duration
+	// Jar is the cookie store after the run: name=value@domain, with
+	// "(partitioned)" for Partitioned cookies.
+	Jar []string
+	// Detail is free text for the report (the error ssecors returned, the
+	// exception name), never compared.
+	Detail string
+	// Harness is set when the suite itself could not run the case.
+	Harness error
+}
+
+// opened reports whether an open event fired.
+func (o Outcome) opened() bool {
+	for _, e := range o.Events {
+		if strings.HasPrefix(e, "open") {
+			return true
+		}
+	}
+	return false
+}
+
+// Field names of an Outcome, as differences and intentional differences
+// name them.
+const (
+	FieldThrew    = "construct"
+	FieldEvents   = "events"
+	FieldState    = "readyState"
+	FieldRequests = "requests"
+	FieldGaps     = "reconnect delay"
+	FieldJar      = "cookie jar"
+)
+
+// gapTolerance is how far two reconnection delays may differ: scheduling
+// on a loaded two-core machine, plus the browser's task queue.
+func gapTolerance(a, b time.Duration) time.Duration {
+	return 300*time.Millisecond + max(a, b)/5
+}
+
+// Diff lists the fields in which b differs from a, with a line of
+// explanation for each.
+func Diff(a, b Outcome) (fields []string, why []string) {
+	add := func(f, format string, args ...any) {
+		fields = append(fields, f)
+		why = append(why, f+": "+fmt.Sprintf(format, args...))
+	}
+	if (a.Threw == "") != (b.Threw == "") {
+		add(FieldThrew, "Chromium %s, ssecors %s", threwWord(a.Threw), threwWord(b.Threw))
+	}
+	if !slices.Equal(a.Events, b.Events) {
+		add(FieldEvents, "Chromium %s, ssecors %s", list(a.Events), list(b.Events))
+	}
+	if a.State != b.State {
+		add(FieldState, "Chromium %s, ssecors %s", stateName(a.State), stateName(b.State))
+	}
+	if !slices.Equal(a.Requests, b.Requests) {
+		add(FieldRequests, "Chromium %s, ssecors %s", list(a.Requests), list(b.Requests))
+	}
+	if len(a.Gaps) == len(b.Gaps) {
+		for i := range a.Gaps {
+			d := a.Gaps[i] - b.Gaps[i]
+			if d < 0 {
+				d = -d
+			}
+			if d > gapTolerance(a.Gaps[i], b.Gaps[i]) {
+				add(FieldGaps, "gap %d: Chromium %v, ssecors %v", i+1, ms(a.Gaps[i]), ms(b.Gaps[i]))
+				break
+			}
+		}
+	}
+	if !slices.Equal(a.Jar, b.Jar) {
+		add(FieldJar, "Chromium %s, ssecors %s", list(a.Jar), list(b.Jar))
+	}
+	return fields, why
+}
+
+func threwWord(s string) string {
+	if s == "" {
+		return "created the source"
+	}
+	return "threw (" + s + ")"
+}
+
+func list(items []string) string {
+	if len(items) == 0 {
+		return "[]"
+	}
+	return "[" + strings.Join(items, "; ") + "]"
+}
+
+func ms(d time.Duration) string { return d.Round(10 * time.Millisecond).String() }
+
+func stateName(s int) string {
+	switch s {
+	case 0:
+		return "CONNECTING"
+	case 1:
+		return "OPEN"
+	case 2:
+		return "CLOSED"
+	}
+	return fmt.Sprint(s)
+}
+
+// Verdict is the comparison of one run of a case.
+type Verdict struct {
+	Fields []string // fields that differ
+	Why    []string
+	// Intentional is the ID of the intentional difference that explains
+	// every differing field, if one does.
+	Intentional string
+}
+
+// Agree reports whether the two sides agreed exactly.
+func (v Verdict) Agree() bool { return len(v.Fields) == 0 }
+
+// Pass reports whether the run passes: agreement, or an intentional
+// difference covering every differing field.
+func (v Verdict) Pass() bool { return v.Agree() || v.Intentional != "" }
+
+// String is the report's verdict column.
+func (v Verdict) String() string {
+	switch {
+	case v.Agree():
+		return "agree"
+	case v.Intentional != "":
+		return "intentional (" + v.Intentional + ")"
+	}
+	return "DIFFERENT: " + strings.Join(v.Fields, ", ")
+}
+
+// Judge compares the two outcomes of a case. A difference passes only if
+// the case names an intentional difference whose allowed fields cover
+// every field that differs.
+func Judge(c *Case, chromium, sdk Outcome) Verdict {
+	var v Verdict
+	v.Fields, v.Why = Diff(chromium, sdk)
+	if len(v.Fields) == 0 || c.Diff == "" {
+		return v
+	}
+	d, ok := intentionalByID(c.Diff)
+	if !ok {
+		return v
+	}
+	for _, f := range v.Fields {
+		if !slices.Contains(d.Fields, f) {
+			return v
+		}
+	}
+	v.Intentional = d.ID
+	return v
+}
+
+// policyName is the report's name for a third-party cookie policy.
+func policyName(p ssecors.ThirdPartyCookies) string {
+	if p == ssecors.ThirdPartyCookiesAllow {
+		return "3pc allowed"
+	}
+	return "3pc blocked"
+}
+
+// gaps returns the delays between consecutive requests of a log.
+func gaps(log []Request) []time.Duration {
+	var out []time.Duration
+	for i := 1; i < len(log); i++ {
+		out = append(out, log[i].At.Sub(log[i-1].At))
+	}
+	return out
+}
+
+// describeAll describes the requests of a log.
+func describeAll(log []Request) []string {
+	out := make([]string, 0, len(log))
+	for _, r := range log {
+		out = append(out, r.describe())
+	}
+	return out
+}
+
+// sortedCopy returns s sorted.
+func sortedCopy(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,122 @@
+package browsertest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/ssecors/ssecors-go/ssecors"
+)
+
+// SDKRunner runs cases through ssecors.
+type SDKRunner struct {
+	Srv *Server
+	// Client returns the HTTP client for one run; nil means Srv.Client().
+	// The broken-rule test replaces it to inject a wrong behaviour.
+	Client func() *http.Client
+	// Extra options appended after the suite's own (broken-rule test).
+	Extra []ssecors.Option
+}
+
+// Run runs one case through ssecors acting as the case's page, with a jar
+// primed first-party as the browser's was, and returns what it did.
+func (r *SDKRunner) Run(c *Case, run string, policy ssecors.ThirdPartyCookies) Outcome {
+	var out Outcome
+	port := strconv.Itoa(r.Srv.HTTPPort())
+	jar := ssecors.NewJar(nil)
+	for _, p := range c.Cookies {
+		u, err := url.Parse(expandURL(p.Origin+"{run}/login", run, port))
+		if err != nil {
+			out.Harness = err
+			return out
+		}
+		hc, err := http.ParseSetCookie(p.SetCookie)
+		if err != nil {
+			out.Harness = fmt.Errorf("priming %q: %w", p.SetCookie, err)
+			return out
+		}
+		jar.SetCookies(u, []*http.Cookie{hc})
+	}
+	client := r.Srv.Client()
+	if r.Client != nil {
+		client = r.Client()
+	}
+	defer CloseIdle(client)
+	opts := []ssecors.Option{
+		ssecors.WithOrigin(c.page()),
+		ssecors.WithThirdPartyCookies(policy),
+		ssecors.WithCookieJar(jar),
+		ssecors.WithHTTPClient(client),
+	}
+	if c.Cred {
+		opts = append(opts, ssecors.WithCredentials())
+	}
+	opts = append(opts, r.Extra...)
+	es, err := ssecors.New(expandURL(c.URL, run, port), opts...)
+	if err != nil {
+		out.Threw = fmt.Sprintf("%T", err)
+		out.State = -1
+		out.Detail = err.Error()
+		return out
+	}
+
+	var mu sync.Mutex
+	record := func(s string) {
+		mu.Lock()
+		out.Events = append(out.Events, s)
+		mu.Unlock()
+	}
+	var errs []string
+	es.OnOpen(func() { record(formatEvent("open", "", "", "", "", int(es.ReadyState()))) })
+	onMessage := func(ev ssecors.Event) {
+		record(formatEvent("message", ev.Type, ev.Data, ev.LastEventID, ev.Origin, int(es.ReadyState())))
+	}
+	es.OnMessage(onMessage)
+	for _, t := range c.Types {
+		es.AddEventListener(t, onMessage)
+	}
+	es.OnError(func(err error) {
+		record(formatEvent("error", "", "", "", "", int(es.ReadyState())))
+		mu.Lock()
+		errs = append(errs, err.Error())
+		mu.Unlock()
+	})
+
+	ctx, cancel := context.WithTimeout(context.Background(), c.wait()+10*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- es.Run(ctx) }()
+	timer := time.NewTimer(c.wait())
+	defer timer.Stop()
+	var runErr error
+	select {
+	case runErr = <-done:
+		out.State = int(es.ReadyState())
+	case <-timer.C:
+		out.State = int(es.ReadyState())
+		es.Close()
+		select {
+		case runErr = <-done:
+		case <-time.After(10 * time.Second):
+			out.Harness = errors.New("ssecors Run did not return within 10s of Close")
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if runErr != nil {
+		out.Detail = runErr.Error()
+	} else if len(errs) > 0 {
+		out.Detail = errs[len(errs)-1]
+	}
+	for _, ck := range jar.All() {
+		out.Jar = append(out.Jar, jarEntry(ck.Name, ck.Value, ck.Domain, ck.Partitioned))
+	}
+	sort.Strings(out.Jar)
+	return out
+}
