@@ -79,7 +79,6 @@ const (
 	preflightMaxAgeCap     = 2 * time.Hour
 )
 
-
 // unsafeHeaderNames returns the lowercased, sorted, de-duplicated
 // CORS-unsafe request-header names among the request's author headers h:
 // the WithHeader headers, Last-Event-ID and Accept. Each value of a name
