@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // DefaultMaxEventSize is the default bound on the size of one event (its
@@ -46,6 +47,16 @@ type parser struct {
 
 	bomDone bool // the leading byte order mark has been handled
 	skipLF  bool // the last line ended with CR at the end of the buffer
+	// noCR is a buffer index: buf[start:noCR] holds no CR, and when
+	// noCR < end, buf[noCR] may be one. Most streams use LF alone, so one
+	// scan per read replaces a scan per line.
+	noCR int
+
+	// line is the value of the event's first data line while it still
+	// sits in the read buffer (lineSet): the common one-line event is then
+	// copied once, into the event's string, instead of twice.
+	line    []byte
+	lineSet bool
 
 	max int // maximum event size and line length
 
@@ -74,8 +85,9 @@ func newParser(r io.Reader, max int) *parser {
 // last event ID string is kept and becomes the new last event ID buffer.
 func (p *parser) reset(r io.Reader, origin string) {
 	p.r, p.err, p.fatal = r, nil, nil
-	p.start, p.end = 0, 0
+	p.start, p.end, p.noCR = 0, 0, 0
 	p.bomDone, p.skipLF = false, false
+	p.line, p.lineSet = nil, false
 	p.data, p.typ = p.data[:0], p.typ[:0]
 	p.id = append(p.id[:0], p.lastID...)
 	p.idDirty = false
@@ -85,7 +97,7 @@ func (p *parser) reset(r io.Reader, origin string) {
 
 // release drops the read buffer so that an idle source holds no buffer.
 func (p *parser) release() {
-	p.buf = nil
+	p.buf, p.line, p.lineSet = nil, nil, false
 	p.r = nil
 }
 
@@ -104,7 +116,7 @@ func (p *parser) next() (Event, error) {
 			continue
 		}
 		for {
-			line, ok := p.line()
+			line, ok := p.nextLine()
 			if !ok {
 				break
 			}
@@ -144,42 +156,55 @@ func (p *parser) stripBOM() bool {
 	return true
 }
 
-// line returns the next complete line in the buffer without its line end,
-// or false when the buffer holds no complete line. A CR ends a line at once;
-// an LF right after it, even in the next read, is part of that line end.
-func (p *parser) line() ([]byte, bool) {
-	b := p.buf[p.start:p.end]
+// nextLine returns the next complete line in the buffer without its line
+// end, or false when the buffer holds no complete line. A CR ends a line at
+// once; an LF right after it, even in the next read, is part of that line
+// end.
+func (p *parser) nextLine() ([]byte, bool) {
+	start := p.start
 	if p.skipLF {
-		if len(b) == 0 {
+		if start == p.end {
 			return nil, false
 		}
 		p.skipLF = false
-		if b[0] == '\n' {
-			p.start++
-			b = b[1:]
+		if p.buf[start] == '\n' {
+			start++
+			p.start = start
 		}
 	}
+	b := p.buf[start:p.end]
 	lf := bytes.IndexByte(b, '\n')
-	seg := b
+	segEnd := p.end
 	if lf >= 0 {
-		seg = b[:lf]
+		segEnd = start + lf
 	}
-	if cr := bytes.IndexByte(seg, '\r'); cr >= 0 {
-		switch {
-		case cr+1 == len(b):
-			p.skipLF = true
-			p.start += cr + 1
-		case b[cr+1] == '\n':
-			p.start += cr + 2
-		default:
-			p.start += cr + 1
+	if segEnd > p.noCR {
+		from := p.noCR
+		if from < start {
+			from = start
 		}
-		return b[:cr], true
+		if i := bytes.IndexByte(p.buf[from:p.end], '\r'); i < 0 {
+			p.noCR = p.end
+		} else {
+			p.noCR = from + i
+		}
+	}
+	if cr := p.noCR; cr < segEnd {
+		switch {
+		case cr+1 == p.end:
+			p.skipLF = true
+			p.start = cr + 1
+		case p.buf[cr+1] == '\n':
+			p.start = cr + 2
+		default:
+			p.start = cr + 1
+		}
+		return p.buf[start:cr], true
 	}
 	if lf < 0 {
 		return nil, false
 	}
-	p.start += lf + 1
+	p.start = segEnd + 1
 	return b[:lf], true
 }
 
@@ -188,7 +213,12 @@ func (p *parser) line() ([]byte, bool) {
 // returns the sticky read error once nothing is left to parse.
 func (p *parser) fill() error {
 	if p.start > 0 {
+		p.spillLine()
 		n := copy(p.buf, p.buf[p.start:p.end])
+		p.noCR -= p.start
+		if p.noCR < 0 {
+			p.noCR = 0
+		}
 		p.start, p.end = 0, n
 	}
 	limit := p.max + lineSlack
@@ -209,6 +239,7 @@ func (p *parser) fill() error {
 		if size > limit {
 			size = limit
 		}
+		p.spillLine()
 		nb := make([]byte, size)
 		copy(nb, p.buf[:p.end])
 		p.buf = nb
@@ -247,13 +278,18 @@ func (p *parser) field(line []byte) error {
 	}
 	switch string(name) { // no allocation: the compiler compares in place
 	case "data":
-		if len(p.data)+len(value)+1+len(p.id)+len(p.typ) > p.max {
+		if p.dataLen()+len(value)+1+len(p.id)+len(p.typ) > p.max {
 			return p.tooLarge()
 		}
+		if !p.lineSet && len(p.data) == 0 {
+			p.line, p.lineSet = value, true
+			return nil
+		}
+		p.spillLine()
 		p.data = append(p.data, value...)
 		p.data = append(p.data, '\n')
 	case "event":
-		if len(p.data)+len(p.id)+len(value) > p.max {
+		if p.dataLen()+len(p.id)+len(value) > p.max {
 			return p.tooLarge()
 		}
 		p.typ = append(p.typ[:0], value...)
@@ -264,7 +300,7 @@ func (p *parser) field(line []byte) error {
 		if !p.idDirty && string(value) == p.lastID {
 			return nil
 		}
-		if len(p.data)+len(value)+len(p.typ) > p.max {
+		if p.dataLen()+len(value)+len(p.typ) > p.max {
 			return p.tooLarge()
 		}
 		p.id = append(p.id[:0], value...)
@@ -280,7 +316,26 @@ func (p *parser) field(line []byte) error {
 func (p *parser) tooLarge() error {
 	p.fatal = fmt.Errorf("%w: more than %d bytes", ErrEventTooLarge, p.max)
 	p.data, p.typ = p.data[:0], p.typ[:0]
+	p.line, p.lineSet = nil, false
 	return p.fatal
+}
+
+// dataLen is the length of the data buffer, LF after each line included.
+func (p *parser) dataLen() int {
+	if p.lineSet {
+		return len(p.line) + 1
+	}
+	return len(p.data)
+}
+
+// spillLine copies a first data line still in the read buffer into the
+// data buffer, before the read buffer moves or a second line arrives.
+func (p *parser) spillLine() {
+	if p.lineSet {
+		p.data = append(p.data[:0], p.line...)
+		p.data = append(p.data, '\n')
+		p.line, p.lineSet = nil, false
+	}
 }
 
 // parseRetry interprets a "retry:" value: ASCII digits only, at least one,
@@ -308,7 +363,13 @@ func parseRetry(v []byte) (int64, bool) {
 // when there is nothing to dispatch (no data); the last event ID string is
 // updated and the buffers reset either way.
 func (p *parser) dispatch() (Event, bool) {
-	if len(p.data) == 0 {
+	var data []byte // without the final LF
+	switch {
+	case p.lineSet:
+		data = p.line
+	case len(p.data) > 0:
+		data = p.data[:len(p.data)-1]
+	default:
 		if p.idDirty {
 			p.lastID = decodeUTF8(p.id)
 			p.idDirty = false
@@ -316,28 +377,29 @@ func (p *parser) dispatch() (Event, bool) {
 		p.typ = p.typ[:0]
 		return Event{}, false
 	}
-	n := len(p.data) - 1 // without the final LF
-	var data string
-	if p.idDirty {
+	ev := Event{Type: "message", Origin: p.origin}
+	if p.idDirty && utf8.Valid(data) && utf8.Valid(p.id) {
 		// One allocation for the data and the new id together.
-		p.data = append(p.data, p.id...)
-		s := decodeUTF8(p.data)
-		if len(s) == len(p.data) {
-			data, p.lastID = s[:n], s[n+1:]
-		} else { // invalid UTF-8 was replaced: convert the parts apart
-			data, p.lastID = decodeUTF8(p.data[:n]), decodeUTF8(p.id)
-		}
-		p.idDirty = false
+		b := make([]byte, len(data)+len(p.id))
+		copy(b, data)
+		copy(b[len(data):], p.id)
+		s := unsafe.String(unsafe.SliceData(b), len(b))
+		ev.Data, p.lastID = s[:len(data)], s[len(data):]
 	} else {
-		data = decodeUTF8(p.data[:n])
+		if p.idDirty {
+			p.lastID = decodeUTF8(p.id)
+		}
+		ev.Data = decodeUTF8(data)
 	}
-	ev := Event{Type: "message", Data: data, LastEventID: p.lastID, Origin: p.origin}
+	p.idDirty = false
+	ev.LastEventID = p.lastID
 	if len(p.typ) > 0 {
 		if string(p.typ) != p.lastType {
 			p.lastType = decodeUTF8(p.typ)
 		}
 		ev.Type = p.lastType
 	}
+	p.line, p.lineSet = nil, false
 	if cap(p.data) > maxKeptBuffer {
 		p.data = nil
 	} else {
