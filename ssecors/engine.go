@@ -225,8 +225,9 @@ func (e *engine) publish() {
 	p := e.p
 	if unsafe.StringData(p.lastID) != unsafe.StringData(e.published) || len(p.lastID) != len(e.published) {
 		e.published = p.lastID
-		id := p.lastID
-		e.es.lastID.Store(&id)
+		e.es.idMu.Lock()
+		e.es.lastID = p.lastID
+		e.es.idMu.Unlock()
 	}
 	if p.retrySet && p.retry != e.reconnect {
 		e.reconnect = p.retry

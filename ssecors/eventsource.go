@@ -39,7 +39,8 @@ type EventSource struct {
 
 	state    atomic.Int32
 	started  atomic.Bool
-	lastID   atomic.Pointer[string]
+	idMu     sync.Mutex // guards lastID; a mutex, not an atomic pointer, so publishing does not allocate
+	lastID   string
 	retry    atomic.Int64 // the reconnection time, in nanoseconds
 	handlers atomic.Pointer[handlerSet]
 
@@ -135,8 +136,7 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 	if cfg.preflight != PreflightNever {
 		es.preflight = newPreflightCache(cfg.now)
 	}
-	id := cfg.lastEventID
-	es.lastID.Store(&id)
+	es.lastID = cfg.lastEventID
 	es.retry.Store(int64(cfg.reconnect))
 	es.handlers.Store(&handlerSet{})
 	return es, nil
@@ -244,7 +244,11 @@ func (es *EventSource) ReadyState() ReadyState { return ReadyState(es.state.Load
 
 // LastEventID returns the source's last event ID string: the value sent as
 // Last-Event-ID on the next reconnection ("" for none).
-func (es *EventSource) LastEventID() string { return *es.lastID.Load() }
+func (es *EventSource) LastEventID() string {
+	es.idMu.Lock()
+	defer es.idMu.Unlock()
+	return es.lastID
+}
 
 // ReconnectionTime returns the current reconnection time: the one from
 // [WithReconnectionTime] (default 3 s), or the last "retry:" value received.
