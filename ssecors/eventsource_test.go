@@ -785,3 +785,24 @@ func TestEventSource_Run_networkErrorReconnects(t *testing.T) {
 		t.Errorf("delays: %s", got)
 	}
 }
+
+func TestEventSource_Run_authorizationDroppedAcrossOrigins(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, testserver.Endpoint{})
+	back := srv.HostURL("https", testserver.AppHost, "/final")
+	srv.HandleHost(testserver.AppHost, "/start", testserver.Endpoint{
+		Redirect: &testserver.Redirect{Location: srv.HostURL("https", testserver.APIHost, "/away")}})
+	srv.HandleHost(testserver.APIHost, "/away", testserver.Endpoint{Redirect: &testserver.Redirect{Location: back}})
+	srv.HandleHost(testserver.AppHost, "/final", testserver.Endpoint{Responses: []testserver.Response{stop204}})
+	es := mustNew(t, srv.HostURL("https", testserver.AppHost, "/start"),
+		ssecors.WithHTTPClient(srv.Client()), ssecors.WithHeader("Authorization", "Bearer abcd1234"))
+	record(es)
+	runSource(t, es)
+	var got []string
+	for _, r := range srv.Requests() {
+		got = append(got, r.Path+"="+r.Header.Get("Authorization"))
+	}
+	if s := strings.Join(got, " "); s != "/start=Bearer abcd1234 /away= /final=" {
+		t.Errorf("Authorization per hop: %s", s)
+	}
+}

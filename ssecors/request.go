@@ -29,6 +29,7 @@ type hop struct {
 	origin      string // the Origin header, when cors
 	credentials bool   // includeCredentials for this hop
 	redirects   int    // redirects followed before this hop
+	otherOrigin bool   // an origin other than the first URL's has been seen
 	cookies     []CookieDecision
 }
 
@@ -75,7 +76,9 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 		if h.cors {
 			h.origin = serializeRequestOrigin(e.page, h.taint)
 		}
-		req, err := e.newRequest(ctx, &h, hopOrigin != first)
+		// Fetch removes Authorization for good once another origin is seen.
+		h.otherOrigin = h.otherOrigin || hopOrigin != first
+		req, err := e.newRequest(ctx, &h)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -148,7 +151,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 // credentials mode and the jar allow, and the caller's own headers (minus
 // Authorization once another origin than the first was seen, as Fetch
 // removes it).
-func (e *engine) newRequest(ctx context.Context, h *hop, otherOrigin bool) (*http.Request, error) {
+func (e *engine) newRequest(ctx context.Context, h *hop) (*http.Request, error) {
 	es := e.es
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.url.String(), nil)
 	if err != nil {
@@ -156,7 +159,7 @@ func (e *engine) newRequest(ctx context.Context, h *hop, otherOrigin bool) (*htt
 	}
 	hd := req.Header
 	for k, v := range es.cfg.header {
-		if otherOrigin && k == "Authorization" {
+		if h.otherOrigin && k == "Authorization" {
 			continue
 		}
 		hd[k] = v
