@@ -38,7 +38,7 @@
 //     redirects included, must pass the CORS check: an exact
 //     Access-Control-Allow-Origin, or "*" without credentials, plus
 //     Access-Control-Allow-Credentials: true with [WithCredentials].
-//   - Redirects (at most 20) are followed with Fetch's rules: a redirect
+//   - Redirects (at most 20; a 21st is a network error) are followed with Fetch's rules: a redirect
 //     across origins taints the request so later hops send Origin: null;
 //     cookies and credentials are recomputed at every hop; reconnections
 //     go to the final URL.
@@ -104,7 +104,9 @@
 //	CORS check failed                    *CORSError (Stage response   Closed      no
 //	                                     or redirect)
 //	preflight failed                     *CORSError (Stage preflight) Closed      no
-//	mixed content, bad redirect, >20     *BlockedError                Closed      no
+//	more than 20 redirects               *NetworkError                Connecting  yes
+//	                                     (Err ErrTooManyRedirects)
+//	mixed content, bad redirect          *BlockedError                Closed      no
 //	event or line too large              wraps ErrEventTooLarge       Closed      no
 //	retry limits or backoff.Stop         wraps ErrRetriesExhausted    Closed      no
 //	Close                                Run returns nil              Closed      no

@@ -65,7 +65,7 @@ func newEngine(es *EventSource, yield func(Event) bool) *engine {
 		es:        es,
 		yield:     yield,
 		p:         newParser(nil, es.cfg.maxEventSize),
-		current:   es.url,
+		current:   withoutFragment(es.url),
 		reconnect: es.cfg.reconnect,
 		published: es.LastEventID(),
 	}
@@ -104,8 +104,7 @@ func (e *engine) loop(ctx context.Context) error {
 			return err
 		}
 		if fatal(err, es.cfg.retryServer) {
-			es.log.WarnContext(ctx, "ssecors: connection failed", "error", err.Error())
-			es.fireError(err, Closed)
+			e.fail(ctx, err)
 			return err
 		}
 		if opened > 0 && opened >= es.cfg.backoffReset {
@@ -113,18 +112,11 @@ func (e *engine) loop(ctx context.Context) error {
 		}
 		d, stop := e.nextDelay(err, delivered)
 		if stop != nil {
-			es.log.WarnContext(ctx, "ssecors: giving up", "error", stop.Error())
-			es.fireError(stop, Closed)
+			e.fail(ctx, stop)
 			return stop
 		}
-		es.log.DebugContext(ctx, "ssecors: reconnecting", "error", err.Error(), "delay", d,
-			"last_event_id", es.LastEventID())
-		es.fireError(err, Connecting)
-		if es.closedNow() {
+		if !e.reestablish(ctx, err, d) {
 			return nil
-		}
-		if t := es.cfg.trace; t != nil && t.Reconnect != nil {
-			t.Reconnect(ReconnectInfo{Attempt: e.attempts, Delay: d, LastEventID: es.LastEventID(), Err: err})
 		}
 		if err := es.sleep(ctx, d); err != nil {
 			return err
@@ -132,17 +124,62 @@ func (e *engine) loop(ctx context.Context) error {
 	}
 }
 
+// fail fails the connection: Closed, then the error handler.
+//
+//go:noinline
+func (e *engine) fail(ctx context.Context, err error) {
+	e.es.log.WarnContext(ctx, "ssecors: the source failed", "error", err.Error())
+	e.es.fireError(err, Closed)
+}
+
+// reestablish announces a reconnection: Connecting, the error handler,
+// the trace. It reports false when a handler closed the source. It is kept
+// out of loop so that loop's frame, which stays on the stack of an idle
+// connection, is small.
+//
+//go:noinline
+func (e *engine) reestablish(ctx context.Context, err error, d time.Duration) bool {
+	es := e.es
+	es.log.DebugContext(ctx, "ssecors: reconnecting", "error", err.Error(), "delay", d,
+		"last_event_id", es.LastEventID())
+	es.fireError(err, Connecting)
+	if es.closedNow() {
+		return false
+	}
+	if t := es.cfg.trace; t != nil && t.Reconnect != nil {
+		t.Reconnect(ReconnectInfo{Attempt: e.attempts, Delay: d, LastEventID: es.LastEventID(), Err: err})
+	}
+	return true
+}
+
 // attempt makes one connection and reads its stream to the end. It
 // returns whether any event was delivered, how long the stream stayed
 // open (zero if it never opened), and the error that ended the attempt.
-func (e *engine) attempt(parent context.Context) (delivered bool, opened time.Duration, err error) {
+func (e *engine) attempt(ctx context.Context) (delivered bool, opened time.Duration, err error) {
 	es := e.es
-	ctx, cancel := context.WithCancelCause(parent)
-	defer cancel(nil)
 	e.attempts++
-	es.setDrop(cancel)
-	defer es.setDrop(nil)
+	// An attempt of its own context only when something may cancel the
+	// attempt and not the source: a timeout, or a forced reconnection.
+	cancel := context.CancelCauseFunc(func(error) {})
+	if es.connectTO > 0 || es.cfg.idleTimeout > 0 || es.droppable {
+		ctx, cancel = context.WithCancelCause(ctx)
+		defer cancel(nil)
+		es.setDrop(cancel)
+		defer es.setDrop(nil)
+	}
+	resp, final, err := e.open(ctx, cancel)
+	if err != nil || resp == nil {
+		return false, 0, err
+	}
+	start := time.Now()
+	n, err := e.read(ctx, cancel, resp, final)
+	return n > 0, time.Since(start), err
+}
 
+// open connects and announces the connection. It returns a nil response
+// when the source was closed meanwhile.
+func (e *engine) open(ctx context.Context, cancel context.CancelCauseFunc) (*http.Response, *url.URL, error) {
+	es := e.es
 	var connectTimer *time.Timer
 	if es.connectTO > 0 {
 		connectTimer = time.AfterFunc(es.connectTO, func() { cancel(errConnectTimeout) })
@@ -152,17 +189,24 @@ func (e *engine) attempt(parent context.Context) (delivered bool, opened time.Du
 		connectTimer.Stop()
 	}
 	if err != nil {
-		return false, 0, causeOf(ctx, err)
+		return nil, nil, causeOf(ctx, err)
 	}
 	if err := e.checkResponse(resp, final); err != nil {
-		return false, 0, err
+		return nil, nil, err
 	}
 	e.current = final
 	if !es.fireOpen() {
 		resp.Body.Close()
-		return false, 0, nil
+		return nil, nil, nil
 	}
-	start := time.Now()
+	return resp, final, nil
+}
+
+// read dispatches the events of an open stream until it ends, and closes
+// the body.
+func (e *engine) read(ctx context.Context, cancel context.CancelCauseFunc, resp *http.Response, final *url.URL) (int, error) {
+	es := e.es
+	defer resp.Body.Close()
 	var body io.Reader = resp.Body
 	if es.cfg.idleTimeout > 0 {
 		ir := &idleReader{r: resp.Body, d: es.cfg.idleTimeout}
@@ -171,14 +215,10 @@ func (e *engine) attempt(parent context.Context) (delivered bool, opened time.Du
 		body = ir
 	}
 	n, err := e.stream(body, originOf(final).String())
-	resp.Body.Close()
-	if err == nil {
-		return n > 0, time.Since(start), nil
+	if err == nil || errors.Is(err, errYieldStop) || errors.Is(err, ErrEventTooLarge) {
+		return n, err
 	}
-	if errors.Is(err, errYieldStop) || errors.Is(err, ErrEventTooLarge) {
-		return n > 0, time.Since(start), err
-	}
-	return n > 0, time.Since(start), &NetworkError{Op: "read", URL: es.red.url(final), Err: es.sanitize(causeOf(ctx, err))}
+	return n, &NetworkError{Op: "read", URL: es.red.url(final), Err: es.sanitize(causeOf(ctx, err))}
 }
 
 // causeOf replaces a context error by the cause of the attempt's
@@ -283,4 +323,12 @@ func (ir *idleReader) Read(p []byte) (int, error) {
 		ir.t.Reset(ir.d)
 	}
 	return n, err
+}
+
+// withoutFragment returns a copy of u without its fragment, which is never
+// sent.
+func withoutFragment(u *url.URL) *url.URL {
+	c := *u
+	c.Fragment, c.RawFragment = "", ""
+	return &c
 }

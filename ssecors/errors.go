@@ -20,6 +20,11 @@ var ErrEventTooLarge = errors.New("ssecors: event exceeds the maximum event size
 // or when a [backoff.BackOff] given to [WithBackoff] returns backoff.Stop.
 var ErrRetriesExhausted = errors.New("ssecors: reconnection attempts exhausted")
 
+// ErrTooManyRedirects is the Err of the [*NetworkError] for an attempt
+// that met more than 20 redirects: a network error, after which the source
+// reconnects, as Chromium does.
+var ErrTooManyRedirects = errors.New("more than 20 redirects")
+
 // ErrStarted is returned by Run and yielded by Events when the source has
 // already been started: an EventSource runs once, like a browser's.
 var ErrStarted = errors.New("ssecors: event source already started")
@@ -204,12 +209,12 @@ func (e *CORSError) Error() string {
 
 // BlockedError reports a request a browser would refuse to make or to
 // follow, for a reason other than CORS: mixed content (an https page
-// opening an http stream), a redirect to a non-HTTP(S) URL, a redirect
-// Location that does not parse or carries credentials, or more than 20
-// redirects. A browser fails the connection: Closed, no reconnect.
+// opening an http stream), a redirect to a non-HTTP(S) URL, or a redirect
+// Location that does not parse or carries credentials. A browser fails the
+// connection: Closed, no reconnect.
 type BlockedError struct {
 	// Reason names the rule: "mixed-content", "redirect-scheme",
-	// "redirect-location", "redirect-credentials" or "too-many-redirects".
+	// "redirect-location" or "redirect-credentials".
 	Reason string
 	// URL is the URL that was refused, secrets redacted.
 	URL string

@@ -3,6 +3,7 @@ package ssecors
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"log/slog"
 	"net/http"
@@ -44,8 +45,9 @@ type EventSource struct {
 	retry    atomic.Int64 // the reconnection time, in nanoseconds
 	handlers atomic.Pointer[handlerSet]
 
-	dropMu sync.Mutex
-	drop   context.CancelCauseFunc // cancels the current attempt
+	dropMu    sync.Mutex
+	drop      context.CancelCauseFunc // cancels the current attempt
+	droppable bool                    // attempts get a context of their own (Diagnose)
 
 	mu          sync.Mutex // guards closed, closeCalled, cancel and handler updates
 	closed      bool       // the source is Closed, for any reason
@@ -108,6 +110,13 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 			red.addValue(p.value)
 		}
 	}
+	for k, vs := range u.Query() { // secrets already in the URL
+		if red.secretName(k) {
+			for _, v := range vs {
+				red.addValue(v)
+			}
+		}
+	}
 	if cfg.header != nil {
 		for _, h := range sortedKeys(cfg.header) {
 			if secretHeader(h) {
@@ -153,18 +162,33 @@ func secretHeader(canonical string) bool {
 		strings.Contains(n, "secret") || strings.Contains(n, "auth")
 }
 
-// parseStreamURL validates the URL given to New.
+// parseStreamURL validates the URL given to New, and normalizes it as the
+// URL Standard's parser would for an http(s) URL: surrounding spaces and
+// control characters removed, backslashes read as slashes and extra slashes
+// skipped before the host, the host lowercased (internationalized names in
+// punycode), and a default port left out.
 func parseStreamURL(raw string, red *redactor) (*url.URL, *ConfigError) {
 	bad := func(reason string) *ConfigError {
 		return &ConfigError{Option: "url", Value: red.text(redactRaw(raw, red)), Reason: reason}
 	}
-	if strings.ContainsAny(raw, "\x00\r\n") {
-		return nil, bad("contains a control character")
-	}
 	if len(raw) > 64<<10 {
 		return nil, bad("longer than 64 KiB")
 	}
-	u, err := url.Parse(raw)
+	s := strings.TrimFunc(raw, func(r rune) bool { return r <= ' ' })
+	// A browser silently removes tabs and newlines inside a URL; in a Go
+	// program they are a bug or an injection attempt, so they are refused.
+	if strings.ContainsAny(s, "\x00\t\r\n") {
+		return nil, bad("contains a tab, a line break or NUL")
+	}
+	if scheme, rest, ok := strings.Cut(s, ":"); ok && (strings.EqualFold(scheme, "http") || strings.EqualFold(scheme, "https")) {
+		head, tail := rest, ""
+		if i := strings.IndexAny(rest, "?#"); i >= 0 {
+			head, tail = rest[:i], rest[i:]
+		}
+		head = strings.ReplaceAll(head, `\`, "/")
+		s = scheme + "://" + strings.TrimLeft(head, "/") + tail
+	}
+	u, err := url.Parse(s)
 	if err != nil {
 		return nil, bad("does not parse as a URL")
 	}
@@ -175,13 +199,37 @@ func parseStreamURL(raw string, red *redactor) (*url.URL, *ConfigError) {
 		return nil, bad(`scheme must be "http" or "https"`)
 	case u.Hostname() == "":
 		return nil, bad("no host")
+	case u.Opaque != "":
+		return nil, bad("not a hierarchical URL")
 	}
-	if u.Port() != "" {
-		if n, err := parsePort(u.Port()); err != nil || n == 0 {
+	host := u.Hostname()
+	if !strings.HasPrefix(u.Host, "[") {
+		for i := 0; i < len(host); i++ {
+			if c := host[i]; c < ' ' || c == 0x7f || strings.IndexByte(" #%/:<>?@[\\]^|", c) >= 0 {
+				return nil, bad(fmt.Sprintf("the host contains %q, which no URL host may", c))
+			}
+		}
+		h, err := canonicalHost(host)
+		if err != nil {
+			return nil, bad("invalid internationalized host name")
+		}
+		host = h
+	} else {
+		host = "[" + strings.ToLower(host) + "]"
+	}
+	port := u.Port()
+	if port != "" {
+		if n, err := parsePort(port); err != nil || n == 0 {
 			return nil, bad("invalid port")
 		}
+		if port == defaultPort(u.Scheme) {
+			port = ""
+		}
 	}
-	u.Fragment, u.RawFragment = "", "" // never sent; a browser drops it too
+	u.Host = host
+	if port != "" {
+		u.Host += ":" + port
+	}
 	return u, nil
 }
 

@@ -390,25 +390,43 @@ func TestEventSource_Run_redirectLimits(t *testing.T) {
 		path, reason string
 	}{
 		{"/r2", ""},                   // r2 -> ... -> r21 -> /events: exactly 20 redirects
-		{"/r1", "too-many-redirects"}, // 21 redirects
+		{"/r1", "too-many-redirects"}, // 21 redirects: a network error, then a reconnection
 		{"/loop", "too-many-redirects"},
 		{"/ftp", "redirect-scheme"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.path, func(t *testing.T) {
 			es := mustNew(t, srv.URL+tc.path)
-			record(es)
+			rec := record(es)
+			var first error
+			es.OnError(func(err error) {
+				if first == nil {
+					first = err
+				}
+				if es.ReadyState() == ssecors.Connecting {
+					es.Close()
+				}
+			})
 			err := runSource(t, es)
-			var be *ssecors.BlockedError
-			if tc.reason == "" {
+			switch tc.reason {
+			case "":
 				var re *ssecors.ResponseError
 				if !errors.As(err, &re) {
 					t.Fatalf("got %v, want to reach the 204 after 20 redirects", err)
 				}
-				return
-			}
-			if !errors.As(err, &be) || be.Reason != tc.reason {
-				t.Fatalf("got %v, want *BlockedError %s", err, tc.reason)
+			case "too-many-redirects":
+				var ne *ssecors.NetworkError
+				if err != nil || !errors.As(first, &ne) || !errors.Is(first, ssecors.ErrTooManyRedirects) {
+					t.Fatalf("got %v then %v, want a NetworkError with ErrTooManyRedirects and a reconnection", first, err)
+				}
+				if len(rec.Delays()) != 0 {
+					t.Errorf("waited before Close: %v", rec.Delays())
+				}
+			default:
+				var be *ssecors.BlockedError
+				if !errors.As(err, &be) || be.Reason != tc.reason {
+					t.Fatalf("got %v, want *BlockedError %s", err, tc.reason)
+				}
 			}
 		})
 	}

@@ -14,25 +14,20 @@ import (
 	"github.com/ssecors/ssecors-go/ssecors"
 )
 
-// fuzzBound is the maximum event size FuzzParser sets: small enough that
-// the fuzzer reaches it, large enough to need more than one read buffer.
+// fuzzBound is FuzzParser's main maximum event size, the one its seed
+// corpus uses: with the Decoder's 64 bytes of slack for a line, a line at
+// the bound makes the 4096-byte read buffer grow.
 const fuzzBound = 4096
 
-// tolerateKnownParserBugs relaxes FuzzParser's checks for the parser.go
-// bugs this file found, so that a fuzzing session can look past them. Keep
-// it false: the regression seeds then fail until parser.go is fixed.
-//
-//  1. An "id" field after the "data" or "event" fields of an event is not
-//     counted against the maximum event size, so an event's data, type and
-//     id together can exceed it (up to about twice the bound).
-//  2. ErrEventTooLarge raised by a field is not sticky: the next Decode
-//     goes on with the lines already buffered (committing their ids and
-//     dispatching their events), while a reader that delivered less at
-//     once gets the error again.
-//  3. An unterminated last line of exactly max+64 bytes gives
-//     ErrEventTooLarge when io.EOF comes in a later Read, and a clean
-//     io.EOF when it comes with the last bytes.
-const tolerateKnownParserBugs = true
+// fuzzBounds are the maximum event sizes FuzzParser tries, picked by
+// bits 32 and up of the seed: fuzzBound first, so that the seed corpus
+// (small seeds) uses it; the small ones let the fuzzer reach the bound, and
+// the code that compacts and grows the read buffer, with short inputs.
+var fuzzBounds = []int{fuzzBound, 1, 8, 32, 100}
+
+func fuzzBoundFor(seed uint64) int {
+	return fuzzBounds[(seed>>32)%uint64(len(fuzzBounds))]
+}
 
 // fuzzRun is what a Decoder reports for one whole stream.
 type fuzzRun struct {
@@ -77,29 +72,15 @@ func fuzzQuote[T string | []byte](s T) string {
 	return strings.Join(parts, " + ")
 }
 
-// knownBug3 reports whether a and b differ only as known bug 3 of
-// tolerateKnownParserBugs makes them: one ends cleanly, the other with a
-// line that is too long.
-func knownBug3(a, b fuzzRun) bool {
-	if (a.Err == nil) == (b.Err == nil) {
-		return false
-	}
-	err := a.Err
-	if err == nil {
-		err = b.Err
-	}
-	a.Err, b.Err = nil, nil
-	return strings.Contains(err.Error(), "a line is longer than") && sameRun(a, b)
-}
-
 // refRun is the reference's result in the form of a fuzzRun.
 func refRun(ref refResult) fuzzRun {
 	return fuzzRun{Events: ref.Events, LastEventID: ref.LastEventID, Retry: ref.Retry, RetrySet: ref.RetrySet}
 }
 
-// fuzzDecode reads r to the end with a Decoder bounded to max bytes. An
-// event takes at least two bytes of input ("data" and a line end would be
-// more), so more events than bytes means the Decoder is looping.
+// fuzzDecode reads r to the end with a Decoder bounded to max bytes, and
+// checks what holds for every input. An event takes several bytes of input
+// (at least "data" and two line ends), so more events than input bytes
+// means the Decoder is looping.
 func fuzzDecode(t *testing.T, name string, r io.Reader, max int, input []byte) fuzzRun {
 	t.Helper()
 	d := ssecors.NewDecoder(r)
@@ -118,12 +99,9 @@ func fuzzDecode(t *testing.T, name string, r io.Reader, max int, input []byte) f
 			run.Retry, run.RetrySet = d.Retry()
 			// "after an error, Decode keeps returning it": nothing more is
 			// parsed, no event and no last event ID change.
-			if tolerateKnownParserBugs && errors.Is(err, ssecors.ErrEventTooLarge) {
-				return run // known bug 2: see tolerateKnownParserBugs
-			}
 			for k := 0; k < 2; k++ {
 				e2, err2 := d.Decode()
-				if err2 != err || e2 != (ssecors.Event{}) || d.LastEventID() != run.LastEventID {
+				if err2 != err || e2.Type != "" || d.LastEventID() != run.LastEventID {
 					t.Fatalf("%s: input %s\nDecode after the error %v: got event %+v, error %v, last event ID %s (was %s)",
 						name, fuzzQuote(input), err, e2, err2, fuzzQuote(d.LastEventID()), fuzzQuote(run.LastEventID))
 				}
@@ -271,14 +249,17 @@ func FuzzParser(f *testing.F) {
 	for i, s := range fuzzSeeds() {
 		f.Add([]byte(s), uint64(i))
 	}
-	for i, s := range fuzzBoundSeeds() {
-		f.Add([]byte(s), uint64(i))
+	for k, bound := range fuzzBounds {
+		for i, s := range fuzzBoundSeeds(bound) {
+			f.Add([]byte(s), uint64(k)<<32|uint64(i))
+		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte, seed uint64) {
+		bound := fuzzBoundFor(seed)
 		var first fuzzRun
 		var firstName string
 		for k, rd := range fuzzReaders(data, seed) {
-			got := fuzzDecode(t, rd.name, rd.r, fuzzBound, data)
+			got := fuzzDecode(t, rd.name, rd.r, bound, data)
 			if got.Err != nil && !errors.Is(got.Err, ssecors.ErrEventTooLarge) {
 				t.Fatalf("%s: error %v, want nil or ErrEventTooLarge", rd.name, got.Err)
 			}
@@ -287,22 +268,13 @@ func FuzzParser(f *testing.F) {
 				if e.Type != "message" { // "message" may be the default, from no input
 					size += rawSizeAtLeast(e.Type)
 				}
-				if tolerateKnownParserBugs && size > fuzzBound { // known bug 1
-					size -= rawSizeAtLeast(e.LastEventID)
-					if rawSizeAtLeast(e.LastEventID) > fuzzBound+64 {
-						size = rawSizeAtLeast(e.LastEventID)
-					}
-				}
-				if size > fuzzBound {
+				if size > bound {
 					t.Fatalf("%s: event %d has %d bytes of data, type and id, more than the bound %d: input %s",
-						rd.name, i, size, fuzzBound, fuzzQuote(data))
+						rd.name, i, size, bound, fuzzQuote(data))
 				}
 			}
 			if k == 0 {
 				first, firstName = got, rd.name
-				continue
-			}
-			if tolerateKnownParserBugs && knownBug3(got, first) {
 				continue
 			}
 			if !sameRun(got, first) {
@@ -434,25 +406,25 @@ func fuzzSeeds() []string {
 	}
 }
 
-// fuzzBoundSeeds exercise FuzzParser's bound of fuzzBound bytes: events,
-// lines and ids at, just below and just above it. The Decoder allows a
-// line 64 bytes longer than the bound (a field name, colon and space).
-func fuzzBoundSeeds() []string {
+// fuzzBoundSeeds exercise a bound of b bytes: events, lines and ids at,
+// just below and just above it. The Decoder allows a line 64 bytes longer
+// than the bound (a field name, colon and space).
+func fuzzBoundSeeds(b int) []string {
 	rep := strings.Repeat
 	return []string{
-		"data: " + rep("d", fuzzBound-1) + "\n\n", // data and its LF at the bound
-		"data: " + rep("d", fuzzBound) + "\n\n",   // one over
-		"data: " + rep("d", fuzzBound/2) + "\ndata: " + rep("d", fuzzBound/2) + "\n\n",
-		"id: " + rep("i", fuzzBound/2) + "\ndata: " + rep("d", fuzzBound/2) + "\n\n",
-		"event: " + rep("t", fuzzBound/2) + "\ndata: " + rep("d", fuzzBound/2) + "\n\n",
-		"id: " + rep("i", fuzzBound/2) + "\n\ndata: " + rep("d", fuzzBound/2) + "\n\n",
-		":" + rep("c", fuzzBound+62) + "\ndata:x\n\n", // a comment just inside the line limit
-		":" + rep("c", fuzzBound+64) + "\ndata:x\n\n", // just over it
-		"data: x\n\n" + rep("z", fuzzBound+64),        // an unterminated line at the limit
-		"data: x\n\n" + rep("z", fuzzBound+63),        // just under it
-		"data: " + rep("\xFF", fuzzBound-1) + "\n\n",  // each byte decodes to 3
-		"data: a\n\ndata: b\n\nevent: " + rep("t", fuzzBound) + "\ndata: 1\n\n",
-		"data: " + rep("d", fuzzBound/2) + "\nid: " + rep("i", fuzzBound/2+100) + "\n\n", // id after data
-		"event: " + rep("t", fuzzBound/2) + "\nid: " + rep("i", fuzzBound/2+100) + "\ndata\n\n",
+		"data: " + rep("d", b-1) + "\n\n", // data and its LF at the bound
+		"data: " + rep("d", b) + "\n\n",   // one over
+		"data: " + rep("d", b/2) + "\ndata: " + rep("d", b/2) + "\n\n",
+		"id: " + rep("i", b/2) + "\ndata: " + rep("d", b/2) + "\n\n",
+		"event: " + rep("t", b/2) + "\ndata: " + rep("d", b/2) + "\n\n",
+		"id: " + rep("i", b/2) + "\n\ndata: " + rep("d", b/2) + "\n\n",
+		":" + rep("c", b+62) + "\ndata:x\n\n", // a comment just inside the line limit
+		":" + rep("c", b+64) + "\ndata:x\n\n", // just over it
+		"data: x\n\n" + rep("z", b+64),        // an unterminated line at the limit
+		"data: x\n\n" + rep("z", b+63),        // just under it
+		"data: " + rep("\xFF", b-1) + "\n\n",  // each byte decodes to 3
+		"data: a\n\ndata: b\n\nevent: " + rep("t", b) + "\ndata: 1\n\n",
+		"data: " + rep("d", b/2) + "\nid: " + rep("i", b/2+b/8+1) + "\n\n", // id after data
+		"event: " + rep("t", b/2) + "\nid: " + rep("i", b/2+b/8+1) + "\ndata\n\n",
 	}
 }

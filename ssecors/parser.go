@@ -14,9 +14,14 @@ import (
 // data, id and type together) and of any single line: 1 MiB.
 const DefaultMaxEventSize = 1 << 20
 
-// initialBufferSize is the read buffer of a new parser. It grows, up to the
-// maximum event size, only for lines that do not fit.
-const initialBufferSize = 4096
+// The read buffer starts small, so that an idle connection holds little,
+// grows for a line that does not fit (up to the maximum event size), and
+// grows for throughput when reads keep filling it (up to fastBufferSize):
+// a fast stream is then read in large chunks.
+const (
+	initialBufferSize = 1024
+	fastBufferSize    = 64 << 10
+)
 
 // lineSlack is how much longer than the maximum event size a line may be:
 // room for a field name, its colon and space, and the line end.
@@ -45,6 +50,7 @@ type parser struct {
 	buf        []byte // read buffer; buf[start:end] is unread
 	start, end int
 
+	full    bool // the last read filled the buffer: the stream is fast
 	bomDone bool // the leading byte order mark has been handled
 	skipLF  bool // the last line ended with CR at the end of the buffer
 	// noCR is a buffer index: buf[start:noCR] holds no CR, and when
@@ -232,20 +238,14 @@ func (p *parser) fill() error {
 		return p.err
 	}
 	if p.end == len(p.buf) {
-		size := 2 * len(p.buf)
-		if size < initialBufferSize {
-			size = initialBufferSize
-		}
-		if size > limit {
-			size = limit
-		}
-		p.spillLine()
-		nb := make([]byte, size)
-		copy(nb, p.buf[:p.end])
-		p.buf = nb
+		p.grow(2*len(p.buf), limit)
+	} else if p.full && len(p.buf) < fastBufferSize && len(p.buf) < limit {
+		p.grow(4*len(p.buf), min(fastBufferSize, limit))
 	}
+	p.full = false
 	for empty := 0; ; empty++ {
 		n, err := p.r.Read(p.buf[p.end:])
+		p.full = n > 0 && p.end+n == len(p.buf)
 		p.end += n
 		if err != nil {
 			p.err = err
@@ -262,6 +262,21 @@ func (p *parser) fill() error {
 			return p.err
 		}
 	}
+}
+
+// grow replaces the read buffer by one of the given size (at least
+// initialBufferSize, at most limit), keeping the unread bytes.
+func (p *parser) grow(size, limit int) {
+	if size < initialBufferSize {
+		size = initialBufferSize
+	}
+	if size > limit {
+		size = limit
+	}
+	p.spillLine()
+	nb := make([]byte, size)
+	copy(nb, p.buf[:p.end])
+	p.buf = nb
 }
 
 // field processes one non-empty line: a comment or a field.

@@ -825,6 +825,7 @@ func sendPreflight(ctx context.Context, client *http.Client, u *url.URL, reqOrig
 	cerr, maxAge := checkPreflight(resp.StatusCode, resp.Header, reqOrigin, credentials, unsafe)
 	if cerr != nil {
 		cerr.URL = red.url(u)
+		red.corsError(cerr)
 		return res, cerr
 	}
 	res.maxAge = maxAge

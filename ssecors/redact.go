@@ -109,3 +109,15 @@ func (r *redactor) text(s string) string {
 	}
 	return s
 }
+
+// corsError hides secret values that a server echoed into the CORS headers
+// quoted by ce.
+func (r *redactor) corsError(ce *CORSError) {
+	ce.Detail, ce.Fix = r.text(ce.Detail), r.text(ce.Fix)
+	for i := range ce.AllowOrigin {
+		ce.AllowOrigin[i] = r.text(ce.AllowOrigin[i])
+	}
+	for i := range ce.AllowCredentials {
+		ce.AllowCredentials[i] = r.text(ce.AllowCredentials[i])
+	}
+}

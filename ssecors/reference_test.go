@@ -42,13 +42,13 @@ const refMaxRetryMillis = math.MaxInt64 / int64(time.Millisecond)
 // refUTF8Decode is WHATWG Encoding "UTF-8 decode" with the "replacement"
 // error mode, step by step:
 //
-//  1. Peek three bytes; if they are EF BB BF, read (drop) them.
+//  1. If the first three bytes are EF BB BF, skip them.
 //  2. Run the UTF-8 decoder over the rest, emitting U+FFFD for each error.
 //
 // The UTF-8 decoder keeps a code point, bytes seen, bytes needed, and a
 // lower and upper boundary for the next continuation byte.
 func refUTF8Decode(input []byte) []rune {
-	// "UTF-8 decode" steps 1 and 2: strip one leading BOM.
+	// Strip one leading BOM.
 	if len(input) >= 3 && input[0] == 0xEF && input[1] == 0xBB && input[2] == 0xBF {
 		input = input[3:]
 	}
@@ -64,23 +64,24 @@ func refUTF8Decode(input []byte) []rune {
 	for {
 		// Read the next byte of the queue, or end-of-queue.
 		if pos == len(input) {
-			// 1. If byte is end-of-queue and bytes needed is not 0, set
-			// bytes needed to 0 and return error.
+			// 1. End of queue inside a sequence: an error.
 			if bytesNeeded != 0 {
 				bytesNeeded = 0
 				output = append(output, '\uFFFD')
 			}
-			// 2. If byte is end-of-queue, return finished.
+			// 2. End of queue: finished.
 			break
 		}
 		b := input[pos]
 		pos++
 
-		// 3. If bytes needed is 0, based on byte:
+		// 3. Between sequences, the byte is ASCII, a lead byte (which
+		// sets bytes needed and may narrow the next byte's range), or an
+		// error.
 		if bytesNeeded == 0 {
 			switch {
 			case b <= 0x7F:
-				// Return a code point whose value is byte.
+				// ASCII: the code point itself.
 				output = append(output, rune(b))
 			case b >= 0xC2 && b <= 0xDF:
 				bytesNeeded = 1
@@ -104,16 +105,14 @@ func refUTF8Decode(input []byte) []rune {
 				bytesNeeded = 3
 				codePoint = rune(b & 0x07)
 			default:
-				// Return error.
+				// Never a lead byte: an error.
 				output = append(output, '\uFFFD')
 			}
-			// Return continue.
 			continue
 		}
 
-		// 4. If byte is not in the range lower boundary to upper boundary,
-		// inclusive, then: reset the state, restore byte to the queue, and
-		// return error.
+		// 4. A byte outside [lower, upper] ends the sequence with an
+		// error; the state is reset and the byte is read again.
 		if b < lowerBoundary || b > upperBoundary {
 			codePoint = 0
 			bytesNeeded = 0
@@ -125,24 +124,22 @@ func refUTF8Decode(input []byte) []rune {
 			continue
 		}
 
-		// 5. Set lower boundary to 0x80 and upper boundary to 0xBF.
+		// 5. Later continuation bytes use the full range again.
 		lowerBoundary = 0x80
 		upperBoundary = 0xBF
-		// 6. Set code point to (code point << 6) | (byte & 0x3F).
+		// 6. Shift the continuation bits in.
 		codePoint = codePoint<<6 | rune(b&0x3F)
-		// 7. Increase bytes seen by one.
+		// 7. Count the byte.
 		bytesSeen++
-		// 8. If bytes seen is not equal to bytes needed, return continue.
+		// 8. Not complete yet: continue.
 		if bytesSeen != bytesNeeded {
 			continue
 		}
-		// 9. Let cp be code point.
+		// 9-11. Complete: reset the state and emit the code point.
 		cp := codePoint
-		// 10. Set code point, bytes needed, and bytes seen to 0.
 		codePoint = 0
 		bytesNeeded = 0
 		bytesSeen = 0
-		// 11. Return a code point whose value is cp.
 		output = append(output, cp)
 	}
 	return output
@@ -151,7 +148,7 @@ func refUTF8Decode(input []byte) []rune {
 // refSplitLines splits decoded text into lines. A line ends with a CR LF
 // pair, a single LF not preceded by CR, or a single CR not followed by LF.
 // Text after the last line end is not a line: the stream ended in the
-// middle of it, and "any pending data must be discarded".
+// middle of it, and pending data is discarded at the end of the stream.
 func refSplitLines(text []rune) [][]rune {
 	var lines [][]rune
 	var current []rune
@@ -201,13 +198,12 @@ func refIsASCIIDigits(s string) bool {
 func refParse(input []byte) refResult {
 	var res refResult
 
-	// "The stream must then be parsed by reading everything line by line"
-	// after decoding it with UTF-8 decode.
+	// 9.2.5: decode the bytes with UTF-8 decode, then read them line by
+	// line.
 	lines := refSplitLines(refUTF8Decode(input))
 
-	// "When a stream is parsed, a data buffer, an event type buffer, and a
-	// last event ID buffer must be associated with it. They must be
-	// initialized to the empty string."
+	// 9.2.6: the stream has a data buffer, an event type buffer and a last
+	// event ID buffer, all empty at first.
 	dataBuffer := ""
 	eventTypeBuffer := ""
 	lastEventIDBuffer := ""
@@ -216,59 +212,52 @@ func refParse(input []byte) refResult {
 	lastEventIDString := ""
 
 	dispatch := func() {
-		// 1. Set the last event ID string of the event source to the value
-		// of the last event ID buffer. (The buffer is not reset.)
+		// 1. The source's last event ID string takes the last event ID
+		// buffer's value; the buffer itself keeps it.
 		lastEventIDString = lastEventIDBuffer
-		// 2. If the data buffer is an empty string, set the data buffer and
-		// the event type buffer to the empty string and return.
+		// 2. No data: empty the data and event type buffers, and stop.
 		if dataBuffer == "" {
 			dataBuffer = ""
 			eventTypeBuffer = ""
 			return
 		}
-		// 3. If the data buffer's last character is a U+000A LINE FEED (LF)
-		// character, then remove the last character from the data buffer.
+		// 3. Drop one trailing LF from the data buffer.
 		if dataBuffer[len(dataBuffer)-1] == '\n' {
 			dataBuffer = dataBuffer[:len(dataBuffer)-1]
 		}
 		// 4-5. Create a MessageEvent with type "message", data the data
 		// buffer, and lastEventId the last event ID string.
 		ev := refEvent{Type: "message", Data: dataBuffer, LastEventID: lastEventIDString}
-		// 6. If the event type buffer has a value other than the empty
-		// string, change the type of the event to the event type buffer.
+		// 6. A non-empty event type buffer becomes the event's type.
 		if eventTypeBuffer != "" {
 			ev.Type = eventTypeBuffer
 		}
-		// 7. Set the data buffer and the event type buffer to the empty
-		// string.
+		// 7. Empty the data and event type buffers.
 		dataBuffer = ""
 		eventTypeBuffer = ""
-		// 8. Queue a task to dispatch the event.
+		// 8. Dispatch it (here: record it).
 		res.Events = append(res.Events, ev)
 	}
 
 	processField := func(name, value string) {
 		switch name {
 		case "event":
-			// Set the event type buffer to the field value.
+			// The value replaces the event type buffer.
 			eventTypeBuffer = value
 		case "data":
-			// Append the field value to the data buffer, then append a
-			// single U+000A LINE FEED (LF) character to the data buffer.
+			// The value, then one LF, go at the end of the data buffer.
 			dataBuffer += value
 			dataBuffer += "\n"
 		case "id":
-			// If the field value does not contain U+0000 NULL, then set the
-			// last event ID buffer to the field value. Otherwise, ignore
-			// the field.
+			// A value without NUL replaces the last event ID buffer; a
+			// value with NUL is ignored.
 			if refIndex([]rune(value), 0) < 0 {
 				lastEventIDBuffer = value
 			}
 		case "retry":
-			// If the field value consists of only ASCII digits, then
-			// interpret the field value as an integer in base ten, and set
-			// the event stream's reconnection time to that integer.
-			// Otherwise, ignore the field.
+			// A value of ASCII digits only is read as a base-ten number
+			// of milliseconds and becomes the reconnection time; any other
+			// value is ignored.
 			//
 			// SDK choice 1 (documented in parser.go and BROWSER-RULES.md
 			// section 6, "empty retry: ignore"): an empty value is
@@ -300,16 +289,14 @@ func refParse(input []byte) refResult {
 		colon := refIndex(line, ':')
 		switch {
 		case len(line) == 0:
-			// If the line is empty (a blank line): dispatch the event.
+			// An empty line dispatches the event.
 			dispatch()
 		case line[0] == ':':
-			// If the line starts with a U+003A COLON character: ignore the
-			// line.
+			// A line starting with a colon is a comment.
 		case colon >= 0:
-			// If the line contains a U+003A COLON character: collect the
-			// characters before the first colon as the field name and the
-			// characters after it as the field value; if the value starts
-			// with a U+0020 SPACE character, remove it. Process the field.
+			// Otherwise, with a colon: the name is what precedes the
+			// first colon, the value what follows it, less one leading
+			// space if there is one.
 			name := string(line[:colon])
 			value := line[colon+1:]
 			if len(value) > 0 && value[0] == ' ' {
@@ -317,16 +304,15 @@ func refParse(input []byte) refResult {
 			}
 			processField(name, string(value))
 		default:
-			// Otherwise, the string is not empty but does not contain a
-			// U+003A COLON character: the whole line is the field name and
-			// the empty string is the field value. Process the field.
+			// Without a colon: the whole line is the name, and the value
+			// is empty.
 			processField(string(line), "")
 		}
 	}
 
-	// "Once the end of the file is reached, any pending data must be
-	// discarded": the buffers of an unterminated event are dropped, and
-	// the last event ID string keeps the value of the last dispatch.
+	// 9.2.5: at the end of the stream, whatever is pending is discarded:
+	// the unterminated event's buffers are dropped, and the last event ID
+	// string keeps the value of the last dispatch.
 	res.LastEventID = lastEventIDString
 	return res
 }

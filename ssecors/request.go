@@ -116,6 +116,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 					cerr.Stage = StageRedirect
 				}
 				cerr.URL = es.red.url(h.url)
+				es.red.corsError(cerr)
 			}
 		}
 		if t := es.cfg.trace; t != nil && t.Response != nil {
@@ -167,7 +168,10 @@ func (e *engine) newRequest(ctx context.Context, h *hop) (*http.Request, error) 
 	hd["Accept"] = []string{"text/event-stream"}
 	hd["Cache-Control"] = []string{"no-cache"}
 	hd["Pragma"] = []string{"no-cache"}
-	if id := es.LastEventID(); id != "" && sendableHeaderValue(id) {
+	// Chromium trims surrounding spaces and tabs (header values cannot
+	// carry them), and an id with a control byte cannot be sent at all:
+	// it is left out rather than failing every reconnection.
+	if id := strings.Trim(es.LastEventID(), " \t"); id != "" && sendableHeaderValue(id) {
 		hd["Last-Event-Id"] = []string{id}
 	}
 	if h.cors {
@@ -258,8 +262,8 @@ func (e *engine) checkMixedContent(u *url.URL) error {
 func (e *engine) followRedirect(resp *http.Response, h *hop, redirects int) (*url.URL, error) {
 	es := e.es
 	if redirects >= maxRedirects {
-		return nil, &BlockedError{Reason: "too-many-redirects", URL: es.red.url(h.url),
-			Detail: "more than 20 redirects", Fix: "point the client at the stream's final URL, or break the redirect loop"}
+		// A network error: Chromium reestablishes the connection after it.
+		return nil, &NetworkError{Op: "GET", URL: es.red.url(h.url), Err: ErrTooManyRedirects}
 	}
 	loc := resp.Header.Get("Location")
 	next, err := h.url.Parse(loc)
@@ -311,8 +315,8 @@ func (e *engine) checkResponse(resp *http.Response, u *url.URL) error {
 	re := &ResponseError{
 		URL:         e.es.red.url(u),
 		StatusCode:  resp.StatusCode,
-		Status:      resp.Status,
-		ContentType: strings.Join(ct, ", "),
+		Status:      e.es.red.text(resp.Status),
+		ContentType: e.es.red.text(strings.Join(ct, ", ")),
 		RetryAfter:  parseRetryAfter(resp.Header.Get("Retry-After"), e.es.cfg.now()),
 		Reason:      reason,
 	}

@@ -1,0 +1,524 @@
+package ssecors_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors"
+)
+
+// diagnoseServer starts a test server with ep at EventsPath.
+func diagnoseServer(t *testing.T, ep testserver.Endpoint) *testserver.Server {
+	t.Helper()
+	srv := testserver.New(ep)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// diagnose runs Diagnose against srv with the client that resolves the
+// test host names, and fails the test when it could not run.
+func diagnose(t *testing.T, srv *testserver.Server, streamURL string, do ssecors.DiagnoseOptions, opts ...ssecors.Option) *ssecors.Report {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if do.Wait == 0 {
+		do.Wait = 5 * time.Second
+	}
+	opts = append([]ssecors.Option{ssecors.WithHTTPClient(srv.Client())}, opts...)
+	rep, err := ssecors.Diagnose(ctx, streamURL, do, opts...)
+	if err != nil {
+		t.Fatalf("Diagnose: %v", err)
+	}
+	if testing.Verbose() {
+		t.Logf("\n%s", rep)
+	}
+	return rep
+}
+
+func stepMark(rep *ssecors.Report, name string) ssecors.Mark {
+	if s := rep.Find(name); s != nil {
+		return s.Mark
+	}
+	return ""
+}
+
+func TestDiagnose_verdicts(t *testing.T) {
+	t.Parallel()
+	events := testserver.Numbered(5, "tick ")
+	tests := []struct {
+		name      string
+		ep        testserver.Endpoint
+		opts      []ssecors.Option
+		connects  bool
+		rule      string
+		step      string // the step that must fail
+		fixHas    string
+		wantType  any // the type of Report.Err, for errors.As
+		wantCount int // events received
+	}{
+		{
+			name:     "no ACAO",
+			ep:       testserver.Endpoint{Events: events},
+			opts:     []ssecors.Option{ssecors.WithCredentials()},
+			rule:     ssecors.RuleAllowOriginMissing,
+			step:     "cors",
+			fixHas:   `"Access-Control-Allow-Credentials: true"`,
+			wantType: &ssecors.CORSError{},
+		},
+		{
+			name:     "wildcard with credentials",
+			ep:       testserver.Endpoint{Events: events, CORS: &testserver.CORS{AllowOrigin: []string{"*"}, AllowCredentials: "true"}},
+			opts:     []ssecors.Option{ssecors.WithCredentials()},
+			rule:     ssecors.RuleAllowOriginWildcard,
+			step:     "cors",
+			fixHas:   "Access-Control-Allow-Origin: https://app.example.test:",
+			wantType: &ssecors.CORSError{},
+		},
+		{
+			name:     "ACAC missing",
+			ep:       testserver.Endpoint{Events: events, CORS: &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}}},
+			opts:     []ssecors.Option{ssecors.WithCredentials()},
+			rule:     ssecors.RuleAllowCredentials,
+			step:     "cors",
+			fixHas:   `"Access-Control-Allow-Credentials: true"`,
+			wantType: &ssecors.CORSError{},
+		},
+		{
+			name:     "wrong content type",
+			ep:       testserver.Endpoint{ContentType: "text/plain", Body: "hello", CORS: testserver.AllowAll()},
+			rule:     "content-type",
+			step:     "response",
+			fixHas:   `"Content-Type: text/event-stream"`,
+			wantType: &ssecors.ResponseError{},
+		},
+		{
+			name:     "401",
+			ep:       testserver.Endpoint{Status: http.StatusUnauthorized, Body: "login first", CORS: testserver.AllowAll()},
+			rule:     "status",
+			step:     "response",
+			fixHas:   "withCredentials is false",
+			wantType: &ssecors.ResponseError{},
+		},
+		{
+			name:      "fixed",
+			ep:        testserver.Endpoint{Events: events, CORS: testserver.AllowAll()},
+			opts:      []ssecors.Option{ssecors.WithCredentials()},
+			connects:  true,
+			wantCount: 3,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := diagnoseServer(t, tc.ep)
+			opts := append([]ssecors.Option{ssecors.WithOrigin(srv.Origin("https", testserver.AppHost))}, tc.opts...)
+			rep := diagnose(t, srv, srv.HostURL("https", testserver.OtherHost, testserver.EventsPath), ssecors.DiagnoseOptions{}, opts...)
+			if rep.Connects != tc.connects {
+				t.Fatalf("Connects = %t, want %t; summary %q", rep.Connects, tc.connects, rep.Summary)
+			}
+			if rep.Rule != tc.rule {
+				t.Errorf("Rule = %q, want %q", rep.Rule, tc.rule)
+			}
+			if !strings.Contains(rep.Fix, tc.fixHas) {
+				t.Errorf("Fix = %q, want it to contain %q", rep.Fix, tc.fixHas)
+			}
+			if tc.step != "" {
+				s := rep.Find(tc.step)
+				if s == nil || s.Mark != ssecors.MarkFail || s.Rule != tc.rule {
+					t.Errorf("step %s = %+v, want a failure of rule %s", tc.step, s, tc.rule)
+				}
+			}
+			if len(rep.Events) != tc.wantCount {
+				t.Errorf("got %d events, want %d", len(rep.Events), tc.wantCount)
+			}
+			switch want := tc.wantType.(type) {
+			case *ssecors.CORSError:
+				if !errors.As(rep.Err, &want) {
+					t.Errorf("Err = %v, want a *CORSError", rep.Err)
+				}
+			case *ssecors.ResponseError:
+				if !errors.As(rep.Err, &want) {
+					t.Errorf("Err = %v, want a *ResponseError", rep.Err)
+				}
+			case nil:
+				if rep.Err != nil {
+					t.Errorf("Err = %v, want nil", rep.Err)
+				}
+			}
+		})
+	}
+}
+
+func TestDiagnose_mixedContent(t *testing.T) {
+	t.Parallel()
+	srv := diagnoseServer(t, testserver.Endpoint{CORS: testserver.AllowAll()})
+	rep := diagnose(t, srv, srv.HostURL("http", testserver.OtherHost, testserver.EventsPath), ssecors.DiagnoseOptions{},
+		ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)))
+	if rep.Connects || rep.Rule != "mixed-content" {
+		t.Fatalf("got connects %t rule %q, want a mixed-content failure", rep.Connects, rep.Rule)
+	}
+	if got := stepMark(rep, "mixed-content"); got != ssecors.MarkFail {
+		t.Errorf("mixed-content mark = %q, want fail", got)
+	}
+	if n := len(srv.RequestsTo(testserver.EventsPath)); n != 0 {
+		t.Errorf("the server got %d requests, want none: a browser blocks before sending", n)
+	}
+}
+
+func TestDiagnose_taintedRedirect(t *testing.T) {
+	t.Parallel()
+	srv := diagnoseServer(t, testserver.Endpoint{})
+	final := srv.HostURL("https", testserver.ComHost, "/final")
+	srv.Handle("/start", testserver.Endpoint{CORS: testserver.AllowAll(), Redirect: &testserver.Redirect{Location: final}})
+	srv.Handle("/final", testserver.Endpoint{Events: testserver.Messages("x")})
+	rep := diagnose(t, srv, srv.HostURL("https", testserver.OtherHost, "/start"), ssecors.DiagnoseOptions{},
+		ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)), ssecors.WithCredentials())
+	if rep.Connects || rep.Rule != ssecors.RuleAllowOriginMissing {
+		t.Fatalf("got connects %t rule %q, want %s", rep.Connects, rep.Rule, ssecors.RuleAllowOriginMissing)
+	}
+	if !strings.Contains(rep.Fix, `"Access-Control-Allow-Origin: null"`) {
+		t.Errorf("Fix = %q, want the tainted-origin fix", rep.Fix)
+	}
+	red := rep.Find("redirect")
+	if red == nil || red.Mark != ssecors.MarkWarn || !strings.Contains(strings.Join(red.Details, "\n"), "Origin: null") {
+		t.Errorf("redirect step = %+v, want a warning about the tainted origin", red)
+	}
+}
+
+func TestDiagnose_cookies(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		policy     ssecors.ThirdPartyCookies
+		cookie     string
+		connects   bool
+		reasonHas  string // in the cookies step
+		altHas     string // what the other policy would do
+		fixHas     string // in Report.Fix
+		cookieMark ssecors.Mark
+	}{
+		{
+			name:       "lax session cookie, third-party cookies blocked",
+			cookie:     "sid=1; SameSite=Lax",
+			reasonHas:  "third-party cookies are blocked",
+			altHas:     "with third-party cookies allowed: still not sent: SameSite=Lax is not sent on a cross-site subresource request",
+			fixHas:     "a browser did not send the cookie sid",
+			cookieMark: ssecors.MarkWarn,
+		},
+		{
+			name:       "lax session cookie, third-party cookies allowed",
+			policy:     ssecors.ThirdPartyCookiesAllow,
+			cookie:     "sid=1; SameSite=Lax",
+			reasonHas:  "SameSite=Lax is not sent on a cross-site subresource request",
+			fixHas:     "set `SameSite=None; Secure`",
+			cookieMark: ssecors.MarkWarn,
+		},
+		{
+			name:       "none secure cookie, third-party cookies allowed",
+			policy:     ssecors.ThirdPartyCookiesAllow,
+			cookie:     "sid=1; SameSite=None; Secure",
+			connects:   true,
+			reasonHas:  "sent: `SameSite=None; Secure` cookie on a cross-site request",
+			altHas:     "with third-party cookies blocked: sid would not be sent",
+			cookieMark: ssecors.MarkPass,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := diagnoseServer(t, testserver.Endpoint{CORS: testserver.AllowAll(), RequireCookie: "sid",
+				Events: testserver.Messages("a"), SetCookies: []string{"seen=1; Secure; SameSite=None"}})
+			streamURL := srv.HostURL("https", testserver.OtherHost, testserver.EventsPath)
+			jar := ssecors.NewJar(nil)
+			c, err := http.ParseSetCookie(tc.cookie)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, _ := url.Parse(streamURL)
+			jar.SetCookies(u, []*http.Cookie{c})
+			rep := diagnose(t, srv, streamURL, ssecors.DiagnoseOptions{MaxEvents: 1},
+				ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)), ssecors.WithCredentials(),
+				ssecors.WithCookieJar(jar), ssecors.WithThirdPartyCookies(tc.policy))
+			if rep.Connects != tc.connects {
+				t.Fatalf("Connects = %t, want %t: %s", rep.Connects, tc.connects, rep.Summary)
+			}
+			s := rep.Find("cookies")
+			if s == nil {
+				t.Fatal("no cookies step")
+			}
+			if s.Mark != tc.cookieMark {
+				t.Errorf("cookies mark = %q, want %q", s.Mark, tc.cookieMark)
+			}
+			details := strings.Join(s.Details, "\n")
+			if !strings.Contains(details, tc.reasonHas) {
+				t.Errorf("cookies details = %q, want %q", details, tc.reasonHas)
+			}
+			if !strings.Contains(details, tc.altHas) {
+				t.Errorf("cookies details = %q, want %q", details, tc.altHas)
+			}
+			if !strings.Contains(rep.Fix, tc.fixHas) {
+				t.Errorf("Fix = %q, want %q", rep.Fix, tc.fixHas)
+			}
+			if !tc.connects && rep.Rule != "status" {
+				t.Errorf("Rule = %q, want status (the server answered 401)", rep.Rule)
+			}
+		})
+	}
+}
+
+func TestDiagnose_reconnect(t *testing.T) {
+	t.Parallel()
+	// The first connection sends two events and stays open (or ends, with
+	// EndAfterScript); what follows answers the reconnection.
+	first := testserver.Response{Events: testserver.Numbered(2, "e")}
+	tests := []struct {
+		name      string
+		responses []testserver.Response
+		maxEvents int
+		mark      ssecors.Mark
+		titleHas  string
+		connects  bool
+		detailHas string
+	}{
+		{
+			name:      "resumes",
+			responses: []testserver.Response{first, {Events: testserver.Numbered(5, "e"), Resume: true}},
+			mark:      ssecors.MarkPass,
+			titleHas:  "with Last-Event-ID: 2 and the server resumed",
+			connects:  true,
+			detailHas: `first event after reconnecting: message id=3 data="e3"`,
+		},
+		{
+			name:      "ignores Last-Event-ID",
+			responses: []testserver.Response{first, {Events: testserver.Numbered(5, "e")}},
+			mark:      ssecors.MarkWarn,
+			titleHas:  "it ignores Last-Event-ID",
+			connects:  true,
+			detailHas: `first event after reconnecting: message id=1 data="e1"`,
+		},
+		{
+			name:      "stream ends, then 204",
+			responses: []testserver.Response{{Events: testserver.Numbered(2, "e"), EndAfterScript: true}, {Status: http.StatusNoContent}},
+			maxEvents: 3, // more than the stream sends: it ends by itself
+			mark:      ssecors.MarkWarn,
+			titleHas:  "204 No Content",
+			connects:  true,
+			detailHas: "the server ended the stream",
+		},
+		{
+			name:      "reconnection fails CORS",
+			responses: []testserver.Response{first, {CORS: &testserver.CORS{}, Events: testserver.Numbered(2, "e")}},
+			mark:      ssecors.MarkFail,
+			titleHas:  "[" + ssecors.RuleAllowOriginMissing + "]",
+			detailHas: "with Last-Event-ID: 2",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := diagnoseServer(t, testserver.Endpoint{CORS: testserver.AllowAll(), Responses: tc.responses})
+			n := tc.maxEvents
+			if n == 0 {
+				n = 2
+			}
+			rep := diagnose(t, srv, srv.HostURL("https", testserver.OtherHost, testserver.EventsPath),
+				ssecors.DiagnoseOptions{MaxEvents: n, Reconnect: true},
+				ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)), ssecors.WithCredentials())
+			s := rep.Find("reconnect")
+			if s == nil {
+				t.Fatal("no reconnect step")
+			}
+			if s.Mark != tc.mark || !strings.Contains(s.Title, tc.titleHas) {
+				t.Errorf("reconnect step = %s %q, want %s containing %q", s.Mark, s.Title, tc.mark, tc.titleHas)
+			}
+			if !strings.Contains(strings.Join(s.Details, "\n"), tc.detailHas) {
+				t.Errorf("reconnect details = %q, want %q", s.Details, tc.detailHas)
+			}
+			if rep.Connects != tc.connects {
+				t.Errorf("Connects = %t, want %t", rep.Connects, tc.connects)
+			}
+			reqs := srv.RequestsTo(testserver.EventsPath)
+			if len(reqs) != 2 {
+				t.Fatalf("got %d requests, want 2", len(reqs))
+			}
+			if reqs[1].LastEventID != "2" {
+				t.Errorf("reconnection Last-Event-ID = %q, want %q", reqs[1].LastEventID, "2")
+			}
+		})
+	}
+}
+
+func TestDiagnose_preflight(t *testing.T) {
+	t.Parallel()
+	srv := diagnoseServer(t, testserver.Endpoint{Events: testserver.Messages("a"),
+		CORS: &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}, AllowCredentials: "true", AllowMethods: "GET"}})
+	rep := diagnose(t, srv, srv.HostURL("https", testserver.OtherHost, testserver.EventsPath), ssecors.DiagnoseOptions{MaxEvents: 1},
+		ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)), ssecors.WithCredentials(),
+		ssecors.WithHeader("X-Tenant", "acme"), ssecors.WithPreflight(ssecors.PreflightAuto))
+	if rep.Connects || rep.Rule != ssecors.RulePreflightAllowHeaders {
+		t.Fatalf("got connects %t rule %q, want %s", rep.Connects, rep.Rule, ssecors.RulePreflightAllowHeaders)
+	}
+	if got := stepMark(rep, "request"); got != ssecors.MarkWarn {
+		t.Errorf("request mark = %q, want warn for a header a browser cannot send", got)
+	}
+	if !strings.Contains(rep.Fix, "x-tenant") {
+		t.Errorf("Fix = %q, want the header to allow", rep.Fix)
+	}
+}
+
+func TestDiagnose_noEvents(t *testing.T) {
+	t.Parallel()
+	srv := diagnoseServer(t, testserver.Endpoint{CORS: testserver.AllowAll()})
+	rep := diagnose(t, srv, srv.HostURL("https", testserver.OtherHost, testserver.EventsPath),
+		ssecors.DiagnoseOptions{Wait: 50 * time.Millisecond},
+		ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)))
+	if !rep.Connects {
+		t.Fatalf("Connects = false, want true: %s", rep.Summary)
+	}
+	if got := stepMark(rep, "events"); got != ssecors.MarkWarn {
+		t.Errorf("events mark = %q, want warn", got)
+	}
+}
+
+func TestDiagnose_network(t *testing.T) {
+	t.Parallel()
+	srv := diagnoseServer(t, testserver.Endpoint{})
+	streamURL := srv.HostURL("https", testserver.OtherHost, testserver.EventsPath)
+	origin := srv.Origin("https", testserver.AppHost)
+	client := srv.Client()
+	srv.Close() // nothing listens any more
+	rep, err := ssecors.Diagnose(context.Background(), streamURL, ssecors.DiagnoseOptions{},
+		ssecors.WithOrigin(origin), ssecors.WithHTTPClient(client))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Connects || rep.Rule != "network" {
+		t.Fatalf("got connects %t rule %q, want a network failure", rep.Connects, rep.Rule)
+	}
+	if got := stepMark(rep, "response"); got != ssecors.MarkFail {
+		t.Errorf("response mark = %q, want fail", got)
+	}
+}
+
+func TestDiagnose_configErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		url    string
+		do     ssecors.DiagnoseOptions
+		opts   []ssecors.Option
+		option string
+	}{
+		{"no origin", "https://api.example.com/events", ssecors.DiagnoseOptions{}, nil, "WithOrigin"},
+		{"bad url", "ftp://example.com/", ssecors.DiagnoseOptions{}, []ssecors.Option{ssecors.WithOrigin("https://app.example.com")}, "url"},
+		{"negative wait", "https://api.example.com/events", ssecors.DiagnoseOptions{Wait: -1}, []ssecors.Option{ssecors.WithOrigin("https://app.example.com")}, "DiagnoseOptions"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rep, err := ssecors.Diagnose(context.Background(), tc.url, tc.do, tc.opts...)
+			var ce *ssecors.ConfigError
+			if !errors.As(err, &ce) || ce.Option != tc.option {
+				t.Fatalf("got %v, want a *ConfigError for %s", err, tc.option)
+			}
+			if rep != nil {
+				t.Errorf("got a report, want none")
+			}
+		})
+	}
+}
+
+func TestDiagnose_secrets(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cr3t-t0ken-value"
+	srv := diagnoseServer(t, testserver.Endpoint{Events: testserver.Messages("a")})
+	progress := &strings.Builder{}
+	rep := diagnose(t, srv, srv.HostURL("https", testserver.OtherHost, testserver.EventsPath+"?token="+secret),
+		ssecors.DiagnoseOptions{Progress: func(s string) { progress.WriteString(s + "\n") }},
+		ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)), ssecors.WithQuery("api_key", secret+"2"))
+	js, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"text": rep.String(), "json": string(js), "progress": progress.String()} {
+		if strings.Contains(text, secret) {
+			t.Errorf("the %s output holds the secret:\n%s", name, text)
+		}
+	}
+	if !strings.Contains(progress.String(), "waiting for the response headers from") {
+		t.Errorf("progress = %q, want the wait for the response", progress.String())
+	}
+}
+
+func TestReport_json(t *testing.T) {
+	t.Parallel()
+	srv := diagnoseServer(t, testserver.Endpoint{Events: testserver.Numbered(3, "e"), CORS: testserver.AllowAll()})
+	rep := diagnose(t, srv, srv.HostURL("https", testserver.OtherHost, testserver.EventsPath), ssecors.DiagnoseOptions{MaxEvents: 2},
+		ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)))
+	js, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		URL      string `json:"url"`
+		Connects bool   `json:"connects"`
+		Steps    []struct {
+			Name string `json:"name"`
+			Mark string `json:"mark"`
+		} `json:"steps"`
+		Events []struct {
+			Data        string `json:"data"`
+			LastEventID string `json:"last_event_id"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal(js, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Connects || len(got.Events) != 2 || got.Events[1].LastEventID != "2" || len(got.Steps) == 0 {
+		t.Errorf("got %s", js)
+	}
+}
+
+// ExampleDiagnose asks whether a page on app.example.test could open a
+// cross-site stream with credentials, against a server that forgot
+// Access-Control-Allow-Credentials.
+func ExampleDiagnose() {
+	srv := testserver.New(testserver.Endpoint{
+		Events: testserver.Messages("hello"),
+		CORS:   &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}},
+	})
+	defer srv.Close()
+
+	rep, err := ssecors.Diagnose(context.Background(),
+		"https://api.other.test/events", // port 443: the test client dials the test server
+		ssecors.DiagnoseOptions{},
+		ssecors.WithOrigin("https://app.example.test"),
+		ssecors.WithCredentials(),
+		ssecors.WithHTTPClient(srv.Client()),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(rep.Connects, rep.Rule)
+	fmt.Println(rep.Fix)
+	for _, s := range rep.Steps {
+		fmt.Println(s.Mark, s.Name)
+	}
+	// Output:
+	// false allow-credentials
+	// add "Access-Control-Allow-Credentials: true" next to "Access-Control-Allow-Origin: https://app.example.test", or drop WithCredentials if the stream needs no cookies
+	// pass request
+	// pass mixed-content
+	// info cookies
+	// fail cors
+	// info response
+}

@@ -1,0 +1,226 @@
+package ssecors_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"runtime"
+	"strconv"
+	"testing"
+
+	"github.com/ssecors/ssecors-go/ssecors"
+)
+
+// The BenchmarkParse* benchmarks run the public Decoder over the corpora of
+// the comparative benchmark module (bench/corpus), built here byte for byte
+// the same way, so that a regression shows in benchstat without the peers:
+//
+//	go test ./ssecors -run '^$' -bench Parse -benchmem -count 10 > new.txt
+//	benchstat old.txt new.txt
+//
+// Besides ns/op, B/op and allocs/op, each reports ns/event and allocs/event.
+
+// benchCorpus is one deterministic event stream and what the Decoder must
+// get out of it.
+type benchCorpus struct {
+	data      []byte
+	events    int
+	dataBytes int64
+}
+
+// benchCorpusSize is the size of each benchmark corpus, as in bench/.
+const benchCorpusSize = 1 << 20
+
+// benchHeartbeats is the number of comment blocks before each event of the
+// heartbeat corpus.
+const benchHeartbeats = 3
+
+// benchLetters appends n deterministic lowercase letters derived from seed
+// (bench/corpus.appendLetters).
+func benchLetters(b []byte, seed, n int) []byte {
+	x := uint32(seed)*2654435761 + 12345
+	for i := 0; i < n; i++ {
+		x = x*1664525 + 1013904223
+		b = append(b, byte('a'+(x>>24)%26))
+	}
+	return b
+}
+
+// benchJSON returns the 200-byte JSON object of event seq (bench/corpus.JSON).
+func benchJSON(seq int) []byte {
+	const size = 200
+	b := make([]byte, 0, size)
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendInt(b, int64(seq), 10)
+	b = append(b, `,"type":"update","user":"user-`...)
+	b = strconv.AppendInt(b, int64(seq%100000), 10)
+	b = append(b, `","amount":`...)
+	b = strconv.AppendInt(b, int64(seq*7919%1000003), 10)
+	b = append(b, `,"ok":true,"pad":"`...)
+	b = benchLetters(b, seq, size-len(b)-len(`"}`))
+	return append(b, `"}`...)
+}
+
+// buildBenchCorpus builds the named corpus of about size bytes
+// (bench/corpus.Build).
+func buildBenchCorpus(name string, size int) *benchCorpus {
+	c := &benchCorpus{}
+	var buf bytes.Buffer
+	minEvents := 4
+	if name == "large64k" {
+		minEvents = 16
+	}
+	line := func(eol string, parts ...[]byte) {
+		for _, p := range parts {
+			buf.Write(p)
+		}
+		buf.WriteString(eol)
+	}
+	for seq := 1; buf.Len() < size || c.events < minEvents; seq++ {
+		eol := "\n"
+		switch name {
+		case "small32":
+			d := benchLetters(nil, seq, 32)
+			line(eol, []byte("data: "), d)
+			line(eol)
+			c.dataBytes += int64(len(d))
+		case "typical", "typical-crlf", "heartbeat":
+			if name == "typical-crlf" {
+				eol = "\r\n"
+			}
+			if name == "heartbeat" {
+				for i := 0; i < benchHeartbeats; i++ {
+					line(eol, []byte(": heartbeat"))
+					line(eol)
+				}
+			}
+			d := benchJSON(seq)
+			line(eol, []byte("id: "), strconv.AppendInt(nil, int64(seq), 10))
+			line(eol, []byte("event: update"))
+			line(eol, []byte("data: "), d)
+			line(eol)
+			c.dataBytes += int64(len(d))
+		case "large64k":
+			d := benchLetters(nil, seq, 64<<10)
+			line(eol, []byte("data: "), d)
+			line(eol)
+			c.dataBytes += int64(len(d))
+		case "multiline20":
+			line(eol, []byte("id: "), strconv.AppendInt(nil, int64(seq), 10))
+			for i := 0; i < 20; i++ {
+				d := benchLetters(nil, seq*20+i, 40)
+				line(eol, []byte("data: "), d)
+				c.dataBytes += int64(len(d))
+			}
+			c.dataBytes += 19
+			line(eol)
+		default:
+			panic("unknown corpus " + name)
+		}
+		c.events++
+	}
+	c.data = buf.Bytes()
+	return c
+}
+
+// benchDecodeAll decodes every event of data and returns their count and total
+// data length.
+func benchDecodeAll(data []byte) (int, int64, error) {
+	d := ssecors.NewDecoder(bytes.NewReader(data))
+	n, total := 0, int64(0)
+	for {
+		ev, err := d.Decode()
+		if err == io.EOF {
+			return n, total, nil
+		}
+		if err != nil {
+			return n, total, err
+		}
+		n++
+		total += int64(len(ev.Data))
+	}
+}
+
+func benchmarkParse(b *testing.B, name string) {
+	c := buildBenchCorpus(name, benchCorpusSize)
+	n, total, err := benchDecodeAll(c.data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if n != c.events || total != c.dataBytes {
+		b.Fatalf("got %d events with %d data bytes, want %d with %d", n, total, c.events, c.dataBytes)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(c.data)))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if n, _, err := benchDecodeAll(c.data); err != nil || n != c.events {
+			b.Fatalf("got %d events (%v), want %d", n, err, c.events)
+		}
+	}
+	b.StopTimer()
+	runtime.ReadMemStats(&after)
+	events := float64(c.events) * float64(b.N)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/events, "ns/event")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/events, "allocs/event")
+}
+
+// BenchmarkParseSmall32 parses "data:" events with a 32-byte payload.
+func BenchmarkParseSmall32(b *testing.B) { benchmarkParse(b, "small32") }
+
+// BenchmarkParseTypical parses id, event and a 200-byte JSON data line.
+func BenchmarkParseTypical(b *testing.B) { benchmarkParse(b, "typical") }
+
+// BenchmarkParseLarge64K parses one 64 KiB data line per event.
+func BenchmarkParseLarge64K(b *testing.B) { benchmarkParse(b, "large64k") }
+
+// BenchmarkParseMultiline20 parses an id and 20 data lines of 40 bytes.
+func BenchmarkParseMultiline20(b *testing.B) { benchmarkParse(b, "multiline20") }
+
+// BenchmarkParseTypicalCRLF parses the typical corpus with CRLF line ends.
+func BenchmarkParseTypicalCRLF(b *testing.B) { benchmarkParse(b, "typical-crlf") }
+
+// BenchmarkParseHeartbeat parses the typical corpus with three comment
+// blocks before each event.
+func BenchmarkParseHeartbeat(b *testing.B) { benchmarkParse(b, "heartbeat") }
+
+// benchCorpusDigests are the SHA-256 prefixes of the 64 KiB corpora;
+// bench/corpus checks the same values, so the two generators cannot drift
+// apart unnoticed.
+var benchCorpusDigests = []struct {
+	name   string
+	digest string
+}{
+	{name: "small32", digest: "96d7cea28e29be79"},
+	{name: "typical", digest: "49887b16e986dcd6"},
+	{name: "large64k", digest: "2c51ec1a09e752f4"},
+	{name: "multiline20", digest: "2eac3034692491bb"},
+	{name: "typical-crlf", digest: "5b16d7d934f2c037"},
+	{name: "heartbeat", digest: "7a56fd627c4206e5"},
+}
+
+// TestBenchCorpora checks that the benchmark corpora are those of bench/
+// and that the Decoder gets every event out of them.
+func TestBenchCorpora(t *testing.T) {
+	t.Parallel()
+	for _, tt := range benchCorpusDigests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := buildBenchCorpus(tt.name, 64<<10)
+			sum := sha256.Sum256(c.data)
+			if got := hex.EncodeToString(sum[:8]); got != tt.digest {
+				t.Errorf("got digest %s, want %s", got, tt.digest)
+			}
+			n, total, err := benchDecodeAll(c.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != c.events || total != c.dataBytes {
+				t.Errorf("got %d events with %d data bytes, want %d with %d", n, total, c.events, c.dataBytes)
+			}
+		})
+	}
+}
