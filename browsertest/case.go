@@ -123,6 +123,13 @@ func expandURL(tmpl, run string, httpPort string) string {
 	return strings.ReplaceAll(u, "{httpport}", httpPort)
 }
 
+// unexpandURL writes a run's URL back as a template, so that both sides'
+// URLs compare equal.
+func unexpandURL(u, run string, httpPort string) string {
+	u = strings.ReplaceAll(u, "/r/"+run, "{run}")
+	return strings.ReplaceAll(u, ":"+httpPort, ":{httpport}")
+}
+
 // Response builders, so that the case table reads as a script.
 
 type opt func(*Resp)
@@ -170,11 +177,11 @@ var cors = func(r *Resp) {
 	acac("true")(r)
 }
 
-func ctype(v string) opt          { return func(r *Resp) { r.ContentType = v } }
-func then(t Then) opt             { return func(r *Resp) { r.Then = t } }
-func setCookie(v ...string) opt   { return func(r *Resp) { r.SetCookie = append(r.SetCookie, v...) } }
-func withStatus(code int) opt     { return func(r *Resp) { r.Status = code } }
-func script(rs ...Resp) []Resp    { return rs }
+func ctype(v string) opt        { return func(r *Resp) { r.ContentType = v } }
+func then(t Then) opt           { return func(r *Resp) { r.Then = t } }
+func setCookie(v ...string) opt { return func(r *Resp) { r.SetCookie = append(r.SetCookie, v...) } }
+func withStatus(code int) opt   { return func(r *Resp) { r.Status = code } }
+func script(rs ...Resp) []Resp  { return rs }
 func eps(kv ...any) map[string][]Resp {
 	m := make(map[string][]Resp)
 	for i := 0; i+1 < len(kv); i += 2 {

@@ -241,7 +241,7 @@ func (b *Browser) Run(c *Case, run string) Outcome {
 	}
 
 	args, _ := json.Marshal([]any{expandURL(c.URL, run, port), c.Cred, append([]string{}, c.Types...)})
-	threw, err := chromedp.Run(tctx, chromedp.Evaluate[string]("__start(..." + string(args) + ")"))
+	threw, err := chromedp.Run(tctx, chromedp.Evaluate[string]("__start(..."+string(args)+")"))
 	if err != nil {
 		out.Harness = fmt.Errorf("__start: %w", err)
 		return out
@@ -260,12 +260,13 @@ func (b *Browser) Run(c *Case, run string) Outcome {
 		return out
 	}
 	out.State = fin.RS
+	out.URL = unexpandURL(fin.URL, run, port)
 	if threw != "" {
 		out.State = -1
 		out.Detail = threw
 	}
 	for _, e := range fin.Ev {
-		out.Events = append(out.Events, formatEvent(e.K, e.Type, e.Data, e.ID, e.Origin, e.RS))
+		out.Events = append(out.Events, EventRec{Kind: e.K, Type: e.Type, Data: e.Data, ID: e.ID, Origin: e.Origin, RS: e.RS})
 	}
 
 	id := chromedp.FromContext(tctx).BrowserContextID
@@ -279,16 +280,6 @@ func (b *Browser) Run(c *Case, run string) Outcome {
 	}
 	sort.Strings(out.Jar)
 	return out
-}
-
-// formatEvent renders an event the same way for both sides.
-func formatEvent(kind, typ, data, id, origin string, rs int) string {
-	switch kind {
-	case "message":
-		return fmt.Sprintf("%s %q id=%q origin=%s rs=%d", typ, data, id, origin, rs)
-	default:
-		return fmt.Sprintf("%s rs=%d", kind, rs)
-	}
 }
 
 // jarEntry renders a stored cookie the same way for both sides.

@@ -18,7 +18,10 @@ type Outcome struct {
 	Threw string
 	// Events are the open, message and error events in order, each with
 	// the readyState seen inside its handler.
-	Events []string
+	Events []EventRec
+	// URL is the source's url attribute (EventSource.url, es.URL()), with
+	// the run's path prefix written {run}.
+	URL string
 	// State is the readyState when observation ended (before the suite
 	// closed the source, if it had to).
 	State int
@@ -30,6 +33,9 @@ type Outcome struct {
 	// Jar is the cookie store after the run: name=value@domain, with
 	// "(partitioned)" for Partitioned cookies.
 	Jar []string
+	// Referers are the Referer headers of the requests, with the run's
+	// path prefix written {run}; recorded for the report, not compared.
+	Referers []string
 	// Detail is free text for the report (the error ssecors returned, the
 	// exception name), never compared.
 	Detail string
@@ -40,17 +46,45 @@ type Outcome struct {
 // opened reports whether an open event fired.
 func (o Outcome) opened() bool {
 	for _, e := range o.Events {
-		if strings.HasPrefix(e, "open") {
+		if e.Kind == "open" {
 			return true
 		}
 	}
 	return false
 }
 
+// EventRec is one event a side saw.
+type EventRec struct {
+	Kind   string // open, message (any type) or error
+	Type   string // the event type, for messages
+	Data   string
+	ID     string // lastEventId
+	Origin string
+	RS     int // readyState inside the handler
+}
+
+// String renders the event for comparison: every field that matters.
+func (e EventRec) String() string {
+	if e.Kind == "message" {
+		return fmt.Sprintf("%s %q id=%q origin=%s rs=%d", e.Type, e.Data, e.ID, e.Origin, e.RS)
+	}
+	return fmt.Sprintf("%s rs=%d", e.Kind, e.RS)
+}
+
+// eventStrings renders events for comparison.
+func eventStrings(evs []EventRec) []string {
+	out := make([]string, len(evs))
+	for i, e := range evs {
+		out[i] = e.String()
+	}
+	return out
+}
+
 // Field names of an Outcome, as differences and intentional differences
 // name them.
 const (
 	FieldThrew    = "construct"
+	FieldURL      = "url"
 	FieldEvents   = "events"
 	FieldState    = "readyState"
 	FieldRequests = "requests"
@@ -59,9 +93,10 @@ const (
 )
 
 // gapTolerance is how far two reconnection delays may differ: scheduling
-// on a loaded two-core machine, plus the browser's task queue.
+// on a loaded two-core machine, plus the browser's task queue. It still
+// tells 0 from 1 s, 100 ms from 3 s, and 500 ms from 3 s.
 func gapTolerance(a, b time.Duration) time.Duration {
-	return 300*time.Millisecond + max(a, b)/5
+	return 400*time.Millisecond + max(a, b)/4
 }
 
 // Diff lists the fields in which b differs from a, with a line of
@@ -74,8 +109,11 @@ func Diff(a, b Outcome) (fields []string, why []string) {
 	if (a.Threw == "") != (b.Threw == "") {
 		add(FieldThrew, "Chromium %s, ssecors %s", threwWord(a.Threw), threwWord(b.Threw))
 	}
-	if !slices.Equal(a.Events, b.Events) {
-		add(FieldEvents, "Chromium %s, ssecors %s", list(a.Events), list(b.Events))
+	if a.URL != b.URL {
+		add(FieldURL, "Chromium %q, ssecors %q", a.URL, b.URL)
+	}
+	if ae, be := eventStrings(a.Events), eventStrings(b.Events); !slices.Equal(ae, be) {
+		add(FieldEvents, "Chromium %s, ssecors %s", list(ae), list(be))
 	}
 	if a.State != b.State {
 		add(FieldState, "Chromium %s, ssecors %s", stateName(a.State), stateName(b.State))

@@ -22,10 +22,52 @@ var Intentionals = []Intentional{
 	},
 	{
 		ID:       "scheme",
-		Fields:   []string{FieldThrew, FieldEvents, FieldState},
+		Fields:   []string{FieldThrew, FieldURL, FieldEvents, FieldState},
 		Chromium: "new EventSource(\"ftp:...\") (any non-HTTP(S) scheme) creates the object, then fires error with readyState CLOSED; no request",
 		SSECORS:  "ssecors.New returns a *ConfigError: no source, no request",
 		Reason:   "a Go caller gets the problem where it made it, as a typed error, rather than as an asynchronous event; the end state (never opens, no request) is the same",
+	},
+	{
+		ID:       "url-space",
+		Fields:   []string{FieldThrew, FieldURL, FieldEvents, FieldState},
+		Chromium: "its URL parser percent-encodes a space in the host (\"https://this%20is%20invalid/\"), so the constructor does not throw; the name never resolves and the source reconnects every 3 s forever",
+		SSECORS:  "New returns a *ConfigError (\"does not parse as a URL\")",
+		Reason:   "the URL Standard forbids a space in a host and WPT eventsource-constructor-url-bogus expects a SyntaxError; a Go caller is better served by the error than by endless retries (URLs Chromium itself rejects, such as an unclosed IPv6 bracket, agree)",
+	},
+	{
+		ID:       "leid-unsendable",
+		Fields:   []string{FieldEvents, FieldState, FieldRequests, FieldGaps},
+		Chromium: "when the last event ID holds a byte HTTP cannot carry (a control character such as 0x01), every reconnection fails before reaching the network: an error event (CONNECTING) every reconnection time, forever, and the server never hears from the source again",
+		SSECORS:  "omits Last-Event-ID on that reconnect (lastEventId itself keeps the exact string), so the reconnect reaches the server",
+		Reason:   "BROWSER-RULES 2.23: never fail the reconnect forever because of an unsendable id; ssecors picks undici's policy (nodejs/undici PR #5746) of omitting the header",
+	},
+	{
+		ID:       "url-control",
+		Fields:   []string{FieldThrew, FieldURL, FieldEvents, FieldState, FieldRequests, FieldGaps},
+		Chromium: "the URL parser silently removes tabs and line breaks anywhere in the URL, so \"https://api.other\\n.test/\" opens https://api.other.test/",
+		SSECORS:  "New returns a *ConfigError (\"contains a tab, a line break or NUL\")",
+		Reason:   "in a Go program a line break inside a URL is a bug or a header-injection attempt, never a typing slip to forgive; ssecors refuses it (issue 6, input validation) and performs the URL Standard's other clean-ups (surrounding spaces, backslashes, extra slashes, case)",
+	},
+	{
+		ID:       "port-zero",
+		Fields:   []string{FieldThrew, FieldURL, FieldEvents, FieldState, FieldRequests, FieldGaps},
+		Chromium: "accepts port 0 (the URL Standard allows it), then every connection attempt fails and the source reconnects every 3 s forever",
+		SSECORS:  "New returns a *ConfigError (\"invalid port\")",
+		Reason:   "nothing can listen on port 0; reporting the mistake where it is made beats retrying forever",
+	},
+	{
+		ID:       "reused-connection",
+		Fields:   []string{FieldEvents, FieldState, FieldRequests, FieldGaps},
+		Chromium: "the stream request goes out on the keep-alive connection of the page load; when the server drops it before answering, the network stack retries at once on a new connection, with no error event",
+		SSECORS:  "has loaded no page, so its first request uses a fresh connection; the drop is a network error: an error event (CONNECTING) and a reconnection after the reconnection time",
+		Reason:   "the retry belongs to connection reuse, not to EventSource; Go's http.Transport retries the same way on a reused connection, and the end result (the stream opens) is the same",
+	},
+	{
+		ID:       "data-url",
+		Fields:   []string{FieldThrew, FieldURL, FieldEvents, FieldState},
+		Chromium: "a data: URL is fetched without network: the stream opens, its events arrive with origin \"null\", and the source \"reconnects\" to the same data every 3 s",
+		SSECORS:  "New returns a *ConfigError: only http and https URLs",
+		Reason:   "ssecors is a network client; a stream already in memory is read with ssecors.NewDecoder",
 	},
 }
 

@@ -66,23 +66,24 @@ func (r *SDKRunner) Run(c *Case, run string, policy ssecors.ThirdPartyCookies) O
 		return out
 	}
 
+	out.URL = unexpandURL(es.URL(), run, port)
 	var mu sync.Mutex
-	record := func(s string) {
+	record := func(s EventRec) {
 		mu.Lock()
 		out.Events = append(out.Events, s)
 		mu.Unlock()
 	}
 	var errs []string
-	es.OnOpen(func() { record(formatEvent("open", "", "", "", "", int(es.ReadyState()))) })
+	es.OnOpen(func() { record(EventRec{Kind: "open", RS: int(es.ReadyState())}) })
 	onMessage := func(ev ssecors.Event) {
-		record(formatEvent("message", ev.Type, ev.Data, ev.LastEventID, ev.Origin, int(es.ReadyState())))
+		record(EventRec{Kind: "message", Type: ev.Type, Data: ev.Data, ID: ev.LastEventID, Origin: ev.Origin, RS: int(es.ReadyState())})
 	}
 	es.OnMessage(onMessage)
 	for _, t := range c.Types {
 		es.AddEventListener(t, onMessage)
 	}
 	es.OnError(func(err error) {
-		record(formatEvent("error", "", "", "", "", int(es.ReadyState())))
+		record(EventRec{Kind: "error", RS: int(es.ReadyState())})
 		mu.Lock()
 		errs = append(errs, err.Error())
 		mu.Unlock()

@@ -26,6 +26,10 @@ import (
 // not leave: every wait of the suite is bounded.
 const maxHold = 20 * time.Second
 
+// abortDelay is how long a response that ends with Abort stays open after
+// its body before the reset.
+const abortDelay = 300 * time.Millisecond
+
 // Server is the suite's HTTP and HTTPS server on 127.0.0.1. Every test
 // host name (see hosts.go) reaches it: browsers through
 // --host-resolver-rules, ssecors through [Server.Client]. Requests are
@@ -71,6 +75,12 @@ type Request struct {
 	HasLEID     bool
 	ACRMethod   string
 	ACRHeaders  string
+	// Accept, CacheControl and Pragma are the request's values of those
+	// headers ("-" when absent).
+	Accept, CacheControl, Pragma string
+	// Referer is recorded for the report but not compared: ssecors, like
+	// any non-browser client, sends none.
+	Referer string
 }
 
 // NewServer starts the server with a self-signed certificate generated
@@ -143,6 +153,7 @@ func (s *Server) Client() *http.Client {
 			if err != nil {
 				return nil, err
 			}
+			host = strings.ToLower(host) // as a resolver would
 			switch {
 			case strings.HasSuffix(host, ".test") && (port == "443" || port == "8443"):
 				return dialer.DialContext(ctx, network, s.httpsLn.Addr().String())
@@ -233,6 +244,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			At: time.Now(), Method: r.Method, Scheme: scheme, Host: host, Endpoint: ep,
 			Cookie:    r.Header.Get("Cookie"),
 			ACRMethod: r.Header.Get("Access-Control-Request-Method"), ACRHeaders: r.Header.Get("Access-Control-Request-Headers"),
+			Accept: headerOrDash(r.Header, "Accept"), CacheControl: headerOrDash(r.Header, "Cache-Control"),
+			Pragma: headerOrDash(r.Header, "Pragma"), Referer: r.Header.Get("Referer"),
 		}
 		if v, ok := r.Header["Origin"]; ok {
 			req.Origin, req.HasOrigin = strings.Join(v, ", "), true
@@ -291,18 +304,16 @@ func (s *Server) writeResp(w http.ResponseWriter, r *http.Request, run string, r
 		return strings.ReplaceAll(v, "{httpport}", strconv.Itoa(s.HTTPPort()))
 	}
 	h := w.Header()
-	for _, kv := range resp.Header {
-		h[kv[0]] = append(h[kv[0]], expand(kv[1]))
-	}
 	switch resp.ContentType {
 	case "":
-		if _, set := h["Content-Type"]; !set {
-			h.Set("Content-Type", "text/event-stream")
-		}
+		h.Set("Content-Type", "text/event-stream")
 	case NoContentType:
 		h["Content-Type"] = nil // stops net/http from sniffing one
 	default:
 		h.Set("Content-Type", resp.ContentType)
+	}
+	for _, kv := range resp.Header {
+		h[kv[0]] = append(h[kv[0]], expand(kv[1]))
 	}
 	for _, sc := range resp.SetCookie {
 		h.Add("Set-Cookie", sc)
@@ -332,6 +343,15 @@ func (s *Server) writeResp(w http.ResponseWriter, r *http.Request, run string, r
 		case <-t.C:
 		}
 	case Abort:
+		// Give the client time to process what was sent, so that the
+		// reset really comes mid-stream and not with the headers.
+		t := time.NewTimer(abortDelay)
+		defer t.Stop()
+		select {
+		case <-r.Context().Done():
+		case <-s.done:
+		case <-t.C:
+		}
 		panic(http.ErrAbortHandler)
 	}
 }
@@ -391,6 +411,19 @@ func (r Request) describe() string {
 	if r.HasLEID {
 		fmt.Fprintf(&b, " Last-Event-ID=%q", r.LastEventID)
 	}
+	// The request headers every EventSource GET carries (rule 2.5) are
+	// shown only when they are not the expected ones.
+	if r.Method == http.MethodGet {
+		if r.Accept != "text/event-stream" {
+			fmt.Fprintf(&b, " Accept=%q", r.Accept)
+		}
+		if r.CacheControl != "no-cache" {
+			fmt.Fprintf(&b, " Cache-Control=%q", r.CacheControl)
+		}
+		if r.Pragma != "no-cache" {
+			fmt.Fprintf(&b, " Pragma=%q", r.Pragma)
+		}
+	}
 	if r.ACRMethod != "" {
 		fmt.Fprintf(&b, " ACR-Method=%s", r.ACRMethod)
 	}
@@ -398,4 +431,14 @@ func (r Request) describe() string {
 		fmt.Fprintf(&b, " ACR-Headers=%s", r.ACRHeaders)
 	}
 	return b.String()
+}
+
+// headerOrDash returns the values of a request header joined by ", ", or
+// "-" when it is absent.
+func headerOrDash(h http.Header, name string) string {
+	v, ok := h[http.CanonicalHeaderKey(name)]
+	if !ok {
+		return "-"
+	}
+	return strings.Join(v, ", ")
 }

@@ -23,7 +23,7 @@ import (
 // message read them from other goroutines (redactor.text). The recorded
 // values also grow without bound when the function returns a new token on
 // every attempt. Set it to false to run TestConcurrency_queryFuncRace.
-const ccTolerateKnownRaces = true
+const ccTolerateKnownRaces = false
 
 // ccDeadline bounds every wait of these tests; nothing asserts how fast
 // anything is, only that it ends.
@@ -45,7 +45,7 @@ type ccSignal struct {
 	ch   chan struct{}
 }
 
-func newSignal() *ccSignal { return &ccSignal{ch: make(chan struct{})} }
+func ccNewSignal() *ccSignal { return &ccSignal{ch: make(chan struct{})} }
 
 func (s *ccSignal) fire() { s.once.Do(func() { close(s.ch) }) }
 
@@ -311,7 +311,7 @@ func TestConcurrency_closeFromInside(t *testing.T) {
 					}
 				})
 			}
-			skipWaits(es)
+			hostileSkipWaits(es)
 			if err := runSource(t, es); err != nil {
 				t.Fatalf("Run: got %v, want nil after Close", err)
 			}
@@ -354,7 +354,7 @@ func TestConcurrency_closeFromInside(t *testing.T) {
 		var seen error
 		es.OnError(func(err error) {
 			seen = err
-			es.Close() // the source has already failed: a no-op
+			es.Close() // the source has already failed
 		})
 		err := runSource(t, es)
 		var re *ssecors.ResponseError
@@ -416,7 +416,7 @@ func ccStages() []ccStage {
 			return srv.EventsURL(), nil, ch, nil
 		}},
 		{name: "in WithQueryFunc", arm: func(t *testing.T, srv *testserver.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
-			in := newSignal()
+			in := ccNewSignal()
 			return srv.EventsURL(), []ssecors.Option{ssecors.WithQueryFunc(func(ctx context.Context) (url.Values, error) {
 				in.fire()
 				<-ctx.Done()
@@ -427,7 +427,7 @@ func ccStages() []ccStage {
 			// net/http goes on dialing after the request is cancelled
 			// (to pool the connection), with a context of its own: the
 			// dial ends when release lets it fail.
-			in := newSignal()
+			in := ccNewSignal()
 			failDial := make(chan struct{})
 			tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 				in.fire()
@@ -480,7 +480,7 @@ func ccStages() []ccStage {
 		}},
 		{name: "waiting to reconnect", errorsBefore: 1, arm: func(t *testing.T, srv *testserver.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
 			srv.Handle("/ends", testserver.Endpoint{Events: testserver.Messages("a"), EndAfterScript: true})
-			in := newSignal()
+			in := ccNewSignal()
 			return srv.URL + "/ends", []ssecors.Option{ssecors.WithReconnectionTime(time.Hour),
 				ssecors.WithTrace(&ssecors.Trace{Reconnect: func(ssecors.ReconnectInfo) { in.fire() }})}, in.ch, nil
 		}},
@@ -506,7 +506,7 @@ func TestConcurrency_cancelAtEveryStage(t *testing.T) {
 				var errs atomic.Int64
 				es.OnError(func(error) { errs.Add(1) })
 				if st.onEvent {
-					sig := newSignal()
+					sig := ccNewSignal()
 					es.OnMessage(func(ssecors.Event) { sig.fire() })
 					in = sig.ch
 				}
@@ -568,7 +568,7 @@ func TestConcurrency_queryFuncRace(t *testing.T) {
 		n++
 		return url.Values{"token": {fmt.Sprintf("token-%08d", n)}}, nil
 	}))
-	skipWaits(es)
+	hostileSkipWaits(es)
 	got := 0
 	es.OnMessage(func(ssecors.Event) {
 		if got++; got == 50 {

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strings"
@@ -412,7 +413,7 @@ func clRun(t *testing.T, srv *testserver.Server, client *http.Client, prefix str
 		opts = append(opts, ssecors.WithPreflight(ssecors.PreflightAlways))
 	}
 	es := mustNew(t, srv.HostURL(hops[0].scheme, hops[0].host, paths[0]), opts...)
-	skipWaits(es)
+	hostileSkipWaits(es)
 	err := runSource(t, es)
 
 	want := clOracle(p, hops, paths)
@@ -584,32 +585,31 @@ func slAll() []string {
 	return []string{s.urlToken, s.urlTenant, s.urlPassword, s.optKey, s.movedHeader, s.funcSession, s.keptHeader, s.locationSig}
 }
 
-// slFromURL reports the secrets that reach ssecors inside a URL (the one
-// given to New, or a redirect's Location) rather than through an option.
-func slFromURL(secret string) bool {
-	s := slSecrets
-	return secret == s.urlToken || secret == s.urlTenant || secret == s.urlPassword || secret == s.locationSig
+// slFromLocation reports the secret that reaches ssecors only inside a
+// redirect's Location: a signature, or a password.
+func slFromLocation(secret string) bool {
+	return secret == slSecrets.locationSig
 }
 
 // slTolerateKnownLeaks lets the tests pass over the leaks they found and
-// that were reported, logging them instead; TestSecretLeak_known
-// reproduces each one. Set it to false to make every leak fail:
+// that were reported, logging them instead. Set it to false to make every
+// leak fail:
 //
-//  1. A secret that arrives inside a URL (a secret parameter or the
-//     password of the URL given to New, or of a redirect's Location) is
-//     redacted where ssecors prints that URL, but not where it appears in
-//     other text: ResponseError.Body, the header values of
-//     ResponseInfo.Header (a redirect's own Location header included), and
-//     messages of net/http that quote the server's answer. Only the values
-//     given through options are recorded as secrets to hide everywhere.
-//  2. Header values the server chose are printed unredacted: the
-//     Content-Type in ResponseError.Error() and in the "ssecors: response"
-//     debug record, and Access-Control-Allow-Origin in CORSError.Detail, so
-//     a server that echoes the request's query there exposes even the
-//     secrets given through options.
-//  3. A preflight's network error is not passed through the redactor, so
-//     a server that quotes the request line exposes option secrets too.
-const slTolerateKnownLeaks = true
+//  1. A secret that arrives only inside a redirect's Location (a signed
+//     URL's signature, or a password) is redacted where ssecors prints that
+//     URL, but not elsewhere: in the Location header of
+//     ResponseInfo.Header, in other response header values and in
+//     ResponseError.Body when the next server echoes it. Secrets of the URL
+//     given to New and of options are recorded and hidden everywhere;
+//     those of a Location are not recorded.
+//  2. The "ssecors: response" debug record prints the response's
+//     Content-Type unredacted, so a server that echoes the query there
+//     exposes every secret in the log (the error itself is redacted).
+//  3. A preflight's network error is not passed through the redactor
+//     (sendPreflight wraps the *url.Error's inner error as is), so a server
+//     that quotes the request line in a malformed answer to the OPTIONS
+//     exposes every secret of the query.
+const slTolerateKnownLeaks = false
 
 // slSink collects every text the source produced.
 type slSink struct {
@@ -752,12 +752,12 @@ func slLeaks(texts []string) []slLeak {
 }
 
 // slCheck fails t for every leak, except the known ones (see
-// slTolerateKnownLeaks), which it logs: those of secrets from a URL, and
-// all of them in a case marked knownLeak.
+// slTolerateKnownLeaks), which it logs: those of the secret that only a
+// Location carried, and all of them in a case marked knownLeak.
 func slCheck(t *testing.T, leaks []slLeak, knownLeak bool) {
 	t.Helper()
 	for _, l := range leaks {
-		if slTolerateKnownLeaks && (knownLeak || slFromURL(l.secret)) {
+		if slTolerateKnownLeaks && (knownLeak || slFromLocation(l.secret)) {
 			t.Logf("known leak: %s", l)
 			continue
 		}
@@ -771,6 +771,21 @@ func TestSecretLeak_failurePaths(t *testing.T) {
 	client := srv.Client()
 	page := srv.Origin("https", testserver.AppHost)
 	cross := func(path string) string { return slURL(srv.HostURL("https", testserver.OtherHost, path)) }
+	// quoter answers a preflight with the request line as its status line:
+	// malformed, and quoting the query. testserver answers preflights from
+	// its CORS settings only, so this one is a plain server.
+	quoter := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodOptions {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			fmt.Fprintf(conn, "GET %s HTTP/1.1\r\n\r\n", r.URL.RequestURI())
+			conn.Close()
+		}
+	}))
+	t.Cleanup(quoter.Close)
 	emulate := []ssecors.Option{ssecors.WithOrigin(page), ssecors.WithCredentials()}
 
 	type slCase struct {
@@ -780,7 +795,7 @@ func TestSecretLeak_failurePaths(t *testing.T) {
 		opts      []ssecors.Option
 		closeAt   int  // Close after this many errors (reconnecting cases)
 		events    bool // consume with Events instead of Run
-		knownLeak bool // a server that echoes into a header: known leaks 2 and 3
+		knownLeak bool // known leaks 2 and 3
 	}
 	var cases []slCase
 	for _, status := range []int{201, 204, 300, 304, 400, 403, 404, 410, 500, 502, 599} {
@@ -832,7 +847,7 @@ func TestSecretLeak_failurePaths(t *testing.T) {
 				w.Header().Set("Access-Control-Allow-Origin", r.URL.RawQuery)
 				w.Header().Set("Content-Type", "text/event-stream")
 			}},
-			opts: emulate, knownLeak: true},
+			opts: emulate},
 		slCase{name: "server echoes the request line as its status line", url: slURL(srv.URL + "/line-echo"),
 			ep: &testserver.Endpoint{Handler: func(w http.ResponseWriter, r *http.Request) {
 				conn, _, err := http.NewResponseController(w).Hijack()
@@ -842,6 +857,10 @@ func TestSecretLeak_failurePaths(t *testing.T) {
 				}
 			}},
 			closeAt: 1},
+		slCase{name: "server quotes the request line in its answer to the preflight", url: slURL(quoter.URL + "/pf-quote"),
+			opts: []ssecors.Option{ssecors.WithOrigin("http://app.example.test"), ssecors.WithPreflight(ssecors.PreflightAlways),
+				ssecors.WithHTTPClient(quoter.Client())},
+			closeAt: 1, knownLeak: true},
 	)
 	srv.Handle("/status200", testserver.Endpoint{Handler: slEcho(200)})
 	for _, tc := range cases {
@@ -867,7 +886,7 @@ func TestSecretLeak_failurePaths(t *testing.T) {
 					es.Close()
 				}
 			})
-			skipWaits(es)
+			hostileSkipWaits(es)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			var err error
@@ -895,6 +914,48 @@ func TestSecretLeak_failurePaths(t *testing.T) {
 			if u := es.URL(); !strings.Contains(u, slSecrets.urlToken) || !strings.Contains(u, slSecrets.optKey) {
 				t.Errorf("URL() lost the real values: %s", u)
 			}
+		})
+	}
+}
+
+// TestSecretLeak_cancellation cancels the context at every stage of a
+// connection attempt (the stages of TestConcurrency_cancelAtEveryStage)
+// with every kind of secret set, and checks what was printed on the way.
+func TestSecretLeak_cancellation(t *testing.T) {
+	t.Parallel()
+	for _, st := range ccStages() {
+		t.Run(st.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, testserver.Endpoint{})
+			u, opts, in, release := st.arm(t, srv)
+			if release != nil {
+				t.Cleanup(release)
+			}
+			var sink slSink
+			es := mustNew(t, slURL(u), append(slOptions(&sink), opts...)...)
+			es.OnError(func(err error) { sink.addErr("OnError", err) })
+			if st.onEvent {
+				sig := ccNewSignal()
+				es.OnMessage(func(ssecors.Event) { sig.fire() })
+				in = sig.ch
+			}
+			ctx, cancel := context.WithCancelCause(context.Background())
+			defer cancel(nil)
+			if st.name == "before Run" {
+				cancel(errors.New("stop"))
+			}
+			done := make(chan error, 1)
+			go func() { done <- es.Run(ctx) }()
+			ccWait(t, in, "the stage")
+			cancel(errors.New("stop"))
+			select {
+			case err := <-done:
+				sink.addErr("Run", err)
+			case <-time.After(ccDeadline):
+				t.Fatal("Run did not return after the cancellation")
+			}
+			sink.add("String: %s %+v", es, es)
+			slCheck(t, slLeaks(sink.all()), false)
 		})
 	}
 }

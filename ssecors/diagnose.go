@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // This file holds Diagnose: one run of the real engine, observed through
@@ -1156,17 +1155,6 @@ func eventLine(ev Event) string {
 		line += " id=" + ev.LastEventID
 	}
 	return line + " data=" + fmt.Sprintf("%q", truncate(ev.Data, 200))
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }
 
 func lastIDClause(id string) string {

@@ -88,40 +88,48 @@
 // ranges over Events), in stream order, with no lock held: a handler may
 // add or remove handlers and call Close. Every method of EventSource is
 // safe for concurrent use. Close never blocks and never waits for Run. Run
-// starts no goroutine that outlives it. A [Jar] is safe for concurrent use
+// starts no goroutine that outlives it; net/http may finish a dial or a
+// TLS handshake that was under way in its own goroutines after Run has
+// returned, bounded by the transport's timeouts. A [Jar] is safe for concurrent use
 // and may be shared by several sources, like a browser profile.
 //
 // # Errors
 //
 // Errors are typed; use errors.As and errors.Is. What each failure does:
 //
-//	failure                              error                        state       reconnects
-//	DNS, refused, reset, TLS, timeout    *NetworkError (Op "GET")     Connecting  yes
-//	stream ended by the server           *NetworkError (Err io.EOF)   Connecting  yes
-//	stream cut or idle timeout           *NetworkError (Op "read")    Connecting  yes
-//	WithQueryFunc returned an error      *NetworkError (Op "query")   Connecting  yes
-//	status not 200, wrong Content-Type   *ResponseError               Closed      no (5xx/429 yes with WithRetryServerErrors)
-//	CORS check failed                    *CORSError (Stage response   Closed      no
-//	                                     or redirect)
-//	preflight failed                     *CORSError (Stage preflight) Closed      no
-//	more than 20 redirects               *NetworkError                Connecting  yes
-//	                                     (Err ErrTooManyRedirects)
-//	mixed content, bad redirect          *BlockedError                Closed      no
-//	event or line too large              wraps ErrEventTooLarge       Closed      no
-//	retry limits or backoff.Stop         wraps ErrRetriesExhausted    Closed      no
-//	Close                                Run returns nil              Closed      no
-//	ctx ends                             Run returns context.Cause    Closed      no
+//	failure                                error                          state       reconnects
+//	DNS, refused, TLS, connect timeout,    *NetworkError (Op "GET")       Connecting  yes
+//	reset or malformed answer before the
+//	response, more than 20 redirects
+//	(Err ErrTooManyRedirects)
+//	stream ended by the server             *NetworkError (Err io.EOF)     Connecting  yes
+//	stream cut, reset, malformed chunking, *NetworkError (Op "read")      Connecting  yes
+//	idle timeout
+//	preflight not answered                 *NetworkError (Op "OPTIONS")   Connecting  yes
+//	WithQueryFunc returned an error        *NetworkError (Op "query")     Connecting  yes
+//	status not 200, wrong Content-Type     *ResponseError                 Closed      no (5xx/429 yes with
+//	                                                                                  WithRetryServerErrors)
+//	CORS check failed                      *CORSError (Stage response     Closed      no
+//	                                       or redirect)
+//	preflight answered but refused         *CORSError (Stage preflight)   Closed      no
+//	mixed content, bad redirect target     *BlockedError                  Closed      no
+//	event or line too large                wraps ErrEventTooLarge         Closed      no
+//	retry limits or backoff.Stop           wraps ErrRetriesExhausted      Closed      no
+//	Close                                  Run returns nil                Closed      no
+//	ctx ends                               Run returns context.Cause      Closed      no
 //
 // Errors that reconnect go to OnError only; errors that end the source go
-// to OnError once and are returned by Run. Invalid arguments to New are a
-// [*ConfigError], before anything is sent.
+// to OnError once and are returned by Run, even if the handler calls Close.
+// Invalid arguments to New are a [*ConfigError], before anything is sent.
 //
 // # Secrets
 //
 // Query parameters whose names look like secrets (token, key, secret,
 // password, auth, signature, session, code... and the names given to
-// [WithSecretParams]), values of headers moved into the query, and values
-// from [WithQueryFunc] are replaced by "REDACTED" in every error message,
-// log record and String output. [EventSource.URL] keeps the real URL,
+// [WithSecretParams]), passwords in URLs, values of headers moved into the
+// query, and the same in URLs met later (redirect targets, the parameters
+// of [WithQueryFunc]) are replaced by "REDACTED" in every error message,
+// log record, [Trace] record and String output, wherever a server echoes
+// them. [EventSource.URL] keeps the real URL,
 // because it mirrors the browser attribute.
 package ssecors

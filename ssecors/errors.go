@@ -43,7 +43,7 @@ type ConfigError struct {
 
 func (e *ConfigError) Error() string {
 	if e.Value != "" {
-		return fmt.Sprintf("ssecors: invalid %s %q: %s", e.Option, e.Value, e.Reason)
+		return fmt.Sprintf("ssecors: invalid %s %q: %s", e.Option, truncate(e.Value, 200), e.Reason)
 	}
 	return fmt.Sprintf("ssecors: invalid %s: %s", e.Option, e.Reason)
 }

@@ -3,7 +3,6 @@ package ssecors
 import (
 	"context"
 	"errors"
-	"fmt"
 	"iter"
 	"log/slog"
 	"net/http"
@@ -93,7 +92,7 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 		var moved []queryParam
 		for _, h := range sortedKeys(cfg.headerQuery) {
 			for _, v := range cfg.header.Values(h) {
-				moved = append(moved, queryParam{cfg.headerQuery[h], v})
+				moved = append(moved, queryParam{cfg.headerQuery[h], v, "WithHeaderQuery"})
 				if red.secretName(cfg.headerQuery[h]) || secretHeader(h) {
 					red.addValue(v)
 				}
@@ -204,14 +203,9 @@ func parseStreamURL(raw string, red *redactor) (*url.URL, *ConfigError) {
 	}
 	host := u.Hostname()
 	if !strings.HasPrefix(u.Host, "[") {
-		for i := 0; i < len(host); i++ {
-			if c := host[i]; c < ' ' || c == 0x7f || strings.IndexByte(" #%/:<>?@[\\]^|", c) >= 0 {
-				return nil, bad(fmt.Sprintf("the host contains %q, which no URL host may", c))
-			}
-		}
-		h, err := canonicalHost(host)
+		h, err := validHost(host)
 		if err != nil {
-			return nil, bad("invalid internationalized host name")
+			return nil, bad(err.Error())
 		}
 		host = h
 	} else {
@@ -405,7 +399,13 @@ func (es *EventSource) run(parent context.Context, yield func(Event) bool) error
 	es.cancel = nil
 	es.mu.Unlock()
 	switch {
-	case closedByUser || errors.Is(err, errYieldStop):
+	case errors.Is(err, errYieldStop):
+		return nil
+	case err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded):
+		// A failure that ended the source, even if a handler called Close
+		// while it was being reported.
+		return err
+	case closedByUser:
 		return nil
 	case parent.Err() != nil:
 		return context.Cause(parent)

@@ -13,6 +13,7 @@ package ssecors_test
 //	headers, then nothing (WithIdleTimeout) *NetworkError Op "read", Timeout()          Connecting  yes
 //	stalled TLS handshake (client Timeout   *NetworkError Op "GET", Timeout()           Connecting  yes
 //	  or TLSHandshakeTimeout)
+//	preflight never answered (Timeout)      *NetworkError Op "OPTIONS", Timeout()       Connecting  yes
 //	reset mid-event (TCP RST, HTTP/2 reset) *NetworkError Op "read" (or "GET" if the    Connecting  yes, resuming
 //	                                        reset beats the headers)
 //	half-closed mid-event, close-delimited  *NetworkError Op "read", Err io.EOF         Connecting  yes, resuming
@@ -24,8 +25,9 @@ package ssecors_test
 //	a body larger than memory               none; every event once, heap stays small
 //	"retry: 0" and an instant close         *NetworkError io.EOF; each wait is at least Connecting  yes
 //	                                        MinReconnectDelay (or the backoff)
-//	redirect loop, same- or cross-origin    *BlockedError "too-many-redirects" after    Closed      no
-//	                                        exactly 21 requests
+//	redirect loop, same- or cross-origin    *NetworkError Op "GET", Err                 Connecting  yes, after R
+//	                                        ErrTooManyRedirects, after exactly 21                   (3 s here)
+//	                                        requests per attempt
 //	malformed chunked encoding, short       *NetworkError Op "read"                     Connecting  yes
 //	  Content-Length
 //	malformed status line or headers        *NetworkError Op "GET"                      Connecting  yes
@@ -90,9 +92,9 @@ type hostileHeap struct {
 	stop, done chan struct{}
 }
 
-// watchHeap collects garbage, records the baseline and samples HeapInuse
+// hostileWatchHeap collects garbage, records the baseline and samples HeapInuse
 // every millisecond until Stop.
-func watchHeap() *hostileHeap {
+func hostileWatchHeap() *hostileHeap {
 	h := &hostileHeap{stop: make(chan struct{}), done: make(chan struct{})}
 	runtime.GC()
 	runtime.ReadMemStats(&h.base)
@@ -140,35 +142,35 @@ func hostileNoLeak(t *testing.T) {
 	}
 }
 
-// skipWaits makes es record nothing and wait for nothing between attempts.
-func skipWaits(es *ssecors.EventSource) {
+// hostileSkipWaits makes es record nothing and wait for nothing between attempts.
+func hostileSkipWaits(es *ssecors.EventSource) {
 	ssecors.SetSleep(es, func(ctx context.Context, _ time.Duration) error { return ctx.Err() })
 }
 
-// outcome is what a hostile run ended with, gathered by watch.
-type outcome struct {
+// hostileOutcome is what a hostile run ended with, gathered by hostileWatch.
+type hostileOutcome struct {
 	mu     sync.Mutex
 	events []ssecors.Event
 	errs   []error
 	states []ssecors.ReadyState // the state inside each OnError call
 }
 
-func (o *outcome) Events() []ssecors.Event {
+func (o *hostileOutcome) Events() []ssecors.Event {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return append([]ssecors.Event(nil), o.events...)
 }
 
-func (o *outcome) Errs() ([]error, []ssecors.ReadyState) {
+func (o *hostileOutcome) Errs() ([]error, []ssecors.ReadyState) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return append([]error(nil), o.errs...), append([]ssecors.ReadyState(nil), o.states...)
 }
 
-// watch records every event and error of es, and closes es after
+// hostileWatch records every event and error of es, and closes es after
 // closeAfter errors when closeAfter > 0.
-func watch(es *ssecors.EventSource, closeAfter int) *outcome {
-	o := &outcome{}
+func hostileWatch(es *ssecors.EventSource, closeAfter int) *hostileOutcome {
+	o := &hostileOutcome{}
 	es.AddEventListener("message", func(ev ssecors.Event) {
 		o.mu.Lock()
 		o.events = append(o.events, ev)
@@ -187,7 +189,7 @@ func watch(es *ssecors.EventSource, closeAfter int) *outcome {
 	return o
 }
 
-func eventData(evs []ssecors.Event) string {
+func hostileEventData(evs []ssecors.Event) string {
 	var s []string
 	for _, ev := range evs {
 		s = append(s, ev.Data)
@@ -236,9 +238,9 @@ func TestHostile_lineNeverEnds(t *testing.T) {
 				bound = tc.max
 			}
 			es := mustNew(t, srv.EventsURL(), opts...)
-			o := watch(es, 0)
-			skipWaits(es)
-			heap := watchHeap()
+			o := hostileWatch(es, 0)
+			hostileSkipWaits(es)
+			heap := hostileWatchHeap()
 			err := runSource(t, es)
 			growth, allocated := heap.Stop()
 			srv.Close()
@@ -253,8 +255,8 @@ func TestHostile_lineNeverEnds(t *testing.T) {
 			if n := srv.Connections(testserver.EventsPath); n != 1 {
 				t.Errorf("connections: got %d, want 1 (no reconnect)", n)
 			}
-			if strings.HasPrefix(tc.prefix, "data: ok") && eventData(o.Events()) != "ok" {
-				t.Errorf("events before the line: got %q, want ok", eventData(o.Events()))
+			if strings.HasPrefix(tc.prefix, "data: ok") && hostileEventData(o.Events()) != "ok" {
+				t.Errorf("events before the line: got %q, want ok", hostileEventData(o.Events()))
 			}
 			// The source reads about the bound: its buffer grows to the
 			// bound and a line past it is refused at once.
@@ -322,8 +324,8 @@ func TestHostile_floods(t *testing.T) {
 			})
 			var errs []error
 			es.OnError(func(err error) { errs = append(errs, err) })
-			skipWaits(es)
-			heap := watchHeap()
+			hostileSkipWaits(es)
+			heap := hostileWatchHeap()
 			err := runSource(t, es)
 			growth, _ := heap.Stop()
 			srv.Close()
@@ -382,13 +384,13 @@ func TestHostile_drip(t *testing.T) {
 				stop204,
 			}})
 			es := mustNew(t, srv.HostURL(tc.scheme, testserver.APIHost, testserver.EventsPath), ssecors.WithHTTPClient(srv.Client()))
-			o := watch(es, 0)
+			o := hostileWatch(es, 0)
 			es.AddEventListener("grüße", func(ev ssecors.Event) {
 				o.mu.Lock()
 				o.events = append(o.events, ev)
 				o.mu.Unlock()
 			})
-			skipWaits(es)
+			hostileSkipWaits(es)
 			runSource(t, es)
 			want := hostileScriptEvents()
 			got := o.Events()
@@ -449,15 +451,15 @@ func TestHostile_invalidUTF8AndNUL(t *testing.T) {
 			record := func(ev ssecors.Event) { got = append(got, ev) }
 			es.AddEventListener("message", record)
 			es.AddEventListener("t\x00y\ufffd", record)
-			skipWaits(es)
+			hostileSkipWaits(es)
 			runSource(t, es)
 			if len(got) != len(want) {
 				t.Fatalf("events: got %+q, want %+q", got, want)
 			}
-			for i := range want {
-				want[i].Origin = srv.URL
-				if got[i] != want[i] {
-					t.Errorf("event %d: got %+q, want %+q", i, got[i], want[i])
+			for i, w := range want {
+				w.Origin = srv.URL
+				if got[i] != w {
+					t.Errorf("event %d: got %+q, want %+q", i, got[i], w)
 				}
 			}
 			if es.ReconnectionTime() != ssecors.DefaultReconnectionTime {
@@ -477,25 +479,38 @@ func TestHostile_stalls(t *testing.T) {
 	t.Parallel()
 	hole := testserver.NewBlackhole()
 	t.Cleanup(hole.Close)
+	idle := func(*testserver.Server) []ssecors.Option {
+		return []ssecors.Option{ssecors.WithIdleTimeout(50 * time.Millisecond)}
+	}
 	partial := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		io.WriteString(w, "id: 1\ndata: whole\n\nid: 2\ndata: par")
 		http.NewResponseController(w).Flush()
 		<-r.Context().Done()
 	}
+	slowPreflight := testserver.AllowAll()
+	slowPreflight.PreflightDelay = time.Hour
 	cases := []struct {
 		name   string
 		scheme string
 		resp   testserver.Response
+		cors   *testserver.CORS
 		hole   bool // dial the blackhole instead of the server
 		client func(srv *testserver.Server) *http.Client
-		opts   []ssecors.Option
+		opts   func(srv *testserver.Server) []ssecors.Option
 		op     string
 	}{
 		{name: "headers then nothing, HTTP/2", scheme: "https", resp: testserver.Response{StallAfterHeaders: true},
-			opts: []ssecors.Option{ssecors.WithIdleTimeout(50 * time.Millisecond)}, op: "read"},
+			opts: idle, op: "read"},
 		{name: "part of an event then nothing", scheme: "http", resp: testserver.Response{Handler: partial},
-			opts: []ssecors.Option{ssecors.WithIdleTimeout(50 * time.Millisecond)}, op: "read"},
+			opts: idle, op: "read"},
+		{name: "preflight never answered, client Timeout", scheme: "https", cors: slowPreflight,
+			client: func(srv *testserver.Server) *http.Client {
+				return &http.Client{Transport: srv.Transport(), Timeout: 50 * time.Millisecond}
+			},
+			opts: func(srv *testserver.Server) []ssecors.Option {
+				return []ssecors.Option{ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)), ssecors.WithPreflight(ssecors.PreflightAlways)}
+			}, op: "OPTIONS"},
 		{name: "TLS handshake stalls, client Timeout", scheme: "https", hole: true,
 			client: func(*testserver.Server) *http.Client { return &http.Client{Timeout: 50 * time.Millisecond} }, op: "GET"},
 		{name: "TLS handshake stalls, TLSHandshakeTimeout", scheme: "https", hole: true,
@@ -508,7 +523,7 @@ func TestHostile_stalls(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{tc.resp, tc.resp}})
+			srv := newServer(t, testserver.Endpoint{CORS: tc.cors, Responses: []testserver.Response{tc.resp, tc.resp}})
 			u := srv.HostURL(tc.scheme, testserver.APIHost, testserver.EventsPath)
 			client := srv.Client()
 			if tc.client != nil {
@@ -518,9 +533,13 @@ func TestHostile_stalls(t *testing.T) {
 				u = hole.URL(tc.scheme, testserver.EventsPath)
 			}
 			before := hole.Accepted()
-			es := mustNew(t, u, append(tc.opts, ssecors.WithHTTPClient(client))...)
-			o := watch(es, 2)
-			skipWaits(es)
+			var opts []ssecors.Option
+			if tc.opts != nil {
+				opts = tc.opts(srv)
+			}
+			es := mustNew(t, u, append(opts, ssecors.WithHTTPClient(client))...)
+			o := hostileWatch(es, 2)
+			hostileSkipWaits(es)
 			if err := runSource(t, es); err != nil {
 				t.Fatalf("Run: got %v, want nil after Close", err)
 			}
@@ -536,11 +555,15 @@ func TestHostile_stalls(t *testing.T) {
 				if n := hole.Accepted() - before; n < 2 {
 					t.Errorf("blackhole connections: got %d, want 2 (a reconnect)", n)
 				}
+			} else if tc.op == "OPTIONS" {
+				if n := len(srv.RequestsTo(testserver.EventsPath)); n != 2 {
+					t.Errorf("requests: got %d, want 2 preflights and no GET", n)
+				}
 			} else {
 				if n := srv.Connections(testserver.EventsPath); n != 2 {
 					t.Errorf("connections: got %d, want 2 (a reconnect)", n)
 				}
-				if got := eventData(o.Events()); tc.resp.Handler != nil && got != "whole,whole" {
+				if got := hostileEventData(o.Events()); tc.resp.Handler != nil && got != "whole,whole" {
 					t.Errorf("events: got %q, want the whole event on each connection and never the partial one", got)
 				}
 			}
@@ -580,18 +603,18 @@ func TestHostile_cutMidEvent(t *testing.T) {
 				client, scheme = &http.Client{Transport: tr}, "https"
 			}
 			es := mustNew(t, srv.HostURL(scheme, testserver.APIHost, testserver.EventsPath), ssecors.WithHTTPClient(client))
-			o := watch(es, 0)
+			o := hostileWatch(es, 0)
 			es.AddEventListener("message", func(ev ssecors.Event) {
 				if ev.LastEventID == "6" {
 					es.Close()
 				}
 			})
-			skipWaits(es)
+			hostileSkipWaits(es)
 			if err := runSource(t, es); err != nil {
 				t.Fatalf("Run: %v", err)
 			}
 			got := o.Events()
-			if d := eventData(got); d != "e1,e2,e3,e4,e5,e6" {
+			if d := hostileEventData(got); d != "e1,e2,e3,e4,e5,e6" {
 				t.Fatalf("events: got %s, want e1..e6 once each", d)
 			}
 			for _, ev := range got {
@@ -648,14 +671,14 @@ func TestHostile_halfClosed(t *testing.T) {
 				{RawResponse: tc.raw, AbortMode: testserver.AbortHalfClose}, stop204,
 			}})
 			es := mustNew(t, srv.EventsURL())
-			o := watch(es, 0)
-			skipWaits(es)
+			o := hostileWatch(es, 0)
+			hostileSkipWaits(es)
 			err := runSource(t, es)
 			var re *ssecors.ResponseError
 			if !errors.As(err, &re) || re.StatusCode != http.StatusNoContent {
 				t.Fatalf("Run: got %v, want the 204 after a reconnect", err)
 			}
-			if d := eventData(o.Events()); d != "whole" {
+			if d := hostileEventData(o.Events()); d != "whole" {
 				t.Errorf("events: got %q, want only the whole one", d)
 			}
 			errs, states := o.Errs()
@@ -698,8 +721,8 @@ func TestHostile_malformedHTTP(t *testing.T) {
 			t.Parallel()
 			srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{{RawResponse: tc.raw}, stop204}})
 			es := mustNew(t, srv.EventsURL())
-			o := watch(es, 0)
-			skipWaits(es)
+			o := hostileWatch(es, 0)
+			hostileSkipWaits(es)
 			err := runSource(t, es)
 			var re *ssecors.ResponseError
 			if !errors.As(err, &re) || re.StatusCode != http.StatusNoContent {
@@ -710,7 +733,7 @@ func TestHostile_malformedHTTP(t *testing.T) {
 			if len(errs) != 2 || !errors.As(errs[0], &ne) || ne.Op != tc.op || ne.Err == io.EOF || states[0] != ssecors.Connecting {
 				t.Errorf("first error: got %v in %v, want a %s network error while connecting", errs, states, tc.op)
 			}
-			if d := eventData(o.Events()); d != tc.events {
+			if d := hostileEventData(o.Events()); d != tc.events {
 				t.Errorf("events: got %q, want %q", d, tc.events)
 			}
 		})
@@ -792,8 +815,10 @@ func TestHostile_retryZeroInstantClose(t *testing.T) {
 }
 
 // TestHostile_redirectLoops follows loops until the 20-redirect limit of
-// Fetch: exactly 21 requests (the first and 20 redirects), then a
-// *BlockedError that ends the source without a reconnect. The cross-origin
+// Fetch: exactly 21 requests per attempt (the first and 20 redirects),
+// then a network error wrapping ErrTooManyRedirects, after which the
+// source reconnects (as Chromium does), waiting at least
+// MinReconnectDelay since the attempt delivered nothing. The cross-origin
 // loop passes every CORS check (the tainted hops send Origin: null and get
 // it echoed), so only the limit stops it.
 func TestHostile_redirectLoops(t *testing.T) {
@@ -819,29 +844,44 @@ func TestHostile_redirectLoops(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			es := mustNew(t, tc.url, append(tc.opts, ssecors.WithHTTPClient(srv.Client()))...)
-			o := watch(es, 0)
-			skipWaits(es)
-			err := runSource(t, es)
-			var be *ssecors.BlockedError
-			if !errors.As(err, &be) || be.Reason != "too-many-redirects" {
-				t.Fatalf("Run: got %v, want *BlockedError too-many-redirects", err)
+			rec := record(es) // records the waits
+			var errs []error
+			var states []ssecors.ReadyState
+			es.OnError(func(err error) {
+				errs = append(errs, err)
+				states = append(states, es.ReadyState())
+				if len(errs) == 2 {
+					es.Close()
+				}
+			})
+			if err := runSource(t, es); err != nil {
+				t.Fatalf("Run: got %v, want nil after Close", err)
 			}
-			if errs, states := o.Errs(); len(errs) != 1 || states[0] != ssecors.Closed {
-				t.Errorf("errors: got %v in %v, want one, closed", errs, states)
+			if len(errs) != 2 {
+				t.Fatalf("errors: got %v, want 2", errs)
+			}
+			for i, err := range errs {
+				var ne *ssecors.NetworkError
+				if !errors.As(err, &ne) || ne.Op != "GET" || !errors.Is(err, ssecors.ErrTooManyRedirects) || states[i] != ssecors.Connecting {
+					t.Errorf("error %d: got %v in %v, want a GET *NetworkError wrapping ErrTooManyRedirects, reconnecting", i, err, states[i])
+				}
+			}
+			if got := fmt.Sprint(rec.Delays()); got != "[3s]" {
+				t.Errorf("waits: got %s, want [3s] (the reconnection time)", got)
 			}
 			var reqs []testserver.Request
 			for _, p := range tc.paths {
 				reqs = append(reqs, srv.RequestsTo(p)...)
 			}
-			if len(reqs) != 21 {
-				t.Errorf("requests: got %d, want 21 (no reconnect)", len(reqs))
+			if len(reqs) != 42 {
+				t.Errorf("requests: got %d, want 42 (21 per attempt)", len(reqs))
 			}
 			if tc.opts != nil {
 				sort.Slice(reqs, func(i, j int) bool { return reqs[i].Seq < reqs[j].Seq })
 				for i, r := range reqs {
 					want := "null" // tainted from the first cross-origin redirect on
-					if i == 0 {
-						want = page
+					if i%21 == 0 {
+						want = page // each attempt starts untainted
 					}
 					if r.Origin != want {
 						t.Errorf("request %d to %s: Origin %q, want %q", i, r.Path, r.Origin, want)

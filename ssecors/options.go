@@ -67,7 +67,9 @@ type config struct {
 	errs []*ConfigError
 }
 
-type queryParam struct{ key, value string }
+// queryParam is one added query parameter, with the option that added it
+// (for the error that names it).
+type queryParam struct{ key, value, option string }
 
 func (c *config) fail(option, value, reason string) {
 	c.errs = append(c.errs, &ConfigError{Option: option, Value: value, Reason: reason})
@@ -186,7 +188,7 @@ func WithPreflight(m PreflightMode) Option {
 // errors and logs.
 func WithQuery(key, value string) Option {
 	return func(cfg *config) {
-		cfg.query = append(cfg.query, queryParam{key, value})
+		cfg.query = append(cfg.query, queryParam{key, value, "WithQuery"})
 	}
 }
 
@@ -196,7 +198,7 @@ func WithQueryValues(v url.Values) Option {
 	return func(cfg *config) {
 		for _, k := range sortedKeys(v) {
 			for _, val := range v[k] {
-				cfg.query = append(cfg.query, queryParam{k, val})
+				cfg.query = append(cfg.query, queryParam{k, val, "WithQueryValues"})
 			}
 		}
 	}
@@ -393,6 +395,10 @@ func WithIdleTimeout(d time.Duration) Option {
 // A browser's first request never carries it. Default: "".
 func WithLastEventID(id string) Option {
 	return func(cfg *config) {
+		if len(id) > maxParamLen {
+			cfg.fail("WithLastEventID", "", "longer than 8 KiB")
+			return
+		}
 		if !validLastEventID(id) {
 			cfg.fail("WithLastEventID", "", "contains NUL, CR or LF")
 			return

@@ -818,7 +818,7 @@ func sendPreflight(ctx context.Context, client *http.Client, u *url.URL, reqOrig
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := c.Do(req)
 	if err != nil {
-		return preflightResult{}, &NetworkError{Op: http.MethodOptions, URL: red.url(u), Err: unwrapURLError(err)}
+		return preflightResult{}, &NetworkError{Op: http.MethodOptions, URL: red.url(u), Err: red.err(unwrapURLError(err))}
 	}
 	discard(resp)
 	res := preflightResult{status: resp.StatusCode, header: resp.Header}

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // managedHeaders are the request headers ssecors sets itself, as a browser
@@ -131,18 +132,22 @@ func mergeQuery(u *url.URL, params []queryParam, replace bool) (*url.URL, *Confi
 		parts = strings.Split(c.RawQuery, "&")
 	}
 	for _, p := range params {
+		option := p.option
+		if option == "" {
+			option = "query"
+		}
 		if p.key == "" {
-			return nil, &ConfigError{Option: "query", Reason: "empty parameter name"}
+			return nil, &ConfigError{Option: option, Reason: "empty parameter name"}
 		}
 		if !validQueryPart(p.key) || !validQueryPart(p.value) {
-			return nil, &ConfigError{Option: "query", Value: p.key, Reason: "parameter contains CR, LF or NUL, or is too long"}
+			return nil, &ConfigError{Option: option, Value: truncate(p.key, 200), Reason: "parameter contains CR, LF or NUL, or is too long"}
 		}
 		kept := parts[:0]
 		for _, part := range parts {
 			k, _, _ := strings.Cut(part, "=")
 			if dk, err := url.QueryUnescape(k); err == nil && dk == p.key || k == p.key {
 				if !replace {
-					return nil, &ConfigError{Option: "query", Value: p.key,
+					return nil, &ConfigError{Option: option, Value: truncate(p.key, 200),
 						Reason: "parameter is already in the URL or set twice (use WithQueryReplace to replace it)"}
 				}
 				continue
@@ -163,4 +168,17 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// truncate shortens s to at most n bytes, on a rune boundary, marking the
+// cut: for values quoted in messages.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

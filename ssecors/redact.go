@@ -3,6 +3,7 @@ package ssecors
 import (
 	"net/url"
 	"strings"
+	"sync"
 )
 
 // redacted replaces the value of a secret query parameter wherever ssecors
@@ -18,11 +19,20 @@ var defaultSecretParams = []string{
 }
 
 // redactor hides secret query values, and any other secret strings, in
-// text ssecors produces: error messages, log records, String output.
+// text ssecors produces: error messages, log records, String output. It is
+// safe for concurrent use: the engine learns values while other goroutines
+// format errors and logs.
 type redactor struct {
-	words  []string // lowercase substrings of secret parameter names
-	values []string // literal secret values to hide wherever they appear
+	words []string // lowercase substrings of secret parameter names; fixed at New
+
+	mu      sync.RWMutex
+	values  []string          // literal secret values given at New
+	learned map[string]string // the latest value per name learned since
 }
+
+// maxLearned bounds the names remembered from redirect targets and query
+// functions, so that a hostile server cannot grow the redactor for ever.
+const maxLearned = 64
 
 func newRedactor(extra []string) *redactor {
 	r := &redactor{words: append([]string(nil), defaultSecretParams...)}
@@ -51,12 +61,64 @@ func (r *redactor) addValue(v string) {
 	if len(v) < 4 { // too short to hide without mangling ordinary text
 		return
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, have := range r.values {
 		if have == v {
 			return
 		}
 	}
 	r.values = append(r.values, v)
+}
+
+// learn records the secret values of u, a URL ssecors is about to use (a
+// redirect target, a URL with a refreshed token): the values of secret
+// query parameters, and any password. Only the latest value per name is
+// kept: a rotated token replaces the previous one.
+func (r *redactor) learn(u *url.URL) {
+	if u == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	put := func(name, v string) {
+		if len(v) < 4 {
+			return
+		}
+		if _, ok := r.learned[name]; !ok && len(r.learned) >= maxLearned {
+			return
+		}
+		if r.learned == nil {
+			r.learned = make(map[string]string)
+		}
+		r.learned[name] = v
+	}
+	if u.User != nil {
+		if p, ok := u.User.Password(); ok {
+			put("\x00password", p)
+		}
+	}
+	if u.RawQuery == "" {
+		return
+	}
+	for _, part := range strings.Split(u.RawQuery, "&") {
+		k, v, ok := strings.Cut(part, "=")
+		if !ok {
+			continue
+		}
+		name, err := url.QueryUnescape(k)
+		if err != nil {
+			name = k
+		}
+		if !r.secretName(name) {
+			continue
+		}
+		if dv, err := url.QueryUnescape(v); err == nil {
+			put(name, dv)
+		} else {
+			put(name, v)
+		}
+	}
 }
 
 // url returns u as a string with secret query values, and any user
@@ -94,21 +156,54 @@ func (r *redactor) query(raw string) string {
 	return strings.Join(parts, "&")
 }
 
-// text hides every recorded secret value, raw or query-escaped, in s. It
-// also redacts any URL-looking query string in s whose parameters are
-// secret, which covers messages from the standard library that embed URLs.
+// text hides every recorded secret value, raw or query-escaped, in s.
 func (r *redactor) text(s string) string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	for _, v := range r.values {
-		s = strings.ReplaceAll(s, v, redacted)
-		if e := url.QueryEscape(v); e != v {
-			s = strings.ReplaceAll(s, e, redacted)
-		}
-		if e := url.PathEscape(v); e != v {
-			s = strings.ReplaceAll(s, e, redacted)
-		}
+		s = hide(s, v)
+	}
+	for _, v := range r.learned {
+		s = hide(s, v)
 	}
 	return s
 }
+
+// hide replaces v in s, in its raw and escaped forms.
+func hide(s, v string) string {
+	s = strings.ReplaceAll(s, v, redacted)
+	if e := url.QueryEscape(v); e != v {
+		s = strings.ReplaceAll(s, e, redacted)
+	}
+	if e := url.PathEscape(v); e != v {
+		s = strings.ReplaceAll(s, e, redacted)
+	}
+	return s
+}
+
+// err returns err, or a wrapper whose message hides every secret value
+// when err's message contains one.
+func (r *redactor) err(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if red := r.text(msg); red != msg {
+		return &redactedError{msg: red, err: err}
+	}
+	return err
+}
+
+// redactedError carries an error whose message held a secret. Unwrap gives
+// the original, for errors.Is and errors.As; printing it prints the
+// redacted message.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 // corsError hides secret values that a server echoed into the CORS headers
 // quoted by ce.

@@ -47,10 +47,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 		var params []queryParam
 		for _, k := range sortedKeys(vals) {
 			for _, v := range vals[k] {
-				params = append(params, queryParam{k, v})
-				if es.red.secretName(k) {
-					es.red.addValue(v)
-				}
+				params = append(params, queryParam{key: k, value: v, option: "WithQueryFunc"})
 			}
 		}
 		nu, cerr := mergeQuery(u, params, true)
@@ -58,6 +55,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 			return nil, nil, &NetworkError{Op: "query", URL: es.red.url(u), Err: errors.New(cerr.Reason)}
 		}
 		u = nu
+		es.red.learn(u)
 	}
 
 	first := originOf(u)
@@ -102,7 +100,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 			return nil, nil, &NetworkError{Op: "GET", URL: es.red.url(h.url), Err: es.sanitize(unwrapURLError(err))}
 		}
 		es.log.DebugContext(ctx, "ssecors: response", "url", e.logURL(h.url), "status", resp.StatusCode,
-			"content_type", resp.Header.Get("Content-Type"))
+			"content_type", es.red.text(resp.Header.Get("Content-Type")))
 		var stored []CookieDecision
 		if h.credentials {
 			stored = e.storeCookies(&h, resp)
@@ -141,6 +139,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 		if es.cfg.emulate {
 			h.taint = updateTaint(h.taint, e.page, originOf(h.url), originOf(next))
 		}
+		es.red.learn(next) // a signed redirect target is as secret as the first URL
 		h.url = next
 		h.redirects = redirects + 1
 	}
@@ -466,24 +465,5 @@ func discard(resp *http.Response) {
 	resp.Body.Close()
 }
 
-// sanitize returns err, or a wrapper whose message hides every secret value
-// when err's message contains one.
-func (es *EventSource) sanitize(err error) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	if red := es.red.text(msg); red != msg {
-		return &redactedError{msg: red, err: err}
-	}
-	return err
-}
-
-// redactedError carries an error whose message held a secret.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
+// sanitize returns err with every secret value hidden in its message.
+func (es *EventSource) sanitize(err error) error { return es.red.err(err) }

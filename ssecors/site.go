@@ -2,10 +2,12 @@ package ssecors
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/publicsuffix"
 )
@@ -167,6 +169,8 @@ func parseOrigin(s string) (origin, error) {
 		return origin{}, errors.New(`scheme must be "http" or "https"`)
 	case u.Host == "" || u.Hostname() == "":
 		return origin{}, errors.New("no host")
+	case len(s) > 2048:
+		return origin{}, errors.New("longer than 2048 bytes")
 	case u.User != nil:
 		return origin{}, errors.New("an origin has no user information")
 	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.ForceQuery, u.Fragment != "":
@@ -178,9 +182,126 @@ func parseOrigin(s string) (origin, error) {
 			return origin{}, errors.New("invalid port")
 		}
 	}
+	if !strings.HasPrefix(u.Host, "[") {
+		h, err := validHost(u.Hostname())
+		if err != nil {
+			return origin{}, err
+		}
+		if p := u.Port(); p != "" {
+			h += ":" + p
+		}
+		u.Host = h
+	}
 	o := originOf(u)
 	if o.opaque() {
 		return origin{}, errors.New("invalid host")
 	}
 	return o, nil
+}
+
+// maxHostLen is the longest host name accepted: DNS's limit.
+const maxHostLen = 253
+
+// validHost checks and canonicalizes the host of a URL or origin given by
+// the caller, as the URL Standard's host parser does for http(s): valid
+// UTF-8, no forbidden code point, a host ending in a number read as an
+// IPv4 address (in any of its forms: "127.1", "0x7f.0.0.1"), lowercase, and
+// internationalized labels in punycode. IPv6 literals are handled by the
+// caller.
+func validHost(host string) (string, error) {
+	if host == "" {
+		return "", errors.New("no host")
+	}
+	if !utf8.ValidString(host) {
+		return "", errors.New("the host is not valid UTF-8")
+	}
+	for i := 0; i < len(host); i++ {
+		if c := host[i]; c < ' ' || c == 0x7f || strings.IndexByte(" #%/:<>?@[\\]^|", c) >= 0 {
+			return "", fmt.Errorf("the host contains %q, which no URL host may", c)
+		}
+	}
+	h, err := canonicalHost(host)
+	if err != nil {
+		return "", errors.New("invalid internationalized host name")
+	}
+	if endsInNumber(h) {
+		ip, ok := parseIPv4(h)
+		if !ok {
+			return "", errors.New("the host ends in a number but is not an IPv4 address")
+		}
+		h = ip
+	}
+	if len(h) > maxHostLen {
+		return "", errors.New("the host is longer than 253 bytes")
+	}
+	return h, nil
+}
+
+// endsInNumber is the URL Standard's "ends in a number checker".
+func endsInNumber(h string) bool {
+	parts := strings.Split(h, ".")
+	if parts[len(parts)-1] == "" {
+		if len(parts) == 1 {
+			return false
+		}
+		parts = parts[:len(parts)-1]
+	}
+	last := parts[len(parts)-1]
+	if last != "" && strings.Trim(last, "0123456789") == "" {
+		return true
+	}
+	return strings.HasPrefix(last, "0x") && strings.Trim(last[2:], "0123456789abcdef") == "" ||
+		strings.HasPrefix(last, "0X") && strings.Trim(last[2:], "0123456789abcdefABCDEF") == ""
+}
+
+// parseIPv4 is the URL Standard's IPv4 parser: up to four parts, each
+// decimal, hexadecimal (0x) or octal (leading 0), the last one filling the
+// remaining bytes. It returns the dotted-decimal form.
+func parseIPv4(h string) (string, bool) {
+	parts := strings.Split(h, ".")
+	if parts[len(parts)-1] == "" && len(parts) > 1 {
+		parts = parts[:len(parts)-1]
+	}
+	if len(parts) > 4 {
+		return "", false
+	}
+	nums := make([]uint64, len(parts))
+	for i, p := range parts {
+		base := uint64(10)
+		switch {
+		case p == "":
+			return "", false
+		case len(p) >= 2 && (p[:2] == "0x" || p[:2] == "0X"):
+			base, p = 16, p[2:]
+		case len(p) >= 2 && p[0] == '0':
+			base, p = 8, p[1:]
+		}
+		var n uint64
+		for j := 0; j < len(p); j++ {
+			d := uint64(strings.IndexByte("0123456789abcdef", p[j]|0x20))
+			if p[j] >= '0' && p[j] <= '9' {
+				d = uint64(p[j] - '0')
+			}
+			if d >= base || n > 1<<40 {
+				return "", false
+			}
+			n = n*base + d
+		}
+		nums[i] = n
+	}
+	var ip uint64
+	for i, n := range nums {
+		if i < len(nums)-1 {
+			if n > 255 {
+				return "", false
+			}
+			ip |= n << (8 * (3 - uint(i)))
+			continue
+		}
+		if n >= 1<<(8*(5-uint(len(nums)))) {
+			return "", false
+		}
+		ip |= n
+	}
+	return fmt.Sprintf("%d.%d.%d.%d", ip>>24, ip>>16&255, ip>>8&255, ip&255), true
 }

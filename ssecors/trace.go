@@ -2,6 +2,7 @@ package ssecors
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -118,6 +119,12 @@ func (es *EventSource) redactHeader(h http.Header) http.Header {
 		}
 		cp := make([]string, len(v))
 		for i, s := range v {
+			if k == "Location" || k == "Content-Location" {
+				if u, err := url.Parse(s); err == nil {
+					es.red.learn(u)
+					s = es.red.url(u)
+				}
+			}
 			cp[i] = es.red.text(s)
 		}
 		out[k] = cp

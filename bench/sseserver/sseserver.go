@@ -27,16 +27,18 @@ type Server struct {
 	once sync.Once
 }
 
-// start serves h on a new 127.0.0.1 listener.
-func start(h http.Handler) (*Server, error) {
+// start serves the handler that mk returns on a new 127.0.0.1 listener;
+// done is closed when the server closes.
+func start(mk func(done <-chan struct{}) http.Handler) (*Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
+	done := make(chan struct{})
 	s := &Server{
 		URL:  "http://" + ln.Addr().String(),
-		srv:  &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second},
-		done: make(chan struct{}),
+		srv:  &http.Server{Handler: mk(done), ReadHeaderTimeout: 10 * time.Second},
+		done: done,
 	}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
@@ -64,43 +66,45 @@ const chunk = 64 << 10
 // KiB, and then holds the connection open until the client leaves or the
 // server closes. Holding on keeps reconnections out of the measurement.
 func NewGenerator(c *corpus.Corpus) (*Server, error) {
-	var s *Server
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n, err := strconv.Atoi(r.URL.Query().Get("n"))
-		if err != nil || n < 0 {
-			http.Error(w, "bad n", http.StatusBadRequest)
-			return
-		}
-		sseHeaders(w)
-		w.WriteHeader(http.StatusOK)
-		rc := http.NewResponseController(w)
-		for n > 0 {
-			body := c.Data
-			if n >= c.Events {
-				n -= c.Events
-			} else {
-				body = c.Data[:c.Offsets[n]]
-				n = 0
-			}
-			for len(body) > 0 {
-				k := min(chunk, len(body))
-				if _, err := w.Write(body[:k]); err != nil {
-					return
-				}
-				if err := rc.Flush(); err != nil {
-					return
-				}
-				body = body[k:]
-			}
-		}
-		select {
-		case <-r.Context().Done():
-		case <-s.done:
-		}
+	return start(func(done <-chan struct{}) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			generate(w, r, c, done)
+		})
 	})
-	var err error
-	s, err = start(h)
-	return s, err
+}
+
+func generate(w http.ResponseWriter, r *http.Request, c *corpus.Corpus, done <-chan struct{}) {
+	n, err := strconv.Atoi(r.URL.Query().Get("n"))
+	if err != nil || n < 0 {
+		http.Error(w, "bad n", http.StatusBadRequest)
+		return
+	}
+	sseHeaders(w)
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	for n > 0 {
+		body := c.Data
+		if n >= c.Events {
+			n -= c.Events
+		} else {
+			body = c.Data[:c.Offsets[n]]
+			n = 0
+		}
+		for len(body) > 0 {
+			k := min(chunk, len(body))
+			if _, err := w.Write(body[:k]); err != nil {
+				return
+			}
+			if err := rc.Flush(); err != nil {
+				return
+			}
+			body = body[k:]
+		}
+	}
+	select {
+	case <-r.Context().Done():
+	case <-done:
+	}
 }
 
 // IdleEvent is the one event the idle endpoint sends.
@@ -109,24 +113,26 @@ const IdleEvent = "id: 1\ndata: hello\n\n"
 // NewIdle starts a server whose every request gets IdleEvent and then an
 // open, silent stream until the client leaves or the server closes.
 func NewIdle() (*Server, error) {
-	var s *Server
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sseHeaders(w)
-		w.WriteHeader(http.StatusOK)
-		if _, err := w.Write([]byte(IdleEvent)); err != nil {
-			return
-		}
-		if err := http.NewResponseController(w).Flush(); err != nil {
-			return
-		}
-		select {
-		case <-r.Context().Done():
-		case <-s.done:
-		}
+	return start(func(done <-chan struct{}) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			idle(w, r, done)
+		})
 	})
-	var err error
-	s, err = start(h)
-	return s, err
+}
+
+func idle(w http.ResponseWriter, r *http.Request, done <-chan struct{}) {
+	sseHeaders(w)
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write([]byte(IdleEvent)); err != nil {
+		return
+	}
+	if err := http.NewResponseController(w).Flush(); err != nil {
+		return
+	}
+	select {
+	case <-r.Context().Done():
+	case <-done:
+	}
 }
 
 // DropMode says how the dropping server ends a connection.
@@ -157,7 +163,8 @@ func (c DropConfig) Total() int { return (c.Drops + 1) * c.Every }
 // Dropper is a running dropping server.
 type Dropper struct {
 	*Server
-	cfg DropConfig
+	cfg    DropConfig
+	closed <-chan struct{}
 
 	mu       sync.Mutex
 	conns    int
@@ -169,11 +176,15 @@ type Dropper struct {
 
 // NewDropper starts a dropping server. Connection k (from 0) reads
 // Last-Event-ID L (0 when absent) and sends events L+1 to L+Every; while
-// k < Drops it then drops the connection as cfg.Mode says. The final
-// connection sends every event up to Total and holds the stream open.
+// k < Drops and L+Every < Total it then drops the connection as cfg.Mode
+// says. Otherwise the connection is final: it sends every event up to Total
+// (none when L >= Total) and holds the stream open.
 func NewDropper(cfg DropConfig) (*Dropper, error) {
 	d := &Dropper{cfg: cfg}
-	s, err := start(http.HandlerFunc(d.serve))
+	s, err := start(func(done <-chan struct{}) http.Handler {
+		d.closed = done
+		return http.HandlerFunc(d.serve)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -205,8 +216,10 @@ func (d *Dropper) serve(w http.ResponseWriter, r *http.Request) {
 
 	sseHeaders(w)
 	w.WriteHeader(http.StatusOK)
-	final := k >= d.cfg.Drops
+	// The last connection, and any that asks for nothing more, sends the
+	// rest and holds: no event id ever exceeds Total.
 	end := last + d.cfg.Every
+	final := k >= d.cfg.Drops || end >= d.cfg.Total()
 	if final {
 		end = d.cfg.Total()
 	}
@@ -232,7 +245,7 @@ func (d *Dropper) serve(w http.ResponseWriter, r *http.Request) {
 	if final {
 		select {
 		case <-r.Context().Done():
-		case <-d.done:
+		case <-d.closed:
 		}
 		return
 	}

@@ -28,6 +28,17 @@
 // Set-Cookie lines, and query or cookie requirements. A Handler field is
 // the escape hatch for anything else.
 //
+// # Faults
+//
+// Endpoints can also misbehave on purpose: drip a stream one byte per write
+// (Drip), send headers and then nothing (StallAfterHeaders), delay the
+// headers or a preflight (HeaderDelay, CORS.PreflightDelay), cut a stream
+// mid-event by closing, resetting or half-closing the connection (Abort
+// and [AbortMode]), or write raw bytes that net/http would never send
+// (RawResponse: malformed status lines and chunked encodings). A
+// [Blackhole] accepts TCP connections and never answers, for TLS
+// handshakes and requests that must time out.
+//
 // Streams flush after every write and stay open after their script unless
 // told to end; they end when the client leaves, on [Server.Drop] (which
 // cuts every connection, so clients see a network error) and on

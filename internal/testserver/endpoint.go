@@ -37,8 +37,9 @@ const (
 //
 // How a connection is answered, in order:
 //
-//  1. After HeaderDelay, the CORS headers (see [CORS]), SetCookies and
-//     Header are set.
+//  1. After HeaderDelay, with RawResponse, the raw bytes are written and
+//     the connection ends; otherwise the CORS headers (see [CORS]),
+//     SetCookies and Header are set.
 //  2. With Redirect, the redirect is sent.
 //  3. With Handler, the Handler answers.
 //  4. With a Body or a Status other than 0 and 200, the status and the Body
@@ -106,6 +107,10 @@ type Endpoint struct {
 	// [http.ErrAbortHandler], which resets the stream: the client sees a
 	// stream error, and the TCP connection lives on.
 	Abort bool
+	// AbortMode says how Abort, and the end of RawResponse, cut an
+	// HTTP/1.1 connection: closed (the zero value), reset, or half-closed.
+	// See [AbortMode]. Over HTTP/2 every mode resets the stream.
+	AbortMode AbortMode
 	// Drip writes the response body one byte per write, flushing each: for
 	// parsers that must handle fields split across reads.
 	Drip bool
@@ -116,6 +121,14 @@ type Endpoint struct {
 	// leaves or the server closes first, the response is aborted (as with
 	// Abort) and nothing is sent.
 	HeaderDelay time.Duration
+	// RawResponse, when non-empty, is written verbatim on the connection in
+	// place of any HTTP answer (status line, headers and body, exactly as
+	// given), after HeaderDelay; the connection then ends as AbortMode
+	// says. It is for what net/http would never send: malformed status
+	// lines, headers or chunked encodings, bodies shorter than their
+	// Content-Length. It needs HTTP/1.x, whose connection can be taken
+	// over; over HTTP/2 the stream is reset and nothing is sent.
+	RawResponse string
 	// Redirect answers with a redirect instead of a stream.
 	Redirect *Redirect
 	// CORS sets the CORS headers; nil sends none. A preflight (OPTIONS)
@@ -178,12 +191,16 @@ type Response struct {
 	Repeat bool
 	// Abort is as [Endpoint.Abort].
 	Abort bool
+	// AbortMode is as [Endpoint.AbortMode].
+	AbortMode AbortMode
 	// Drip is as [Endpoint.Drip].
 	Drip bool
 	// StallAfterHeaders is as [Endpoint.StallAfterHeaders].
 	StallAfterHeaders bool
 	// HeaderDelay is as [Endpoint.HeaderDelay].
 	HeaderDelay time.Duration
+	// RawResponse is as [Endpoint.RawResponse].
+	RawResponse string
 	// Redirect is as [Endpoint.Redirect].
 	Redirect *Redirect
 	// CORS is as [Endpoint.CORS]. nil means the Endpoint's CORS; &CORS{} means none.
@@ -235,6 +252,10 @@ type CORS struct {
 	MaxAge string
 	// PreflightHeader holds extra preflight response headers.
 	PreflightHeader http.Header
+	// PreflightDelay waits this long before answering a preflight. When
+	// the client leaves or the server closes first, the preflight is
+	// aborted and nothing is sent.
+	PreflightDelay time.Duration
 }
 
 // AllowAll returns a CORS that lets any origin in, with credentials: it
@@ -267,9 +288,11 @@ func (e *Endpoint) response() Response {
 		EndAfterScript:    e.EndAfterScript,
 		Repeat:            e.Repeat,
 		Abort:             e.Abort,
+		AbortMode:         e.AbortMode,
 		Drip:              e.Drip,
 		StallAfterHeaders: e.StallAfterHeaders,
 		HeaderDelay:       e.HeaderDelay,
+		RawResponse:       e.RawResponse,
 		Redirect:          e.Redirect,
 		CORS:              e.CORS,
 		Handler:           e.Handler,

@@ -46,6 +46,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case answerLogin:
 		serveLogin(w, r)
 	case answerPreflight:
+		if ep.CORS != nil && !s.sleep(r, ep.CORS.PreflightDelay) {
+			panic(http.ErrAbortHandler) // send nothing, not an empty 204
+		}
 		servePreflight(w, r, ep.CORS)
 	case answerUnauthorized:
 		setCORS(w.Header(), r, ep.CORS)
@@ -156,6 +159,10 @@ func (s *Server) serveResponse(w http.ResponseWriter, r *http.Request, resp Resp
 	if !s.sleep(r, resp.HeaderDelay) {
 		panic(http.ErrAbortHandler) // send nothing, not an empty 200
 	}
+	if resp.RawResponse != "" {
+		s.writeRaw(w, resp.RawResponse, resp.AbortMode)
+		return
+	}
 	h := w.Header()
 	setCORS(h, r, resp.CORS)
 	for _, c := range resp.SetCookies {
@@ -249,7 +256,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, resp *Response) 
 			b := events[n%len(events)].Bytes()
 			_ = out.write(b[:len(b)/2])
 		}
-		abort(rc)
+		s.abort(rc, resp.AbortMode)
 	}
 	if !end {
 		s.hold(r)
@@ -271,12 +278,12 @@ func resumeAfter(events []Event, r *http.Request) []Event {
 	return events
 }
 
-// abort cuts the connection under a response: hijack and close for
-// HTTP/1.x, a stream reset (by panicking with http.ErrAbortHandler) for
-// HTTP/2.
-func abort(rc *http.ResponseController) {
-	if conn, _, err := rc.Hijack(); err == nil {
-		conn.Close()
+// abort cuts the connection under a response: hijack and end it as mode
+// says for HTTP/1.x (see [Server.cut]), a stream reset (by panicking with
+// http.ErrAbortHandler) for HTTP/2.
+func (s *Server) abort(rc *http.ResponseController, mode AbortMode) {
+	if conn, buf, err := rc.Hijack(); err == nil {
+		s.cut(conn, buf.Reader, mode)
 		return
 	}
 	panic(http.ErrAbortHandler)

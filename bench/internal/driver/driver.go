@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,10 +70,7 @@ type ParseResult struct {
 	GotEvents   int   // events (lines for the floor) the library handed back
 	GotData     int64 // data bytes the library handed back
 	Check       string
-	Iters       int
-	NsPerOp     float64
-	AllocsPerOp float64
-	BytesPerOp  float64 // bytes allocated per op
+	Measurement
 }
 
 func runParse(args []string, enc *json.Encoder) error {
@@ -81,6 +79,7 @@ func runParse(args []string, enc *json.Encoder) error {
 	names := fs.String("corpora", strings.Join(corpus.Names, ","), "comma-separated corpora")
 	size := fs.Int("size", 1<<20, "corpus size in bytes")
 	minTime := fs.Duration("mintime", 300*time.Millisecond, "minimum measured time per corpus")
+	samples := fs.Int("samples", 5, "samples per corpus; the median sample's time is reported")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured loops")
 	memProfile := fs.String("memprofile", "", "write an allocation profile after the measured loops")
 	if err := fs.Parse(args); err != nil {
@@ -90,8 +89,8 @@ func runParse(args []string, enc *json.Encoder) error {
 	if !ok {
 		return fmt.Errorf("unknown parser %q", *lib)
 	}
-	if *memProfile != "" {
-		runtime.MemProfileRate = 4096
+	if *cpuProfile != "" && *memProfile != "" {
+		return errors.New("-cpuprofile and -memprofile distort each other: use one at a time")
 	}
 	var corpora []*corpus.Corpus
 	for _, n := range strings.Split(*names, ",") {
@@ -118,7 +117,7 @@ func runParse(args []string, enc *json.Encoder) error {
 			res.Check = err.Error()
 		}
 		if err == nil {
-			res.Iters, res.NsPerOp, res.AllocsPerOp, res.BytesPerOp = Measure(func() { _, _ = p.Parse(c.Data) }, *minTime)
+			res.Measurement = Measure(func() { _, _ = p.Parse(c.Data) }, *minTime, *samples)
 		}
 		if err := enc.Encode(res); err != nil {
 			return err
@@ -138,24 +137,52 @@ func runParse(args []string, enc *json.Encoder) error {
 	return nil
 }
 
-// Measure runs fn repeatedly for at least minTime and returns the number of
-// runs, and the wall time, allocations and allocated bytes per run.
-func Measure(fn func(), minTime time.Duration) (iters int, nsPerOp, allocsPerOp, bytesPerOp float64) {
+// Measurement is the cost of one operation, measured by Measure.
+type Measurement struct {
+	Iters       int
+	NsPerOp     float64 // wall time: the median of the samples
+	CPUNsPerOp  float64 // user+system CPU time of the process, all samples
+	AllocsPerOp float64
+	BytesPerOp  float64 // bytes allocated
+}
+
+// Measure runs fn repeatedly for at least minTime, in samples of
+// minTime/samples each, and returns its cost per run. The wall time is the
+// median of the samples' times per run, which discounts a sample during
+// which the shared machine was busy; CPU time and allocations cover all runs.
+func Measure(fn func(), minTime time.Duration, samples int) Measurement {
+	samples = max(samples, 1)
+	per := minTime / time.Duration(samples)
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	start := time.Now()
-	var elapsed time.Duration
-	for elapsed < minTime || iters == 0 {
-		fn()
-		iters++
-		elapsed = time.Since(start)
+	u0, s0 := rusage()
+	var m Measurement
+	ns := make([]float64, 0, samples)
+	for i := 0; i < samples; i++ {
+		start := time.Now()
+		n := 0
+		var elapsed time.Duration
+		for elapsed < per || n == 0 {
+			fn()
+			n++
+			elapsed = time.Since(start)
+		}
+		m.Iters += n
+		ns = append(ns, float64(elapsed.Nanoseconds())/float64(n))
 	}
+	u1, s1 := rusage()
 	runtime.ReadMemStats(&after)
-	n := float64(iters)
-	return iters, float64(elapsed.Nanoseconds()) / n,
-		float64(after.Mallocs-before.Mallocs) / n,
-		float64(after.TotalAlloc-before.TotalAlloc) / n
+	slices.Sort(ns)
+	m.NsPerOp = ns[len(ns)/2]
+	if len(ns)%2 == 0 {
+		m.NsPerOp = (ns[len(ns)/2-1] + ns[len(ns)/2]) / 2
+	}
+	n := float64(m.Iters)
+	m.CPUNsPerOp = (u1 - u0 + s1 - s0) * 1e9 / n
+	m.AllocsPerOp = float64(after.Mallocs-before.Mallocs) / n
+	m.BytesPerOp = float64(after.TotalAlloc-before.TotalAlloc) / n
+	return m
 }
 
 // newClient returns an HTTP client whose transport is a clone of the
@@ -238,10 +265,12 @@ type IdleResult struct {
 	Lib                 string
 	Conns, Connected    int
 	ConnectSeconds      float64
-	RSSBefore, RSSAfter int64 // VmRSS in bytes
-	GoBefore, GoAfter   int   // goroutines
-	HeapBefore          uint64
-	HeapAfter           uint64 // HeapInuse + StackInuse
+	RSSBefore, RSSAfter int64  // VmRSS in bytes
+	GoBefore, GoAfter   int    // goroutines
+	HeapBefore          uint64 // HeapInuse
+	HeapAfter           uint64
+	StackBefore         uint64 // StackInuse
+	StackAfter          uint64
 }
 
 // RaiseFileLimit raises RLIMIT_NOFILE to its hard limit.
@@ -282,9 +311,9 @@ func VmRSS() (int64, error) {
 	return 0, errors.New("no VmRSS in /proc/self/status")
 }
 
-// footprint settles the process and returns RSS, goroutines and Go heap
-// plus stack in use.
-func footprint(settle time.Duration) (int64, int, uint64, error) {
+// footprint settles the process and returns RSS, goroutines, Go heap in
+// use and goroutine stacks in use.
+func footprint(settle time.Duration) (int64, int, uint64, uint64, error) {
 	runtime.GC()
 	debug.FreeOSMemory()
 	time.Sleep(settle)
@@ -293,7 +322,7 @@ func footprint(settle time.Duration) (int64, int, uint64, error) {
 	rss, err := VmRSS()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return rss, runtime.NumGoroutine(), ms.HeapInuse + ms.StackInuse, err
+	return rss, runtime.NumGoroutine(), ms.HeapInuse, ms.StackInuse, err
 }
 
 func runIdle(args []string, enc *json.Encoder) error {
@@ -304,12 +333,16 @@ func runIdle(args []string, enc *json.Encoder) error {
 	settle := fs.Duration("settle", time.Second, "settle time before each reading")
 	parallel := fs.Int("parallel", 32, "connections opened at once")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up after")
+	memProfile := fs.String("memprofile", "", "write a heap profile (every allocation sampled) once the connections are idle")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	s, ok := libs.StreamerByName(*lib)
 	if !ok {
 		return fmt.Errorf("unknown library %q", *lib)
+	}
+	if *memProfile != "" {
+		runtime.MemProfileRate = 1
 	}
 	if lim, err := RaiseFileLimit(); err != nil {
 		return err
@@ -321,7 +354,7 @@ func runIdle(args []string, enc *json.Encoder) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var err error
-	if res.RSSBefore, res.GoBefore, res.HeapBefore, err = footprint(*settle); err != nil {
+	if res.RSSBefore, res.GoBefore, res.HeapBefore, res.StackBefore, err = footprint(*settle); err != nil {
 		return err
 	}
 	var got atomic.Int64
@@ -362,8 +395,18 @@ func runIdle(args []string, enc *json.Encoder) error {
 	if v := startErr.Load(); v != nil && res.Connected < res.Conns {
 		return fmt.Errorf("%d of %d connected: %s", res.Connected, res.Conns, v)
 	}
-	if res.RSSAfter, res.GoAfter, res.HeapAfter, err = footprint(*settle); err != nil {
+	if res.RSSAfter, res.GoAfter, res.HeapAfter, res.StackAfter, err = footprint(*settle); err != nil {
 		return err
+	}
+	if *memProfile != "" {
+		f, err := os.Create(*memProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+			return err
+		}
 	}
 	return enc.Encode(res)
 }

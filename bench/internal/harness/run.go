@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,6 +83,7 @@ func Preset(name string) (Config, error) {
 			IdleRounds: 1, IdleSettle: 10 * time.Millisecond,
 			Drops: 5, Every: 10, RetryDelay: 5 * time.Millisecond, ReconnectRounds: 1,
 			ReconnectIdle: time.Second,
+			Profile:       true, ProfileTime: 20 * time.Millisecond,
 		}, nil
 	}
 	return Config{}, fmt.Errorf("harness: unknown preset %q (full, quick, smoke)", name)
@@ -100,9 +102,13 @@ type Results struct {
 	Idle      []driver.IdleResult  // every round and size
 	Reconnect []ReconnectRun
 
-	ProfileCPU   string // pprof -top output, if profiled
-	ProfileAlloc string
-	Errors       []string // failures of individual runs
+	ProfileCPU    string // pprof -top output, if profiled
+	ProfileCPUCum string // the same by cumulative time, ssecors frames only
+	ProfileAlloc  string
+	// ProfileIdle is the in-use heap of ProfileIdleConns idle ssecors connections.
+	ProfileIdle      string
+	ProfileIdleConns int
+	Errors           []string // failures of individual runs
 }
 
 // ReconnectRun is one library through one dropping server.
@@ -344,16 +350,36 @@ func (r *Runner) runProfile(cfg Config, res *Results) error {
 	if !cfg.Profile {
 		return nil
 	}
-	cpu := filepath.Join(r.Dir, "cpu.pprof")
-	mem := filepath.Join(r.Dir, "mem.pprof")
-	args := []string{"parse", "-lib", libs.SSECors, "-corpora", corpus.Typical, "-size", strconv.Itoa(cfg.ParseSize),
-		"-mintime", cfg.ProfileTime.String(), "-cpuprofile", cpu, "-memprofile", mem}
-	r.logf("profile: ssecors on %s", corpus.Typical)
-	if err := r.child(5*time.Minute, args, func(d *json.Decoder) error { var pr driver.ParseResult; return d.Decode(&pr) }); err != nil {
+	for _, kind := range []string{"cpu", "mem"} {
+		file := filepath.Join(r.Dir, kind+".pprof")
+		args := []string{"parse", "-lib", libs.SSECors, "-corpora", corpus.Typical, "-size", strconv.Itoa(cfg.ParseSize),
+			"-mintime", cfg.ProfileTime.String(), "-" + kind + "profile", file}
+		r.logf("profile: ssecors on %s (%s)", corpus.Typical, kind)
+		if err := r.child(5*time.Minute, args, func(d *json.Decoder) error { var pr driver.ParseResult; return d.Decode(&pr) }); err != nil {
+			return err
+		}
+		if kind == "cpu" {
+			res.ProfileCPU = pprofTop(r.Exe, file)
+			res.ProfileCPUCum = pprofTop(r.Exe, file, "-cum", "-focus=ssecors")
+		} else {
+			res.ProfileAlloc = pprofTop(r.Exe, file, "-sample_index=alloc_space")
+		}
+	}
+	// What an idle ssecors connection keeps on the heap.
+	srv, err := sseserver.NewIdle()
+	if err != nil {
 		return err
 	}
-	res.ProfileCPU = pprofTop(r.Exe, cpu)
-	res.ProfileAlloc = pprofTop(r.Exe, mem, "-sample_index=alloc_space")
+	defer srv.Close()
+	n := slices.Min(cfg.IdleConns)
+	file := filepath.Join(r.Dir, "idle.pprof")
+	args := []string{"idle", "-lib", libs.SSECors, "-url", srv.URL + "/idle", "-conns", strconv.Itoa(n), "-settle", cfg.IdleSettle.String(), "-memprofile", file}
+	r.logf("profile: ssecors with %d idle connections (heap)", n)
+	if err := r.child(5*time.Minute, args, func(d *json.Decoder) error { var ir driver.IdleResult; return d.Decode(&ir) }); err != nil {
+		return err
+	}
+	res.ProfileIdle = pprofTop(r.Exe, file, "-sample_index=inuse_space")
+	res.ProfileIdleConns = n
 	return nil
 }
 

@@ -1,0 +1,107 @@
+package browsertest
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+// These tests need no browser: they pin the comparison rules.
+
+func TestJudge(t *testing.T) {
+	t.Parallel()
+	base := Outcome{
+		Events:   []EventRec{{Kind: "open", RS: 1}, {Kind: "error", RS: 2}},
+		State:    2,
+		Requests: []string{"GET https://api.other.test/s Origin=https://app.example.test"},
+		Gaps:     []time.Duration{100 * time.Millisecond},
+	}
+	failFast := base
+	failFast.Events = []EventRec{{Kind: "error", RS: 2}}
+	slow := base
+	slow.Gaps = []time.Duration{2 * time.Second}
+	jitter := base
+	jitter.Gaps = []time.Duration{450 * time.Millisecond}
+	moreRequests := base
+	moreRequests.Requests = append(slices.Clone(base.Requests), "OPTIONS https://api.other.test/s")
+	tests := []struct {
+		name    string
+		diff    string
+		sdk     Outcome
+		pass    bool
+		agree   bool
+		fields  []string
+		verdict string
+	}{
+		{name: "same", sdk: base, pass: true, agree: true, verdict: "agree"},
+		{name: "events differ", sdk: failFast, fields: []string{FieldEvents}, verdict: "DIFFERENT: events"},
+		{name: "covered by the named difference", diff: "sniff", sdk: failFast, pass: true, fields: []string{FieldEvents}, verdict: "intentional (sniff)"},
+		{name: "not covered by the named difference", diff: "sniff", sdk: moreRequests, fields: []string{FieldRequests}, verdict: "DIFFERENT: requests"},
+		{name: "unknown difference", diff: "nope", sdk: failFast, fields: []string{FieldEvents}, verdict: "DIFFERENT: events"},
+		{name: "gap within tolerance", sdk: jitter, pass: true, agree: true, verdict: "agree"},
+		{name: "gap beyond tolerance", sdk: slow, fields: []string{FieldGaps}, verdict: "DIFFERENT: reconnect delay"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			v := Judge(&Case{Name: tt.name, Diff: tt.diff}, base, tt.sdk)
+			if v.Pass() != tt.pass || v.Agree() != tt.agree {
+				t.Errorf("Pass, Agree = %v, %v, want %v, %v (%s)", v.Pass(), v.Agree(), tt.pass, tt.agree, v.Why)
+			}
+			if !slices.Equal(v.Fields, tt.fields) {
+				t.Errorf("fields %q, want %q", v.Fields, tt.fields)
+			}
+			if got := v.String(); got != tt.verdict {
+				t.Errorf("verdict %q, want %q", got, tt.verdict)
+			}
+		})
+	}
+}
+
+func TestCases(t *testing.T) {
+	t.Parallel()
+	cs := Cases()
+	if len(cs) < 60 {
+		t.Errorf("%d cases, want at least 60", len(cs))
+	}
+	names := map[string]bool{}
+	for _, c := range cs {
+		if names[c.Name] {
+			t.Errorf("duplicate case name %q", c.Name)
+		}
+		names[c.Name] = true
+		if c.Diff != "" {
+			if _, ok := intentionalByID(c.Diff); !ok {
+				t.Errorf("case %q names unknown intentional difference %q", c.Name, c.Diff)
+			}
+		}
+	}
+}
+
+func TestRequestDescribe(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		req  Request
+		want string
+	}{
+		{name: "same-origin", req: Request{Method: "GET", Scheme: "https", Host: "app.example.test", Endpoint: "s",
+			Accept: "text/event-stream", CacheControl: "no-cache", Pragma: "no-cache"},
+			want: "GET https://app.example.test/s"},
+		{name: "cookies sorted, id quoted", req: Request{Method: "GET", Scheme: "https", Host: "api.other.test", Endpoint: "s",
+			Origin: "null", HasOrigin: true, Cookie: "b=2; a=1", LastEventID: "x y", HasLEID: true,
+			Accept: "text/event-stream", CacheControl: "no-cache", Pragma: "-"},
+			want: `GET https://api.other.test/s Origin=null Cookie=[a=1 b=2] Last-Event-ID="x y" Pragma="-"`},
+		{name: "preflight", req: Request{Method: "OPTIONS", Scheme: "https", Host: "api.other.test", Endpoint: "s",
+			Origin: "https://app.example.test", HasOrigin: true, ACRMethod: "GET", ACRHeaders: "last-event-id"},
+			want: "OPTIONS https://api.other.test/s Origin=https://app.example.test ACR-Method=GET ACR-Headers=last-event-id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := tt.req.describe(); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,331 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors"
+)
+
+const (
+	page      = "https://app.example.test"
+	crossSite = "https://api.other.test/events"
+)
+
+// doctorCases are the common misconfigurations of a cross-origin SSE
+// endpoint, and the fixed server. Each runs against a fresh test server.
+var doctorCases = []struct {
+	name   string
+	ep     testserver.Endpoint
+	setup  func(srv *testserver.Server) // more endpoints
+	args   []string
+	code   int
+	rule   string // Report.Rule, "" when it connects
+	step   string // the step that fails
+	fixHas string // in Report.Fix
+}{
+	{
+		name:   "no-acao",
+		ep:     testserver.Endpoint{Events: testserver.Messages("hi")},
+		args:   []string{crossSite, "--origin", page, "--with-credentials"},
+		code:   exitFail,
+		rule:   ssecors.RuleAllowOriginMissing,
+		step:   "cors",
+		fixHas: `add "Access-Control-Allow-Origin: https://app.example.test" and "Access-Control-Allow-Credentials: true"`,
+	},
+	{
+		name:   "wildcard-with-credentials",
+		ep:     testserver.Endpoint{Events: testserver.Messages("hi"), CORS: &testserver.CORS{AllowOrigin: []string{"*"}, AllowCredentials: "true"}},
+		args:   []string{crossSite, "--origin", page, "--with-credentials"},
+		code:   exitFail,
+		rule:   ssecors.RuleAllowOriginWildcard,
+		step:   "cors",
+		fixHas: `"Access-Control-Allow-Origin: https://app.example.test"`,
+	},
+	{
+		name:   "acac-missing",
+		ep:     testserver.Endpoint{Events: testserver.Messages("hi"), CORS: &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}}},
+		args:   []string{crossSite, "--origin", page, "--with-credentials"},
+		code:   exitFail,
+		rule:   ssecors.RuleAllowCredentials,
+		step:   "cors",
+		fixHas: `add "Access-Control-Allow-Credentials: true"`,
+	},
+	{
+		name:   "wrong-origin",
+		ep:     testserver.Endpoint{Events: testserver.Messages("hi"), CORS: &testserver.CORS{AllowOrigin: []string{page + "/"}, AllowCredentials: "true"}},
+		args:   []string{crossSite, "--origin", page, "--with-credentials"},
+		code:   exitFail,
+		rule:   ssecors.RuleAllowOriginMismatch,
+		step:   "cors",
+		fixHas: `"Access-Control-Allow-Origin: https://app.example.test"`,
+	},
+	{
+		name:   "wrong-content-type",
+		ep:     testserver.Endpoint{ContentType: "text/html; charset=utf-8", Body: "<!doctype html><p>events</p>", CORS: testserver.AllowAll()},
+		args:   []string{crossSite, "--origin", page},
+		code:   exitFail,
+		rule:   "content-type",
+		step:   "response",
+		fixHas: `answer with "Content-Type: text/event-stream"`,
+	},
+	{
+		name:   "status-401",
+		ep:     testserver.Endpoint{Status: http.StatusUnauthorized, Body: "missing bearer token", CORS: testserver.AllowAll()},
+		args:   []string{crossSite, "--origin", page},
+		code:   exitFail,
+		rule:   "status",
+		step:   "response",
+		fixHas: "cannot send an Authorization header",
+	},
+	{
+		name: "redirect-tainted",
+		ep:   testserver.Endpoint{CORS: testserver.AllowAll(), Redirect: &testserver.Redirect{Location: "https://www.example.com/final"}},
+		setup: func(srv *testserver.Server) {
+			srv.Handle("/final", testserver.Endpoint{Events: testserver.Messages("hi")})
+		},
+		args:   []string{crossSite, "--origin", page, "--with-credentials"},
+		code:   exitFail,
+		rule:   ssecors.RuleAllowOriginMissing,
+		step:   "cors",
+		fixHas: `"Access-Control-Allow-Origin: null"`,
+	},
+	{
+		name:   "samesite-lax-cookie",
+		ep:     testserver.Endpoint{Events: testserver.Messages("hi"), CORS: testserver.AllowAll(), RequireCookie: "sid"},
+		args:   []string{crossSite, "--origin", page, "--with-credentials", "--cookie", "sid=42; SameSite=Lax", "--third-party-cookies", "allow"},
+		code:   exitFail,
+		rule:   "status",
+		step:   "response",
+		fixHas: "a browser did not send the cookie sid: SameSite=Lax is not sent on a cross-site subresource request; set `SameSite=None; Secure`",
+	},
+	{
+		name:   "mixed-content",
+		ep:     testserver.Endpoint{Events: testserver.Messages("hi"), CORS: testserver.AllowAll()},
+		args:   []string{"http://api.other.test/events", "--origin", page},
+		code:   exitFail,
+		rule:   "mixed-content",
+		step:   "mixed-content",
+		fixHas: "serve the stream over https",
+	},
+	{
+		name: "fixed",
+		ep: testserver.Endpoint{
+			CORS:          testserver.AllowAll(),
+			RequireCookie: "sid",
+			SetCookies:    []string{"seen=1; Path=/; Secure; SameSite=None"},
+			Responses: []testserver.Response{
+				{Events: testserver.Numbered(2, "tick ")},               // stays open: the diagnosis drops it
+				{Events: testserver.Numbered(5, "tick "), Resume: true}, // resumes after Last-Event-ID
+			},
+		},
+		args: []string{crossSite, "--origin", page, "--with-credentials", "--cookie", "sid=42; SameSite=None; Secure",
+			"--third-party-cookies", "allow", "--max-events", "2", "--reconnect"},
+		code: exitOK,
+	},
+}
+
+func TestDoctor_misconfigurations(t *testing.T) {
+	t.Parallel()
+	for _, tc := range doctorCases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			serve := func() *testserver.Server {
+				srv := testserver.New(tc.ep)
+				t.Cleanup(srv.Close)
+				if tc.setup != nil {
+					tc.setup(srv)
+				}
+				return srv
+			}
+
+			// The human report, against the golden file.
+			srv := serve()
+			r := runWith(t, srv, "", append([]string{"doctor"}, tc.args...)...)
+			if r.code != tc.code {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			if r.stderr != "" {
+				t.Errorf("stderr = %q, want nothing (no progress on a non-terminal)", r.stderr)
+			}
+			golden(t, "doctor-"+tc.name, r.stdout)
+			if tc.rule != "" && !strings.Contains(r.stdout, "["+tc.rule+"]") {
+				t.Errorf("the verdict does not name the rule %s:\n%s", tc.rule, r.stdout)
+			}
+
+			// The same, as JSON.
+			srv = serve()
+			r = runWith(t, srv, "", append([]string{"doctor", "--json"}, tc.args...)...)
+			if r.code != tc.code {
+				t.Errorf("--json: exit %d, want %d", r.code, tc.code)
+			}
+			var rep ssecors.Report
+			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+				t.Fatalf("--json output does not parse: %v\n%s", err, r.stdout)
+			}
+			if rep.Connects != (tc.code == exitOK) {
+				t.Errorf("connects = %t, want %t", rep.Connects, tc.code == exitOK)
+			}
+			if rep.Rule != tc.rule {
+				t.Errorf("rule = %q, want %q", rep.Rule, tc.rule)
+			}
+			if !strings.Contains(rep.Fix, tc.fixHas) {
+				t.Errorf("fix = %q, want it to contain %q", rep.Fix, tc.fixHas)
+			}
+			if tc.step != "" {
+				s := rep.Find(tc.step)
+				if s == nil || s.Mark != ssecors.MarkFail || s.Rule != tc.rule {
+					t.Errorf("step %s = %+v, want a failure of rule %s", tc.step, s, tc.rule)
+				}
+			}
+		})
+	}
+}
+
+func TestDoctor_fixedJSON(t *testing.T) {
+	t.Parallel()
+	srv := testserver.New(testserver.Endpoint{Events: testserver.Numbered(3, "e"), CORS: testserver.AllowAll()})
+	defer srv.Close()
+	r := runWith(t, srv, "", "doctor", crossSite, "--origin", page, "--json")
+	if r.code != exitOK {
+		t.Fatalf("exit %d, want 0:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	var got struct {
+		URL               string `json:"url"`
+		Origin            string `json:"origin"`
+		Credentials       bool   `json:"credentials"`
+		ThirdPartyCookies string `json:"third_party_cookies"`
+		Connects          bool   `json:"connects"`
+		Summary           string `json:"summary"`
+		Steps             []struct {
+			Name string `json:"name"`
+			Mark string `json:"mark"`
+		} `json:"steps"`
+		Events []struct {
+			Type        string `json:"type"`
+			Data        string `json:"data"`
+			LastEventID string `json:"last_event_id"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.URL != crossSite || got.Origin != page || got.Credentials || got.ThirdPartyCookies != "block" || !got.Connects {
+		t.Errorf("got %+v", got)
+	}
+	if len(got.Events) != 3 || got.Events[2].Data != "e3" || got.Events[2].LastEventID != "3" {
+		t.Errorf("events = %+v, want e1..e3", got.Events)
+	}
+	var names []string
+	for _, s := range got.Steps {
+		names = append(names, s.Name+":"+s.Mark)
+	}
+	want := "request:pass mixed-content:pass cookies:info cors:pass response:pass events:pass"
+	if strings.Join(names, " ") != want {
+		t.Errorf("steps = %q, want %q", strings.Join(names, " "), want)
+	}
+}
+
+func TestDoctor_secretsStayHidden(t *testing.T) {
+	t.Parallel()
+	const secret = "tok-9f8e7d6c5b4a"
+	srv := testserver.New(testserver.Endpoint{CORS: &testserver.CORS{AllowOrigin: []string{"*"}}, Status: http.StatusForbidden,
+		Body: "bad token " + secret})
+	defer srv.Close()
+	for _, format := range []string{"--json=false", "--json"} {
+		r := runWith(t, srv, "", "doctor", crossSite+"?access_token="+secret, "--origin", page,
+			"--query", "api_key="+secret+"x", "--header", "Authorization: Bearer "+secret, format)
+		if r.code != exitFail {
+			t.Errorf("%s: exit %d, want 1", format, r.code)
+		}
+		if strings.Contains(r.stdout+r.stderr, secret) {
+			t.Errorf("%s: the output holds the secret:\n%s%s", format, r.stdout, r.stderr)
+		}
+	}
+}
+
+func TestDoctor_usageErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		args   []string
+		stderr string
+		stdin  string
+	}{
+		{"no command", nil, "Usage:", ""},
+		{"unknown command", []string{"diagnose"}, `unknown command "diagnose"`, ""},
+		{"no origin", []string{"doctor", crossSite}, "--origin is required", ""},
+		{"no url", []string{"doctor", "--origin", page}, "missing the stream URL", ""},
+		{"two urls", []string{"doctor", crossSite, crossSite, "--origin", page}, "want one stream URL", ""},
+		{"unknown flag", []string{"doctor", crossSite, "--origin", page, "--nope"}, "flag provided but not defined: -nope", ""},
+		{"bad preflight", []string{"doctor", crossSite, "--origin", page, "--preflight", "sometimes"}, `--preflight "sometimes"`, ""},
+		{"bad policy", []string{"doctor", crossSite, "--origin", page, "--third-party-cookies", "maybe"}, "want block or allow", ""},
+		{"bad query", []string{"doctor", crossSite, "--origin", page, "--query", "tenant"}, "want KEY=VALUE", ""},
+		{"bad header", []string{"doctor", crossSite, "--origin", page, "--header", "X-Tenant"}, "want 'Name: value'", ""},
+		{"bad url", []string{"doctor", "ftp://api.example.test/events", "--origin", page}, `invalid url "ftp://api.example.test/events"`, ""},
+		{"bad origin", []string{"doctor", crossSite, "--origin", "app.example.test"}, "invalid WithOrigin", ""},
+		{"bad duration", []string{"doctor", crossSite, "--origin", page, "--wait", "soon"}, "invalid value", ""},
+		{"negative events", []string{"doctor", crossSite, "--origin", page, "--max-events", "-1"}, "must not be negative", ""},
+		{"cookie without value", []string{"doctor", crossSite, "--origin", page, "--cookie", "; Secure"}, "--cookie", ""},
+		{"cookie a browser refuses", []string{"doctor", "http://api.other.test/events", "--origin", "http://app.example.test", "--cookie", "sid=1; SameSite=None"},
+			"--cookie sid: a browser refuses this cookie", ""},
+		{"missing cookie jar", []string{"listen", crossSite, "--cookie-jar", "testdata/no-such-file.txt"}, "--cookie-jar", ""},
+		{"bad cookie jar", []string{"listen", crossSite, "--cookie-jar", "-"}, "line 1: want 7 tab-separated fields", "api.example.test\tFALSE\t/\n"},
+		{"preflight without origin", []string{"listen", crossSite, "--preflight", "always"}, "needs WithOrigin", ""},
+		{"listen negative", []string{"listen", crossSite, "--max-events", "-2"}, "must not be negative", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := runWith(t, nil, tc.stdin, tc.args...)
+			if r.code != exitUsage {
+				t.Errorf("exit %d, want 2\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tc.stderr) {
+				t.Errorf("stderr = %q, want %q", r.stderr, tc.stderr)
+			}
+		})
+	}
+}
+
+// demoCommands are the transcripts of docs/doctor.md: the real command
+// against its --demo server.
+var demoCommands = []struct {
+	name string
+	args []string
+	code int
+}{
+	{"demo-broken", []string{"doctor", "--demo", "https://api.other.test/broken", "--origin", "https://app.example.test", "--with-credentials"}, exitFail},
+	{"demo-fixed", []string{"doctor", "--demo", "https://api.example.test/fixed", "--origin", "https://app.example.test", "--with-credentials",
+		"--cookie", "sid=42", "--reconnect"}, exitOK},
+}
+
+// TestDoctor_demo runs the commands of docs/doctor.md with --demo, which
+// starts the embedded server itself, and checks that the document shows
+// their output verbatim.
+func TestDoctor_demo(t *testing.T) {
+	t.Parallel()
+	doc, docErr := os.ReadFile(filepath.Join("..", "..", "docs", "doctor.md"))
+	for _, c := range demoCommands {
+		r := runWith(t, nil, "", c.args...)
+		if r.code != c.code || r.stderr != "" {
+			t.Errorf("%s: exit %d, stderr %q; want %d and nothing", c.name, r.code, r.stderr, c.code)
+		}
+		golden(t, c.name, r.stdout)
+		if docErr != nil {
+			t.Logf("docs/doctor.md not checked: %v", docErr)
+			continue
+		}
+		if cmd := "$ ssecors " + strings.Join(c.args, " "); !strings.Contains(string(doc), cmd) {
+			t.Errorf("docs/doctor.md does not show the command %q", cmd)
+		}
+		if !strings.Contains(string(doc), r.stdout) {
+			t.Errorf("docs/doctor.md does not hold the output of %s verbatim (paste testdata/%s.golden)", c.name, c.name)
+		}
+	}
+}

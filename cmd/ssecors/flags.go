@@ -1,0 +1,345 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ssecors/ssecors-go/ssecors"
+)
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ", ") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// common holds the flags of both commands.
+type common struct {
+	origin      string
+	credentials bool
+	cookies     multiFlag
+	cookieJar   string
+	thirdParty  string
+	query       multiFlag
+	headers     multiFlag
+	preflight   string
+	lastEventID string
+	maxEvents   int
+	timeout     time.Duration
+	json        bool
+	insecure    bool
+	cacert      string
+	demo        bool
+}
+
+// usageError is a problem with the command line: exit 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// newFlagSet defines the common flags on a silent FlagSet.
+func newFlagSet(name string, c *common) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.origin, "origin", "", "")
+	fs.BoolVar(&c.credentials, "with-credentials", false, "")
+	fs.Var(&c.cookies, "cookie", "")
+	fs.StringVar(&c.cookieJar, "cookie-jar", "", "")
+	fs.StringVar(&c.thirdParty, "third-party-cookies", "block", "")
+	fs.Var(&c.query, "query", "")
+	fs.Var(&c.headers, "header", "")
+	fs.StringVar(&c.preflight, "preflight", "never", "")
+	fs.StringVar(&c.lastEventID, "last-event-id", "", "")
+	fs.IntVar(&c.maxEvents, "max-events", 0, "")
+	fs.DurationVar(&c.timeout, "timeout", 0, "")
+	fs.BoolVar(&c.json, "json", false, "")
+	fs.BoolVar(&c.insecure, "insecure", false, "")
+	fs.StringVar(&c.cacert, "cacert", "", "")
+	fs.BoolVar(&c.demo, "demo", false, "")
+	return fs
+}
+
+// parseArgs parses flags wherever they appear among the arguments, so that
+// "doctor URL --origin O" works, and returns the positional arguments.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for range len(args) + 1 {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usagef("%v", err)
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		// After "--", everything is positional.
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+	return pos, nil
+}
+
+// streamURL takes the one positional argument, the stream URL.
+func streamURL(pos []string) (string, error) {
+	switch len(pos) {
+	case 0:
+		return "", usagef("missing the stream URL")
+	case 1:
+		return pos[0], nil
+	}
+	return "", usagef("want one stream URL, got %d arguments: %q", len(pos), pos)
+}
+
+type clientKey struct{}
+
+// withClient makes the commands send their requests with c (tests: a
+// client that resolves the test server's host names).
+func withClient(ctx context.Context, c *http.Client) context.Context {
+	return context.WithValue(ctx, clientKey{}, c)
+}
+
+// httpClient returns the client the flags ask for, or nil for the default,
+// and a function to call when done.
+func (c *common) httpClient(ctx context.Context) (*http.Client, func(), error) {
+	if cl, ok := ctx.Value(clientKey{}).(*http.Client); ok && cl != nil {
+		return cl, func() {}, nil
+	}
+	if c.demo {
+		srv := startDemo()
+		return srv.Client(), srv.Close, nil
+	}
+	if !c.insecure && c.cacert == "" {
+		return nil, func() {}, nil
+	}
+	cfg := &tls.Config{InsecureSkipVerify: c.insecure} //nolint:gosec // asked for with --insecure
+	if c.cacert != "" {
+		pem, err := os.ReadFile(c.cacert)
+		if err != nil {
+			return nil, nil, usagef("--cacert: %v", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, nil, usagef("--cacert %s: no PEM certificate found", c.cacert)
+		}
+		cfg.RootCAs = pool
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = cfg
+	return &http.Client{Transport: tr}, tr.CloseIdleConnections, nil
+}
+
+// options turns the flags into SDK options. Cookies are primed into a
+// browser jar as first-party cookies of the stream's site, as a user who
+// logged in there holds them; problems with them are usage errors.
+func (c *common) options(rawURL string, client *http.Client, stdin io.Reader, stderr io.Writer) ([]ssecors.Option, error) {
+	var opts []ssecors.Option
+	if client != nil {
+		opts = append(opts, ssecors.WithHTTPClient(client))
+	}
+	if c.origin != "" {
+		opts = append(opts, ssecors.WithOrigin(c.origin))
+	}
+	if c.credentials {
+		opts = append(opts, ssecors.WithCredentials())
+	}
+	switch c.preflight {
+	case "never":
+	case "auto":
+		opts = append(opts, ssecors.WithPreflight(ssecors.PreflightAuto))
+	case "always":
+		opts = append(opts, ssecors.WithPreflight(ssecors.PreflightAlways))
+	default:
+		return nil, usagef("--preflight %q: want never, auto or always", c.preflight)
+	}
+	switch c.thirdParty {
+	case "block":
+	case "allow":
+		opts = append(opts, ssecors.WithThirdPartyCookies(ssecors.ThirdPartyCookiesAllow))
+	default:
+		return nil, usagef("--third-party-cookies %q: want block or allow", c.thirdParty)
+	}
+	for _, q := range c.query {
+		k, v, ok := strings.Cut(q, "=")
+		if !ok || k == "" {
+			return nil, usagef("--query %q: want KEY=VALUE", q)
+		}
+		opts = append(opts, ssecors.WithQuery(k, v))
+	}
+	for _, h := range c.headers {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, usagef("--header %q: want 'Name: value'", h)
+		}
+		opts = append(opts, ssecors.WithHeader(strings.TrimSpace(k), strings.TrimSpace(v)))
+	}
+	if c.lastEventID != "" {
+		opts = append(opts, ssecors.WithLastEventID(c.lastEventID))
+	}
+	if len(c.cookies) > 0 || c.cookieJar != "" {
+		jar := ssecors.NewJar(nil)
+		u, err := url.Parse(rawURL)
+		if err != nil || u.Host == "" {
+			return nil, usagef("invalid stream URL %q", redactArg(rawURL))
+		}
+		for _, line := range c.cookies {
+			if err := primeCookie(jar, u, line); err != nil {
+				return nil, err
+			}
+		}
+		if c.cookieJar != "" {
+			r := stdin
+			if c.cookieJar != "-" {
+				f, err := os.Open(c.cookieJar)
+				if err != nil {
+					return nil, usagef("--cookie-jar: %v", err)
+				}
+				defer f.Close()
+				r = f
+			}
+			refused, err := loadNetscapeCookies(r, jar, time.Now())
+			if err != nil {
+				return nil, usagef("--cookie-jar %s: %v", c.cookieJar, err)
+			}
+			for _, name := range refused {
+				fmt.Fprintf(stderr, "ssecors: --cookie-jar: the browser jar refused cookie %s (a browser would too)\n", name)
+			}
+		}
+		opts = append(opts, ssecors.WithCookieJar(jar))
+	}
+	return opts, nil
+}
+
+// primeCookie stores a --cookie value, parsed as a Set-Cookie header, as a
+// first-party cookie of the stream URL's site. Its path defaults to "/".
+func primeCookie(jar *ssecors.Jar, u *url.URL, line string) error {
+	ck, err := http.ParseSetCookie(line)
+	if err != nil {
+		name, _, _ := strings.Cut(line, "=")
+		return usagef("--cookie %s: want NAME=VALUE, optionally followed by attributes such as '; SameSite=None; Secure': %v", strings.TrimSpace(name), err)
+	}
+	if ck.Path == "" {
+		ck.Path = "/"
+	}
+	jar.SetCookies(u, []*http.Cookie{ck})
+	if !hasCookie(jar, ck.Name, storedValue(ck)) {
+		return usagef("--cookie %s: a browser refuses this cookie from %s://%s (Secure needs https or localhost, SameSite=None and Partitioned need Secure, Domain must match the host, __Host-/__Secure- names need Secure)",
+			ck.Name, u.Scheme, u.Host)
+	}
+	return nil
+}
+
+// storedValue is the value the jar keeps: quotes included.
+func storedValue(c *http.Cookie) string {
+	if c.Quoted {
+		return `"` + c.Value + `"`
+	}
+	return c.Value
+}
+
+// hasCookie reports whether the jar holds a cookie with this name and
+// value: SetCookies drops the cookies a browser would refuse, silently.
+func hasCookie(jar *ssecors.Jar, name, value string) bool {
+	for _, c := range jar.All() {
+		if c.Name == name && c.Value == value {
+			return true
+		}
+	}
+	return false
+}
+
+// loadNetscapeCookies reads a Netscape cookie file, as curl writes it:
+// one cookie per line, seven fields separated by tabs (domain, include
+// subdomains, path, secure, expiry in Unix seconds with 0 for a session
+// cookie, name, value). Lines starting with "#HttpOnly_" hold HttpOnly
+// cookies; other lines starting with "#", and blank lines, are skipped, as
+// are expired cookies. It returns the names of the cookies the jar refused.
+func loadNetscapeCookies(r io.Reader, jar *ssecors.Jar, now time.Time) (refused []string, err error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimRight(sc.Text(), "\r")
+		httpOnly := false
+		if rest, ok := strings.CutPrefix(line, "#HttpOnly_"); ok {
+			line, httpOnly = rest, true
+		} else if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 7 {
+			return refused, fmt.Errorf("line %d: want 7 tab-separated fields, got %d", n, len(f))
+		}
+		domain, sub, path, secure, expiry, name, value := f[0], f[1], f[2], f[3], f[4], f[5], f[6]
+		exp, perr := strconv.ParseInt(expiry, 10, 64)
+		if perr != nil {
+			return refused, fmt.Errorf("line %d: expiry %q is not a number of seconds", n, expiry)
+		}
+		host := strings.TrimPrefix(domain, ".")
+		if host == "" {
+			return refused, fmt.Errorf("line %d: empty domain", n)
+		}
+		ck := &http.Cookie{Name: name, Value: value, Path: path, Secure: strings.EqualFold(secure, "TRUE"), HttpOnly: httpOnly}
+		if exp > 0 {
+			ck.Expires = time.Unix(exp, 0)
+			if !ck.Expires.After(now) {
+				continue
+			}
+		}
+		if strings.EqualFold(sub, "TRUE") {
+			ck.Domain = host
+		}
+		if ck.Path == "" {
+			ck.Path = "/"
+		}
+		scheme := "http"
+		if ck.Secure {
+			scheme = "https"
+		}
+		jar.SetCookies(&url.URL{Scheme: scheme, Host: host, Path: ck.Path}, []*http.Cookie{ck})
+		if !hasCookie(jar, name, value) {
+			refused = append(refused, name)
+		}
+	}
+	return refused, sc.Err()
+}
+
+// redactArg hides the query of a URL that did not parse well enough for
+// the SDK to redact it.
+func redactArg(s string) string {
+	if i := strings.IndexByte(s, '?'); i >= 0 {
+		return s[:i] + "?…"
+	}
+	return s
+}
+
+// explainConfig turns an SDK error from New or Diagnose into a usage line.
+func explainConfig(cmd string, err error) string {
+	var ce *ssecors.ConfigError
+	if errors.As(err, &ce) {
+		return "ssecors " + cmd + ": " + strings.TrimPrefix(err.Error(), "ssecors: ")
+	}
+	return "ssecors " + cmd + ": " + err.Error()
+}

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/ssecors/ssecors-go/ssecors"
+)
+
+// listenCommand runs "ssecors listen URL [flags]": it opens the stream and
+// prints every event as it arrives, and every reconnection, until Ctrl-C,
+// --max-events, --timeout, or a failure that ends the stream.
+func listenCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
+	var c common
+	fs := newFlagSet("listen", &c)
+	pos, err := parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usageText)
+		return exitOK
+	}
+	var raw string
+	if err == nil {
+		raw, err = streamURL(pos)
+	}
+	if err == nil && (c.maxEvents < 0 || c.timeout < 0) {
+		err = usagef("--max-events and --timeout must not be negative")
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ssecors listen: %v\n(run \"ssecors help\" for the flags)\n", err)
+		return exitUsage
+	}
+	client, done, err := c.httpClient(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "ssecors listen: %v\n", err)
+		return exitUsage
+	}
+	defer done()
+	opts, err := c.options(raw, client, stdin, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "ssecors listen: %v\n", err)
+		return exitUsage
+	}
+	p := &printer{out: stdout, status: stderr, json: c.json, color: useColor(stdout, env)}
+	var last ssecors.ResponseInfo
+	opts = append(opts, ssecors.WithTrace(&ssecors.Trace{
+		Response:  func(ri ssecors.ResponseInfo) { last = ri },
+		Reconnect: p.reconnect,
+	}))
+	es, err := ssecors.New(raw, opts...)
+	if err != nil {
+		fmt.Fprintln(stderr, explainConfig("listen", err))
+		return exitUsage
+	}
+	for _, inc := range es.BrowserIncompatibilities() {
+		fmt.Fprintln(stderr, "ssecors listen: note: "+inc)
+	}
+	es.OnOpen(func() { p.open(last) })
+
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	n := 0
+	var runErr error
+	for ev, err := range es.Events(ctx) {
+		if err != nil {
+			runErr = err
+			break
+		}
+		p.event(ev)
+		n++
+		if c.maxEvents > 0 && n >= c.maxEvents {
+			break
+		}
+	}
+	switch {
+	case runErr == nil:
+		return exitOK
+	case errors.Is(runErr, context.DeadlineExceeded) && ctx.Err() != nil:
+		if c.maxEvents > 0 && n < c.maxEvents {
+			fmt.Fprintf(stderr, "ssecors listen: --timeout %s reached after %d of %d events\n", c.timeout, n, c.maxEvents)
+			return exitFail
+		}
+		return exitOK
+	case ctx.Err() != nil: // Ctrl-C
+		return exitOK
+	}
+	p.failure(runErr)
+	return exitFail
+}
+
+// printer writes what listen shows: events on out, and the state of the
+// connection on status (or on out, as JSON objects, with --json).
+type printer struct {
+	out, status io.Writer
+	json        bool
+	color       bool
+}
+
+// jsonEvent and jsonStatus are the lines of --json: every object has a
+// "kind": "event", "open", "reconnect" or "error".
+type jsonEvent struct {
+	Kind        string `json:"kind"`
+	Type        string `json:"type"`
+	Data        string `json:"data"`
+	LastEventID string `json:"last_event_id"`
+	Origin      string `json:"origin"`
+}
+
+type jsonStatus struct {
+	Kind        string `json:"kind"`
+	URL         string `json:"url,omitempty"`
+	Status      int    `json:"status,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+	DelayMS     int64  `json:"delay_ms,omitempty"`
+	LastEventID string `json:"last_event_id,omitempty"`
+	Error       string `json:"error,omitempty"`
+	Rule        string `json:"rule,omitempty"`
+	Fix         string `json:"fix,omitempty"`
+}
+
+func (p *printer) writeJSON(v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	p.out.Write(append(b, '\n'))
+}
+
+func (p *printer) event(ev ssecors.Event) {
+	if p.json {
+		p.writeJSON(jsonEvent{Kind: "event", Type: ev.Type, Data: ev.Data, LastEventID: ev.LastEventID, Origin: ev.Origin})
+		return
+	}
+	head := ev.Type
+	id := ""
+	if ev.LastEventID != "" {
+		id = " id=" + ev.LastEventID
+	}
+	if p.color {
+		head = ansiBold + ansiCyan + head + ansiReset
+		if id != "" {
+			id = ansiDim + id + ansiReset
+		}
+	}
+	data := strings.ReplaceAll(ev.Data, "\n", "\n  ")
+	fmt.Fprintf(p.out, "%s%s: %s\n", head, id, data)
+}
+
+func (p *printer) open(ri ssecors.ResponseInfo) {
+	ct := strings.Join(ri.Header.Values("Content-Type"), ", ")
+	if p.json {
+		p.writeJSON(jsonStatus{Kind: "open", URL: ri.URL, Status: ri.StatusCode, ContentType: ct})
+		return
+	}
+	fmt.Fprintf(p.status, "ssecors listen: open %s (%d %s, %s)\n", ri.URL, ri.StatusCode, http.StatusText(ri.StatusCode), ct)
+}
+
+func (p *printer) reconnect(ri ssecors.ReconnectInfo) {
+	why := "the connection ended"
+	if ri.Err != nil {
+		why = strings.TrimPrefix(ri.Err.Error(), "ssecors: ")
+	}
+	if p.json {
+		p.writeJSON(jsonStatus{Kind: "reconnect", DelayMS: ri.Delay.Milliseconds(), LastEventID: ri.LastEventID, Error: why})
+		return
+	}
+	id := "without Last-Event-ID"
+	if ri.LastEventID != "" {
+		id = "with Last-Event-ID: " + ri.LastEventID
+	}
+	fmt.Fprintf(p.status, "ssecors listen: reconnecting in %s %s (%s)\n", ri.Delay, id, why)
+}
+
+// failure reports the error that ended the stream, with the rule and the
+// fix when ssecors knows them.
+func (p *printer) failure(err error) {
+	var (
+		ce *ssecors.CORSError
+		be *ssecors.BlockedError
+	)
+	st := jsonStatus{Kind: "error", Error: err.Error()}
+	switch {
+	case errors.As(err, &ce):
+		st.Rule, st.Fix = ce.Rule, ce.Fix
+	case errors.As(err, &be):
+		st.Rule, st.Fix = be.Reason, be.Fix
+	}
+	if p.json {
+		p.writeJSON(st)
+		return
+	}
+	fmt.Fprintf(p.status, "ssecors listen: %s\n", strings.TrimPrefix(err.Error(), "ssecors: "))
+}

@@ -1,0 +1,110 @@
+// Command ssecors opens server-sent event streams the way a browser's
+// EventSource does, and tells why a browser would refuse one.
+//
+//	ssecors listen URL [flags]                   print the events as they arrive
+//	ssecors doctor URL --origin ORIGIN [flags]   would a page on ORIGIN open this stream?
+//
+// Install it with
+//
+//	go install github.com/ssecors/ssecors-go/cmd/ssecors@latest
+//
+// Run "ssecors help" for the flags. doctor exits with 0 when a browser
+// would connect, 1 when it would not, and 2 when the check could not run;
+// with --json it prints the report as one JSON object, for CI pipelines.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// Exit codes.
+const (
+	exitOK    = 0 // listen: stopped as asked; doctor: a browser would connect
+	exitFail  = 1 // listen: the stream failed; doctor: a browser would not connect
+	exitUsage = 2 // bad arguments, or the check could not run
+)
+
+// run is the whole command, with its environment passed in, so that tests
+// can run it in-process. env reads environment variables (NO_COLOR, TERM).
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
+	if env == nil {
+		env = func(string) string { return "" }
+	}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usageText)
+		return exitUsage
+	}
+	switch args[0] {
+	case "listen":
+		return listenCommand(ctx, args[1:], stdin, stdout, stderr, env)
+	case "doctor":
+		return doctorCommand(ctx, args[1:], stdin, stdout, stderr, env)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usageText)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "ssecors: unknown command %q\n\n%s", args[0], usageText)
+	return exitUsage
+}
+
+const usageText = `ssecors opens server-sent event streams the way a browser's EventSource does.
+
+Usage:
+  ssecors listen URL [flags]                  print the events as they arrive
+  ssecors doctor URL --origin ORIGIN [flags]  would a page on ORIGIN open this stream with
+                                              new EventSource(URL, {withCredentials})? why not?
+
+Flags of both commands:
+  --origin ORIGIN          act as a page on ORIGIN (https://app.example.com): send Origin,
+                           check CORS, apply cookie and mixed-content rules
+  --with-credentials       new EventSource(url, {withCredentials: true})
+  --cookie 'N=V[; attrs]'  a cookie the browser holds for the stream's site, as a
+                           Set-Cookie value: 'sid=1; SameSite=None; Secure' (repeatable)
+  --cookie-jar FILE        cookies from a Netscape cookie file, as curl -c writes it
+                           ("-" reads standard input)
+  --third-party-cookies block|allow
+                           the browser's third-party cookie setting (default block,
+                           as a fresh Chrome profile)
+  --query K=V              add a query parameter to the URL (repeatable)
+  --header 'K: V'          send a request header (repeatable): a browser cannot
+  --preflight never|auto|always
+                           send an explicit OPTIONS preflight (default never: browsers
+                           never preflight an EventSource); needs --origin
+  --last-event-id ID       send Last-Event-ID on the first request (a browser never does)
+  --max-events N           listen: stop after N events (default: no limit);
+                           doctor: wait for N events (default 3)
+  --timeout D              listen: stop after D (default: no limit);
+                           doctor: wait at most D for each response (default 10s)
+  --json                   listen: one JSON object per line; doctor: the report as JSON
+  --insecure               do not verify TLS certificates (a browser would)
+  --cacert FILE            also trust the PEM certificates in FILE
+  --demo                   use a built-in test server instead of the network: every host
+                           name resolves to it, and it serves /broken and /fixed
+
+Flags of doctor:
+  --reconnect              force one reconnection: show the Last-Event-ID a browser sends
+                           and what the server answers
+  --wait D                 how long to wait for events once the stream is open (default 5s)
+
+Exit status:
+  listen  0 stopped (Ctrl-C, --max-events, --timeout), 1 the stream failed, 2 bad usage
+  doctor  0 a browser would connect, 1 it would not, 2 the check could not run
+
+Examples:
+  ssecors listen https://api.example.com/events --max-events 5
+  ssecors doctor https://api.example.com/events --origin https://app.example.com \
+      --with-credentials --cookie 'session=abc; SameSite=None; Secure' --reconnect
+  ssecors doctor --demo https://api.other.test/broken --origin https://app.example.test --with-credentials
+`
