@@ -293,7 +293,7 @@ func TestDoctor_usageErrors(t *testing.T) {
 	}
 }
 
-// demoCommands are the transcripts of docs/doctor.md: the real command
+// demoCommands are the transcripts of the README: the real command
 // against its --demo server.
 var demoCommands = []struct {
 	name string
@@ -305,12 +305,12 @@ var demoCommands = []struct {
 		"--cookie", "sid=42", "--reconnect"}, exitOK},
 }
 
-// TestDoctor_demo runs the commands of docs/doctor.md with --demo, which
-// starts the embedded server itself, and checks that the document shows
-// their output verbatim.
+// TestDoctor_demo runs the commands of the README's doctor section with
+// --demo, which starts the embedded server itself, and checks that the
+// README shows their output verbatim.
 func TestDoctor_demo(t *testing.T) {
 	t.Parallel()
-	doc, docErr := os.ReadFile(filepath.Join("..", "..", "docs", "doctor.md"))
+	doc, docErr := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	for _, c := range demoCommands {
 		r := runWith(t, nil, "", c.args...)
 		if r.code != c.code || r.stderr != "" {
@@ -318,14 +318,14 @@ func TestDoctor_demo(t *testing.T) {
 		}
 		golden(t, c.name, r.stdout)
 		if docErr != nil {
-			t.Logf("docs/doctor.md not checked: %v", docErr)
+			t.Errorf("README.md not checked: %v", docErr)
 			continue
 		}
 		if cmd := "$ ssecors " + strings.Join(c.args, " "); !strings.Contains(string(doc), cmd) {
-			t.Errorf("docs/doctor.md does not show the command %q", cmd)
+			t.Errorf("README.md does not show the command %q", cmd)
 		}
 		if !strings.Contains(string(doc), r.stdout) {
-			t.Errorf("docs/doctor.md does not hold the output of %s verbatim (paste testdata/%s.golden)", c.name, c.name)
+			t.Errorf("README.md does not hold the output of %s verbatim (paste testdata/%s.golden)", c.name, c.name)
 		}
 	}
 }
