@@ -243,8 +243,9 @@ func (e *engine) stream(body io.Reader, origin string) (int, error) {
 	es := e.es
 	e.p.reset(body, origin)
 	n := 0
+	var ev Event
 	for {
-		ev, err := e.p.next()
+		err := e.p.next(&ev)
 		e.publish()
 		if err != nil {
 			return n, err

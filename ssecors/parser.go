@@ -107,17 +107,19 @@ func (p *parser) release() {
 	p.r = nil
 }
 
-// next returns the next dispatched event. At the end of the stream it
+// next stores the next dispatched event in ev. At the end of the stream it
 // returns io.EOF (the unterminated event, if any, is discarded), a read
-// error as it came, or an error wrapping ErrEventTooLarge.
-func (p *parser) next() (Event, error) {
+// error as it came, or an error wrapping ErrEventTooLarge. The event is
+// written through a pointer because it is large: copying it through every
+// return costs more than parsing a short line.
+func (p *parser) next(ev *Event) error {
 	if p.fatal != nil {
-		return Event{}, p.fatal
+		return p.fatal
 	}
 	for {
 		if !p.bomDone && !p.stripBOM() {
 			if err := p.fill(); err != nil {
-				return Event{}, err
+				return err
 			}
 			continue
 		}
@@ -127,17 +129,17 @@ func (p *parser) next() (Event, error) {
 				break
 			}
 			if len(line) == 0 {
-				if ev, ok := p.dispatch(); ok {
-					return ev, nil
+				if p.dispatch(ev) {
+					return nil
 				}
 				continue
 			}
 			if err := p.field(line); err != nil {
-				return Event{}, err
+				return err
 			}
 		}
 		if err := p.fill(); err != nil {
-			return Event{}, err
+			return err
 		}
 	}
 }
@@ -281,18 +283,42 @@ func (p *parser) grow(size, limit int) {
 
 // field processes one non-empty line: a comment or a field.
 func (p *parser) field(line []byte) error {
-	if line[0] == ':' {
+	var value []byte
+	kind := fieldOther
+	// Fast path: the common fields, written "name:" as servers do; then
+	// the general rule, with one leading space stripped from the value.
+	switch {
+	case line[0] == ':':
 		return nil // comment
-	}
-	name, value := line, line[len(line):]
-	if i := bytes.IndexByte(line, ':'); i >= 0 {
-		name, value = line[:i], line[i+1:]
-		if len(value) > 0 && value[0] == ' ' {
-			value = value[1:]
+	case len(line) >= 5 && string(line[:5]) == "data:":
+		kind, value = fieldData, line[5:]
+	case len(line) >= 3 && string(line[:3]) == "id:":
+		kind, value = fieldID, line[3:]
+	case len(line) >= 6 && string(line[:6]) == "event:":
+		kind, value = fieldEvent, line[6:]
+	default:
+		name := line
+		if i := bytes.IndexByte(line, ':'); i >= 0 {
+			name, value = line[:i], line[i+1:]
+		}
+		switch string(name) { // no allocation: the compiler compares in place
+		case "data":
+			kind = fieldData
+		case "event":
+			kind = fieldEvent
+		case "id":
+			kind = fieldID
+		case "retry":
+			kind = fieldRetry
+		default:
+			return nil // unknown fields are ignored
 		}
 	}
-	switch string(name) { // no allocation: the compiler compares in place
-	case "data":
+	if len(value) > 0 && value[0] == ' ' {
+		value = value[1:]
+	}
+	switch kind {
+	case fieldData:
 		if p.dataLen()+len(value)+1+len(p.id)+len(p.typ) > p.max {
 			return p.tooLarge()
 		}
@@ -303,12 +329,12 @@ func (p *parser) field(line []byte) error {
 		p.spillLine()
 		p.data = append(p.data, value...)
 		p.data = append(p.data, '\n')
-	case "event":
+	case fieldEvent:
 		if p.dataLen()+len(p.id)+len(value) > p.max {
 			return p.tooLarge()
 		}
 		p.typ = append(p.typ[:0], value...)
-	case "id":
+	case fieldID:
 		if bytes.IndexByte(value, 0) >= 0 {
 			return nil
 		}
@@ -319,14 +345,24 @@ func (p *parser) field(line []byte) error {
 			return p.tooLarge()
 		}
 		p.id = append(p.id[:0], value...)
-		p.idDirty = string(p.id) != p.lastID
-	case "retry":
+		// Known to differ when the buffer was clean; compare otherwise.
+		p.idDirty = !p.idDirty || string(p.id) != p.lastID
+	case fieldRetry:
 		if ms, ok := parseRetry(value); ok {
 			p.retry, p.retrySet = time.Duration(ms)*time.Millisecond, true
 		}
 	}
 	return nil
 }
+
+// The fields the parser acts on.
+const (
+	fieldOther = iota
+	fieldData
+	fieldEvent
+	fieldID
+	fieldRetry
+)
 
 func (p *parser) tooLarge() error {
 	p.fatal = fmt.Errorf("%w: more than %d bytes", ErrEventTooLarge, p.max)
@@ -377,7 +413,7 @@ func parseRetry(v []byte) (int64, bool) {
 // dispatch runs "dispatch the event" for an empty line. It reports false
 // when there is nothing to dispatch (no data); the last event ID string is
 // updated and the buffers reset either way.
-func (p *parser) dispatch() (Event, bool) {
+func (p *parser) dispatch(ev *Event) bool {
 	var data []byte // without the final LF
 	switch {
 	case p.lineSet:
@@ -390,9 +426,9 @@ func (p *parser) dispatch() (Event, bool) {
 			p.idDirty = false
 		}
 		p.typ = p.typ[:0]
-		return Event{}, false
+		return false
 	}
-	ev := Event{Type: "message", Origin: p.origin}
+	ev.Type, ev.Origin = "message", p.origin
 	if p.idDirty && utf8.Valid(data) && utf8.Valid(p.id) {
 		// One allocation for the data and the new id together.
 		b := make([]byte, len(data)+len(p.id))
@@ -421,7 +457,7 @@ func (p *parser) dispatch() (Event, bool) {
 		p.data = p.data[:0]
 	}
 	p.typ = p.typ[:0]
-	return ev, true
+	return true
 }
 
 // decodeUTF8 converts b to a string the way the WHATWG "UTF-8 decode"
@@ -516,7 +552,9 @@ func (d *Decoder) SetMaxEventSize(n int) {
 // are the reader's, or wrap [ErrEventTooLarge]; after an error, Decode
 // keeps returning it.
 func (d *Decoder) Decode() (Event, error) {
-	return d.p.next()
+	var ev Event
+	err := d.p.next(&ev)
+	return ev, err
 }
 
 // LastEventID returns the last event ID string: the id of the last
