@@ -109,6 +109,9 @@ func (es *EventSource) dispatchEvent(ev Event) bool {
 		}
 		h.message(ev)
 	}
+	if len(h.byType) == 0 {
+		return !es.closedNow()
+	}
 	for _, l := range h.byType[ev.Type] {
 		if es.closedNow() {
 			return false
