@@ -58,6 +58,9 @@ type parser struct {
 	// noCR < end, buf[noCR] may be one. Most streams use LF alone, so one
 	// scan per read replaces a scan per line.
 	noCR int
+	// noLF, when above start, is a buffer index such that buf[start:noLF]
+	// holds no LF: the part of an unfinished line already scanned.
+	noLF int
 
 	// line is the value of the event's first data line while it still
 	// sits in the read buffer (lineSet): the common one-line event is then
@@ -92,7 +95,7 @@ func newParser(r io.Reader, max int) *parser {
 // last event ID string is kept and becomes the new last event ID buffer.
 func (p *parser) reset(r io.Reader, origin string) {
 	p.r, p.err, p.fatal = r, nil, nil
-	p.start, p.end, p.noCR = 0, 0, 0
+	p.start, p.end, p.noCR, p.noLF = 0, 0, 0, 0
 	p.bomDone, p.skipLF = false, false
 	p.line, p.lineSet = nil, false
 	p.data, p.typ = p.data[:0], p.typ[:0]
@@ -181,11 +184,18 @@ func (p *parser) nextLine() ([]byte, bool) {
 			p.start = start
 		}
 	}
-	b := p.buf[start:p.end]
-	lf := bytes.IndexByte(b, '\n')
+	// Search for LF only where no earlier call looked: a long line that
+	// arrives over many reads is scanned once, not once per read.
+	from := start
+	if p.noLF > from {
+		from = p.noLF
+	}
 	segEnd := p.end
-	if lf >= 0 {
-		segEnd = start + lf
+	if i := bytes.IndexByte(p.buf[from:p.end], '\n'); i >= 0 {
+		segEnd = from + i
+		p.noLF = 0
+	} else {
+		p.noLF = p.end
 	}
 	if segEnd > p.noCR {
 		from := p.noCR
@@ -199,6 +209,7 @@ func (p *parser) nextLine() ([]byte, bool) {
 		}
 	}
 	if cr := p.noCR; cr < segEnd {
+		p.noLF = 0
 		switch {
 		case cr+1 == p.end:
 			p.skipLF = true
@@ -210,11 +221,11 @@ func (p *parser) nextLine() ([]byte, bool) {
 		}
 		return p.buf[start:cr], true
 	}
-	if lf < 0 {
+	if segEnd == p.end {
 		return nil, false
 	}
 	p.start = segEnd + 1
-	return b[:lf], true
+	return p.buf[start:segEnd], true
 }
 
 // fill reads more bytes, first making room by moving the unread part of
@@ -227,6 +238,10 @@ func (p *parser) fill() error {
 		p.noCR -= p.start
 		if p.noCR < 0 {
 			p.noCR = 0
+		}
+		p.noLF -= p.start
+		if p.noLF < 0 {
+			p.noLF = 0
 		}
 		p.start, p.end = 0, n
 	}
