@@ -38,24 +38,9 @@ type hop struct {
 // response (not yet checked for status or content type) with its URL.
 func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) {
 	es := e.es
-	u := e.current
-	if f := es.cfg.queryFunc; f != nil {
-		vals, err := f(ctx)
-		if err != nil {
-			return nil, nil, &NetworkError{Op: "query", URL: es.red.url(u), Err: es.sanitize(err)}
-		}
-		var params []queryParam
-		for _, k := range sortedKeys(vals) {
-			for _, v := range vals[k] {
-				params = append(params, queryParam{key: k, value: v, option: "WithQueryFunc"})
-			}
-		}
-		nu, cerr := mergeQuery(u, params, true)
-		if cerr != nil {
-			return nil, nil, &NetworkError{Op: "query", URL: es.red.url(u), Err: errors.New(cerr.Reason)}
-		}
-		u = nu
-		es.red.learn(u)
+	u, err := e.attemptURL(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
 
 	first := originOf(u)
@@ -85,13 +70,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 				return nil, nil, err
 			}
 		}
-		es.log.DebugContext(ctx, "ssecors: request", "url", e.logURL(h.url), "origin", h.origin,
-			"credentials", h.credentials, "last_event_id", req.Header.Get("Last-Event-ID"))
-		if t := es.cfg.trace; t != nil && t.Request != nil {
-			t.Request(RequestInfo{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodGet,
-				URL: es.red.url(h.url), Header: es.redactHeader(req.Header), CORS: h.cors, Origin: h.origin,
-				Tainted: h.taint != taintSameOrigin, Credentials: h.credentials, Cookies: h.cookies})
-		}
+		e.observeRequest(ctx, &h, req)
 		resp, err := es.client.Do(req)
 		if err != nil {
 			if es.preflight != nil && h.cors {
@@ -99,8 +78,6 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 			}
 			return nil, nil, &NetworkError{Op: "GET", URL: es.red.url(h.url), Err: es.sanitize(unwrapURLError(err))}
 		}
-		es.log.DebugContext(ctx, "ssecors: response", "url", e.logURL(h.url), "status", resp.StatusCode,
-			"content_type", es.red.text(resp.Header.Get("Content-Type")))
 		var stored []CookieDecision
 		if h.credentials {
 			stored = e.storeCookies(&h, resp)
@@ -108,20 +85,9 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 		redirect := isRedirect(resp.StatusCode) && resp.Header.Get("Location") != ""
 		var cerr *CORSError
 		if h.cors {
-			if cerr = checkCORS(resp.Header, h.origin, es.cfg.credentials); cerr != nil {
-				cerr.Stage = StageResponse
-				if redirect {
-					cerr.Stage = StageRedirect
-				}
-				cerr.URL = es.red.url(h.url)
-				es.red.corsError(cerr)
-			}
+			cerr = e.checkHop(&h, resp, redirect)
 		}
-		if t := es.cfg.trace; t != nil && t.Response != nil {
-			t.Response(ResponseInfo{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodGet,
-				URL: es.red.url(h.url), StatusCode: resp.StatusCode, Header: es.redactHeader(resp.Header),
-				CORSChecked: h.cors, CORSError: cerr, SetCookies: stored})
-		}
+		e.observeResponse(ctx, &h, resp, stored, cerr)
 		if cerr != nil {
 			resp.Body.Close() // a browser reads nothing of a response that fails CORS
 			return nil, nil, cerr
@@ -134,8 +100,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 		if err != nil {
 			return nil, nil, err
 		}
-		es.log.DebugContext(ctx, "ssecors: redirect", "from", e.logURL(h.url), "to", e.logURL(next),
-			"status", resp.StatusCode)
+		e.observeRedirect(ctx, h.url, next, resp.StatusCode)
 		if es.cfg.emulate {
 			h.taint = updateTaint(h.taint, e.page, originOf(h.url), originOf(next))
 		}
@@ -143,6 +108,90 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 		h.url = next
 		h.redirects = redirects + 1
 	}
+}
+
+// attemptURL returns the URL of the next attempt: where the last
+// connection ended up, with the parameters of WithQueryFunc.
+//
+//go:noinline
+func (e *engine) attemptURL(ctx context.Context) (*url.URL, error) {
+	es := e.es
+	u := e.current
+	f := es.cfg.queryFunc
+	if f == nil {
+		return u, nil
+	}
+	vals, err := f(ctx)
+	if err != nil {
+		return nil, &NetworkError{Op: "query", URL: es.red.url(u), Err: es.sanitize(err)}
+	}
+	var params []queryParam
+	for _, k := range sortedKeys(vals) {
+		for _, v := range vals[k] {
+			params = append(params, queryParam{key: k, value: v, option: "WithQueryFunc"})
+		}
+	}
+	nu, cerr := mergeQuery(u, params, true)
+	if cerr != nil {
+		return nil, &NetworkError{Op: "query", URL: es.red.url(u), Err: errors.New(cerr.Reason)}
+	}
+	es.red.learn(nu)
+	return nu, nil
+}
+
+// checkHop applies the CORS check to the response of a CORS request.
+//
+//go:noinline
+func (e *engine) checkHop(h *hop, resp *http.Response, redirect bool) *CORSError {
+	es := e.es
+	cerr := checkCORS(resp.Header, h.origin, es.cfg.credentials)
+	if cerr == nil {
+		return nil
+	}
+	cerr.Stage = StageResponse
+	if redirect {
+		cerr.Stage = StageRedirect
+	}
+	cerr.URL = es.red.url(h.url)
+	es.red.corsError(cerr)
+	return cerr
+}
+
+// observeRequest logs and traces a request about to be sent. It and the
+// two below are kept out of connect, whose frame sits under http.Client.Do
+// on every attempt: a large frame there makes the goroutine's stack grow.
+//
+//go:noinline
+func (e *engine) observeRequest(ctx context.Context, h *hop, req *http.Request) {
+	es := e.es
+	es.log.DebugContext(ctx, "ssecors: request", "url", e.logURL(h.url), "origin", h.origin,
+		"credentials", h.credentials, "last_event_id", req.Header.Get("Last-Event-ID"))
+	if t := es.cfg.trace; t != nil && t.Request != nil {
+		t.Request(RequestInfo{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodGet,
+			URL: es.red.url(h.url), Header: es.redactHeader(req.Header), CORS: h.cors, Origin: h.origin,
+			Tainted: h.taint != taintSameOrigin, Credentials: h.credentials, Cookies: h.cookies})
+	}
+}
+
+// observeResponse logs and traces a response.
+//
+//go:noinline
+func (e *engine) observeResponse(ctx context.Context, h *hop, resp *http.Response, stored []CookieDecision, cerr *CORSError) {
+	es := e.es
+	es.log.DebugContext(ctx, "ssecors: response", "url", e.logURL(h.url), "status", resp.StatusCode,
+		"content_type", es.red.text(resp.Header.Get("Content-Type")))
+	if t := es.cfg.trace; t != nil && t.Response != nil {
+		t.Response(ResponseInfo{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodGet,
+			URL: es.red.url(h.url), StatusCode: resp.StatusCode, Header: es.redactHeader(resp.Header),
+			CORSChecked: h.cors, CORSError: cerr, SetCookies: stored})
+	}
+}
+
+// observeRedirect logs a redirect.
+//
+//go:noinline
+func (e *engine) observeRedirect(ctx context.Context, from, to *url.URL, status int) {
+	e.es.log.DebugContext(ctx, "ssecors: redirect", "from", e.logURL(from), "to", e.logURL(to), "status", status)
 }
 
 // newRequest builds the GET a browser sends for h: Accept, Cache-Control
