@@ -53,7 +53,8 @@ type engine struct {
 	reconnect time.Duration // R
 	published string        // the last event ID last published to es
 
-	attempts int // connection attempts so far
+	attempts int   // connection attempts so far
+	ev       Event // the event being dispatched
 
 	bo          backoff.BackOff
 	failures    int       // consecutive failed attempts
@@ -156,24 +157,60 @@ func (e *engine) reestablish(ctx context.Context, err error, d time.Duration) bo
 // returns whether any event was delivered, how long the stream stayed
 // open (zero if it never opened), and the error that ended the attempt.
 func (e *engine) attempt(ctx context.Context) (delivered bool, opened time.Duration, err error) {
-	es := e.es
 	e.attempts++
-	// An attempt of its own context only when something may cancel the
-	// attempt and not the source: a timeout, or a forced reconnection.
-	cancel := context.CancelCauseFunc(func(error) {})
-	if es.connectTO > 0 || es.cfg.idleTimeout > 0 || es.droppable {
-		ctx, cancel = context.WithCancelCause(ctx)
-		defer cancel(nil)
-		es.setDrop(cancel)
-		defer es.setDrop(nil)
-	}
+	ctx, cancel, done := e.attemptContext(ctx)
+	defer done()
 	resp, final, err := e.open(ctx, cancel)
 	if err != nil || resp == nil {
 		return false, 0, err
 	}
 	start := time.Now()
-	n, err := e.read(ctx, cancel, resp, final)
+	body, stop := e.body(resp, cancel)
+	e.reset(body, final)
+	// The dispatch loop is here, not in a function of its own: its frames
+	// stay on the stack of every idle connection, and fewer of them let
+	// the runtime shrink that stack.
+	n := 0
+	for {
+		if err = e.p.next(&e.ev); err == nil {
+			e.publish()
+			if !e.es.dispatchEvent(&e.ev) {
+				break
+			}
+			n++
+			if e.yield != nil && !e.yield(e.ev) {
+				err = errYieldStop
+				break
+			}
+			continue
+		}
+		e.publish()
+		break
+	}
+	stop()
+	resp.Body.Close()
+	if err != nil && err != errYieldStop {
+		err = e.readError(ctx, err, final)
+	}
 	return n > 0, time.Since(start), err
+}
+
+// attemptContext gives an attempt a context of its own when something may
+// cancel the attempt and not the source: a timeout, or a forced
+// reconnection. done releases it.
+//
+//go:noinline
+func (e *engine) attemptContext(ctx context.Context) (context.Context, context.CancelCauseFunc, func()) {
+	es := e.es
+	if es.connectTO <= 0 && es.cfg.idleTimeout <= 0 && !es.droppable {
+		return ctx, func(error) {}, func() {}
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	es.setDrop(cancel)
+	return ctx, cancel, func() {
+		es.setDrop(nil)
+		cancel(nil)
+	}
 }
 
 // open connects and announces the connection. It returns a nil response
@@ -202,23 +239,30 @@ func (e *engine) open(ctx context.Context, cancel context.CancelCauseFunc) (*htt
 	return resp, final, nil
 }
 
-// read dispatches the events of an open stream until it ends, and closes
-// the body.
-func (e *engine) read(ctx context.Context, cancel context.CancelCauseFunc, resp *http.Response, final *url.URL) (int, error) {
-	es := e.es
-	defer resp.Body.Close()
-	var body io.Reader = resp.Body
-	if es.cfg.idleTimeout > 0 {
-		ir := &idleReader{r: resp.Body, d: es.cfg.idleTimeout}
-		ir.t = time.AfterFunc(ir.d, func() { cancel(errIdleTimeout) })
-		defer ir.t.Stop()
-		body = ir
+// body returns what to read the stream from: the response body, watched
+// by the idle timer when WithIdleTimeout asks for one, and a function that
+// stops the timer.
+//
+//go:noinline
+func (e *engine) body(resp *http.Response, cancel context.CancelCauseFunc) (io.Reader, func()) {
+	d := e.es.cfg.idleTimeout
+	if d <= 0 {
+		return resp.Body, func() {}
 	}
-	n, err := e.stream(body, originOf(final).String())
-	if err == nil || errors.Is(err, errYieldStop) || errors.Is(err, ErrEventTooLarge) {
-		return n, err
+	ir := &idleReader{r: resp.Body, d: d}
+	ir.t = time.AfterFunc(d, func() { cancel(errIdleTimeout) })
+	return ir, func() { ir.t.Stop() }
+}
+
+// readError turns the error that ended a stream into what the source
+// reports.
+//
+//go:noinline
+func (e *engine) readError(ctx context.Context, err error, final *url.URL) error {
+	if errors.Is(err, ErrEventTooLarge) {
+		return err
 	}
-	return n, &NetworkError{Op: "read", URL: es.red.url(final), Err: es.sanitize(causeOf(ctx, err))}
+	return &NetworkError{Op: "read", URL: e.es.red.url(final), Err: e.es.sanitize(causeOf(ctx, err))}
 }
 
 // causeOf replaces a context error by the cause of the attempt's
@@ -236,28 +280,11 @@ func causeOf(ctx context.Context, err error) error {
 	return err
 }
 
-// stream parses body and dispatches its events until it ends. It returns
-// the number of events delivered and the error that ended the stream
-// (io.EOF for a clean end), or nil when the source was closed.
-func (e *engine) stream(body io.Reader, origin string) (int, error) {
-	es := e.es
-	e.p.reset(body, origin)
-	n := 0
-	var ev Event
-	for {
-		err := e.p.next(&ev)
-		e.publish()
-		if err != nil {
-			return n, err
-		}
-		if !es.dispatchEvent(ev) {
-			return n, nil
-		}
-		n++
-		if e.yield != nil && !e.yield(ev) {
-			return n, errYieldStop
-		}
-	}
+// reset prepares the parser for the stream of final.
+//
+//go:noinline
+func (e *engine) reset(body io.Reader, final *url.URL) {
+	e.p.reset(body, originOf(final).String())
 }
 
 // publish makes the parser's last event ID and reconnection time visible

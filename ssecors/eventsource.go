@@ -391,7 +391,15 @@ func (es *EventSource) run(parent context.Context, yield func(Event) bool) error
 	e := newEngine(es, yield)
 	err := e.loop(ctx)
 	e.finish()
+	return es.end(parent, err)
+}
 
+// end closes the source after its engine stopped and chooses what Run
+// returns. It is kept out of run, whose frame stays on the stack of every
+// idle connection.
+//
+//go:noinline
+func (es *EventSource) end(parent context.Context, err error) error {
 	es.mu.Lock()
 	closedByUser := es.closeCalled
 	es.closed = true

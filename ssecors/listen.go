@@ -101,13 +101,13 @@ func (es *EventSource) closedNow() bool {
 
 // dispatchEvent runs the handlers for ev. It reports false when the source
 // was closed before or during the dispatch.
-func (es *EventSource) dispatchEvent(ev Event) bool {
+func (es *EventSource) dispatchEvent(ev *Event) bool {
 	h := es.handlers.Load()
 	if ev.Type == "message" && h.message != nil {
 		if es.closedNow() {
 			return false
 		}
-		h.message(ev)
+		h.message(*ev)
 	}
 	if len(h.byType) == 0 {
 		return !es.closedNow()
@@ -119,7 +119,7 @@ func (es *EventSource) dispatchEvent(ev Event) bool {
 		if l.removed.Load() {
 			continue
 		}
-		l.fn(ev)
+		l.fn(*ev)
 	}
 	return !es.closedNow()
 }

@@ -249,8 +249,7 @@ func (p *parser) fill() error {
 	if p.end >= limit {
 		// An unterminated line this long is an error even at the end of
 		// the stream, so the outcome never depends on how reads split it.
-		p.fatal = fmt.Errorf("%w: a line is longer than %d bytes", ErrEventTooLarge, limit)
-		return p.fatal
+		return p.lineTooLong(limit)
 	}
 	if p.err != nil {
 		return p.err
@@ -284,6 +283,7 @@ func (p *parser) fill() error {
 
 // grow replaces the read buffer by one of the given size (at least
 // initialBufferSize, at most limit), keeping the unread bytes.
+//go:noinline
 func (p *parser) grow(size, limit int) {
 	if size < initialBufferSize {
 		size = initialBufferSize
@@ -380,6 +380,13 @@ const (
 	fieldRetry
 )
 
+//go:noinline
+func (p *parser) lineTooLong(limit int) error {
+	p.fatal = fmt.Errorf("%w: a line is longer than %d bytes", ErrEventTooLarge, limit)
+	return p.fatal
+}
+
+//go:noinline
 func (p *parser) tooLarge() error {
 	p.fatal = fmt.Errorf("%w: more than %d bytes", ErrEventTooLarge, p.max)
 	p.data, p.typ = p.data[:0], p.typ[:0]
