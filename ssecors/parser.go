@@ -283,6 +283,7 @@ func (p *parser) fill() error {
 
 // grow replaces the read buffer by one of the given size (at least
 // initialBufferSize, at most limit), keeping the unread bytes.
+//
 //go:noinline
 func (p *parser) grow(size, limit int) {
 	if size < initialBufferSize {

@@ -221,12 +221,24 @@ func runE2E(args []string, enc *json.Encoder) error {
 	url := fs.String("url", "", "stream URL")
 	n := fs.Int("n", 100000, "events to receive")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up after")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	s, ok := libs.StreamerByName(*lib)
 	if !ok {
 		return fmt.Errorf("unknown library %q", *lib)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	res := E2EResult{Lib: s.Name, Want: *n}
 	var count, data atomic.Int64

@@ -626,10 +626,16 @@ func writeProfile(p printer, res *Results) {
 	}
 	p("## ssecors parse profile (typical corpus)\n\n")
 	p("`driver parse -lib ssecors -corpora typical`, run once with `-cpuprofile` and once with `-memprofile`\n")
-	p("(`go tool pprof -top -nodecount=10`): CPU by flat time, CPU by cumulative time within stacks that pass through\n")
-	p("ssecors (`-cum -focus=ssecors`), and allocated bytes (`-sample_index=alloc_space`). The samples cover the\n")
+	p("(`go tool pprof -top -nodecount=10`): CPU by flat time, CPU by cumulative time of ssecors' own functions\n")
+	p("(`-cum -show=ssecors-go/ssecors\\.`), and allocated bytes (`-sample_index=alloc_space`). The samples cover the\n")
 	p("benchmark loop, so `driver.Measure` and `libs.parseSSECors` frames are the harness.\n\n")
 	p("```\n%s\n```\n\n```\n%s\n```\n\n```\n%s\n```\n\n", res.ProfileCPU, res.ProfileCPUCum, res.ProfileAlloc)
+	if res.ProfileE2E != "" {
+		p("## ssecors end-to-end profile\n\n")
+		p("`driver e2e -lib ssecors -cpuprofile`: the receiving process over the whole end-to-end run (%d events),\n", res.ProfileE2EEvents)
+		p("top 10 by flat CPU time; the HTTP transport's read loop and the scheduler show here, not in the parse profile.\n\n")
+		p("```\n%s\n```\n\n", res.ProfileE2E)
+	}
 	if res.ProfileIdle != "" {
 		p("## ssecors idle heap profile (%d connections)\n\n", res.ProfileIdleConns)
 		p("`driver idle -lib ssecors -memprofile` with every allocation sampled, heap in use once the connections are idle\n")

@@ -56,7 +56,7 @@ func Preset(name string) (Config, error) {
 		return Config{
 			Name: name, Rounds: 5,
 			ParseSize: 1 << 20, ParseMinTime: 250 * time.Millisecond,
-			E2EEvents:  300000,
+			E2EEvents:  1000000,
 			IdleConns:  []int{1000, 5000},
 			IdleRounds: 3, IdleSettle: time.Second,
 			Drops: 1000, Every: 10, RetryDelay: 5 * time.Millisecond, ReconnectRounds: 1,
@@ -105,6 +105,9 @@ type Results struct {
 	ProfileCPU    string // pprof -top output, if profiled
 	ProfileCPUCum string // the same by cumulative time, ssecors frames only
 	ProfileAlloc  string
+	ProfileE2E    string // ssecors' end-to-end receiver, by flat CPU time
+	// ProfileE2EEvents is how many events the profiled end-to-end run received.
+	ProfileE2EEvents int
 	// ProfileIdle is the in-use heap of ProfileIdleConns idle ssecors connections.
 	ProfileIdle      string
 	ProfileIdleConns int
@@ -360,20 +363,36 @@ func (r *Runner) runProfile(cfg Config, res *Results) error {
 		}
 		if kind == "cpu" {
 			res.ProfileCPU = pprofTop(r.Exe, file)
-			res.ProfileCPUCum = pprofTop(r.Exe, file, "-cum", "-focus=ssecors")
+			res.ProfileCPUCum = pprofTop(r.Exe, file, "-cum", `-show=ssecors-go/ssecors\.`)
 		} else {
 			res.ProfileAlloc = pprofTop(r.Exe, file, "-sample_index=alloc_space")
 		}
 	}
+	// Where ssecors spends its CPU end to end.
+	gen, err := sseserver.NewGenerator(corpus.Build(E2ECorpus, 1<<20))
+	if err != nil {
+		return err
+	}
+	defer gen.Close()
+	e2eFile := filepath.Join(r.Dir, "e2e.pprof")
+	n := 4 * cfg.E2EEvents // long enough for a few hundred samples
+	args := []string{"e2e", "-lib", libs.SSECors, "-url", fmt.Sprintf("%s/stream?n=%d", gen.URL, n), "-n", strconv.Itoa(n), "-cpuprofile", e2eFile}
+	r.logf("profile: ssecors end to end (cpu)")
+	if err := r.child(5*time.Minute, args, func(d *json.Decoder) error { var er driver.E2EResult; return d.Decode(&er) }); err != nil {
+		return err
+	}
+	res.ProfileE2E = pprofTop(r.Exe, e2eFile)
+	res.ProfileE2EEvents = n
+
 	// What an idle ssecors connection keeps on the heap.
 	srv, err := sseserver.NewIdle()
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	n := slices.Min(cfg.IdleConns)
+	n = slices.Min(cfg.IdleConns)
 	file := filepath.Join(r.Dir, "idle.pprof")
-	args := []string{"idle", "-lib", libs.SSECors, "-url", srv.URL + "/idle", "-conns", strconv.Itoa(n), "-settle", cfg.IdleSettle.String(), "-memprofile", file}
+	args = []string{"idle", "-lib", libs.SSECors, "-url", srv.URL + "/idle", "-conns", strconv.Itoa(n), "-settle", cfg.IdleSettle.String(), "-memprofile", file}
 	r.logf("profile: ssecors with %d idle connections (heap)", n)
 	if err := r.child(5*time.Minute, args, func(d *json.Decoder) error { var ir driver.IdleResult; return d.Decode(&ir) }); err != nil {
 		return err
