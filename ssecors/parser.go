@@ -184,6 +184,25 @@ func (p *parser) nextLine() ([]byte, bool) {
 			p.start = start
 		}
 	}
+	// Fast path: the empty line that ends most events.
+	if start < p.end {
+		switch p.buf[start] {
+		case '\n':
+			p.start = start + 1
+			return p.buf[start:start], true
+		case '\r':
+			switch {
+			case start+1 == p.end:
+				p.skipLF = true
+				p.start = start + 1
+			case p.buf[start+1] == '\n':
+				p.start = start + 2
+			default:
+				p.start = start + 1
+			}
+			return p.buf[start:start], true
+		}
+	}
 	// Search for LF only where no earlier call looked: a long line that
 	// arrives over many reads is scanned once, not once per read.
 	from := start
