@@ -30,6 +30,20 @@ func corsLine(name, value string) string {
 	return fmt.Sprintf("%q", name+": "+value)
 }
 
+// newCORSError records a failed check of the response headers h.
+func newCORSError(h http.Header, reqOrigin string, credentials bool, stage, rule, detail, fix string) *CORSError {
+	return &CORSError{
+		Stage:            stage,
+		Rule:             rule,
+		Origin:           reqOrigin,
+		Credentials:      credentials,
+		AllowOrigin:      headerValues(h, "Access-Control-Allow-Origin"),
+		AllowCredentials: headerValues(h, "Access-Control-Allow-Credentials"),
+		Detail:           detail,
+		Fix:              fix,
+	}
+}
+
 // checkCORS applies Fetch's CORS check to a response of a cross-origin
 // request. reqOrigin is the serialized Origin the request carried ("null"
 // when tainted) and credentials reports whether its credentials mode is
@@ -41,15 +55,7 @@ func corsLine(name, value string) string {
 // quoted with %q in Detail and Fix.
 func checkCORS(h http.Header, reqOrigin string, credentials bool) *CORSError {
 	fail := func(rule, detail, fix string) *CORSError {
-		return &CORSError{
-			Rule:             rule,
-			Origin:           reqOrigin,
-			Credentials:      credentials,
-			AllowOrigin:      headerValues(h, "Access-Control-Allow-Origin"),
-			AllowCredentials: headerValues(h, "Access-Control-Allow-Credentials"),
-			Detail:           detail,
-			Fix:              fix,
-		}
+		return newCORSError(h, reqOrigin, credentials, "", rule, detail, fix)
 	}
 	tainted := reqOrigin == "null"
 

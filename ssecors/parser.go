@@ -191,15 +191,7 @@ func (p *parser) nextLine() ([]byte, bool) {
 			p.start = start + 1
 			return p.buf[start:start], true
 		case '\r':
-			switch {
-			case start+1 == p.end:
-				p.skipLF = true
-				p.start = start + 1
-			case p.buf[start+1] == '\n':
-				p.start = start + 2
-			default:
-				p.start = start + 1
-			}
+			p.endAtCR(start)
 			return p.buf[start:start], true
 		}
 	}
@@ -229,15 +221,7 @@ func (p *parser) nextLine() ([]byte, bool) {
 	}
 	if cr := p.noCR; cr < segEnd {
 		p.noLF = 0
-		switch {
-		case cr+1 == p.end:
-			p.skipLF = true
-			p.start = cr + 1
-		case p.buf[cr+1] == '\n':
-			p.start = cr + 2
-		default:
-			p.start = cr + 1
-		}
+		p.endAtCR(cr)
 		return p.buf[start:cr], true
 	}
 	if segEnd == p.end {
@@ -245,6 +229,20 @@ func (p *parser) nextLine() ([]byte, bool) {
 	}
 	p.start = segEnd + 1
 	return p.buf[start:segEnd], true
+}
+
+// endAtCR ends the current line at the CR at buffer index cr: an LF right
+// after it belongs to the same line end, even when it has not arrived yet.
+func (p *parser) endAtCR(cr int) {
+	switch {
+	case cr+1 == p.end:
+		p.skipLF = true
+		p.start = cr + 1
+	case p.buf[cr+1] == '\n':
+		p.start = cr + 2
+	default:
+		p.start = cr + 1
+	}
 }
 
 // fill reads more bytes, first making room by moving the unread part of

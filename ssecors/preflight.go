@@ -423,16 +423,7 @@ func headerAllowed(name string, names []string, credentials bool) bool {
 // hours, and 0 when the result must not be cached.
 func checkPreflight(status int, h http.Header, reqOrigin string, credentials bool, unsafe []string) (*CORSError, time.Duration) {
 	fail := func(rule, detail, fix string) *CORSError {
-		return &CORSError{
-			Stage:            StagePreflight,
-			Rule:             rule,
-			Origin:           reqOrigin,
-			Credentials:      credentials,
-			AllowOrigin:      headerValues(h, "Access-Control-Allow-Origin"),
-			AllowCredentials: headerValues(h, "Access-Control-Allow-Credentials"),
-			Detail:           detail,
-			Fix:              fix,
-		}
+		return newCORSError(h, reqOrigin, credentials, StagePreflight, rule, detail, fix)
 	}
 	if status < 200 || status > 299 {
 		return fail(RulePreflightStatus, preflightStatusDetail(status),
@@ -689,32 +680,28 @@ func (c *preflightCache) store(reqOrigin, u string, credentials bool, h http.Hea
 	expires := now.Add(maxAge)
 	c.prune(now)
 
-	for _, m := range methods {
+	// Refresh the matching entries' max-age, or add one entry per method
+	// and per header name.
+	refresh := func(match func(*preflightEntry) bool, add preflightEntry) {
 		matched := false
 		for i := range c.entries {
 			e := &c.entries[i]
-			if e.entryMatch(reqOrigin, u, credentials) && e.methodMatch(m, credentials) {
+			if e.entryMatch(reqOrigin, u, credentials) && match(e) {
 				e.expires = expires
 				matched = true
 			}
 		}
 		if !matched && maxAge > 0 {
-			c.entries = append(c.entries, preflightEntry{origin: reqOrigin, url: u, credentials: credentials, method: m, expires: expires})
+			add.origin, add.url, add.credentials, add.expires = reqOrigin, u, credentials, expires
+			c.entries = append(c.entries, add)
 		}
+	}
+	for _, m := range methods {
+		refresh(func(e *preflightEntry) bool { return e.methodMatch(m, credentials) }, preflightEntry{method: m})
 	}
 	for _, n := range headers {
 		n = strings.ToLower(n)
-		matched := false
-		for i := range c.entries {
-			e := &c.entries[i]
-			if e.entryMatch(reqOrigin, u, credentials) && e.headerMatch(n, credentials) {
-				e.expires = expires
-				matched = true
-			}
-		}
-		if !matched && maxAge > 0 {
-			c.entries = append(c.entries, preflightEntry{origin: reqOrigin, url: u, credentials: credentials, header: n, expires: expires})
-		}
+		refresh(func(e *preflightEntry) bool { return e.headerMatch(n, credentials) }, preflightEntry{header: n})
 	}
 	c.prune(now)
 }
