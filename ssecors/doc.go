@@ -21,7 +21,10 @@
 //	for ev, err := range es.Events(ctx) { ... }
 //
 // [Decoder] parses a stream from any io.Reader, for streams that do not
-// arrive over HTTP.
+// arrive over HTTP. [Diagnose] answers, for an integration test, whether a
+// page on a given origin could open a stream, and if not which rule fails
+// and how to fix it; the ssecors command (cmd/ssecors) prints the same
+// report ("ssecors doctor URL --origin ORIGIN").
 //
 // # Browser parity
 //
