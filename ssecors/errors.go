@@ -41,6 +41,7 @@ type ConfigError struct {
 	Reason string
 }
 
+// Error describes the invalid argument.
 func (e *ConfigError) Error() string {
 	if e.Value != "" {
 		return fmt.Sprintf("ssecors: invalid %s %q: %s", e.Option, truncate(e.Value, 200), e.Reason)
@@ -56,9 +57,10 @@ func (e *ConfigError) Error() string {
 type ResponseError struct {
 	// URL is the URL that answered, secrets redacted.
 	URL string
-	// StatusCode and Status are the response's status code and line.
+	// StatusCode is the response's status code.
 	StatusCode int
-	Status     string
+	// Status is the response's status line, such as "404 Not Found".
+	Status string
 	// ContentType is the response's Content-Type header, as received.
 	ContentType string
 	// Body holds the first bytes of the response body (at most 512), to
@@ -70,6 +72,7 @@ type ResponseError struct {
 	Reason string
 }
 
+// Error names the URL, the reason, the status and the content type.
 func (e *ResponseError) Error() string {
 	var b strings.Builder
 	b.WriteString("ssecors: ")
@@ -104,6 +107,7 @@ type NetworkError struct {
 	Err error
 }
 
+// Error names the operation, the redacted URL and the cause.
 func (e *NetworkError) Error() string {
 	if e.Err == io.EOF {
 		return fmt.Sprintf("ssecors: %s %s: stream ended by the server", e.Op, e.URL)
@@ -111,6 +115,7 @@ func (e *NetworkError) Error() string {
 	return fmt.Sprintf("ssecors: %s %s: %v", e.Op, e.URL, e.Err)
 }
 
+// Unwrap returns Err, for errors.Is and errors.As.
 func (e *NetworkError) Unwrap() error { return e.Err }
 
 // Timeout reports whether the error is a timeout (connect, idle or TLS
@@ -188,6 +193,8 @@ type CORSError struct {
 	Fix string
 }
 
+// Error names the stage, the URL, the origin, the rule, what was seen and
+// the fix.
 func (e *CORSError) Error() string {
 	var b strings.Builder
 	b.WriteString("ssecors: cors ")
@@ -218,11 +225,13 @@ type BlockedError struct {
 	Reason string
 	// URL is the URL that was refused, secrets redacted.
 	URL string
-	// Detail explains the refusal; Fix says what to change.
+	// Detail explains the refusal.
 	Detail string
-	Fix    string
+	// Fix says what to change.
+	Fix string
 }
 
+// Error names the refused URL, the rule and the fix.
 func (e *BlockedError) Error() string {
 	s := "ssecors: blocked " + e.URL + " [" + e.Reason + "]: " + e.Detail
 	if e.Fix != "" {

@@ -71,8 +71,10 @@ type RequestInfo struct {
 
 // ResponseInfo describes a response whose headers have arrived.
 type ResponseInfo struct {
-	// Attempt and Redirects are as in RequestInfo.
-	Attempt   int
+	// Attempt numbers the connection attempts of the source, from 1.
+	Attempt int
+	// Redirects is how many redirects this attempt has followed before
+	// this response.
 	Redirects int
 	// Method is the request's method: "GET" or "OPTIONS".
 	Method string
@@ -82,10 +84,10 @@ type ResponseInfo struct {
 	StatusCode int
 	// Header holds the response headers, credentials redacted.
 	Header http.Header
-	// CORSChecked reports whether the CORS check applied to the response;
-	// CORSError is its failure, or nil.
+	// CORSChecked reports whether the CORS check applied to the response.
 	CORSChecked bool
-	CORSError   *CORSError
+	// CORSError is the failure of the CORS check, or nil.
+	CORSError *CORSError
 	// SetCookies explains, for each Set-Cookie header, whether it was
 	// stored and why. It is empty when the request did not include
 	// credentials: a browser then ignores Set-Cookie entirely.
