@@ -595,7 +595,7 @@ func (d *diagnosis) report() *Report {
 		first = &diagAttempt{n: 1}
 	}
 	for _, ev := range first.events {
-		r.Events = append(r.Events, ReportEvent{Type: ev.Type, Data: ev.Data, LastEventID: ev.LastEventID, Origin: ev.Origin})
+		r.Events = append(r.Events, ReportEvent(ev))
 	}
 	failErr := first.err
 	if first.opened {

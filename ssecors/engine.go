@@ -13,8 +13,6 @@ import (
 	"github.com/cenkalti/backoff/v4"
 )
 
-const slogLevelDebug = slog.LevelDebug
-
 // errYieldStop ends the engine when the consumer of Events stops.
 var errYieldStop = errors.New("ssecors: iteration stopped")
 
@@ -262,7 +260,7 @@ func (e *engine) readError(ctx context.Context, err error, final *url.URL) error
 	if errors.Is(err, ErrEventTooLarge) {
 		return err
 	}
-	return &NetworkError{Op: "read", URL: e.es.red.url(final), Err: e.es.sanitize(causeOf(ctx, err))}
+	return &NetworkError{Op: "read", URL: e.es.red.url(final), Err: e.es.red.err(causeOf(ctx, err))}
 }
 
 // causeOf replaces a context error by the cause of the attempt's

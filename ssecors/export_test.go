@@ -11,9 +11,6 @@ func SetSleep(es *EventSource, f func(ctx context.Context, d time.Duration) erro
 	es.sleep = f
 }
 
-// WithClock exports withClock.
-var WithClock = withClock
-
 // Exported internals for table tests.
 var (
 	ExtractMIME     = extractMIME

@@ -428,8 +428,3 @@ func WithLogger(l *slog.Logger) Option {
 func WithNestedFrame() Option {
 	return func(cfg *config) { cfg.topLevel = false }
 }
-
-// withClock sets the clock used for cookies and the preflight cache (tests).
-func withClock(now func() time.Time) Option {
-	return func(cfg *config) { cfg.now = now }
-}

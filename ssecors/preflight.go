@@ -151,7 +151,7 @@ func safelistedRequestHeader(name, value string) bool {
 		if hasUnsafeHeaderByte(value) {
 			return false
 		}
-		essence, ok := mimeEssence(value)
+		essence, _, ok := parseMIME(value)
 		return ok && (essence == "application/x-www-form-urlencoded" ||
 			essence == "multipart/form-data" || essence == "text/plain")
 	case "range":
@@ -192,27 +192,6 @@ func isToken(s string) bool {
 		}
 	}
 	return true
-}
-
-// mimeEssence parses value as WHATWG "parse a MIME type" does, as far as
-// the essence goes, and returns the lowercased "type/subtype". Parameters
-// never make that algorithm fail, so they are not parsed.
-func mimeEssence(value string) (string, bool) {
-	s := strings.Trim(value, " \t\r\n")
-	slash := strings.IndexByte(s, '/')
-	if slash < 0 {
-		return "", false
-	}
-	typ := s[:slash]
-	sub := s[slash+1:]
-	if i := strings.IndexByte(sub, ';'); i >= 0 {
-		sub = sub[:i]
-	}
-	sub = strings.TrimRight(sub, " \t\r\n")
-	if !isToken(typ) || !isToken(sub) {
-		return "", false
-	}
-	return strings.ToLower(typ + "/" + sub), true
 }
 
 // parseSingleRange is Fetch "parse a single range header value" with

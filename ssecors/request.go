@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -76,7 +77,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 			if es.preflight != nil && h.cors {
 				es.preflight.clear(h.origin, h.url.String())
 			}
-			return nil, nil, &NetworkError{Op: "GET", URL: es.red.url(h.url), Err: es.sanitize(unwrapURLError(err))}
+			return nil, nil, &NetworkError{Op: "GET", URL: es.red.url(h.url), Err: es.red.err(unwrapURLError(err))}
 		}
 		var stored []CookieDecision
 		if h.credentials {
@@ -123,7 +124,7 @@ func (e *engine) attemptURL(ctx context.Context) (*url.URL, error) {
 	}
 	vals, err := f(ctx)
 	if err != nil {
-		return nil, &NetworkError{Op: "query", URL: es.red.url(u), Err: es.sanitize(err)}
+		return nil, &NetworkError{Op: "query", URL: es.red.url(u), Err: es.red.err(err)}
 	}
 	var params []queryParam
 	for _, k := range sortedKeys(vals) {
@@ -204,7 +205,7 @@ func (e *engine) newRequest(ctx context.Context, h *hop) (*http.Request, error) 
 	es := e.es
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.url.String(), nil)
 	if err != nil {
-		return nil, &NetworkError{Op: "GET", URL: es.red.url(h.url), Err: es.sanitize(err)}
+		return nil, &NetworkError{Op: "GET", URL: es.red.url(h.url), Err: es.red.err(err)}
 	}
 	hd := req.Header
 	for k, v := range es.cfg.header {
@@ -219,7 +220,7 @@ func (e *engine) newRequest(ctx context.Context, h *hop) (*http.Request, error) 
 	// Chromium trims surrounding spaces and tabs (header values cannot
 	// carry them), and an id with a control byte cannot be sent at all:
 	// it is left out rather than failing every reconnection.
-	if id := strings.Trim(es.LastEventID(), " \t"); id != "" && sendableHeaderValue(id) {
+	if id := strings.Trim(es.LastEventID(), " \t"); id != "" && validHeaderValue(id) {
 		hd["Last-Event-Id"] = []string{id}
 	}
 	if h.cors {
@@ -419,14 +420,14 @@ func parseMIME(s string) (essence string, params map[string]string, ok bool) {
 		rest = ""
 	}
 	sub = strings.TrimRight(sub, " \t\r\n")
-	if !validHeaderName(typ) || !validHeaderName(sub) {
+	if !isToken(typ) || !isToken(sub) {
 		return "", nil, false
 	}
 	essence = strings.ToLower(typ) + "/" + strings.ToLower(sub)
 	for _, p := range splitOutsideQuotes(rest, ';') {
 		p = strings.TrimLeft(p, " \t\r\n")
 		name, value, found := strings.Cut(p, "=")
-		if !found || !validHeaderName(name) {
+		if !found || !isToken(name) {
 			continue
 		}
 		name = strings.ToLower(name)
@@ -489,10 +490,12 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		return 0
 	}
 	var d time.Duration
-	if n, err := parsePort(v); err == nil && len(v) <= 5 { // small integers only
+	if strings.Trim(v, "0123456789") == "" { // delay-seconds
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter // all digits: only overflow fails
+		}
 		d = time.Duration(n) * time.Second
-	} else if len(v) > 5 && strings.Trim(v, "0123456789") == "" {
-		d = maxRetryAfter
 	} else if t, err := http.ParseTime(v); err == nil {
 		d = t.Sub(now)
 	}
@@ -513,6 +516,3 @@ func discard(resp *http.Response) {
 	t.Stop()
 	resp.Body.Close()
 }
-
-// sanitize returns err with every secret value hidden in its message.
-func (es *EventSource) sanitize(err error) error { return es.red.err(err) }

@@ -250,8 +250,8 @@ func endsInNumber(h string) bool {
 	if last != "" && strings.Trim(last, "0123456789") == "" {
 		return true
 	}
-	return strings.HasPrefix(last, "0x") && strings.Trim(last[2:], "0123456789abcdef") == "" ||
-		strings.HasPrefix(last, "0X") && strings.Trim(last[2:], "0123456789abcdefABCDEF") == ""
+	// The host is lowercased already, so "0X" cannot occur.
+	return strings.HasPrefix(last, "0x") && strings.Trim(last[2:], "0123456789abcdef") == ""
 }
 
 // parseIPv4 is the URL Standard's IPv4 parser: up to four parts, each

@@ -1,0 +1,106 @@
+package ssecors_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ssecors/ssecors-go/ssecors"
+)
+
+func Test_parseRetryAfter(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name string
+		in   string
+		want time.Duration
+	}{
+		{"absent", "", 0},
+		{"seconds", "7", 7 * time.Second},
+		{"spaces trimmed", " 120 ", 2 * time.Minute},
+		{"zero", "0", 0},
+		{"capped at an hour", "86400", time.Hour},
+		{"overflow capped", "99999999999999999999999", time.Hour},
+		{"negative is invalid", "-5", 0},
+		{"decimal is invalid", "1.5", 0},
+		{"HTTP date", "Mon, 30 Nov 2026 12:00:30 GMT", 30 * time.Second},
+		{"date in the past", "Mon, 30 Nov 2026 11:00:00 GMT", 0},
+		{"garbage", "soon", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := ssecors.ParseRetryAfter(tc.in, now); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func Test_extractMIME(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		in      []string
+		essence string
+		charset string
+		ok      bool
+	}{
+		{"plain", []string{"text/event-stream"}, "text/event-stream", "", true},
+		{"case and parameters", []string{"TEXT/Event-Stream; Charset=UTF-8"}, "text/event-stream", "UTF-8", true},
+		{"trailing semicolon", []string{"text/event-stream;"}, "text/event-stream", "", true},
+		{"quoted charset", []string{`text/event-stream; charset="utf-8"`}, "text/event-stream", "utf-8", true},
+		{"invalid", []string{"x bogus"}, "", "", false},
+		{"no subtype", []string{"text/"}, "", "", false},
+		{"missing", nil, "", "", false},
+		{"last valid value wins", []string{"text/html, text/event-stream"}, "text/event-stream", "", true},
+		{"*/* skipped", []string{"text/event-stream", "*/*"}, "text/event-stream", "", true},
+		{"charset reset by another essence", []string{"text/html; charset=latin1", "text/event-stream"}, "text/event-stream", "", true},
+		{"comma inside quotes", []string{`text/event-stream; x="a,b"`}, "text/event-stream", "", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e, cs, ok := ssecors.ExtractMIME(tc.in)
+			if e != tc.essence || cs != tc.charset || ok != tc.ok {
+				t.Errorf("got %q %q %v, want %q %q %v", e, cs, ok, tc.essence, tc.charset, tc.ok)
+			}
+		})
+	}
+}
+
+func Test_escapeQuery(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ in, want string }{
+		{"acme", "acme"},
+		{"a b", "a%20b"},
+		{"a+b", "a%2Bb"},
+		{"a&b=c", "a%26b%3Dc"},
+		{"-._~", "-._~"},
+		{"é", "%C3%A9"},
+		{"/?#", "%2F%3F%23"},
+	}
+	for _, tc := range cases {
+		if got := ssecors.EscapeQuery(tc.in); got != tc.want {
+			t.Errorf("EscapeQuery(%q): got %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func Test_punycodeHost(t *testing.T) {
+	t.Parallel()
+	// Expected values from RFC 3492 section 7.1 and the WPT origin test
+	// of eventsource-cross-origin (xn--lve-6lad).
+	cases := []struct{ in, want string }{
+		{"example.test", "example.test"},
+		{"élève.example", "xn--lve-6lad.example"},
+		{"bücher.example", "xn--bcher-kva.example"},
+		{"中文.example", "xn--fiq228c.example"},
+	}
+	for _, tc := range cases {
+		got, err := ssecors.PunycodeHost(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("PunycodeHost(%q): got %q, %v, want %q", tc.in, got, err, tc.want)
+		}
+	}
+}
