@@ -79,6 +79,13 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 			}
 			return nil, nil, &NetworkError{Op: "GET", URL: es.red.url(h.url), Err: es.red.err(unwrapURLError(err))}
 		}
+		if loc := resp.Header.Get("Location"); loc != "" {
+			// A signed redirect target is as secret as the first URL, in
+			// this response's headers and in whatever comes next.
+			if next, err := h.url.Parse(loc); err == nil {
+				es.red.learn(next)
+			}
+		}
 		var stored []CookieDecision
 		if h.credentials {
 			stored = e.storeCookies(&h, resp)
@@ -105,7 +112,6 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 		if es.cfg.emulate {
 			h.taint = updateTaint(h.taint, e.page, originOf(h.url), originOf(next))
 		}
-		es.red.learn(next) // a signed redirect target is as secret as the first URL
 		h.url = next
 		h.redirects = redirects + 1
 	}

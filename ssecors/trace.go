@@ -123,7 +123,6 @@ func (es *EventSource) redactHeader(h http.Header) http.Header {
 		for i, s := range v {
 			if k == "Location" || k == "Content-Location" {
 				if u, err := url.Parse(s); err == nil {
-					es.red.learn(u)
 					s = es.red.url(u)
 				}
 			}
