@@ -49,6 +49,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssecors/ssecors-go/internal/leakcheck"
 	"github.com/ssecors/ssecors-go/internal/testserver"
 	"github.com/ssecors/ssecors-go/ssecors"
 )
@@ -137,7 +138,7 @@ func (h *hostileHeap) Stop() (peakGrowth, allocated uint64) {
 // not parallel use it: otherwise other tests' goroutines would count.
 func hostileNoLeak(t *testing.T) {
 	t.Helper()
-	if leaked := leakedGoroutines(5 * time.Second); leaked != "" {
+	if leaked := leakcheck.Leaked(5 * time.Second); leaked != "" {
 		t.Errorf("goroutines left behind:\n%s", leaked)
 	}
 }

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ssecors/ssecors-go/internal/leakcheck"
 	"github.com/ssecors/ssecors-go/internal/testserver"
 )
 
@@ -19,46 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // TestMain fails the run when goroutines outlive the tests: every command
 // run must end its streams, and every test server must be closed.
-func TestMain(m *testing.M) {
-	flag.Parse()
-	code := m.Run()
-	if code == 0 {
-		if leaked := leakedGoroutines(10 * time.Second); leaked != "" {
-			fmt.Fprintf(os.Stderr, "goroutines left behind:\n%s\n", leaked)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-func leakedGoroutines(wait time.Duration) string {
-	deadline := time.Now().Add(wait)
-	for {
-		var left []string
-		buf := make([]byte, 2<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			switch {
-			case strings.TrimSpace(g) == "",
-				strings.Contains(g, "testing.(*M).Run"),
-				strings.Contains(g, "testing.tRunner"),
-				strings.Contains(g, "leakedGoroutines"),
-				strings.Contains(g, "signal.signal_recv"),
-				strings.Contains(g, "runtime.ensureSigM"),
-				strings.Contains(g, "runtime.goexit") && strings.Contains(g, "created by runtime"):
-				continue
-			}
-			left = append(left, g)
-		}
-		if len(left) == 0 {
-			return ""
-		}
-		if time.Now().After(deadline) {
-			return strings.Join(left, "\n\n")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 // result is what one in-process run of the command produced.
 type result struct {
