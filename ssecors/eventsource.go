@@ -48,9 +48,10 @@ type EventSource struct {
 	drop      context.CancelCauseFunc // cancels the current attempt
 	droppable bool                    // attempts get a context of their own (Diagnose)
 
-	mu          sync.Mutex // guards closed, closeCalled, cancel and handler updates
-	closed      bool       // the source is Closed, for any reason
-	closeCalled bool       // Close was called
+	// mu orders the moves to Closed (state is written under it) and
+	// guards closeCalled, cancel and handler updates.
+	mu          sync.Mutex
+	closeCalled bool // Close was called
 	cancel      context.CancelCauseFunc
 }
 
@@ -320,7 +321,7 @@ func (es *EventSource) LogValue() slog.Value {
 // started makes its Run return nil at once.
 func (es *EventSource) Close() {
 	es.mu.Lock()
-	es.closed, es.closeCalled = true, true
+	es.closeCalled = true
 	es.state.Store(int32(Closed))
 	cancel := es.cancel
 	es.mu.Unlock()
@@ -381,7 +382,7 @@ func (es *EventSource) run(parent context.Context, yield func(Event) bool) error
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
 	es.mu.Lock()
-	if es.closed {
+	if es.closedNow() {
 		es.mu.Unlock()
 		return nil
 	}
@@ -402,7 +403,6 @@ func (es *EventSource) run(parent context.Context, yield func(Event) bool) error
 func (es *EventSource) end(parent context.Context, err error) error {
 	es.mu.Lock()
 	closedByUser := es.closeCalled
-	es.closed = true
 	es.state.Store(int32(Closed))
 	es.cancel = nil
 	es.mu.Unlock()

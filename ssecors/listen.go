@@ -127,7 +127,7 @@ func (es *EventSource) dispatchEvent(ev *Event) bool {
 // fireOpen announces the connection: Open, then the open handler.
 func (es *EventSource) fireOpen() bool {
 	es.mu.Lock()
-	if es.closed {
+	if es.closedNow() {
 		es.mu.Unlock()
 		return false
 	}
@@ -143,14 +143,11 @@ func (es *EventSource) fireOpen() bool {
 // runs the error handler, unless the source was closed meanwhile.
 func (es *EventSource) fireError(err error, state ReadyState) {
 	es.mu.Lock()
-	if es.closed {
+	if es.closedNow() {
 		es.mu.Unlock()
 		return
 	}
 	es.state.Store(int32(state))
-	if state == Closed {
-		es.closed = true
-	}
 	es.mu.Unlock()
 	if f := es.handlers.Load().err; f != nil {
 		f(err)
