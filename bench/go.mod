@@ -1,6 +1,6 @@
 module github.com/ssecors/ssecors-go/bench
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/donovanhide/eventsource v0.0.0-20210830082556-c59027999da0
@@ -13,7 +13,7 @@ require (
 
 require (
 	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
-	golang.org/x/net v0.43.0 // indirect
+	golang.org/x/net v0.63.0 // indirect
 )
 
 replace github.com/ssecors/ssecors-go => ../

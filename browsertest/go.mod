@@ -1,12 +1,12 @@
 module github.com/ssecors/ssecors-go/browsertest
 
-go 1.25
+go 1.26.0
 
 replace github.com/ssecors/ssecors-go => ../
 
 require (
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
-	golang.org/x/net v0.43.0 // indirect
+	golang.org/x/net v0.63.0 // indirect
 )
 
 require (

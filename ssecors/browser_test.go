@@ -8,13 +8,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
 )
 
 // primedJar returns a jar holding, for host, one cookie of each SameSite
 // kind, all Secure and host-only, set first-party as a user's visit would.
-func primedJar(t *testing.T, srv *testserver.Server, host string) *ssecors.Jar {
+func primedJar(t *testing.T, srv *ssetest.Server, host string) *ssecors.Jar {
 	t.Helper()
 	jar := ssecors.NewJar(nil)
 	u, _ := url.Parse(srv.HostURL("https", host, "/"))
@@ -45,16 +45,16 @@ func cookieNames(cs []*http.Cookie) string {
 // cookie policies; and which Set-Cookie headers of the response are kept.
 func TestBrowser_credentialsMatrix(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{
-		CORS: testserver.AllowAll(),
+	srv := newServer(t, ssetest.Endpoint{
+		CORS: ssetest.AllowAll(),
 		SetCookies: []string{
 			"set_none=1; Secure; SameSite=None",
 			"set_lax=1; Secure; SameSite=Lax",
 			"set_unset=1; Secure",
 		},
-		Responses: []testserver.Response{streamOf(testserver.Event{Data: "x"}), stop204},
+		Responses: []ssetest.Response{streamOf(ssetest.Event{Data: "x"}), stop204},
 	})
-	page := srv.Origin("https", testserver.AppHost)
+	page := srv.Origin("https", ssetest.AppHost)
 	cases := []struct {
 		name        string
 		host        string
@@ -64,28 +64,28 @@ func TestBrowser_credentialsMatrix(t *testing.T) {
 		sent        string // cookies the server receives
 		stored      string // cookies in the jar for the stream host afterwards
 	}{
-		{"same-origin", testserver.AppHost, false, ssecors.ThirdPartyCookiesBlock, false,
+		{"same-origin", ssetest.AppHost, false, ssecors.ThirdPartyCookiesBlock, false,
 			"lax,none,strict,unset", "lax,none,set_lax,set_none,set_unset,strict,unset"},
-		{"same-origin with credentials", testserver.AppHost, true, ssecors.ThirdPartyCookiesBlock, false,
+		{"same-origin with credentials", ssetest.AppHost, true, ssecors.ThirdPartyCookiesBlock, false,
 			"lax,none,strict,unset", "lax,none,set_lax,set_none,set_unset,strict,unset"},
-		{"same-site", testserver.APIHost, false, ssecors.ThirdPartyCookiesBlock, true,
+		{"same-site", ssetest.APIHost, false, ssecors.ThirdPartyCookiesBlock, true,
 			"", "lax,none,strict,unset"},
-		{"same-site with credentials", testserver.APIHost, true, ssecors.ThirdPartyCookiesBlock, true,
+		{"same-site with credentials", ssetest.APIHost, true, ssecors.ThirdPartyCookiesBlock, true,
 			"lax,none,strict,unset", "lax,none,set_lax,set_none,set_unset,strict,unset"},
-		{"cross-site", testserver.OtherHost, false, ssecors.ThirdPartyCookiesAllow, true,
+		{"cross-site", ssetest.OtherHost, false, ssecors.ThirdPartyCookiesAllow, true,
 			"", "lax,none,strict,unset"},
-		{"cross-site with credentials, third-party allowed", testserver.OtherHost, true, ssecors.ThirdPartyCookiesAllow, true,
+		{"cross-site with credentials, third-party allowed", ssetest.OtherHost, true, ssecors.ThirdPartyCookiesAllow, true,
 			"none", "lax,none,set_none,strict,unset"},
-		{"cross-site with credentials, third-party blocked", testserver.OtherHost, true, ssecors.ThirdPartyCookiesBlock, true,
+		{"cross-site with credentials, third-party blocked", ssetest.OtherHost, true, ssecors.ThirdPartyCookiesBlock, true,
 			"", "lax,none,strict,unset"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			path := "/" + strings.ReplaceAll(tc.name, " ", "-")
-			srv.Handle(path, testserver.Endpoint{
-				CORS:       testserver.AllowAll(),
+			srv.Handle(path, ssetest.Endpoint{
+				CORS:       ssetest.AllowAll(),
 				SetCookies: []string{"set_none=1; Secure; SameSite=None", "set_lax=1; Secure; SameSite=Lax", "set_unset=1; Secure"},
-				Responses:  []testserver.Response{streamOf(testserver.Event{Data: "x"}), stop204},
+				Responses:  []ssetest.Response{streamOf(ssetest.Event{Data: "x"}), stop204},
 			})
 			jar := primedJar(t, srv, tc.host)
 			opts := []ssecors.Option{
@@ -118,7 +118,7 @@ func TestBrowser_credentialsMatrix(t *testing.T) {
 				t.Errorf("cookies stored: got %q, want %q", got, tc.stored)
 			}
 			// The reconnect carries what was stored, by the same rules.
-			if tc.credentials && tc.host == testserver.AppHost && !strings.Contains(cookieNames(reqs[1].Cookies), "set_lax") {
+			if tc.credentials && tc.host == ssetest.AppHost && !strings.Contains(cookieNames(reqs[1].Cookies), "set_lax") {
 				t.Errorf("reconnect cookies: %q lacks the stored set_lax", cookieNames(reqs[1].Cookies))
 			}
 		})
@@ -131,25 +131,25 @@ func TestBrowser_credentialsMatrix(t *testing.T) {
 // Set-Cookie response headers will be respected").
 func TestBrowser_corsFailures(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{})
-	page := srv.Origin("https", testserver.AppHost)
+	srv := newServer(t, ssetest.Endpoint{})
+	page := srv.Origin("https", ssetest.AppHost)
 	cases := []struct {
 		name        string
-		cors        *testserver.CORS
+		cors        *ssetest.CORS
 		credentials bool
 		rule        string
 	}{
-		{"no allow-origin", &testserver.CORS{}, false, ssecors.RuleAllowOriginMissing},
-		{"wildcard with credentials", &testserver.CORS{AllowOrigin: []string{"*"}, AllowCredentials: "true"}, true, ssecors.RuleAllowOriginWildcard},
-		{"wrong origin", &testserver.CORS{AllowOrigin: []string{"https://evil.test"}}, false, ssecors.RuleAllowOriginMismatch},
-		{"trailing slash", &testserver.CORS{AllowOrigin: []string{page + "/"}}, false, ssecors.RuleAllowOriginMismatch},
-		{"two values", &testserver.CORS{AllowOrigin: []string{page, page}}, false, ssecors.RuleAllowOriginMultiple},
-		{"credentials without allow-credentials", &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}}, true, ssecors.RuleAllowCredentials},
+		{"no allow-origin", &ssetest.CORS{}, false, ssecors.RuleAllowOriginMissing},
+		{"wildcard with credentials", &ssetest.CORS{AllowOrigin: []string{"*"}, AllowCredentials: "true"}, true, ssecors.RuleAllowOriginWildcard},
+		{"wrong origin", &ssetest.CORS{AllowOrigin: []string{"https://evil.test"}}, false, ssecors.RuleAllowOriginMismatch},
+		{"trailing slash", &ssetest.CORS{AllowOrigin: []string{page + "/"}}, false, ssecors.RuleAllowOriginMismatch},
+		{"two values", &ssetest.CORS{AllowOrigin: []string{page, page}}, false, ssecors.RuleAllowOriginMultiple},
+		{"credentials without allow-credentials", &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}}, true, ssecors.RuleAllowCredentials},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			path := "/cors" + string(rune('a'+i))
-			srv.Handle(path, testserver.Endpoint{CORS: tc.cors, Events: testserver.Messages("x"),
+			srv.Handle(path, ssetest.Endpoint{CORS: tc.cors, Events: ssetest.Messages("x"),
 				SetCookies: []string{"kept=1; Secure; SameSite=None"}})
 			jar := ssecors.NewJar(nil)
 			opts := []ssecors.Option{ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client()),
@@ -157,7 +157,7 @@ func TestBrowser_corsFailures(t *testing.T) {
 			if tc.credentials {
 				opts = append(opts, ssecors.WithCredentials())
 			}
-			es := mustNew(t, srv.HostURL("https", testserver.OtherHost, path), opts...)
+			es := mustNew(t, srv.HostURL("https", ssetest.OtherHost, path), opts...)
 			rec := record(es)
 			err := runSource(t, es)
 			var ce *ssecors.CORSError
@@ -186,26 +186,26 @@ func TestBrowser_corsFailures(t *testing.T) {
 // only "*" or "null" passes).
 func TestBrowser_redirectTaint(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{})
-	page := srv.Origin("https", testserver.AppHost)
+	srv := newServer(t, ssetest.Endpoint{})
+	page := srv.Origin("https", ssetest.AppHost)
 	target := func(host, path string) string { return srv.HostURL("https", host, path) }
 
-	srv.HandleHost(testserver.OtherHost, "/final-echo", testserver.Endpoint{CORS: testserver.AllowAll(),
-		Responses: []testserver.Response{streamOf(testserver.Event{Data: "x"}), stop204}})
-	srv.HandleHost(testserver.AppHost, "/to-other", testserver.Endpoint{
-		Redirect: &testserver.Redirect{Location: target(testserver.OtherHost, "/final-echo")}})
+	srv.HandleHost(ssetest.OtherHost, "/final-echo", ssetest.Endpoint{CORS: ssetest.AllowAll(),
+		Responses: []ssetest.Response{streamOf(ssetest.Event{Data: "x"}), stop204}})
+	srv.HandleHost(ssetest.AppHost, "/to-other", ssetest.Endpoint{
+		Redirect: &ssetest.Redirect{Location: target(ssetest.OtherHost, "/final-echo")}})
 
-	srv.HandleHost(testserver.APIHost, "/hop", testserver.Endpoint{CORS: testserver.AllowAll(),
-		Redirect: &testserver.Redirect{Location: target(testserver.OtherHost, "/final-null")}})
-	srv.HandleHost(testserver.OtherHost, "/final-null", testserver.Endpoint{
-		CORS:      &testserver.CORS{AllowOrigin: []string{"null"}},
-		Responses: []testserver.Response{streamOf(testserver.Event{Data: "y"}), stop204}})
-	srv.HandleHost(testserver.APIHost, "/hop-echo", testserver.Endpoint{CORS: testserver.AllowAll(),
-		Redirect: &testserver.Redirect{Location: target(testserver.OtherHost, "/final-page-origin")}})
-	srv.HandleHost(testserver.OtherHost, "/final-page-origin", testserver.Endpoint{
-		CORS: &testserver.CORS{AllowOrigin: []string{page}}, Events: testserver.Messages("z")})
-	srv.HandleHost(testserver.APIHost, "/hop-nocors", testserver.Endpoint{
-		Redirect: &testserver.Redirect{Location: target(testserver.OtherHost, "/final-echo")}})
+	srv.HandleHost(ssetest.APIHost, "/hop", ssetest.Endpoint{CORS: ssetest.AllowAll(),
+		Redirect: &ssetest.Redirect{Location: target(ssetest.OtherHost, "/final-null")}})
+	srv.HandleHost(ssetest.OtherHost, "/final-null", ssetest.Endpoint{
+		CORS:      &ssetest.CORS{AllowOrigin: []string{"null"}},
+		Responses: []ssetest.Response{streamOf(ssetest.Event{Data: "y"}), stop204}})
+	srv.HandleHost(ssetest.APIHost, "/hop-echo", ssetest.Endpoint{CORS: ssetest.AllowAll(),
+		Redirect: &ssetest.Redirect{Location: target(ssetest.OtherHost, "/final-page-origin")}})
+	srv.HandleHost(ssetest.OtherHost, "/final-page-origin", ssetest.Endpoint{
+		CORS: &ssetest.CORS{AllowOrigin: []string{page}}, Events: ssetest.Messages("z")})
+	srv.HandleHost(ssetest.APIHost, "/hop-nocors", ssetest.Endpoint{
+		Redirect: &ssetest.Redirect{Location: target(ssetest.OtherHost, "/final-echo")}})
 
 	run := func(t *testing.T, start string) (*recorder, error) {
 		es := mustNew(t, start, ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client()))
@@ -213,15 +213,15 @@ func TestBrowser_redirectTaint(t *testing.T) {
 		return rec, runSource(t, es)
 	}
 	t.Run("same-origin redirect to cross-origin", func(t *testing.T) {
-		rec, _ := run(t, target(testserver.AppHost, "/to-other"))
-		if len(rec.events) != 1 || rec.events[0].Origin != srv.Origin("https", testserver.OtherHost) {
+		rec, _ := run(t, target(ssetest.AppHost, "/to-other"))
+		if len(rec.events) != 1 || rec.events[0].Origin != srv.Origin("https", ssetest.OtherHost) {
 			t.Fatalf("events %v errors %v", rec.events, rec.errs)
 		}
 		reqs := srv.RequestsTo("/final-echo")
 		if reqs[0].Origin != page {
 			t.Errorf("Origin after a same-origin redirect: got %q, want %q", reqs[0].Origin, page)
 		}
-		if reqs[1].Host != testserver.OtherHost {
+		if reqs[1].Host != ssetest.OtherHost {
 			t.Errorf("reconnect went to %s, want the final URL", reqs[1].Host)
 		}
 		if o := srv.RequestsTo("/to-other")[0].Origin; o != "" {
@@ -229,7 +229,7 @@ func TestBrowser_redirectTaint(t *testing.T) {
 		}
 	})
 	t.Run("cross-origin redirect taints", func(t *testing.T) {
-		rec, _ := run(t, target(testserver.APIHost, "/hop"))
+		rec, _ := run(t, target(ssetest.APIHost, "/hop"))
 		if len(rec.events) != 1 {
 			t.Fatalf("events %v errors %v", rec.events, rec.errs)
 		}
@@ -241,14 +241,14 @@ func TestBrowser_redirectTaint(t *testing.T) {
 		}
 	})
 	t.Run("tainted request fails an exact origin", func(t *testing.T) {
-		_, err := run(t, target(testserver.APIHost, "/hop-echo"))
+		_, err := run(t, target(ssetest.APIHost, "/hop-echo"))
 		var ce *ssecors.CORSError
 		if !errors.As(err, &ce) || ce.Origin != "null" || ce.Rule != ssecors.RuleAllowOriginMismatch {
 			t.Fatalf("got %v, want a mismatch for Origin null", err)
 		}
 	})
 	t.Run("cross-origin redirect response is checked", func(t *testing.T) {
-		_, err := run(t, target(testserver.APIHost, "/hop-nocors"))
+		_, err := run(t, target(ssetest.APIHost, "/hop-nocors"))
 		var ce *ssecors.CORSError
 		if !errors.As(err, &ce) || ce.Stage != ssecors.StageRedirect || ce.Rule != ssecors.RuleAllowOriginMissing {
 			t.Fatalf("got %v, want a redirect-stage failure", err)
@@ -258,10 +258,10 @@ func TestBrowser_redirectTaint(t *testing.T) {
 
 func TestBrowser_mixedContent(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{CORS: testserver.AllowAll(),
-		Responses: []testserver.Response{streamOf(testserver.Event{Data: "x"}), stop204}})
-	page := srv.Origin("https", testserver.AppHost)
-	es := mustNew(t, srv.HostURL("http", testserver.APIHost, "/events"), ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client()))
+	srv := newServer(t, ssetest.Endpoint{CORS: ssetest.AllowAll(),
+		Responses: []ssetest.Response{streamOf(ssetest.Event{Data: "x"}), stop204}})
+	page := srv.Origin("https", ssetest.AppHost)
+	es := mustNew(t, srv.HostURL("http", ssetest.APIHost, "/events"), ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client()))
 	rec := record(es)
 	err := runSource(t, es)
 	var be *ssecors.BlockedError
@@ -272,7 +272,7 @@ func TestBrowser_mixedContent(t *testing.T) {
 		t.Errorf("a blocked request reached the server")
 	}
 	// Loopback hosts are potentially trustworthy: not mixed content.
-	es = mustNew(t, srv.HostURL("http", testserver.LocalHost, "/events"), ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client()))
+	es = mustNew(t, srv.HostURL("http", ssetest.LocalHost, "/events"), ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client()))
 	rec = record(es)
 	runSource(t, es)
 	if len(rec.events) != 1 {
@@ -282,15 +282,15 @@ func TestBrowser_mixedContent(t *testing.T) {
 
 func TestBrowser_preflight(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{})
-	page := srv.Origin("https", testserver.AppHost)
-	cors := func(maxAge string) *testserver.CORS {
-		c := testserver.AllowAll()
+	srv := newServer(t, ssetest.Endpoint{})
+	page := srv.Origin("https", ssetest.AppHost)
+	cors := func(maxAge string) *ssetest.CORS {
+		c := ssetest.AllowAll()
 		c.MaxAge = maxAge
 		return c
 	}
-	three := []testserver.Response{
-		streamOf(testserver.Event{ID: "1", Data: "a"}), streamOf(testserver.Event{Data: "b"}), stop204,
+	three := []ssetest.Response{
+		streamOf(ssetest.Event{ID: "1", Data: "a"}), streamOf(ssetest.Event{Data: "b"}), stop204,
 	}
 	cases := []struct {
 		name   string
@@ -300,17 +300,17 @@ func TestBrowser_preflight(t *testing.T) {
 		maxAge string
 		want   []string // Access-Control-Request-Headers of each preflight
 	}{
-		{"never", testserver.OtherHost, ssecors.PreflightNever, true, "", nil},
-		{"always, cached", testserver.OtherHost, ssecors.PreflightAlways, false, "600", []string{"", "last-event-id"}},
-		{"always, max-age 0", testserver.OtherHost, ssecors.PreflightAlways, false, "0", []string{"", "last-event-id", "last-event-id"}},
-		{"auto, no custom header", testserver.OtherHost, ssecors.PreflightAuto, false, "600", []string{"last-event-id"}},
-		{"auto, custom header", testserver.OtherHost, ssecors.PreflightAuto, true, "0", []string{"x-tenant", "last-event-id,x-tenant", "last-event-id,x-tenant"}},
-		{"same-origin never preflights", testserver.AppHost, ssecors.PreflightAlways, true, "0", nil},
+		{"never", ssetest.OtherHost, ssecors.PreflightNever, true, "", nil},
+		{"always, cached", ssetest.OtherHost, ssecors.PreflightAlways, false, "600", []string{"", "last-event-id"}},
+		{"always, max-age 0", ssetest.OtherHost, ssecors.PreflightAlways, false, "0", []string{"", "last-event-id", "last-event-id"}},
+		{"auto, no custom header", ssetest.OtherHost, ssecors.PreflightAuto, false, "600", []string{"last-event-id"}},
+		{"auto, custom header", ssetest.OtherHost, ssecors.PreflightAuto, true, "0", []string{"x-tenant", "last-event-id,x-tenant", "last-event-id,x-tenant"}},
+		{"same-origin never preflights", ssetest.AppHost, ssecors.PreflightAlways, true, "0", nil},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			path := "/pf" + string(rune('a'+i))
-			srv.Handle(path, testserver.Endpoint{CORS: cors(tc.maxAge), Responses: three})
+			srv.Handle(path, ssetest.Endpoint{CORS: cors(tc.maxAge), Responses: three})
 			jar := primedJar(t, srv, tc.host)
 			opts := []ssecors.Option{ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client()),
 				ssecors.WithCredentials(), ssecors.WithCookieJar(jar), ssecors.WithThirdPartyCookies(ssecors.ThirdPartyCookiesAllow),
@@ -338,9 +338,9 @@ func TestBrowser_preflight(t *testing.T) {
 		})
 	}
 	t.Run("failure", func(t *testing.T) {
-		srv.Handle("/pf-fail", testserver.Endpoint{CORS: &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}, PreflightStatus: 403},
-			Events: testserver.Messages("x")})
-		es := mustNew(t, srv.HostURL("https", testserver.OtherHost, "/pf-fail"), ssecors.WithOrigin(page),
+		srv.Handle("/pf-fail", ssetest.Endpoint{CORS: &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, PreflightStatus: 403},
+			Events: ssetest.Messages("x")})
+		es := mustNew(t, srv.HostURL("https", ssetest.OtherHost, "/pf-fail"), ssecors.WithOrigin(page),
 			ssecors.WithHTTPClient(srv.Client()), ssecors.WithPreflight(ssecors.PreflightAlways))
 		rec := record(es)
 		err := runSource(t, es)
@@ -361,10 +361,10 @@ func TestBrowser_preflight(t *testing.T) {
 
 func TestBrowser_plainClientSendsNoOrigin(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{streamOf(testserver.Event{Data: "x"}), stop204}})
+	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{streamOf(ssetest.Event{Data: "x"}), stop204}})
 	// No WithOrigin: no CORS check even though the server sends no CORS
 	// headers, no Origin, and no cookie jar.
-	es := mustNew(t, srv.HostURL("https", testserver.OtherHost, "/events"), ssecors.WithHTTPClient(srv.Client()))
+	es := mustNew(t, srv.HostURL("https", ssetest.OtherHost, "/events"), ssecors.WithHTTPClient(srv.Client()))
 	rec := record(es)
 	runSource(t, es)
 	if len(rec.events) != 1 || srv.Requests()[0].Origin != "" {

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
 )
 
@@ -56,8 +56,8 @@ func (s *ccSignal) fire() { s.once.Do(func() { close(s.ch) }) }
 // detector must stay quiet.
 func TestConcurrency_everythingAtOnce(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{
-		Events: []testserver.Event{{ID: "1", Type: "tick", Data: "a"}, {Data: "b"}},
+	srv := newServer(t, ssetest.Endpoint{
+		Events: []ssetest.Event{{ID: "1", Type: "tick", Data: "a"}, {Data: "b"}},
 		Repeat: true,
 	})
 	es := mustNew(t, srv.EventsURL(), ssecors.WithReconnectionTime(time.Millisecond),
@@ -172,7 +172,7 @@ func TestConcurrency_everythingAtOnce(t *testing.T) {
 // once, through Run and Events: exactly one runs it.
 func TestConcurrency_startRace(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{stop204}})
+	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{stop204}})
 	es := mustNew(t, srv.EventsURL())
 	start := make(chan struct{})
 	results := make(chan error, 16)
@@ -211,7 +211,7 @@ func TestConcurrency_startRace(t *testing.T) {
 	if ran != 1 || started != 15 {
 		t.Errorf("got %d runs and %d ErrStarted, want 1 and 15", ran, started)
 	}
-	if n := srv.Connections(testserver.EventsPath); n != 1 {
+	if n := srv.Connections(ssetest.EventsPath); n != 1 {
 		t.Errorf("connections: got %d, want 1", n)
 	}
 }
@@ -233,41 +233,41 @@ func TestConcurrency_closeFromInside(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name        string
-		resp        testserver.Response
+		resp        ssetest.Response
 		arm         func(es *ssecors.EventSource, h *ccHooks)
 		wantEvents  string // events dispatched before the Close took effect
 		wantErrors  int    // OnError calls (all before the Close)
 		connections int
 	}{
-		{name: "OnOpen", resp: streamOf(testserver.Event{Data: "a"}),
+		{name: "OnOpen", resp: streamOf(ssetest.Event{Data: "a"}),
 			arm:        func(es *ssecors.EventSource, h *ccHooks) { es.OnOpen(h.closeNow) },
 			wantEvents: "", connections: 1},
-		{name: "a listener of a custom type", resp: streamOf(testserver.Event{Type: "x", Data: "a"}, testserver.Event{Type: "x", Data: "b"}),
+		{name: "a listener of a custom type", resp: streamOf(ssetest.Event{Type: "x", Data: "a"}, ssetest.Event{Type: "x", Data: "b"}),
 			arm: func(es *ssecors.EventSource, h *ccHooks) {
 				es.AddEventListener("x", func(ssecors.Event) { h.closeNow() })
 			},
 			wantEvents: "a", connections: 1},
-		{name: "OnError while reconnecting", resp: streamOf(testserver.Event{Data: "a"}),
+		{name: "OnError while reconnecting", resp: streamOf(ssetest.Event{Data: "a"}),
 			arm: func(_ *ssecors.EventSource, h *ccHooks) {
 				h.onError = h.closeNow
 			},
 			wantEvents: "a", wantErrors: 1, connections: 1},
-		{name: "Trace.Request", resp: streamOf(testserver.Event{Data: "a"}),
+		{name: "Trace.Request", resp: streamOf(ssetest.Event{Data: "a"}),
 			arm: func(_ *ssecors.EventSource, h *ccHooks) {
 				h.trace.Request = func(ssecors.RequestInfo) { h.closeNow() }
 			},
 			wantEvents: "", connections: -1}, // the request may or may not leave
-		{name: "Trace.Response", resp: streamOf(testserver.Event{Data: "a"}),
+		{name: "Trace.Response", resp: streamOf(ssetest.Event{Data: "a"}),
 			arm: func(_ *ssecors.EventSource, h *ccHooks) {
 				h.trace.Response = func(ssecors.ResponseInfo) { h.closeNow() }
 			},
 			wantEvents: "", connections: 1},
-		{name: "Trace.Reconnect", resp: streamOf(testserver.Event{Data: "a"}),
+		{name: "Trace.Reconnect", resp: streamOf(ssetest.Event{Data: "a"}),
 			arm: func(_ *ssecors.EventSource, h *ccHooks) {
 				h.trace.Reconnect = func(ssecors.ReconnectInfo) { h.closeNow() }
 			},
 			wantEvents: "a", wantErrors: 1, connections: 1},
-		{name: "WithQueryFunc", resp: streamOf(testserver.Event{Data: "a"}),
+		{name: "WithQueryFunc", resp: streamOf(ssetest.Event{Data: "a"}),
 			arm: func(_ *ssecors.EventSource, h *ccHooks) {
 				h.query = h.closeNow
 			},
@@ -276,7 +276,7 @@ func TestConcurrency_closeFromInside(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{tc.resp, tc.resp, tc.resp}})
+			srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{tc.resp, tc.resp, tc.resp}})
 			h := &ccHooks{trace: &ssecors.Trace{}}
 			var closed atomic.Bool
 			es := mustNew(t, srv.EventsURL(), ssecors.WithTrace(h.trace),
@@ -321,7 +321,7 @@ func TestConcurrency_closeFromInside(t *testing.T) {
 			if errorsSeen != tc.wantErrors {
 				t.Errorf("OnError calls: got %d, want %d", errorsSeen, tc.wantErrors)
 			}
-			if n := srv.Connections(testserver.EventsPath); tc.connections >= 0 && n != tc.connections || n > 1 {
+			if n := srv.Connections(ssetest.EventsPath); tc.connections >= 0 && n != tc.connections || n > 1 {
 				t.Errorf("connections: got %d, want %d (no reconnect after Close)", n, tc.connections)
 			}
 			if es.ReadyState() != ssecors.Closed {
@@ -331,7 +331,7 @@ func TestConcurrency_closeFromInside(t *testing.T) {
 	}
 	t.Run("the body of an Events loop", func(t *testing.T) {
 		t.Parallel()
-		srv := newServer(t, testserver.Endpoint{Events: testserver.Messages("a", "b", "c")})
+		srv := newServer(t, ssetest.Endpoint{Events: ssetest.Messages("a", "b", "c")})
 		es := mustNew(t, srv.EventsURL())
 		var got []string
 		for ev, err := range es.Events(context.Background()) {
@@ -349,7 +349,7 @@ func TestConcurrency_closeFromInside(t *testing.T) {
 	})
 	t.Run("OnError of a failure", func(t *testing.T) {
 		t.Parallel()
-		srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{{Status: http.StatusNotFound}}})
+		srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{{Status: http.StatusNotFound}}})
 		es := mustNew(t, srv.EventsURL())
 		var seen error
 		es.OnError(func(err error) {
@@ -376,7 +376,7 @@ func TestConcurrency_closeFromInside(t *testing.T) {
 // channel closed once the source is in it.
 type ccStage struct {
 	name string
-	arm  func(t *testing.T, srv *testserver.Server) (u string, opts []ssecors.Option, in <-chan struct{}, release func())
+	arm  func(t *testing.T, srv *ssetest.Server) (u string, opts []ssecors.Option, in <-chan struct{}, release func())
 	// errorsBefore is how many OnError calls the stage sees before the
 	// cancellation (reconnecting errors).
 	errorsBefore int
@@ -387,13 +387,13 @@ type ccStage struct {
 
 // ccWaitRequest returns a channel closed when the server has logged a
 // request satisfying ok.
-func ccWaitRequest(srv *testserver.Server, ok func(testserver.Request) bool) <-chan struct{} {
+func ccWaitRequest(srv *ssetest.Server, ok func(ssetest.Request) bool) <-chan struct{} {
 	ch := make(chan struct{})
 	go func() {
 		defer close(ch)
 		ctx, cancel := context.WithTimeout(context.Background(), ccDeadline)
 		defer cancel()
-		srv.WaitFor(ctx, func(rs []testserver.Request) bool {
+		srv.WaitFor(ctx, func(rs []ssetest.Request) bool {
 			for _, r := range rs {
 				if ok(r) {
 					return true
@@ -406,16 +406,16 @@ func ccWaitRequest(srv *testserver.Server, ok func(testserver.Request) bool) <-c
 }
 
 func ccStages() []ccStage {
-	path := func(p string) func(testserver.Request) bool {
-		return func(r testserver.Request) bool { return r.Path == p }
+	path := func(p string) func(ssetest.Request) bool {
+		return func(r ssetest.Request) bool { return r.Path == p }
 	}
 	return []ccStage{
-		{name: "before Run", arm: func(t *testing.T, srv *testserver.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
+		{name: "before Run", arm: func(t *testing.T, srv *ssetest.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
 			ch := make(chan struct{})
 			close(ch)
 			return srv.EventsURL(), nil, ch, nil
 		}},
-		{name: "in WithQueryFunc", arm: func(t *testing.T, srv *testserver.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
+		{name: "in WithQueryFunc", arm: func(t *testing.T, srv *ssetest.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
 			in := ccNewSignal()
 			return srv.EventsURL(), []ssecors.Option{ssecors.WithQueryFunc(func(ctx context.Context) (url.Values, error) {
 				in.fire()
@@ -423,7 +423,7 @@ func ccStages() []ccStage {
 				return nil, ctx.Err()
 			})}, in.ch, nil
 		}},
-		{name: "while dialing", arm: func(t *testing.T, srv *testserver.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
+		{name: "while dialing", arm: func(t *testing.T, srv *ssetest.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
 			// net/http goes on dialing after the request is cancelled
 			// (to pool the connection), with a context of its own: the
 			// dial ends when release lets it fail.
@@ -441,8 +441,8 @@ func ccStages() []ccStage {
 			t.Cleanup(tr.CloseIdleConnections)
 			return srv.EventsURL(), []ssecors.Option{ssecors.WithHTTPClient(&http.Client{Transport: tr})}, in.ch, func() { close(failDial) }
 		}},
-		{name: "during the TLS handshake", arm: func(t *testing.T, srv *testserver.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
-			hole := testserver.NewBlackhole()
+		{name: "during the TLS handshake", arm: func(t *testing.T, srv *ssetest.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
+			hole := ssetest.NewBlackhole()
 			t.Cleanup(hole.Close)
 			in := make(chan struct{})
 			go func() {
@@ -456,30 +456,30 @@ func ccStages() []ccStage {
 			// closes the connection under it.
 			return hole.URL("https", "/events"), nil, in, hole.Close
 		}},
-		{name: "during the preflight", arm: func(t *testing.T, srv *testserver.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
-			cors := testserver.AllowAll()
+		{name: "during the preflight", arm: func(t *testing.T, srv *ssetest.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
+			cors := ssetest.AllowAll()
 			cors.PreflightDelay = time.Hour
-			srv.Handle("/pf-hang", testserver.Endpoint{CORS: cors})
-			return srv.HostURL("https", testserver.OtherHost, "/pf-hang"), []ssecors.Option{
-					ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)), ssecors.WithHTTPClient(srv.Client()),
+			srv.Handle("/pf-hang", ssetest.Endpoint{CORS: cors})
+			return srv.HostURL("https", ssetest.OtherHost, "/pf-hang"), []ssecors.Option{
+					ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)), ssecors.WithHTTPClient(srv.Client()),
 					ssecors.WithPreflight(ssecors.PreflightAlways)},
-				ccWaitRequest(srv, func(r testserver.Request) bool { return r.Path == "/pf-hang" && r.Preflight }), nil
+				ccWaitRequest(srv, func(r ssetest.Request) bool { return r.Path == "/pf-hang" && r.Preflight }), nil
 		}},
-		{name: "waiting for the headers", arm: func(t *testing.T, srv *testserver.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
-			srv.Handle("/hang", testserver.Endpoint{HeaderDelay: time.Hour})
+		{name: "waiting for the headers", arm: func(t *testing.T, srv *ssetest.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
+			srv.Handle("/hang", ssetest.Endpoint{HeaderDelay: time.Hour})
 			return srv.URL + "/hang", nil, ccWaitRequest(srv, path("/hang")), nil
 		}},
-		{name: "waiting for the headers after a redirect", arm: func(t *testing.T, srv *testserver.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
-			srv.Handle("/hang", testserver.Endpoint{HeaderDelay: time.Hour})
-			srv.Handle("/to-hang", testserver.Endpoint{Redirect: &testserver.Redirect{Location: "/hang"}})
+		{name: "waiting for the headers after a redirect", arm: func(t *testing.T, srv *ssetest.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
+			srv.Handle("/hang", ssetest.Endpoint{HeaderDelay: time.Hour})
+			srv.Handle("/to-hang", ssetest.Endpoint{Redirect: &ssetest.Redirect{Location: "/hang"}})
 			return srv.URL + "/to-hang", nil, ccWaitRequest(srv, path("/hang")), nil
 		}},
-		{name: "reading the body", onEvent: true, arm: func(t *testing.T, srv *testserver.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
-			srv.Handle("/open", testserver.Endpoint{Events: testserver.Messages("a")}) // then stays open
+		{name: "reading the body", onEvent: true, arm: func(t *testing.T, srv *ssetest.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
+			srv.Handle("/open", ssetest.Endpoint{Events: ssetest.Messages("a")}) // then stays open
 			return srv.URL + "/open", nil, nil, nil
 		}},
-		{name: "waiting to reconnect", errorsBefore: 1, arm: func(t *testing.T, srv *testserver.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
-			srv.Handle("/ends", testserver.Endpoint{Events: testserver.Messages("a"), EndAfterScript: true})
+		{name: "waiting to reconnect", errorsBefore: 1, arm: func(t *testing.T, srv *ssetest.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
+			srv.Handle("/ends", ssetest.Endpoint{Events: ssetest.Messages("a"), EndAfterScript: true})
 			in := ccNewSignal()
 			return srv.URL + "/ends", []ssecors.Option{ssecors.WithReconnectionTime(time.Hour),
 				ssecors.WithTrace(&ssecors.Trace{Reconnect: func(ssecors.ReconnectInfo) { in.fire() }})}, in.ch, nil
@@ -500,7 +500,7 @@ func TestConcurrency_cancelAtEveryStage(t *testing.T) {
 				name = st.name + "/Events"
 			}
 			t.Run(name, func(t *testing.T) {
-				srv := newServer(t, testserver.Endpoint{})
+				srv := newServer(t, ssetest.Endpoint{})
 				u, opts, in, release := st.arm(t, srv)
 				es := mustNew(t, u, opts...)
 				var errs atomic.Int64
@@ -562,7 +562,7 @@ func TestConcurrency_queryFuncRace(t *testing.T) {
 		t.Skip("known data race, reported: redactor.addValue (engine goroutine) against redactor.text (String); see ccTolerateKnownRaces")
 	}
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Events: testserver.Messages("a"), EndAfterScript: true})
+	srv := newServer(t, ssetest.Endpoint{Events: ssetest.Messages("a"), EndAfterScript: true})
 	n := 0
 	es := mustNew(t, srv.EventsURL(), ssecors.WithQueryFunc(func(context.Context) (url.Values, error) {
 		n++

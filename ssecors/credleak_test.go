@@ -27,7 +27,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
 )
 
@@ -38,15 +38,15 @@ import (
 var clHosts = []struct {
 	host, tag, registrable, parent string
 }{
-	{testserver.AppHost, "app", "example.test", "example.test"},
-	{testserver.APIHost, "api", "example.test", "example.test"},
-	{testserver.OtherHost, "oth", "other.test", "other.test"},
-	{testserver.PagesHostA, "gha", "a.github.io", "github.io"}, // a public suffix: refused
-	{testserver.PagesHostB, "ghb", "b.github.io", "github.io"},
-	{testserver.UKHostA, "ukx", "x.co.uk", "co.uk"}, // a public suffix: refused
-	{testserver.UKHostB, "uky", "y.co.uk", "co.uk"},
-	{testserver.ComHost, "com", "example.com", "example.com"},
-	{testserver.LocalHost, "loc", "localhost", ""},
+	{ssetest.AppHost, "app", "example.test", "example.test"},
+	{ssetest.APIHost, "api", "example.test", "example.test"},
+	{ssetest.OtherHost, "oth", "other.test", "other.test"},
+	{ssetest.PagesHostA, "gha", "a.github.io", "github.io"}, // a public suffix: refused
+	{ssetest.PagesHostB, "ghb", "b.github.io", "github.io"},
+	{ssetest.UKHostA, "ukx", "x.co.uk", "co.uk"}, // a public suffix: refused
+	{ssetest.UKHostB, "uky", "y.co.uk", "co.uk"},
+	{ssetest.ComHost, "com", "example.com", "example.com"},
+	{ssetest.LocalHost, "loc", "localhost", ""},
 }
 
 // clPublicSuffixes are the public suffixes among the parents above.
@@ -171,7 +171,7 @@ func (o clOrigin) site() string {
 }
 
 // secure is a potentially trustworthy origin: https, or localhost.
-func (o clOrigin) secure() bool { return o.scheme == "https" || o.host == testserver.LocalHost }
+func (o clOrigin) secure() bool { return o.scheme == "https" || o.host == ssetest.LocalHost }
 
 // clPolicy is what a run decides, as the oracle sees it.
 type clPolicy struct {
@@ -256,7 +256,7 @@ func clOracle(p clPolicy, hops []clOrigin, paths []string) clExpect {
 		cors := false
 		for i, hop := range hops {
 			// Mixed content: an https page opens no http URL but loopback.
-			if p.page.scheme == "https" && hop.scheme == "http" && hop.host != testserver.LocalHost {
+			if p.page.scheme == "https" && hop.scheme == "http" && hop.host != ssetest.LocalHost {
 				ex.blocked = true
 				return false
 			}
@@ -307,18 +307,18 @@ type clPair struct {
 }
 
 var clPairs = []clPair{
-	{"same-origin", clOrigin{"https", testserver.AppHost}, clOrigin{"https", testserver.AppHost}},
-	{"same-site", clOrigin{"https", testserver.AppHost}, clOrigin{"https", testserver.APIHost}},
-	{"cross-site", clOrigin{"https", testserver.AppHost}, clOrigin{"https", testserver.OtherHost}},
-	{"github.io neighbours", clOrigin{"https", testserver.PagesHostA}, clOrigin{"https", testserver.PagesHostB}},
-	{"co.uk neighbours", clOrigin{"https", testserver.UKHostA}, clOrigin{"https", testserver.UKHostB}},
-	{"same-origin under github.io", clOrigin{"https", testserver.PagesHostA}, clOrigin{"https", testserver.PagesHostA}},
-	{"same-origin over http", clOrigin{"http", testserver.AppHost}, clOrigin{"http", testserver.AppHost}},
-	{"http page, https stream", clOrigin{"http", testserver.AppHost}, clOrigin{"https", testserver.AppHost}},
-	{"https page, http stream", clOrigin{"https", testserver.AppHost}, clOrigin{"http", testserver.AppHost}},
-	{"same-site over http", clOrigin{"http", testserver.AppHost}, clOrigin{"http", testserver.APIHost}},
-	{"cross-site over http", clOrigin{"http", testserver.AppHost}, clOrigin{"http", testserver.OtherHost}},
-	{"https page, http localhost", clOrigin{"https", testserver.AppHost}, clOrigin{"http", testserver.LocalHost}},
+	{"same-origin", clOrigin{"https", ssetest.AppHost}, clOrigin{"https", ssetest.AppHost}},
+	{"same-site", clOrigin{"https", ssetest.AppHost}, clOrigin{"https", ssetest.APIHost}},
+	{"cross-site", clOrigin{"https", ssetest.AppHost}, clOrigin{"https", ssetest.OtherHost}},
+	{"github.io neighbours", clOrigin{"https", ssetest.PagesHostA}, clOrigin{"https", ssetest.PagesHostB}},
+	{"co.uk neighbours", clOrigin{"https", ssetest.UKHostA}, clOrigin{"https", ssetest.UKHostB}},
+	{"same-origin under github.io", clOrigin{"https", ssetest.PagesHostA}, clOrigin{"https", ssetest.PagesHostA}},
+	{"same-origin over http", clOrigin{"http", ssetest.AppHost}, clOrigin{"http", ssetest.AppHost}},
+	{"http page, https stream", clOrigin{"http", ssetest.AppHost}, clOrigin{"https", ssetest.AppHost}},
+	{"https page, http stream", clOrigin{"https", ssetest.AppHost}, clOrigin{"http", ssetest.AppHost}},
+	{"same-site over http", clOrigin{"http", ssetest.AppHost}, clOrigin{"http", ssetest.APIHost}},
+	{"cross-site over http", clOrigin{"http", ssetest.AppHost}, clOrigin{"http", ssetest.OtherHost}},
+	{"https page, http localhost", clOrigin{"https", ssetest.AppHost}, clOrigin{"http", ssetest.LocalHost}},
 }
 
 // clChains are the redirect chains: the roles of the hops, S for the
@@ -336,7 +336,7 @@ var clChains = []struct {
 
 func TestCredentialLeak_matrix(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{})
+	srv := newServer(t, ssetest.Endpoint{})
 	client := srv.Client()
 	var mu sync.Mutex
 	n := 0
@@ -364,7 +364,7 @@ func TestCredentialLeak_matrix(t *testing.T) {
 	}
 }
 
-func clRun(t *testing.T, srv *testserver.Server, client *http.Client, prefix string, pair clPair, roles string, p clPolicy, preflight bool) {
+func clRun(t *testing.T, srv *ssetest.Server, client *http.Client, prefix string, pair clPair, roles string, p clPolicy, preflight bool) {
 	t.Helper()
 	// The hops and their endpoints: redirects to the next hop, then the
 	// stream (one event, a clean end) and the 204 after the reconnect.
@@ -373,7 +373,7 @@ func clRun(t *testing.T, srv *testserver.Server, client *http.Client, prefix str
 	for i, r := range roles {
 		hop := pair.stream
 		if r == 'X' {
-			hop = clOrigin{pair.stream.scheme, testserver.ComHost}
+			hop = clOrigin{pair.stream.scheme, ssetest.ComHost}
 		}
 		hops = append(hops, hop)
 		paths = append(paths, fmt.Sprintf("%s/h%d", prefix, i))
@@ -383,11 +383,11 @@ func clRun(t *testing.T, srv *testserver.Server, client *http.Client, prefix str
 		for _, c := range clSetCookies(hop.host) {
 			sets = append(sets, c.header())
 		}
-		ep := testserver.Endpoint{CORS: testserver.AllowAll(), SetCookies: sets}
+		ep := ssetest.Endpoint{CORS: ssetest.AllowAll(), SetCookies: sets}
 		if i < len(hops)-1 {
-			ep.Redirect = &testserver.Redirect{Location: srv.HostURL(hops[i+1].scheme, hops[i+1].host, paths[i+1])}
+			ep.Redirect = &ssetest.Redirect{Location: srv.HostURL(hops[i+1].scheme, hops[i+1].host, paths[i+1])}
 		} else {
-			ep.Responses = []testserver.Response{streamOf(testserver.Event{Data: "x"}), stop204}
+			ep.Responses = []ssetest.Response{streamOf(ssetest.Event{Data: "x"}), stop204}
 		}
 		srv.HandleHost(hop.host, paths[i], ep)
 	}
@@ -431,7 +431,7 @@ func clRun(t *testing.T, srv *testserver.Server, client *http.Client, prefix str
 
 	// What the server received, in order.
 	var gets []clRequest
-	var reqs []testserver.Request
+	var reqs []ssetest.Request
 	for _, r := range srv.Requests() {
 		if strings.HasPrefix(r.Path, prefix+"/") {
 			reqs = append(reqs, r)
@@ -488,7 +488,7 @@ func clRun(t *testing.T, srv *testserver.Server, client *http.Client, prefix str
 
 // clInvariants states the guarantees directly, independently of the
 // oracle's bookkeeping.
-func clInvariants(t *testing.T, p clPolicy, reqs []testserver.Request, jar []*http.Cookie) {
+func clInvariants(t *testing.T, p clPolicy, reqs []ssetest.Request, jar []*http.Cookie) {
 	t.Helper()
 	for _, r := range reqs {
 		if r.Preflight {
@@ -520,14 +520,14 @@ func clInvariants(t *testing.T, p clPolicy, reqs []testserver.Request, jar []*ht
 		}
 		if strings.Contains(c.Name, "_set_") && c.Secure {
 			tag, _, _ := strings.Cut(c.Name, "_")
-			if host := clTagHost(tag); host != testserver.LocalHost && !clSetOverHTTPS(reqs, host) {
+			if host := clTagHost(tag); host != ssetest.LocalHost && !clSetOverHTTPS(reqs, host) {
 				t.Errorf("the jar holds the Secure cookie %s, but %s answered only over http", c.Name, host)
 			}
 		}
 	}
 }
 
-func clSetOverHTTPS(reqs []testserver.Request, host string) bool {
+func clSetOverHTTPS(reqs []ssetest.Request, host string) bool {
 	for _, r := range reqs {
 		if r.Host == host && r.Scheme == "https" {
 			return true
@@ -767,12 +767,12 @@ func slCheck(t *testing.T, leaks []slLeak, knownLeak bool) {
 
 func TestSecretLeak_failurePaths(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{})
+	srv := newServer(t, ssetest.Endpoint{})
 	client := srv.Client()
-	page := srv.Origin("https", testserver.AppHost)
-	cross := func(path string) string { return slURL(srv.HostURL("https", testserver.OtherHost, path)) }
+	page := srv.Origin("https", ssetest.AppHost)
+	cross := func(path string) string { return slURL(srv.HostURL("https", ssetest.OtherHost, path)) }
 	// quoter answers a preflight with the request line as its status line:
-	// malformed, and quoting the query. testserver answers preflights from
+	// malformed, and quoting the query. ssetest answers preflights from
 	// its CORS settings only, so this one is a plain server.
 	quoter := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodOptions {
@@ -791,7 +791,7 @@ func TestSecretLeak_failurePaths(t *testing.T) {
 	type slCase struct {
 		name      string
 		url       string
-		ep        *testserver.Endpoint // installed at the URL's path
+		ep        *ssetest.Endpoint // installed at the URL's path
 		opts      []ssecors.Option
 		closeAt   int  // Close after this many errors (reconnecting cases)
 		events    bool // consume with Events instead of Run
@@ -801,55 +801,55 @@ func TestSecretLeak_failurePaths(t *testing.T) {
 	for _, status := range []int{201, 204, 300, 304, 400, 403, 404, 410, 500, 502, 599} {
 		path := fmt.Sprintf("/status%d", status)
 		cases = append(cases, slCase{name: fmt.Sprintf("status %d", status), url: slURL(srv.URL + path),
-			ep: &testserver.Endpoint{Handler: slEcho(status)}})
+			ep: &ssetest.Endpoint{Handler: slEcho(status)}})
 	}
 	cases = append(cases,
 		slCase{name: "status 429 retried with Retry-After", url: slURL(srv.URL + "/s429"),
-			ep:   &testserver.Endpoint{Handler: slEcho(429), Header: http.Header{"Retry-After": {"1"}}},
+			ep:   &ssetest.Endpoint{Handler: slEcho(429), Header: http.Header{"Retry-After": {"1"}}},
 			opts: []ssecors.Option{ssecors.WithRetryServerErrors(), ssecors.WithRetryLimit(2, 0)}},
 		slCase{name: "status 503 retried, through Events", url: slURL(srv.URL + "/s503"),
-			ep:   &testserver.Endpoint{Handler: slEcho(503)},
+			ep:   &ssetest.Endpoint{Handler: slEcho(503)},
 			opts: []ssecors.Option{ssecors.WithRetryServerErrors(), ssecors.WithRetryLimit(2, 0)}, events: true},
 		slCase{name: "redirect with a signed Location, then 404", url: slURL(srv.URL + "/signed"),
-			ep: &testserver.Endpoint{Redirect: &testserver.Redirect{Location: "/status404?X-Amz-Signature=" + slSecrets.locationSig}}},
+			ep: &ssetest.Endpoint{Redirect: &ssetest.Redirect{Location: "/status404?X-Amz-Signature=" + slSecrets.locationSig}}},
 		slCase{name: "cross-origin redirect fails CORS", url: cross("/nocors-redirect"),
-			ep: &testserver.Endpoint{Redirect: &testserver.Redirect{
-				Location: srv.HostURL("https", testserver.APIHost, "/events?signature="+slSecrets.locationSig)}},
+			ep: &ssetest.Endpoint{Redirect: &ssetest.Redirect{
+				Location: srv.HostURL("https", ssetest.APIHost, "/events?signature="+slSecrets.locationSig)}},
 			opts: emulate},
 		slCase{name: "signed redirect to a response that fails CORS", url: cross("/to-nocors"),
-			ep: &testserver.Endpoint{CORS: testserver.AllowAll(), Redirect: &testserver.Redirect{
-				Location: srv.HostURL("https", testserver.APIHost, "/status200?sig="+slSecrets.locationSig)}},
+			ep: &ssetest.Endpoint{CORS: ssetest.AllowAll(), Redirect: &ssetest.Redirect{
+				Location: srv.HostURL("https", ssetest.APIHost, "/status200?sig="+slSecrets.locationSig)}},
 			opts: emulate},
 		slCase{name: "redirect to a URL with a password", url: cross("/to-password"),
-			ep: &testserver.Endpoint{CORS: testserver.AllowAll(), Redirect: &testserver.Redirect{
-				Location: "https://user:" + slSecrets.locationSig + "@" + testserver.APIHost + ":" + srv.Port("https") + "/events"}},
+			ep: &ssetest.Endpoint{CORS: ssetest.AllowAll(), Redirect: &ssetest.Redirect{
+				Location: "https://user:" + slSecrets.locationSig + "@" + ssetest.APIHost + ":" + srv.Port("https") + "/events"}},
 			opts: emulate},
 		slCase{name: "preflight times out", url: cross("/pf-slow"),
-			ep: &testserver.Endpoint{CORS: &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}, PreflightDelay: time.Hour}},
+			ep: &ssetest.Endpoint{CORS: &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, PreflightDelay: time.Hour}},
 			opts: append([]ssecors.Option{ssecors.WithPreflight(ssecors.PreflightAlways),
 				ssecors.WithHTTPClient(&http.Client{Transport: srv.Transport(), Timeout: 50 * time.Millisecond})}, emulate...),
 			closeAt: 2},
 		slCase{name: "preflight refuses the header", url: cross("/pf-headers"),
-			ep: &testserver.Endpoint{CORS: &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}, AllowCredentials: "true",
+			ep: &ssetest.Endpoint{CORS: &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowCredentials: "true",
 				AllowMethods: "GET", AllowHeaders: "x-other"}},
 			opts: append([]ssecors.Option{ssecors.WithPreflight(ssecors.PreflightAuto)}, emulate...)},
 		slCase{name: "TLS name mismatch", url: slURL("https://not-in-the-cert.invalid:" + srv.Port("https") + "/events"), closeAt: 1},
 		slCase{name: "event too large", url: slURL(srv.URL + "/big"),
-			ep:   &testserver.Endpoint{Events: []testserver.Event{{ID: slSecrets.urlToken, Data: strings.Repeat("x", 2048)}}},
+			ep:   &ssetest.Endpoint{Events: []ssetest.Event{{ID: slSecrets.urlToken, Data: strings.Repeat("x", 2048)}}},
 			opts: []ssecors.Option{ssecors.WithMaxEventSize(1024)}},
 		slCase{name: "server echoes the query in Content-Type", url: slURL(srv.URL + "/ct-echo"),
-			ep: &testserver.Endpoint{Handler: func(w http.ResponseWriter, r *http.Request) {
+			ep: &ssetest.Endpoint{Handler: func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "text/html; q="+r.URL.RawQuery)
 			}},
 			knownLeak: true},
 		slCase{name: "server echoes the query in Access-Control-Allow-Origin", url: cross("/acao-echo"),
-			ep: &testserver.Endpoint{Handler: func(w http.ResponseWriter, r *http.Request) {
+			ep: &ssetest.Endpoint{Handler: func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Access-Control-Allow-Origin", r.URL.RawQuery)
 				w.Header().Set("Content-Type", "text/event-stream")
 			}},
 			opts: emulate},
 		slCase{name: "server echoes the request line as its status line", url: slURL(srv.URL + "/line-echo"),
-			ep: &testserver.Endpoint{Handler: func(w http.ResponseWriter, r *http.Request) {
+			ep: &ssetest.Endpoint{Handler: func(w http.ResponseWriter, r *http.Request) {
 				conn, _, err := http.NewResponseController(w).Hijack()
 				if err == nil {
 					fmt.Fprintf(conn, "GET %s HTTP/1.1\r\n\r\n", r.URL.RequestURI())
@@ -862,7 +862,7 @@ func TestSecretLeak_failurePaths(t *testing.T) {
 				ssecors.WithHTTPClient(quoter.Client())},
 			closeAt: 1, knownLeak: true},
 	)
-	srv.Handle("/status200", testserver.Endpoint{Handler: slEcho(200)})
+	srv.Handle("/status200", ssetest.Endpoint{Handler: slEcho(200)})
 	for _, tc := range cases {
 		if tc.ep != nil {
 			u, err := url.Parse(tc.url)
@@ -872,7 +872,7 @@ func TestSecretLeak_failurePaths(t *testing.T) {
 			srv.Handle(u.Path, *tc.ep)
 		}
 	}
-	srv.Handle("/status404", testserver.Endpoint{Handler: slEcho(404)})
+	srv.Handle("/status404", ssetest.Endpoint{Handler: slEcho(404)})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -926,7 +926,7 @@ func TestSecretLeak_cancellation(t *testing.T) {
 	for _, st := range ccStages() {
 		t.Run(st.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, testserver.Endpoint{})
+			srv := newServer(t, ssetest.Endpoint{})
 			u, opts, in, release := st.arm(t, srv)
 			if release != nil {
 				t.Cleanup(release)

@@ -11,21 +11,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
 )
 
 // diagnoseServer starts a test server with ep at EventsPath.
-func diagnoseServer(t *testing.T, ep testserver.Endpoint) *testserver.Server {
+func diagnoseServer(t *testing.T, ep ssetest.Endpoint) *ssetest.Server {
 	t.Helper()
-	srv := testserver.New(ep)
+	srv := ssetest.New(ep)
 	t.Cleanup(srv.Close)
 	return srv
 }
 
 // diagnose runs Diagnose against srv with the client that resolves the
 // test host names, and fails the test when it could not run.
-func diagnose(t *testing.T, srv *testserver.Server, streamURL string, do ssecors.DiagnoseOptions, opts ...ssecors.Option) *ssecors.Report {
+func diagnose(t *testing.T, srv *ssetest.Server, streamURL string, do ssecors.DiagnoseOptions, opts ...ssecors.Option) *ssecors.Report {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -52,10 +52,10 @@ func stepMark(rep *ssecors.Report, name string) ssecors.Mark {
 
 func TestDiagnose_verdicts(t *testing.T) {
 	t.Parallel()
-	events := testserver.Numbered(5, "tick ")
+	events := ssetest.Numbered(5, "tick ")
 	tests := []struct {
 		name      string
-		ep        testserver.Endpoint
+		ep        ssetest.Endpoint
 		opts      []ssecors.Option
 		connects  bool
 		rule      string
@@ -66,7 +66,7 @@ func TestDiagnose_verdicts(t *testing.T) {
 	}{
 		{
 			name:     "no ACAO",
-			ep:       testserver.Endpoint{Events: events},
+			ep:       ssetest.Endpoint{Events: events},
 			opts:     []ssecors.Option{ssecors.WithCredentials()},
 			rule:     ssecors.RuleAllowOriginMissing,
 			step:     "cors",
@@ -75,7 +75,7 @@ func TestDiagnose_verdicts(t *testing.T) {
 		},
 		{
 			name:     "wildcard with credentials",
-			ep:       testserver.Endpoint{Events: events, CORS: &testserver.CORS{AllowOrigin: []string{"*"}, AllowCredentials: "true"}},
+			ep:       ssetest.Endpoint{Events: events, CORS: &ssetest.CORS{AllowOrigin: []string{"*"}, AllowCredentials: "true"}},
 			opts:     []ssecors.Option{ssecors.WithCredentials()},
 			rule:     ssecors.RuleAllowOriginWildcard,
 			step:     "cors",
@@ -84,7 +84,7 @@ func TestDiagnose_verdicts(t *testing.T) {
 		},
 		{
 			name:     "ACAC missing",
-			ep:       testserver.Endpoint{Events: events, CORS: &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}}},
+			ep:       ssetest.Endpoint{Events: events, CORS: &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}}},
 			opts:     []ssecors.Option{ssecors.WithCredentials()},
 			rule:     ssecors.RuleAllowCredentials,
 			step:     "cors",
@@ -93,7 +93,7 @@ func TestDiagnose_verdicts(t *testing.T) {
 		},
 		{
 			name:     "wrong content type",
-			ep:       testserver.Endpoint{ContentType: "text/plain", Body: "hello", CORS: testserver.AllowAll()},
+			ep:       ssetest.Endpoint{ContentType: "text/plain", Body: "hello", CORS: ssetest.AllowAll()},
 			rule:     "content-type",
 			step:     "response",
 			fixHas:   `"Content-Type: text/event-stream"`,
@@ -101,7 +101,7 @@ func TestDiagnose_verdicts(t *testing.T) {
 		},
 		{
 			name:     "401",
-			ep:       testserver.Endpoint{Status: http.StatusUnauthorized, Body: "login first", CORS: testserver.AllowAll()},
+			ep:       ssetest.Endpoint{Status: http.StatusUnauthorized, Body: "login first", CORS: ssetest.AllowAll()},
 			rule:     "status",
 			step:     "response",
 			fixHas:   "withCredentials is false",
@@ -109,7 +109,7 @@ func TestDiagnose_verdicts(t *testing.T) {
 		},
 		{
 			name:      "fixed",
-			ep:        testserver.Endpoint{Events: events, CORS: testserver.AllowAll()},
+			ep:        ssetest.Endpoint{Events: events, CORS: ssetest.AllowAll()},
 			opts:      []ssecors.Option{ssecors.WithCredentials()},
 			connects:  true,
 			wantCount: 3,
@@ -119,8 +119,8 @@ func TestDiagnose_verdicts(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := diagnoseServer(t, tc.ep)
-			opts := append([]ssecors.Option{ssecors.WithOrigin(srv.Origin("https", testserver.AppHost))}, tc.opts...)
-			rep := diagnose(t, srv, srv.HostURL("https", testserver.OtherHost, testserver.EventsPath), ssecors.DiagnoseOptions{}, opts...)
+			opts := append([]ssecors.Option{ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost))}, tc.opts...)
+			rep := diagnose(t, srv, srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath), ssecors.DiagnoseOptions{}, opts...)
 			if rep.Connects != tc.connects {
 				t.Fatalf("Connects = %t, want %t; summary %q", rep.Connects, tc.connects, rep.Summary)
 			}
@@ -159,28 +159,28 @@ func TestDiagnose_verdicts(t *testing.T) {
 
 func TestDiagnose_mixedContent(t *testing.T) {
 	t.Parallel()
-	srv := diagnoseServer(t, testserver.Endpoint{CORS: testserver.AllowAll()})
-	rep := diagnose(t, srv, srv.HostURL("http", testserver.OtherHost, testserver.EventsPath), ssecors.DiagnoseOptions{},
-		ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)))
+	srv := diagnoseServer(t, ssetest.Endpoint{CORS: ssetest.AllowAll()})
+	rep := diagnose(t, srv, srv.HostURL("http", ssetest.OtherHost, ssetest.EventsPath), ssecors.DiagnoseOptions{},
+		ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)))
 	if rep.Connects || rep.Rule != "mixed-content" {
 		t.Fatalf("got connects %t rule %q, want a mixed-content failure", rep.Connects, rep.Rule)
 	}
 	if got := stepMark(rep, "mixed-content"); got != ssecors.MarkFail {
 		t.Errorf("mixed-content mark = %q, want fail", got)
 	}
-	if n := len(srv.RequestsTo(testserver.EventsPath)); n != 0 {
+	if n := len(srv.RequestsTo(ssetest.EventsPath)); n != 0 {
 		t.Errorf("the server got %d requests, want none: a browser blocks before sending", n)
 	}
 }
 
 func TestDiagnose_taintedRedirect(t *testing.T) {
 	t.Parallel()
-	srv := diagnoseServer(t, testserver.Endpoint{})
-	final := srv.HostURL("https", testserver.ComHost, "/final")
-	srv.Handle("/start", testserver.Endpoint{CORS: testserver.AllowAll(), Redirect: &testserver.Redirect{Location: final}})
-	srv.Handle("/final", testserver.Endpoint{Events: testserver.Messages("x")})
-	rep := diagnose(t, srv, srv.HostURL("https", testserver.OtherHost, "/start"), ssecors.DiagnoseOptions{},
-		ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)), ssecors.WithCredentials())
+	srv := diagnoseServer(t, ssetest.Endpoint{})
+	final := srv.HostURL("https", ssetest.ComHost, "/final")
+	srv.Handle("/start", ssetest.Endpoint{CORS: ssetest.AllowAll(), Redirect: &ssetest.Redirect{Location: final}})
+	srv.Handle("/final", ssetest.Endpoint{Events: ssetest.Messages("x")})
+	rep := diagnose(t, srv, srv.HostURL("https", ssetest.OtherHost, "/start"), ssecors.DiagnoseOptions{},
+		ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)), ssecors.WithCredentials())
 	if rep.Connects || rep.Rule != ssecors.RuleAllowOriginMissing {
 		t.Fatalf("got connects %t rule %q, want %s", rep.Connects, rep.Rule, ssecors.RuleAllowOriginMissing)
 	}
@@ -234,9 +234,9 @@ func TestDiagnose_cookies(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := diagnoseServer(t, testserver.Endpoint{CORS: testserver.AllowAll(), RequireCookie: "sid",
-				Events: testserver.Messages("a"), SetCookies: []string{"seen=1; Secure; SameSite=None"}})
-			streamURL := srv.HostURL("https", testserver.OtherHost, testserver.EventsPath)
+			srv := diagnoseServer(t, ssetest.Endpoint{CORS: ssetest.AllowAll(), RequireCookie: "sid",
+				Events: ssetest.Messages("a"), SetCookies: []string{"seen=1; Secure; SameSite=None"}})
+			streamURL := srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath)
 			jar := ssecors.NewJar(nil)
 			c, err := http.ParseSetCookie(tc.cookie)
 			if err != nil {
@@ -245,7 +245,7 @@ func TestDiagnose_cookies(t *testing.T) {
 			u, _ := url.Parse(streamURL)
 			jar.SetCookies(u, []*http.Cookie{c})
 			rep := diagnose(t, srv, streamURL, ssecors.DiagnoseOptions{MaxEvents: 1},
-				ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)), ssecors.WithCredentials(),
+				ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)), ssecors.WithCredentials(),
 				ssecors.WithCookieJar(jar), ssecors.WithThirdPartyCookies(tc.policy))
 			if rep.Connects != tc.connects {
 				t.Fatalf("Connects = %t, want %t: %s", rep.Connects, tc.connects, rep.Summary)
@@ -278,10 +278,10 @@ func TestDiagnose_reconnect(t *testing.T) {
 	t.Parallel()
 	// The first connection sends two events and stays open (or ends, with
 	// EndAfterScript); what follows answers the reconnection.
-	first := testserver.Response{Events: testserver.Numbered(2, "e")}
+	first := ssetest.Response{Events: ssetest.Numbered(2, "e")}
 	tests := []struct {
 		name      string
-		responses []testserver.Response
+		responses []ssetest.Response
 		maxEvents int
 		mark      ssecors.Mark
 		titleHas  string
@@ -290,7 +290,7 @@ func TestDiagnose_reconnect(t *testing.T) {
 	}{
 		{
 			name:      "resumes",
-			responses: []testserver.Response{first, {Events: testserver.Numbered(5, "e"), Resume: true}},
+			responses: []ssetest.Response{first, {Events: ssetest.Numbered(5, "e"), Resume: true}},
 			mark:      ssecors.MarkPass,
 			titleHas:  "with Last-Event-ID: 2 and the server resumed",
 			connects:  true,
@@ -298,7 +298,7 @@ func TestDiagnose_reconnect(t *testing.T) {
 		},
 		{
 			name:      "ignores Last-Event-ID",
-			responses: []testserver.Response{first, {Events: testserver.Numbered(5, "e")}},
+			responses: []ssetest.Response{first, {Events: ssetest.Numbered(5, "e")}},
 			mark:      ssecors.MarkWarn,
 			titleHas:  "it ignores Last-Event-ID",
 			connects:  true,
@@ -306,7 +306,7 @@ func TestDiagnose_reconnect(t *testing.T) {
 		},
 		{
 			name:      "stream ends, then 204",
-			responses: []testserver.Response{{Events: testserver.Numbered(2, "e"), EndAfterScript: true}, {Status: http.StatusNoContent}},
+			responses: []ssetest.Response{{Events: ssetest.Numbered(2, "e"), EndAfterScript: true}, {Status: http.StatusNoContent}},
 			maxEvents: 3, // more than the stream sends: it ends by itself
 			mark:      ssecors.MarkWarn,
 			titleHas:  "204 No Content",
@@ -315,7 +315,7 @@ func TestDiagnose_reconnect(t *testing.T) {
 		},
 		{
 			name:      "reconnection fails CORS",
-			responses: []testserver.Response{first, {CORS: &testserver.CORS{}, Events: testserver.Numbered(2, "e")}},
+			responses: []ssetest.Response{first, {CORS: &ssetest.CORS{}, Events: ssetest.Numbered(2, "e")}},
 			mark:      ssecors.MarkFail,
 			titleHas:  "[" + ssecors.RuleAllowOriginMissing + "]",
 			detailHas: "with Last-Event-ID: 2",
@@ -324,14 +324,14 @@ func TestDiagnose_reconnect(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := diagnoseServer(t, testserver.Endpoint{CORS: testserver.AllowAll(), Responses: tc.responses})
+			srv := diagnoseServer(t, ssetest.Endpoint{CORS: ssetest.AllowAll(), Responses: tc.responses})
 			n := tc.maxEvents
 			if n == 0 {
 				n = 2
 			}
-			rep := diagnose(t, srv, srv.HostURL("https", testserver.OtherHost, testserver.EventsPath),
+			rep := diagnose(t, srv, srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath),
 				ssecors.DiagnoseOptions{MaxEvents: n, Reconnect: true},
-				ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)), ssecors.WithCredentials())
+				ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)), ssecors.WithCredentials())
 			s := rep.Find("reconnect")
 			if s == nil {
 				t.Fatal("no reconnect step")
@@ -345,7 +345,7 @@ func TestDiagnose_reconnect(t *testing.T) {
 			if rep.Connects != tc.connects {
 				t.Errorf("Connects = %t, want %t", rep.Connects, tc.connects)
 			}
-			reqs := srv.RequestsTo(testserver.EventsPath)
+			reqs := srv.RequestsTo(ssetest.EventsPath)
 			if len(reqs) != 2 {
 				t.Fatalf("got %d requests, want 2", len(reqs))
 			}
@@ -358,10 +358,10 @@ func TestDiagnose_reconnect(t *testing.T) {
 
 func TestDiagnose_preflight(t *testing.T) {
 	t.Parallel()
-	srv := diagnoseServer(t, testserver.Endpoint{Events: testserver.Messages("a"),
-		CORS: &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}, AllowCredentials: "true", AllowMethods: "GET"}})
-	rep := diagnose(t, srv, srv.HostURL("https", testserver.OtherHost, testserver.EventsPath), ssecors.DiagnoseOptions{MaxEvents: 1},
-		ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)), ssecors.WithCredentials(),
+	srv := diagnoseServer(t, ssetest.Endpoint{Events: ssetest.Messages("a"),
+		CORS: &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowCredentials: "true", AllowMethods: "GET"}})
+	rep := diagnose(t, srv, srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath), ssecors.DiagnoseOptions{MaxEvents: 1},
+		ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)), ssecors.WithCredentials(),
 		ssecors.WithHeader("X-Tenant", "acme"), ssecors.WithPreflight(ssecors.PreflightAuto))
 	if rep.Connects || rep.Rule != ssecors.RulePreflightAllowHeaders {
 		t.Fatalf("got connects %t rule %q, want %s", rep.Connects, rep.Rule, ssecors.RulePreflightAllowHeaders)
@@ -376,10 +376,10 @@ func TestDiagnose_preflight(t *testing.T) {
 
 func TestDiagnose_noEvents(t *testing.T) {
 	t.Parallel()
-	srv := diagnoseServer(t, testserver.Endpoint{CORS: testserver.AllowAll()})
-	rep := diagnose(t, srv, srv.HostURL("https", testserver.OtherHost, testserver.EventsPath),
+	srv := diagnoseServer(t, ssetest.Endpoint{CORS: ssetest.AllowAll()})
+	rep := diagnose(t, srv, srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath),
 		ssecors.DiagnoseOptions{Wait: 50 * time.Millisecond},
-		ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)))
+		ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)))
 	if !rep.Connects {
 		t.Fatalf("Connects = false, want true: %s", rep.Summary)
 	}
@@ -390,9 +390,9 @@ func TestDiagnose_noEvents(t *testing.T) {
 
 func TestDiagnose_network(t *testing.T) {
 	t.Parallel()
-	srv := diagnoseServer(t, testserver.Endpoint{})
-	streamURL := srv.HostURL("https", testserver.OtherHost, testserver.EventsPath)
-	origin := srv.Origin("https", testserver.AppHost)
+	srv := diagnoseServer(t, ssetest.Endpoint{})
+	streamURL := srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath)
+	origin := srv.Origin("https", ssetest.AppHost)
 	client := srv.Client()
 	srv.Close() // nothing listens any more
 	rep, err := ssecors.Diagnose(context.Background(), streamURL, ssecors.DiagnoseOptions{},
@@ -439,11 +439,11 @@ func TestDiagnose_configErrors(t *testing.T) {
 func TestDiagnose_secrets(t *testing.T) {
 	t.Parallel()
 	const secret = "s3cr3t-t0ken-value"
-	srv := diagnoseServer(t, testserver.Endpoint{Events: testserver.Messages("a")})
+	srv := diagnoseServer(t, ssetest.Endpoint{Events: ssetest.Messages("a")})
 	progress := &strings.Builder{}
-	rep := diagnose(t, srv, srv.HostURL("https", testserver.OtherHost, testserver.EventsPath+"?token="+secret),
+	rep := diagnose(t, srv, srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath+"?token="+secret),
 		ssecors.DiagnoseOptions{Progress: func(s string) { progress.WriteString(s + "\n") }},
-		ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)), ssecors.WithQuery("api_key", secret+"2"))
+		ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)), ssecors.WithQuery("api_key", secret+"2"))
 	js, err := json.Marshal(rep)
 	if err != nil {
 		t.Fatal(err)
@@ -460,9 +460,9 @@ func TestDiagnose_secrets(t *testing.T) {
 
 func TestReport_json(t *testing.T) {
 	t.Parallel()
-	srv := diagnoseServer(t, testserver.Endpoint{Events: testserver.Numbered(3, "e"), CORS: testserver.AllowAll()})
-	rep := diagnose(t, srv, srv.HostURL("https", testserver.OtherHost, testserver.EventsPath), ssecors.DiagnoseOptions{MaxEvents: 2},
-		ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)))
+	srv := diagnoseServer(t, ssetest.Endpoint{Events: ssetest.Numbered(3, "e"), CORS: ssetest.AllowAll()})
+	rep := diagnose(t, srv, srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath), ssecors.DiagnoseOptions{MaxEvents: 2},
+		ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)))
 	js, err := json.Marshal(rep)
 	if err != nil {
 		t.Fatal(err)
@@ -491,9 +491,9 @@ func TestReport_json(t *testing.T) {
 // cross-site stream with credentials, against a server that forgot
 // Access-Control-Allow-Credentials.
 func ExampleDiagnose() {
-	srv := testserver.New(testserver.Endpoint{
-		Events: testserver.Messages("hello"),
-		CORS:   &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}},
+	srv := ssetest.New(ssetest.Endpoint{
+		Events: ssetest.Messages("hello"),
+		CORS:   &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}},
 	})
 	defer srv.Close()
 

@@ -129,7 +129,7 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 	es := &EventSource{url: u, cfg: cfg, red: red, sleep: sleepCtx}
 	es.log = cfg.logger
 	if es.log == nil {
-		es.log = slog.New(discardHandler{})
+		es.log = slog.New(slog.DiscardHandler)
 	}
 	es.client, es.connectTO = cloneClient(cfg.client)
 	switch j := cfg.jar.(type) {
@@ -436,14 +436,6 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// discardHandler is a slog.Handler that drops everything (slog's own
-// DiscardHandler needs Go 1.24).
-type discardHandler struct{}
-
-func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
-func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
-func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
-func (d discardHandler) WithGroup(string) slog.Handler           { return d }
 
 // BrowserIncompatibilities lists what this source sends that a page's
 // EventSource could not: custom headers ([WithHeader]), an explicit

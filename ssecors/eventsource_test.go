@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
 )
 
@@ -83,9 +83,9 @@ func runSource(t *testing.T, es *ssecors.EventSource) error {
 	return err
 }
 
-func newServer(t *testing.T, ep testserver.Endpoint) *testserver.Server {
+func newServer(t *testing.T, ep ssetest.Endpoint) *ssetest.Server {
 	t.Helper()
-	s := testserver.New(ep)
+	s := ssetest.New(ep)
 	t.Cleanup(s.Close)
 	return s
 }
@@ -100,18 +100,18 @@ func mustNew(t *testing.T, url string, opts ...ssecors.Option) *ssecors.EventSou
 }
 
 // stop204 is the response that makes Run return: a browser stops on 204.
-var stop204 = testserver.Response{Status: http.StatusNoContent}
+var stop204 = ssetest.Response{Status: http.StatusNoContent}
 
-func streamOf(evs ...testserver.Event) testserver.Response {
-	return testserver.Response{Events: evs, EndAfterScript: true}
+func streamOf(evs ...ssetest.Event) ssetest.Response {
+	return ssetest.Response{Events: evs, EndAfterScript: true}
 }
 
 func TestEventSource_Run_requestHeadersAndLastEventID(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{
-		streamOf(testserver.Event{ID: "1", Data: "a"}),
-		streamOf(testserver.Event{Data: "b"}, testserver.Event{HasID: true, Data: "c"}),
-		streamOf(testserver.Event{Data: "d"}),
+	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
+		streamOf(ssetest.Event{ID: "1", Data: "a"}),
+		streamOf(ssetest.Event{Data: "b"}, ssetest.Event{HasID: true, Data: "c"}),
+		streamOf(ssetest.Event{Data: "d"}),
 		stop204,
 	}})
 	es := mustNew(t, srv.EventsURL())
@@ -135,7 +135,7 @@ error closed`
 	if got := rec.Log(); got != want {
 		t.Errorf("handler log:\n%s\nwant:\n%s", got, want)
 	}
-	reqs := srv.RequestsTo(testserver.EventsPath)
+	reqs := srv.RequestsTo(ssetest.EventsPath)
 	if len(reqs) != 4 {
 		t.Fatalf("got %d requests, want 4", len(reqs))
 	}
@@ -166,14 +166,14 @@ error closed`
 
 func TestEventSource_Run_startingLastEventID(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{stop204}})
+	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{stop204}})
 	es := mustNew(t, srv.EventsURL(), ssecors.WithLastEventID("41"))
 	if es.LastEventID() != "41" {
 		t.Errorf("LastEventID before Run: got %q, want %q", es.LastEventID(), "41")
 	}
 	record(es)
 	runSource(t, es)
-	if r := srv.RequestsTo(testserver.EventsPath)[0]; r.LastEventID != "41" {
+	if r := srv.RequestsTo(ssetest.EventsPath)[0]; r.LastEventID != "41" {
 		t.Errorf("first request Last-Event-ID: got %q, want %q", r.LastEventID, "41")
 	}
 }
@@ -182,29 +182,29 @@ func TestEventSource_Run_failTheConnection(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name   string
-		resp   testserver.Response
+		resp   ssetest.Response
 		status int
 		ctype  string
 	}{
-		{"201", testserver.Response{Status: 201, Body: "created"}, 201, "text/event-stream"},
-		{"204", testserver.Response{Status: 204}, 204, "text/event-stream"},
-		{"205", testserver.Response{Status: 205}, 205, "text/event-stream"},
-		{"301 without Location", testserver.Response{Status: 301, Body: "moved"}, 301, "text/event-stream"},
-		{"401", testserver.Response{Status: 401, Body: "who are you"}, 401, "text/event-stream"},
-		{"404", testserver.Response{Status: 404, Body: "not here"}, 404, "text/event-stream"},
-		{"500", testserver.Response{Status: 500, Body: "oops"}, 500, "text/event-stream"},
-		{"503", testserver.Response{Status: 503, Body: "busy"}, 503, "text/event-stream"},
-		{"text/plain", testserver.Response{ContentType: "text/plain", Events: testserver.Messages("x")}, 200, "text/plain"},
-		{"no content type", testserver.Response{NoContentType: true, Events: testserver.Messages("x")}, 200, ""},
-		{"invalid type", testserver.Response{ContentType: "x bogus", Events: testserver.Messages("x")}, 200, "x bogus"},
-		{"valid bogus type", testserver.Response{ContentType: "text/x-bogus", Events: testserver.Messages("x")}, 200, "text/x-bogus"},
-		{"charset windows-1252 (Chromium)", testserver.Response{ContentType: "text/event-stream; charset=windows-1252", Events: testserver.Messages("x")}, 200, "text/event-stream; charset=windows-1252"},
-		{"charset utf8 without hyphen (Chromium)", testserver.Response{ContentType: "text/event-stream;charset=utf8", Events: testserver.Messages("x")}, 200, "text/event-stream;charset=utf8"},
+		{"201", ssetest.Response{Status: 201, Body: "created"}, 201, "text/event-stream"},
+		{"204", ssetest.Response{Status: 204}, 204, "text/event-stream"},
+		{"205", ssetest.Response{Status: 205}, 205, "text/event-stream"},
+		{"301 without Location", ssetest.Response{Status: 301, Body: "moved"}, 301, "text/event-stream"},
+		{"401", ssetest.Response{Status: 401, Body: "who are you"}, 401, "text/event-stream"},
+		{"404", ssetest.Response{Status: 404, Body: "not here"}, 404, "text/event-stream"},
+		{"500", ssetest.Response{Status: 500, Body: "oops"}, 500, "text/event-stream"},
+		{"503", ssetest.Response{Status: 503, Body: "busy"}, 503, "text/event-stream"},
+		{"text/plain", ssetest.Response{ContentType: "text/plain", Events: ssetest.Messages("x")}, 200, "text/plain"},
+		{"no content type", ssetest.Response{NoContentType: true, Events: ssetest.Messages("x")}, 200, ""},
+		{"invalid type", ssetest.Response{ContentType: "x bogus", Events: ssetest.Messages("x")}, 200, "x bogus"},
+		{"valid bogus type", ssetest.Response{ContentType: "text/x-bogus", Events: ssetest.Messages("x")}, 200, "text/x-bogus"},
+		{"charset windows-1252 (Chromium)", ssetest.Response{ContentType: "text/event-stream; charset=windows-1252", Events: ssetest.Messages("x")}, 200, "text/event-stream; charset=windows-1252"},
+		{"charset utf8 without hyphen (Chromium)", ssetest.Response{ContentType: "text/event-stream;charset=utf8", Events: ssetest.Messages("x")}, 200, "text/event-stream;charset=utf8"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{tc.resp, streamOf(testserver.Event{Data: "never"})}})
+			srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{tc.resp, streamOf(ssetest.Event{Data: "never"})}})
 			es := mustNew(t, srv.EventsURL())
 			rec := record(es)
 			err := runSource(t, es)
@@ -221,7 +221,7 @@ func TestEventSource_Run_failTheConnection(t *testing.T) {
 			if got := rec.Log(); got != "error closed" {
 				t.Errorf("handler log: got %q, want one error in state closed", got)
 			}
-			if n := srv.Connections(testserver.EventsPath); n != 1 {
+			if n := srv.Connections(ssetest.EventsPath); n != 1 {
 				t.Errorf("connections: got %d, want 1 (no reconnect)", n)
 			}
 			if !strings.Contains(err.Error(), re.Reason) || !strings.HasPrefix(err.Error(), "ssecors: ") {
@@ -239,8 +239,8 @@ func TestEventSource_Run_contentTypesThatOpen(t *testing.T) {
 	} {
 		t.Run(ct, func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{
-				{ContentType: ct, Events: testserver.Messages("x"), EndAfterScript: true}, stop204,
+			srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
+				{ContentType: ct, Events: ssetest.Messages("x"), EndAfterScript: true}, stop204,
 			}})
 			es := mustNew(t, srv.EventsURL())
 			rec := record(es)
@@ -257,8 +257,8 @@ func TestEventSource_Run_reconnects(t *testing.T) {
 	for _, abort := range []bool{false, true} {
 		t.Run(fmt.Sprintf("abort=%v", abort), func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, testserver.Endpoint{
-				Events:    testserver.Numbered(9, "e"),
+			srv := newServer(t, ssetest.Endpoint{
+				Events:    ssetest.Numbered(9, "e"),
 				Resume:    true,
 				Retry:     1500,
 				DropAfter: 3,
@@ -284,7 +284,7 @@ func TestEventSource_Run_reconnects(t *testing.T) {
 			if got := rec.Delays(); fmt.Sprint(got) != "[1.5s 1.5s]" {
 				t.Errorf("delays: got %v, want [1.5s 1.5s]", got)
 			}
-			reqs := srv.RequestsTo(testserver.EventsPath)
+			reqs := srv.RequestsTo(ssetest.EventsPath)
 			for i, want := range []string{"", "3", "6"} {
 				if reqs[i].LastEventID != want {
 					t.Errorf("request %d Last-Event-ID: got %q, want %q", i, reqs[i].LastEventID, want)
@@ -307,11 +307,11 @@ func TestEventSource_Run_reconnects(t *testing.T) {
 
 func TestEventSource_Run_retryPersistsAndDefaults(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{
-		streamOf(testserver.Event{Data: "a"}),                                                      // default R
-		streamOf(testserver.Event{Retry: 2500}, testserver.Event{Data: "b"}),                       // retry: alone is a block without data
-		streamOf(testserver.Event{Data: "c"}),                                                      // R persists
-		{Events: []testserver.Event{{Raw: "retry: 40\ndata: unterminated"}}, EndAfterScript: true}, // takes effect when read
+	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
+		streamOf(ssetest.Event{Data: "a"}),                                                      // default R
+		streamOf(ssetest.Event{Retry: 2500}, ssetest.Event{Data: "b"}),                       // retry: alone is a block without data
+		streamOf(ssetest.Event{Data: "c"}),                                                      // R persists
+		{Events: []ssetest.Event{{Raw: "retry: 40\ndata: unterminated"}}, EndAfterScript: true}, // takes effect when read
 		stop204,
 	}})
 	es := mustNew(t, srv.EventsURL())
@@ -325,8 +325,8 @@ func TestEventSource_Run_retryPersistsAndDefaults(t *testing.T) {
 
 func TestEventSource_Run_reconnectionTimeOption(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{
-		streamOf(testserver.Event{Data: "a"}), stop204,
+	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
+		streamOf(ssetest.Event{Data: "a"}), stop204,
 	}})
 	es := mustNew(t, srv.EventsURL(), ssecors.WithReconnectionTime(250*time.Millisecond))
 	rec := record(es)
@@ -338,9 +338,9 @@ func TestEventSource_Run_reconnectionTimeOption(t *testing.T) {
 
 func TestEventSource_Run_spinGuard(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{
+	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
 		{HasRetry: true, EndAfterScript: true},                                   // retry: 0, nothing else
-		{HasRetry: true, Events: testserver.Messages("x"), EndAfterScript: true}, // delivers: no floor
+		{HasRetry: true, Events: ssetest.Messages("x"), EndAfterScript: true}, // delivers: no floor
 		stop204,
 	}})
 	es := mustNew(t, srv.EventsURL())
@@ -353,12 +353,12 @@ func TestEventSource_Run_spinGuard(t *testing.T) {
 
 func TestEventSource_Run_redirectAndReconnectToFinalURL(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{
-		streamOf(testserver.Event{ID: "1", Data: "a"}),
-		streamOf(testserver.Event{Data: "b"}),
+	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
+		streamOf(ssetest.Event{ID: "1", Data: "a"}),
+		streamOf(ssetest.Event{Data: "b"}),
 		stop204,
 	}})
-	srv.Handle("/old", testserver.Endpoint{Redirect: &testserver.Redirect{Status: 307, Location: "/events"}})
+	srv.Handle("/old", ssetest.Endpoint{Redirect: &ssetest.Redirect{Status: 307, Location: "/events"}})
 	es := mustNew(t, srv.URL+"/old")
 	rec := record(es)
 	runSource(t, es)
@@ -379,13 +379,13 @@ func TestEventSource_Run_redirectAndReconnectToFinalURL(t *testing.T) {
 
 func TestEventSource_Run_redirectLimits(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{stop204}})
+	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{stop204}})
 	for i := 0; i < 21; i++ {
-		srv.Handle(fmt.Sprintf("/r%d", i), testserver.Endpoint{Redirect: &testserver.Redirect{Location: fmt.Sprintf("/r%d", i+1)}})
+		srv.Handle(fmt.Sprintf("/r%d", i), ssetest.Endpoint{Redirect: &ssetest.Redirect{Location: fmt.Sprintf("/r%d", i+1)}})
 	}
-	srv.Handle("/r21", testserver.Endpoint{Redirect: &testserver.Redirect{Location: "/events"}})
-	srv.Handle("/loop", testserver.Endpoint{Redirect: &testserver.Redirect{Location: "/loop"}})
-	srv.Handle("/ftp", testserver.Endpoint{Redirect: &testserver.Redirect{Location: "ftp://example.com/x"}})
+	srv.Handle("/r21", ssetest.Endpoint{Redirect: &ssetest.Redirect{Location: "/events"}})
+	srv.Handle("/loop", ssetest.Endpoint{Redirect: &ssetest.Redirect{Location: "/loop"}})
+	srv.Handle("/ftp", ssetest.Endpoint{Redirect: &ssetest.Redirect{Location: "ftp://example.com/x"}})
 	cases := []struct {
 		path, reason string
 	}{
@@ -448,7 +448,7 @@ func TestEventSource_Close(t *testing.T) {
 	})
 	t.Run("from a handler stops delivery at once", func(t *testing.T) {
 		t.Parallel()
-		srv := newServer(t, testserver.Endpoint{Events: testserver.Numbered(5, "m")})
+		srv := newServer(t, ssetest.Endpoint{Events: ssetest.Numbered(5, "m")})
 		es := mustNew(t, srv.EventsURL())
 		var got []string
 		es.OnMessage(func(ev ssecors.Event) {
@@ -473,7 +473,7 @@ func TestEventSource_Close(t *testing.T) {
 	})
 	t.Run("from another goroutine while streaming", func(t *testing.T) {
 		t.Parallel()
-		srv := newServer(t, testserver.Endpoint{Events: testserver.Numbered(1, "m")})
+		srv := newServer(t, ssetest.Endpoint{Events: ssetest.Numbered(1, "m")})
 		es := mustNew(t, srv.EventsURL())
 		opened := make(chan struct{})
 		es.OnMessage(func(ssecors.Event) { close(opened) })
@@ -496,7 +496,7 @@ func TestEventSource_Close(t *testing.T) {
 	})
 	t.Run("during the reconnection wait", func(t *testing.T) {
 		t.Parallel()
-		srv := newServer(t, testserver.Endpoint{Events: testserver.Messages("x"), EndAfterScript: true})
+		srv := newServer(t, ssetest.Endpoint{Events: ssetest.Messages("x"), EndAfterScript: true})
 		es := mustNew(t, srv.EventsURL(), ssecors.WithReconnectionTime(time.Hour))
 		es.OnError(func(error) { go es.Close() })
 		if err := runSource(t, es); err != nil {
@@ -505,7 +505,7 @@ func TestEventSource_Close(t *testing.T) {
 	})
 	t.Run("Run twice", func(t *testing.T) {
 		t.Parallel()
-		srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{stop204}})
+		srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{stop204}})
 		es := mustNew(t, srv.EventsURL())
 		runSource(t, es)
 		if err := es.Run(context.Background()); !errors.Is(err, ssecors.ErrStarted) {
@@ -516,7 +516,7 @@ func TestEventSource_Close(t *testing.T) {
 
 func TestEventSource_Run_contextEnds(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Events: testserver.Messages("x")})
+	srv := newServer(t, ssetest.Endpoint{Events: ssetest.Messages("x")})
 	es := mustNew(t, srv.EventsURL())
 	cause := errors.New("shutting down")
 	ctx, cancel := context.WithCancelCause(context.Background())
@@ -536,7 +536,7 @@ func TestEventSource_Events(t *testing.T) {
 	t.Parallel()
 	t.Run("break closes", func(t *testing.T) {
 		t.Parallel()
-		srv := newServer(t, testserver.Endpoint{Events: testserver.Numbered(5, "m")})
+		srv := newServer(t, ssetest.Endpoint{Events: ssetest.Numbered(5, "m")})
 		es := mustNew(t, srv.EventsURL())
 		var got []string
 		for ev, err := range es.Events(context.Background()) {
@@ -554,8 +554,8 @@ func TestEventSource_Events(t *testing.T) {
 	})
 	t.Run("final error", func(t *testing.T) {
 		t.Parallel()
-		srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{
-			streamOf(testserver.Event{Type: "tick", Data: "1"}, testserver.Event{Data: "2"}),
+		srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
+			streamOf(ssetest.Event{Type: "tick", Data: "1"}, ssetest.Event{Data: "2"}),
 			{Status: 404},
 		}})
 		es := mustNew(t, srv.EventsURL())
@@ -582,12 +582,12 @@ func TestEventSource_Events(t *testing.T) {
 
 func TestEventSource_listeners(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{
+	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
 		streamOf(
-			testserver.Event{Type: "update", Data: "u1"},
-			testserver.Event{Data: "m1"},
-			testserver.Event{Type: "update", Data: "u2"},
-			testserver.Event{Type: "update", Data: "u3"},
+			ssetest.Event{Type: "update", Data: "u1"},
+			ssetest.Event{Data: "m1"},
+			ssetest.Event{Type: "update", Data: "u2"},
+			ssetest.Event{Type: "update", Data: "u3"},
 		),
 		stop204,
 	}})
@@ -620,8 +620,8 @@ func TestEventSource_listeners(t *testing.T) {
 
 func TestEventSource_Run_clientUntouchedAndTimeoutScoped(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{
-		{Events: testserver.Messages("1", "2", "3", "4", "5"), Interval: 100 * time.Millisecond, EndAfterScript: true},
+	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
+		{Events: ssetest.Messages("1", "2", "3", "4", "5"), Interval: 100 * time.Millisecond, EndAfterScript: true},
 		stop204,
 	}})
 	jar, _ := cookiejar.New(nil)
@@ -646,7 +646,7 @@ func TestEventSource_Run_clientUntouchedAndTimeoutScoped(t *testing.T) {
 
 func TestEventSource_Run_connectTimeout(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{
+	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
 		{HeaderDelay: 10 * time.Second},
 		stop204,
 	}})
@@ -664,7 +664,7 @@ func TestEventSource_Run_connectTimeout(t *testing.T) {
 
 func TestEventSource_Run_idleTimeout(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{
+	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
 		{StallAfterHeaders: true},
 		stop204,
 	}})
@@ -682,7 +682,7 @@ func TestEventSource_Run_idleTimeout(t *testing.T) {
 
 func TestEventSource_Run_maxEventSize(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Events: []testserver.Event{
+	srv := newServer(t, ssetest.Endpoint{Events: []ssetest.Event{
 		{Data: "small"}, {Data: strings.Repeat("x", 5000)}, {Data: "never"},
 	}})
 	es := mustNew(t, srv.EventsURL(), ssecors.WithMaxEventSize(1024))
@@ -694,17 +694,17 @@ func TestEventSource_Run_maxEventSize(t *testing.T) {
 	if rec.Log() != "open open\nmessage \"small\" id=\"\"\nerror closed" {
 		t.Errorf("log: %q", rec.Log())
 	}
-	if n := srv.Connections(testserver.EventsPath); n != 1 {
+	if n := srv.Connections(ssetest.EventsPath); n != 1 {
 		t.Errorf("connections: %d, want 1", n)
 	}
 }
 
 func TestEventSource_Run_backoff(t *testing.T) {
 	t.Parallel()
-	r503 := testserver.Response{Status: 503}
+	r503 := ssetest.Response{Status: 503}
 	t.Run("exponential without jitter, limited", func(t *testing.T) {
 		t.Parallel()
-		srv := newServer(t, testserver.Endpoint{Status: 503})
+		srv := newServer(t, ssetest.Endpoint{Status: 503})
 		es := mustNew(t, srv.EventsURL(), ssecors.WithRetryServerErrors(), ssecors.WithBackoff(nil),
 			ssecors.WithoutJitter(), ssecors.WithReconnectionTime(0), ssecors.WithRetryLimit(5, 0))
 		rec := record(es)
@@ -716,13 +716,13 @@ func TestEventSource_Run_backoff(t *testing.T) {
 		if got := fmt.Sprint(rec.Delays()); got != "[1s 2s 4s 8s]" {
 			t.Errorf("delays: got %s", got)
 		}
-		if n := srv.Connections(testserver.EventsPath); n != 5 {
+		if n := srv.Connections(ssetest.EventsPath); n != 5 {
 			t.Errorf("attempts: got %d, want 5", n)
 		}
 	})
 	t.Run("never shorter than the reconnection time", func(t *testing.T) {
 		t.Parallel()
-		srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{r503, r503, r503, stop204}})
+		srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{r503, r503, r503, stop204}})
 		es := mustNew(t, srv.EventsURL(), ssecors.WithRetryServerErrors(), ssecors.WithBackoff(nil), ssecors.WithoutJitter())
 		rec := record(es)
 		runSource(t, es)
@@ -732,9 +732,9 @@ func TestEventSource_Run_backoff(t *testing.T) {
 	})
 	t.Run("reset after a healthy connection", func(t *testing.T) {
 		t.Parallel()
-		srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{
+		srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
 			r503, r503,
-			{Events: testserver.Messages("a", "b"), Interval: 150 * time.Millisecond, EndAfterScript: true},
+			{Events: ssetest.Messages("a", "b"), Interval: 150 * time.Millisecond, EndAfterScript: true},
 			r503, stop204,
 		}})
 		es := mustNew(t, srv.EventsURL(), ssecors.WithRetryServerErrors(), ssecors.WithBackoff(nil),
@@ -747,7 +747,7 @@ func TestEventSource_Run_backoff(t *testing.T) {
 	})
 	t.Run("jitter stays within bounds", func(t *testing.T) {
 		t.Parallel()
-		srv := newServer(t, testserver.Endpoint{Status: 503})
+		srv := newServer(t, ssetest.Endpoint{Status: 503})
 		es := mustNew(t, srv.EventsURL(), ssecors.WithRetryServerErrors(), ssecors.WithBackoff(nil),
 			ssecors.WithReconnectionTime(0), ssecors.WithRetryLimit(4, 0))
 		rec := record(es)
@@ -761,7 +761,7 @@ func TestEventSource_Run_backoff(t *testing.T) {
 	})
 	t.Run("Retry-After", func(t *testing.T) {
 		t.Parallel()
-		srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{
+		srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
 			{Status: 429, Header: http.Header{"Retry-After": {"7"}}}, stop204,
 		}})
 		es := mustNew(t, srv.EventsURL(), ssecors.WithRetryServerErrors())
@@ -773,7 +773,7 @@ func TestEventSource_Run_backoff(t *testing.T) {
 	})
 	t.Run("elapsed limit", func(t *testing.T) {
 		t.Parallel()
-		srv := newServer(t, testserver.Endpoint{Status: 503})
+		srv := newServer(t, ssetest.Endpoint{Status: 503})
 		es := mustNew(t, srv.EventsURL(), ssecors.WithRetryServerErrors(), ssecors.WithRetryLimit(0, time.Nanosecond))
 		record(es)
 		if err := runSource(t, es); !errors.Is(err, ssecors.ErrRetriesExhausted) {
@@ -806,13 +806,13 @@ func TestEventSource_Run_networkErrorReconnects(t *testing.T) {
 
 func TestEventSource_Run_authorizationDroppedAcrossOrigins(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{})
-	back := srv.HostURL("https", testserver.AppHost, "/final")
-	srv.HandleHost(testserver.AppHost, "/start", testserver.Endpoint{
-		Redirect: &testserver.Redirect{Location: srv.HostURL("https", testserver.APIHost, "/away")}})
-	srv.HandleHost(testserver.APIHost, "/away", testserver.Endpoint{Redirect: &testserver.Redirect{Location: back}})
-	srv.HandleHost(testserver.AppHost, "/final", testserver.Endpoint{Responses: []testserver.Response{stop204}})
-	es := mustNew(t, srv.HostURL("https", testserver.AppHost, "/start"),
+	srv := newServer(t, ssetest.Endpoint{})
+	back := srv.HostURL("https", ssetest.AppHost, "/final")
+	srv.HandleHost(ssetest.AppHost, "/start", ssetest.Endpoint{
+		Redirect: &ssetest.Redirect{Location: srv.HostURL("https", ssetest.APIHost, "/away")}})
+	srv.HandleHost(ssetest.APIHost, "/away", ssetest.Endpoint{Redirect: &ssetest.Redirect{Location: back}})
+	srv.HandleHost(ssetest.AppHost, "/final", ssetest.Endpoint{Responses: []ssetest.Response{stop204}})
+	es := mustNew(t, srv.HostURL("https", ssetest.AppHost, "/start"),
 		ssecors.WithHTTPClient(srv.Client()), ssecors.WithHeader("Authorization", "Bearer abcd1234"))
 	record(es)
 	runSource(t, es)

@@ -8,27 +8,27 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
 )
 
 // exampleServer serves two events with ids, ends the stream, and answers
 // the reconnection with 204 No Content, which tells a client to stop.
-func exampleServer(ep testserver.Endpoint) *testserver.Server {
+func exampleServer(ep ssetest.Endpoint) *ssetest.Server {
 	if ep.Responses == nil {
-		ep.Responses = []testserver.Response{
-			{Retry: 10, Events: []testserver.Event{
+		ep.Responses = []ssetest.Response{
+			{Retry: 10, Events: []ssetest.Event{
 				{ID: "1", Data: "hello"},
 				{ID: "2", Type: "update", Data: `{"price":42}`},
 			}, EndAfterScript: true},
 			{Status: http.StatusNoContent},
 		}
 	}
-	return testserver.New(ep)
+	return ssetest.New(ep)
 }
 
 func ExampleNew() {
-	srv := exampleServer(testserver.Endpoint{})
+	srv := exampleServer(ssetest.Endpoint{})
 	defer srv.Close()
 
 	es, err := ssecors.New(srv.EventsURL())
@@ -46,7 +46,7 @@ func ExampleNew() {
 }
 
 func ExampleEventSource_Run() {
-	srv := exampleServer(testserver.Endpoint{})
+	srv := exampleServer(ssetest.Endpoint{})
 	defer srv.Close()
 
 	es, _ := ssecors.New(srv.EventsURL())
@@ -60,7 +60,7 @@ func ExampleEventSource_Run() {
 	if errors.As(err, &re) {
 		fmt.Println("run ended with status", re.StatusCode)
 	}
-	fmt.Println("reconnected with Last-Event-ID", srv.RequestsTo(testserver.EventsPath)[1].LastEventID)
+	fmt.Println("reconnected with Last-Event-ID", srv.RequestsTo(ssetest.EventsPath)[1].LastEventID)
 	// Output:
 	// open
 	// message hello (id 1)
@@ -72,7 +72,7 @@ func ExampleEventSource_Run() {
 }
 
 func ExampleEventSource_Events() {
-	srv := exampleServer(testserver.Endpoint{})
+	srv := exampleServer(ssetest.Endpoint{})
 	defer srv.Close()
 
 	es, _ := ssecors.New(srv.EventsURL())
@@ -94,13 +94,13 @@ func ExampleEventSource_Events() {
 // new EventSource(url, {withCredentials: true}): the request carries
 // Origin and the session cookie, and the response must allow both.
 func Example_withCredentials() {
-	srv := testserver.New(testserver.Endpoint{
-		CORS:      testserver.AllowAll(), // echoes Origin, Access-Control-Allow-Credentials: true
-		Responses: []testserver.Response{{Events: testserver.Messages("hi"), EndAfterScript: true}, {Status: 204}},
+	srv := ssetest.New(ssetest.Endpoint{
+		CORS:      ssetest.AllowAll(), // echoes Origin, Access-Control-Allow-Credentials: true
+		Responses: []ssetest.Response{{Events: ssetest.Messages("hi"), EndAfterScript: true}, {Status: 204}},
 	})
 	defer srv.Close()
-	page := srv.Origin("https", testserver.AppHost)
-	stream := srv.HostURL("https", testserver.OtherHost, "/events")
+	page := srv.Origin("https", ssetest.AppHost)
+	stream := srv.HostURL("https", ssetest.OtherHost, "/events")
 
 	// The user logged in on the API's site earlier: a first-party cookie.
 	jar := ssecors.NewJar(nil)
@@ -133,13 +133,13 @@ func Example_withCredentials() {
 // A misconfigured server echoes "*" to a credentialed request: the browser
 // refuses the stream, and the error says which rule failed and the fix.
 func Example_origin() {
-	srv := testserver.New(testserver.Endpoint{
-		CORS:   &testserver.CORS{AllowOrigin: []string{"*"}},
-		Events: testserver.Messages("never delivered"),
+	srv := ssetest.New(ssetest.Endpoint{
+		CORS:   &ssetest.CORS{AllowOrigin: []string{"*"}},
+		Events: ssetest.Messages("never delivered"),
 	})
 	defer srv.Close()
 
-	es, _ := ssecors.New(srv.HostURL("https", testserver.APIHost, "/events"),
+	es, _ := ssecors.New(srv.HostURL("https", ssetest.APIHost, "/events"),
 		ssecors.WithOrigin("https://app.example.test"),
 		ssecors.WithCredentials(),
 		ssecors.WithHTTPClient(srv.Client()),
@@ -160,14 +160,14 @@ func Example_origin() {
 // Beyond the browser: an explicit OPTIONS preflight before connecting, for
 // servers whose CORS setup is only reached through a preflight.
 func ExampleWithPreflight() {
-	srv := testserver.New(testserver.Endpoint{
-		CORS:      testserver.AllowAll(),
-		Responses: []testserver.Response{{Events: testserver.Messages("ok"), EndAfterScript: true}, {Status: 204}},
+	srv := ssetest.New(ssetest.Endpoint{
+		CORS:      ssetest.AllowAll(),
+		Responses: []ssetest.Response{{Events: ssetest.Messages("ok"), EndAfterScript: true}, {Status: 204}},
 	})
 	defer srv.Close()
 
-	es, _ := ssecors.New(srv.HostURL("https", testserver.OtherHost, "/events"),
-		ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)),
+	es, _ := ssecors.New(srv.HostURL("https", ssetest.OtherHost, "/events"),
+		ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)),
 		ssecors.WithPreflight(ssecors.PreflightAlways),
 		ssecors.WithHTTPClient(srv.Client()),
 		ssecors.WithReconnectionTime(0),
@@ -187,7 +187,7 @@ func ExampleWithPreflight() {
 // Mandatory parameters a browser would have to put in the URL: encoded as
 // RFC 3986 asks, and redacted wherever ssecors prints the URL.
 func ExampleWithQuery() {
-	srv := testserver.New(testserver.Endpoint{Status: http.StatusUnauthorized})
+	srv := ssetest.New(ssetest.Endpoint{Status: http.StatusUnauthorized})
 	defer srv.Close()
 
 	es, _ := ssecors.New(srv.EventsURL()+"?v=2",

@@ -1,7 +1,7 @@
 package ssecors_test
 
 // Hostile and faulty servers. Each test points an EventSource at a server
-// of internal/testserver that misbehaves in one way and asserts the outcome
+// of internal/ssetest that misbehaves in one way and asserts the outcome
 // that doc.go's "# Errors" table documents: the error, the final state, and
 // whether the source reconnects. The memory tests run one at a time (they
 // are not parallel) so that the heap they measure is theirs, and check that
@@ -50,7 +50,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/internal/leakcheck"
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
 )
 
@@ -81,7 +81,7 @@ func (b *hostileCountingBody) Read(p []byte) (int, error) {
 }
 
 // hostileCountingClient returns a client for srv that counts body bytes.
-func hostileCountingClient(srv *testserver.Server) (*http.Client, *atomic.Int64) {
+func hostileCountingClient(srv *ssetest.Server) (*http.Client, *atomic.Int64) {
 	var n atomic.Int64
 	return &http.Client{Transport: hostileCounting{rt: srv.Transport(), read: &n}}, &n
 }
@@ -219,7 +219,7 @@ func TestHostile_lineNeverEnds(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{
+			srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
 				{Handler: func(w http.ResponseWriter, r *http.Request) {
 					w.Header().Set("Content-Type", "text/event-stream")
 					io.WriteString(w, tc.prefix)
@@ -253,7 +253,7 @@ func TestHostile_lineNeverEnds(t *testing.T) {
 			if len(errs) != 1 || errs[0] != err || states[0] != ssecors.Closed || es.ReadyState() != ssecors.Closed {
 				t.Errorf("OnError: got %v in states %v, want Run's error once, in state closed", errs, states)
 			}
-			if n := srv.Connections(testserver.EventsPath); n != 1 {
+			if n := srv.Connections(ssetest.EventsPath); n != 1 {
 				t.Errorf("connections: got %d, want 1 (no reconnect)", n)
 			}
 			if strings.HasPrefix(tc.prefix, "data: ok") && hostileEventData(o.Events()) != "ok" {
@@ -302,7 +302,7 @@ func TestHostile_floods(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			payload := []byte(tc.payload) // written over and over, allocating nothing
-			srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{
+			srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
 				{Handler: func(w http.ResponseWriter, r *http.Request) {
 					w.Header().Set("Content-Type", "text/event-stream")
 					rc := http.NewResponseController(w)
@@ -380,11 +380,11 @@ func TestHostile_drip(t *testing.T) {
 	for _, tc := range []struct{ name, scheme string }{{"HTTP/1.1", "http"}, {"HTTP/2", "https"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{
-				{Events: []testserver.Event{{Raw: hostileScript}}, Drip: true, EndAfterScript: true},
+			srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
+				{Events: []ssetest.Event{{Raw: hostileScript}}, Drip: true, EndAfterScript: true},
 				stop204,
 			}})
-			es := mustNew(t, srv.HostURL(tc.scheme, testserver.APIHost, testserver.EventsPath), ssecors.WithHTTPClient(srv.Client()))
+			es := mustNew(t, srv.HostURL(tc.scheme, ssetest.APIHost, ssetest.EventsPath), ssecors.WithHTTPClient(srv.Client()))
 			o := hostileWatch(es, 0)
 			es.AddEventListener("grüße", func(ev ssecors.Event) {
 				o.mu.Lock()
@@ -399,7 +399,7 @@ func TestHostile_drip(t *testing.T) {
 				t.Fatalf("events: got %+v, want %+v", got, want)
 			}
 			for i := range want {
-				want[i].Origin = srv.Origin(tc.scheme, testserver.APIHost)
+				want[i].Origin = srv.Origin(tc.scheme, ssetest.APIHost)
 				if got[i] != want[i] {
 					t.Errorf("event %d: got %+v, want %+v", i, got[i], want[i])
 				}
@@ -407,7 +407,7 @@ func TestHostile_drip(t *testing.T) {
 			if es.ReconnectionTime() != 7*time.Millisecond {
 				t.Errorf("ReconnectionTime: got %v, want 7ms", es.ReconnectionTime())
 			}
-			if r := srv.RequestsTo(testserver.EventsPath)[1]; r.LastEventID != "3" {
+			if r := srv.RequestsTo(ssetest.EventsPath)[1]; r.LastEventID != "3" {
 				t.Errorf("reconnect Last-Event-ID: got %q, want %q", r.LastEventID, "3")
 			}
 		})
@@ -443,8 +443,8 @@ func TestHostile_invalidUTF8AndNUL(t *testing.T) {
 	for _, drip := range []bool{false, true} {
 		t.Run(fmt.Sprintf("drip=%v", drip), func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{
-				{Events: []testserver.Event{{Raw: raw}}, Drip: drip, EndAfterScript: true},
+			srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
+				{Events: []ssetest.Event{{Raw: raw}}, Drip: drip, EndAfterScript: true},
 				stop204,
 			}})
 			es := mustNew(t, srv.EventsURL())
@@ -466,7 +466,7 @@ func TestHostile_invalidUTF8AndNUL(t *testing.T) {
 			if es.ReconnectionTime() != ssecors.DefaultReconnectionTime {
 				t.Errorf("ReconnectionTime: got %v, want the default (the retry field was invalid)", es.ReconnectionTime())
 			}
-			if r := srv.RequestsTo(testserver.EventsPath)[1]; r.LastEventID != "a\ufffdb" {
+			if r := srv.RequestsTo(ssetest.EventsPath)[1]; r.LastEventID != "a\ufffdb" {
 				t.Errorf("reconnect Last-Event-ID: got %q, want %q", r.LastEventID, "a\ufffdb")
 			}
 		})
@@ -478,9 +478,9 @@ func TestHostile_invalidUTF8AndNUL(t *testing.T) {
 // stall ends as a timeout, a network error, and the source reconnects.
 func TestHostile_stalls(t *testing.T) {
 	t.Parallel()
-	hole := testserver.NewBlackhole()
+	hole := ssetest.NewBlackhole()
 	t.Cleanup(hole.Close)
-	idle := func(*testserver.Server) []ssecors.Option {
+	idle := func(*ssetest.Server) []ssecors.Option {
 		return []ssecors.Option{ssecors.WithIdleTimeout(50 * time.Millisecond)}
 	}
 	partial := func(w http.ResponseWriter, r *http.Request) {
@@ -489,49 +489,49 @@ func TestHostile_stalls(t *testing.T) {
 		http.NewResponseController(w).Flush()
 		<-r.Context().Done()
 	}
-	slowPreflight := testserver.AllowAll()
+	slowPreflight := ssetest.AllowAll()
 	slowPreflight.PreflightDelay = time.Hour
 	cases := []struct {
 		name   string
 		scheme string
-		resp   testserver.Response
-		cors   *testserver.CORS
+		resp   ssetest.Response
+		cors   *ssetest.CORS
 		hole   bool // dial the blackhole instead of the server
-		client func(srv *testserver.Server) *http.Client
-		opts   func(srv *testserver.Server) []ssecors.Option
+		client func(srv *ssetest.Server) *http.Client
+		opts   func(srv *ssetest.Server) []ssecors.Option
 		op     string
 	}{
-		{name: "headers then nothing, HTTP/2", scheme: "https", resp: testserver.Response{StallAfterHeaders: true},
+		{name: "headers then nothing, HTTP/2", scheme: "https", resp: ssetest.Response{StallAfterHeaders: true},
 			opts: idle, op: "read"},
-		{name: "part of an event then nothing", scheme: "http", resp: testserver.Response{Handler: partial},
+		{name: "part of an event then nothing", scheme: "http", resp: ssetest.Response{Handler: partial},
 			opts: idle, op: "read"},
 		{name: "preflight never answered, client Timeout", scheme: "https", cors: slowPreflight,
-			client: func(srv *testserver.Server) *http.Client {
+			client: func(srv *ssetest.Server) *http.Client {
 				return &http.Client{Transport: srv.Transport(), Timeout: 50 * time.Millisecond}
 			},
-			opts: func(srv *testserver.Server) []ssecors.Option {
-				return []ssecors.Option{ssecors.WithOrigin(srv.Origin("https", testserver.AppHost)), ssecors.WithPreflight(ssecors.PreflightAlways)}
+			opts: func(srv *ssetest.Server) []ssecors.Option {
+				return []ssecors.Option{ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)), ssecors.WithPreflight(ssecors.PreflightAlways)}
 			}, op: "OPTIONS"},
 		{name: "TLS handshake stalls, client Timeout", scheme: "https", hole: true,
-			client: func(*testserver.Server) *http.Client { return &http.Client{Timeout: 50 * time.Millisecond} }, op: "GET"},
+			client: func(*ssetest.Server) *http.Client { return &http.Client{Timeout: 50 * time.Millisecond} }, op: "GET"},
 		{name: "TLS handshake stalls, TLSHandshakeTimeout", scheme: "https", hole: true,
-			client: func(*testserver.Server) *http.Client {
+			client: func(*ssetest.Server) *http.Client {
 				return &http.Client{Transport: &http.Transport{TLSHandshakeTimeout: 50 * time.Millisecond}}
 			}, op: "GET"},
 		{name: "no response to the request, client Timeout", scheme: "http", hole: true,
-			client: func(*testserver.Server) *http.Client { return &http.Client{Timeout: 50 * time.Millisecond} }, op: "GET"},
+			client: func(*ssetest.Server) *http.Client { return &http.Client{Timeout: 50 * time.Millisecond} }, op: "GET"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, testserver.Endpoint{CORS: tc.cors, Responses: []testserver.Response{tc.resp, tc.resp}})
-			u := srv.HostURL(tc.scheme, testserver.APIHost, testserver.EventsPath)
+			srv := newServer(t, ssetest.Endpoint{CORS: tc.cors, Responses: []ssetest.Response{tc.resp, tc.resp}})
+			u := srv.HostURL(tc.scheme, ssetest.APIHost, ssetest.EventsPath)
 			client := srv.Client()
 			if tc.client != nil {
 				client = tc.client(srv)
 			}
 			if tc.hole {
-				u = hole.URL(tc.scheme, testserver.EventsPath)
+				u = hole.URL(tc.scheme, ssetest.EventsPath)
 			}
 			before := hole.Accepted()
 			var opts []ssecors.Option
@@ -557,11 +557,11 @@ func TestHostile_stalls(t *testing.T) {
 					t.Errorf("blackhole connections: got %d, want 2 (a reconnect)", n)
 				}
 			} else if tc.op == "OPTIONS" {
-				if n := len(srv.RequestsTo(testserver.EventsPath)); n != 2 {
+				if n := len(srv.RequestsTo(ssetest.EventsPath)); n != 2 {
 					t.Errorf("requests: got %d, want 2 preflights and no GET", n)
 				}
 			} else {
-				if n := srv.Connections(testserver.EventsPath); n != 2 {
+				if n := srv.Connections(ssetest.EventsPath); n != 2 {
 					t.Errorf("connections: got %d, want 2 (a reconnect)", n)
 				}
 				if got := hostileEventData(o.Events()); tc.resp.Handler != nil && got != "whole,whole" {
@@ -582,19 +582,19 @@ func TestHostile_cutMidEvent(t *testing.T) {
 	cases := []struct {
 		name   string
 		scheme string
-		mode   testserver.AbortMode
+		mode   ssetest.AbortMode
 	}{
-		{"HTTP/1.1 close", "http", testserver.AbortClose},
-		{"HTTP/1.1 reset", "http", testserver.AbortReset},
-		{"HTTP/1.1 half-close", "http", testserver.AbortHalfClose},
-		{"HTTP/1.1 over TLS reset", "https-h1", testserver.AbortReset},
-		{"HTTP/2 stream reset", "https", testserver.AbortClose},
+		{"HTTP/1.1 close", "http", ssetest.AbortClose},
+		{"HTTP/1.1 reset", "http", ssetest.AbortReset},
+		{"HTTP/1.1 half-close", "http", ssetest.AbortHalfClose},
+		{"HTTP/1.1 over TLS reset", "https-h1", ssetest.AbortReset},
+		{"HTTP/2 stream reset", "https", ssetest.AbortClose},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, testserver.Endpoint{
-				Events: testserver.Numbered(6, "e"), Resume: true, DropAfter: 2, Abort: true, AbortMode: tc.mode,
+			srv := newServer(t, ssetest.Endpoint{
+				Events: ssetest.Numbered(6, "e"), Resume: true, DropAfter: 2, Abort: true, AbortMode: tc.mode,
 			})
 			client := srv.Client()
 			scheme := tc.scheme
@@ -603,7 +603,7 @@ func TestHostile_cutMidEvent(t *testing.T) {
 				tr.ForceAttemptHTTP2 = false
 				client, scheme = &http.Client{Transport: tr}, "https"
 			}
-			es := mustNew(t, srv.HostURL(scheme, testserver.APIHost, testserver.EventsPath), ssecors.WithHTTPClient(client))
+			es := mustNew(t, srv.HostURL(scheme, ssetest.APIHost, ssetest.EventsPath), ssecors.WithHTTPClient(client))
 			o := hostileWatch(es, 0)
 			es.AddEventListener("message", func(ev ssecors.Event) {
 				if ev.LastEventID == "6" {
@@ -633,13 +633,13 @@ func TestHostile_cutMidEvent(t *testing.T) {
 					t.Errorf("error %d: got %v in state %v, want a network error other than a clean end, reconnecting", i, err, states[i])
 					continue
 				}
-				if ne.Op != "read" && !(tc.mode == testserver.AbortReset && ne.Op == "GET" && errors.Is(err, syscall.ECONNRESET)) {
+				if ne.Op != "read" && !(tc.mode == ssetest.AbortReset && ne.Op == "GET" && errors.Is(err, syscall.ECONNRESET)) {
 					t.Errorf("error %d: got Op %q (%v), want read", i, ne.Op, err)
 				}
 			}
 			// Every reconnect carries the id of the last whole event read.
 			seen := ""
-			for i, r := range srv.RequestsTo(testserver.EventsPath) {
+			for i, r := range srv.RequestsTo(ssetest.EventsPath) {
 				if i > 0 && r.LastEventID < seen {
 					t.Errorf("request %d: Last-Event-ID %q went back from %q", i, r.LastEventID, seen)
 				}
@@ -668,8 +668,8 @@ func TestHostile_halfClosed(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{
-				{RawResponse: tc.raw, AbortMode: testserver.AbortHalfClose}, stop204,
+			srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
+				{RawResponse: tc.raw, AbortMode: ssetest.AbortHalfClose}, stop204,
 			}})
 			es := mustNew(t, srv.EventsURL())
 			o := hostileWatch(es, 0)
@@ -687,7 +687,7 @@ func TestHostile_halfClosed(t *testing.T) {
 			if len(errs) != 2 || !errors.As(errs[0], &ne) || ne.Op != "read" || ne.Err != tc.eof || states[0] != ssecors.Connecting {
 				t.Errorf("first error: got %v in %v, want a read error %v while connecting", errs, states, tc.eof)
 			}
-			if r := srv.RequestsTo(testserver.EventsPath)[1]; r.LastEventID != "1" {
+			if r := srv.RequestsTo(ssetest.EventsPath)[1]; r.LastEventID != "1" {
 				t.Errorf("reconnect Last-Event-ID: got %q, want 1", r.LastEventID)
 			}
 		})
@@ -720,7 +720,7 @@ func TestHostile_malformedHTTP(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{{RawResponse: tc.raw}, stop204}})
+			srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{{RawResponse: tc.raw}, stop204}})
 			es := mustNew(t, srv.EventsURL())
 			o := hostileWatch(es, 0)
 			hostileSkipWaits(es)
@@ -746,7 +746,7 @@ func TestHostile_malformedHTTP(t *testing.T) {
 // at least MinReconnectDelay, or the backoff's when there is one.
 func TestHostile_retryZeroInstantClose(t *testing.T) {
 	t.Parallel()
-	spin := testserver.Endpoint{HasRetry: true, EndAfterScript: true}
+	spin := ssetest.Endpoint{HasRetry: true, EndAfterScript: true}
 	t.Run("recorded waits", func(t *testing.T) {
 		t.Parallel()
 		srv := newServer(t, spin)
@@ -799,7 +799,7 @@ func TestHostile_retryZeroInstantClose(t *testing.T) {
 			// Let it run for a while in real time, then stop it.
 			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 			defer cancel()
-			srv.WaitFor(ctx, func([]testserver.Request) bool { return false })
+			srv.WaitFor(ctx, func([]ssetest.Request) bool { return false })
 			es.Close()
 		}()
 		start := time.Now()
@@ -809,7 +809,7 @@ func TestHostile_retryZeroInstantClose(t *testing.T) {
 		elapsed := time.Since(start)
 		// Each attempt but the first waited at least MinReconnectDelay.
 		limit := int(elapsed/ssecors.MinReconnectDelay) + 1
-		if n := srv.Connections(testserver.EventsPath); n > limit || n < 1 {
+		if n := srv.Connections(ssetest.EventsPath); n > limit || n < 1 {
 			t.Errorf("connections in %v: got %d, want between 1 and %d", elapsed, n, limit)
 		}
 	})
@@ -824,13 +824,13 @@ func TestHostile_retryZeroInstantClose(t *testing.T) {
 // it echoed), so only the limit stops it.
 func TestHostile_redirectLoops(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{})
-	page := srv.Origin("https", testserver.AppHost)
-	srv.Handle("/self", testserver.Endpoint{Redirect: &testserver.Redirect{Status: http.StatusTemporaryRedirect, Location: "/self"}})
-	srv.HandleHost(testserver.APIHost, "/ping", testserver.Endpoint{CORS: testserver.AllowAll(),
-		Redirect: &testserver.Redirect{Status: http.StatusPermanentRedirect, Location: srv.HostURL("https", testserver.OtherHost, "/pong")}})
-	srv.HandleHost(testserver.OtherHost, "/pong", testserver.Endpoint{CORS: testserver.AllowAll(),
-		Redirect: &testserver.Redirect{Location: srv.HostURL("https", testserver.APIHost, "/ping")}})
+	srv := newServer(t, ssetest.Endpoint{})
+	page := srv.Origin("https", ssetest.AppHost)
+	srv.Handle("/self", ssetest.Endpoint{Redirect: &ssetest.Redirect{Status: http.StatusTemporaryRedirect, Location: "/self"}})
+	srv.HandleHost(ssetest.APIHost, "/ping", ssetest.Endpoint{CORS: ssetest.AllowAll(),
+		Redirect: &ssetest.Redirect{Status: http.StatusPermanentRedirect, Location: srv.HostURL("https", ssetest.OtherHost, "/pong")}})
+	srv.HandleHost(ssetest.OtherHost, "/pong", ssetest.Endpoint{CORS: ssetest.AllowAll(),
+		Redirect: &ssetest.Redirect{Location: srv.HostURL("https", ssetest.APIHost, "/ping")}})
 	cases := []struct {
 		name  string
 		url   string
@@ -838,7 +838,7 @@ func TestHostile_redirectLoops(t *testing.T) {
 		paths []string
 	}{
 		{"same-origin loop", srv.URL + "/self", nil, []string{"/self"}},
-		{"cross-origin ping-pong", srv.HostURL("https", testserver.APIHost, "/ping"),
+		{"cross-origin ping-pong", srv.HostURL("https", ssetest.APIHost, "/ping"),
 			[]ssecors.Option{ssecors.WithOrigin(page), ssecors.WithCredentials()}, []string{"/ping", "/pong"}},
 	}
 	for _, tc := range cases {
@@ -870,7 +870,7 @@ func TestHostile_redirectLoops(t *testing.T) {
 			if got := fmt.Sprint(rec.Delays()); got != "[3s]" {
 				t.Errorf("waits: got %s, want [3s] (the reconnection time)", got)
 			}
-			var reqs []testserver.Request
+			var reqs []ssetest.Request
 			for _, p := range tc.paths {
 				reqs = append(reqs, srv.RequestsTo(p)...)
 			}
@@ -911,11 +911,11 @@ func TestHostile_okThen503Then204(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, testserver.Endpoint{Responses: []testserver.Response{
-				streamOf(testserver.Event{ID: "7", Data: "x"}),
+			srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
+				streamOf(ssetest.Event{ID: "7", Data: "x"}),
 				{Status: http.StatusServiceUnavailable, Body: "busy"},
 				stop204,
-				streamOf(testserver.Event{Data: "never"}),
+				streamOf(ssetest.Event{Data: "never"}),
 			}})
 			es := mustNew(t, srv.EventsURL(), tc.opts...)
 			rec := record(es)
@@ -924,13 +924,13 @@ func TestHostile_okThen503Then204(t *testing.T) {
 			if !errors.As(err, &re) || re.StatusCode != tc.final {
 				t.Fatalf("Run: got %v, want *ResponseError %d", err, tc.final)
 			}
-			if n := srv.Connections(testserver.EventsPath); n != tc.connections {
+			if n := srv.Connections(ssetest.EventsPath); n != tc.connections {
 				t.Errorf("connections: got %d, want %d", n, tc.connections)
 			}
 			if got := fmt.Sprint(rec.Delays()); got != tc.waits {
 				t.Errorf("waits: got %s, want %s", got, tc.waits)
 			}
-			for i, r := range srv.RequestsTo(testserver.EventsPath)[1:] {
+			for i, r := range srv.RequestsTo(ssetest.EventsPath)[1:] {
 				if r.LastEventID != "7" {
 					t.Errorf("request %d: Last-Event-ID %q, want 7", i+1, r.LastEventID)
 				}

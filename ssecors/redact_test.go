@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
 )
 
@@ -73,21 +73,21 @@ func assertNoSecret(t *testing.T, where, s string) {
 // String(), and every log record at debug level.
 func TestRedaction_failurePaths(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{})
+	srv := newServer(t, ssetest.Endpoint{})
 	echo := func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusUnauthorized)
 		fmt.Fprintf(w, "bad credentials in %s", r.URL.RawQuery) // servers do echo
 	}
-	srv.Handle("/echo401", testserver.Endpoint{Handler: echo})
-	srv.Handle("/s500", testserver.Endpoint{Status: 500, Body: "oops"})
-	srv.Handle("/cors", testserver.Endpoint{Events: testserver.Messages("x")})
-	srv.Handle("/pf", testserver.Endpoint{CORS: &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}, PreflightStatus: 500}})
-	srv.Handle("/redir", testserver.Endpoint{Redirect: &testserver.Redirect{Location: "ftp://example.com/?token=" + secrets[0]}})
-	srv.Handle("/loop", testserver.Endpoint{Redirect: &testserver.Redirect{Location: "/loop?code=" + secrets[1]}})
-	srv.Handle("/big", testserver.Endpoint{Events: []testserver.Event{{Data: strings.Repeat("x", 4096)}}})
-	srv.Handle("/stall", testserver.Endpoint{StallAfterHeaders: true})
-	page := srv.Origin("https", testserver.AppHost)
-	tlsURL := srv.HostURL("https", testserver.OtherHost, "")
+	srv.Handle("/echo401", ssetest.Endpoint{Handler: echo})
+	srv.Handle("/s500", ssetest.Endpoint{Status: 500, Body: "oops"})
+	srv.Handle("/cors", ssetest.Endpoint{Events: ssetest.Messages("x")})
+	srv.Handle("/pf", ssetest.Endpoint{CORS: &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, PreflightStatus: 500}})
+	srv.Handle("/redir", ssetest.Endpoint{Redirect: &ssetest.Redirect{Location: "ftp://example.com/?token=" + secrets[0]}})
+	srv.Handle("/loop", ssetest.Endpoint{Redirect: &ssetest.Redirect{Location: "/loop?code=" + secrets[1]}})
+	srv.Handle("/big", ssetest.Endpoint{Events: []ssetest.Event{{Data: strings.Repeat("x", 4096)}}})
+	srv.Handle("/stall", ssetest.Endpoint{StallAfterHeaders: true})
+	page := srv.Origin("https", ssetest.AppHost)
+	tlsURL := srv.HostURL("https", ssetest.OtherHost, "")
 
 	cases := []struct {
 		name  string
@@ -104,7 +104,7 @@ func TestRedaction_failurePaths(t *testing.T) {
 			ssecors.WithPreflight(ssecors.PreflightAlways)}, 0},
 		{"redirect to another scheme", srv.URL + "/redir", nil, 0},
 		{"redirect loop", srv.URL + "/loop", nil, 1},
-		{"mixed content", srv.HostURL("http", testserver.APIHost, "/events"), []ssecors.Option{ssecors.WithOrigin(page),
+		{"mixed content", srv.HostURL("http", ssetest.APIHost, "/events"), []ssecors.Option{ssecors.WithOrigin(page),
 			ssecors.WithHTTPClient(srv.Client())}, 0},
 		{"event too large", srv.URL + "/big", []ssecors.Option{ssecors.WithMaxEventSize(1024)}, 0},
 		{"idle timeout", srv.URL + "/stall", []ssecors.Option{ssecors.WithIdleTimeout(50 * time.Millisecond)}, 1},
@@ -150,7 +150,7 @@ func TestRedaction_failurePaths(t *testing.T) {
 
 func TestRedaction_contextCancelled(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{HeaderDelay: 10 * time.Second})
+	srv := newServer(t, ssetest.Endpoint{HeaderDelay: 10 * time.Second})
 	var logs lockedBuffer
 	es := mustNew(t, srv.EventsURL(), secretOptions(&logs)...)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)

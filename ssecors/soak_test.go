@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
 )
 
@@ -19,9 +19,9 @@ const soakPerDrop = 3
 
 // soakEvent is event number i (from 1) of the soak script: an id, one of
 // three types, and two data lines, so that a cut anywhere shows.
-func soakEvent(i int) testserver.Event {
+func soakEvent(i int) ssetest.Event {
 	n := strconv.Itoa(i)
-	return testserver.Event{ID: n, Type: "t" + strconv.Itoa(i%3), Data: "payload " + n + "\nline two " + n}
+	return ssetest.Event{ID: n, Type: "t" + strconv.Itoa(i%3), Data: "payload " + n + "\nline two " + n}
 }
 
 // soakResponses scripts drops connections. Connection c resumes after
@@ -31,17 +31,17 @@ func soakEvent(i int) testserver.Event {
 // as Last-Event-ID, so that Resume skips it only when the id is right:
 // a missing or stale id makes the server send an event again, which the
 // test sees as a duplicate. A 204 ends the soak.
-func soakResponses(drops int) []testserver.Response {
-	rs := make([]testserver.Response, 0, drops+1)
+func soakResponses(drops int) []ssetest.Response {
+	rs := make([]ssetest.Response, 0, drops+1)
 	for c := 0; c < drops; c++ {
 		first := c * soakPerDrop // the id the request should carry
-		var evs []testserver.Event
+		var evs []ssetest.Event
 		for i := max(first, 1); i <= first+soakPerDrop+1; i++ {
 			evs = append(evs, soakEvent(i))
 		}
-		rs = append(rs, testserver.Response{Events: evs, Resume: true, DropAfter: soakPerDrop, Abort: c%2 == 1})
+		rs = append(rs, ssetest.Response{Events: evs, Resume: true, DropAfter: soakPerDrop, Abort: c%2 == 1})
 	}
-	return append(rs, testserver.Response{Status: http.StatusNoContent})
+	return append(rs, ssetest.Response{Status: http.StatusNoContent})
 }
 
 // TestSoak_reconnects drops the stream 1 000 times (fewer with -short),
@@ -66,8 +66,8 @@ func TestSoak_reconnects(t *testing.T) {
 			if testing.Short() {
 				drops /= 10
 			}
-			srv := newServer(t, testserver.Endpoint{Responses: soakResponses(drops)})
-			es := mustNew(t, srv.HostURL(tc.scheme, testserver.APIHost, testserver.EventsPath),
+			srv := newServer(t, ssetest.Endpoint{Responses: soakResponses(drops)})
+			es := mustNew(t, srv.HostURL(tc.scheme, ssetest.APIHost, ssetest.EventsPath),
 				ssecors.WithHTTPClient(srv.Client()), ssecors.WithReconnectionTime(time.Millisecond))
 
 			var got []ssecors.Event
@@ -94,13 +94,13 @@ func TestSoak_reconnects(t *testing.T) {
 			}
 			for i, ev := range got {
 				w := soakEvent(i + 1)
-				if ev.LastEventID != w.ID || ev.Type != w.Type || ev.Data != w.Data || ev.Origin != srv.Origin(tc.scheme, testserver.APIHost) {
+				if ev.LastEventID != w.ID || ev.Type != w.Type || ev.Data != w.Data || ev.Origin != srv.Origin(tc.scheme, ssetest.APIHost) {
 					t.Fatalf("event %d: got %+v, want id %s type %s data %q", i, ev, w.ID, w.Type, w.Data)
 				}
 			}
 
 			// Requests: connection c carries Last-Event-ID c*soakPerDrop.
-			reqs := srv.RequestsTo(testserver.EventsPath)
+			reqs := srv.RequestsTo(ssetest.EventsPath)
 			if len(reqs) != drops+1 {
 				t.Fatalf("requests: got %d, want %d", len(reqs), drops+1)
 			}

@@ -12,7 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
 )
 
@@ -52,7 +52,7 @@ func valCheckConfigError(t *testing.T, err error, option string) {
 
 func TestValidation_refusedAtNew(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{})
+	srv := newServer(t, ssetest.Endpoint{})
 	t.Cleanup(func() { // after every case: nothing was ever sent
 		if n := len(srv.Requests()); n != 0 {
 			t.Errorf("the server got %d requests from refused sources", n)
@@ -213,7 +213,7 @@ func valShort(err error) string {
 // punycode, in the Host and in the Origin header.
 func TestValidation_acceptedValuesTravelSafely(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Status: http.StatusNoContent, CORS: testserver.AllowAll()})
+	srv := newServer(t, ssetest.Endpoint{Status: http.StatusNoContent, CORS: ssetest.AllowAll()})
 	query := map[string]string{
 		"space":    "a b",
 		"reserved": "&=?#/+;,%",
@@ -328,13 +328,13 @@ var valPositions = []struct {
 // every attempt.
 func TestValidation_nastyStrings(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Status: http.StatusNoContent, CORS: testserver.AllowAll()})
+	srv := newServer(t, ssetest.Endpoint{Status: http.StatusNoContent, CORS: ssetest.AllowAll()})
 	client := srv.Client()
 	for _, pos := range valPositions {
 		t.Run(pos.name, func(t *testing.T) {
 			t.Parallel()
 			for _, s := range valNasty {
-				u, opts := pos.build(srv.HostURL("https", testserver.APIHost, ""), s)
+				u, opts := pos.build(srv.HostURL("https", ssetest.APIHost, ""), s)
 				opts = append(opts, ssecors.WithHTTPClient(client), ssecors.WithLogger(slog.New(valDiscard{})))
 				var es *ssecors.EventSource
 				var err error
@@ -367,7 +367,7 @@ func TestValidation_nastyStrings(t *testing.T) {
 // reached the server (which answers 204, or 404 for another path), or that
 // the source refused it as a browser would (mixed content, an opaque page
 // origin's CORS).
-func valSends(t *testing.T, srv *testserver.Server, es *ssecors.EventSource, s string) {
+func valSends(t *testing.T, srv *ssetest.Server, es *ssecors.EventSource, s string) {
 	t.Helper()
 	var first error
 	es.OnError(func(err error) {

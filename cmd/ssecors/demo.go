@@ -3,7 +3,7 @@ package main
 import (
 	"time"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 // startDemo starts the server of --demo: the embedded test server, which
@@ -18,9 +18,9 @@ import (
 //     (401 without it) and resumes after Last-Event-ID.
 //
 // Both send a few events 200 ms apart and set the cookie "seen".
-func startDemo() *testserver.Server {
-	srv := testserver.New(testserver.Endpoint{})
-	events := []testserver.Event{
+func startDemo() *ssetest.Server {
+	srv := ssetest.New(ssetest.Endpoint{})
+	events := []ssetest.Event{
 		{ID: "1", Data: "hello"},
 		{ID: "2", Type: "update", Data: `{"price":42}`},
 		{ID: "3", Data: "still here"},
@@ -28,15 +28,15 @@ func startDemo() *testserver.Server {
 		{ID: "5", Data: "bye"},
 	}
 	seen := []string{"seen=1; Path=/; Secure; SameSite=None"}
-	srv.Handle("/broken", testserver.Endpoint{
-		CORS:       &testserver.CORS{AllowOrigin: []string{"*"}, AllowCredentials: "true"},
+	srv.Handle("/broken", ssetest.Endpoint{
+		CORS:       &ssetest.CORS{AllowOrigin: []string{"*"}, AllowCredentials: "true"},
 		Events:     events,
 		Interval:   200 * time.Millisecond,
 		Resume:     true,
 		SetCookies: seen,
 	})
-	srv.Handle("/fixed", testserver.Endpoint{
-		CORS:          &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}, AllowCredentials: "true"},
+	srv.Handle("/fixed", ssetest.Endpoint{
+		CORS:          &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowCredentials: "true"},
 		Events:        events,
 		Interval:      200 * time.Millisecond,
 		Resume:        true,

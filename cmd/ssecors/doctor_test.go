@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
 )
 
@@ -21,8 +21,8 @@ const (
 // endpoint, and the fixed server. Each runs against a fresh test server.
 var doctorCases = []struct {
 	name   string
-	ep     testserver.Endpoint
-	setup  func(srv *testserver.Server) // more endpoints
+	ep     ssetest.Endpoint
+	setup  func(srv *ssetest.Server) // more endpoints
 	args   []string
 	code   int
 	rule   string // Report.Rule, "" when it connects
@@ -31,7 +31,7 @@ var doctorCases = []struct {
 }{
 	{
 		name:   "no-acao",
-		ep:     testserver.Endpoint{Events: testserver.Messages("hi")},
+		ep:     ssetest.Endpoint{Events: ssetest.Messages("hi")},
 		args:   []string{crossSite, "--origin", page, "--with-credentials"},
 		code:   exitFail,
 		rule:   ssecors.RuleAllowOriginMissing,
@@ -40,7 +40,7 @@ var doctorCases = []struct {
 	},
 	{
 		name:   "wildcard-with-credentials",
-		ep:     testserver.Endpoint{Events: testserver.Messages("hi"), CORS: &testserver.CORS{AllowOrigin: []string{"*"}, AllowCredentials: "true"}},
+		ep:     ssetest.Endpoint{Events: ssetest.Messages("hi"), CORS: &ssetest.CORS{AllowOrigin: []string{"*"}, AllowCredentials: "true"}},
 		args:   []string{crossSite, "--origin", page, "--with-credentials"},
 		code:   exitFail,
 		rule:   ssecors.RuleAllowOriginWildcard,
@@ -49,7 +49,7 @@ var doctorCases = []struct {
 	},
 	{
 		name:   "acac-missing",
-		ep:     testserver.Endpoint{Events: testserver.Messages("hi"), CORS: &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}}},
+		ep:     ssetest.Endpoint{Events: ssetest.Messages("hi"), CORS: &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}}},
 		args:   []string{crossSite, "--origin", page, "--with-credentials"},
 		code:   exitFail,
 		rule:   ssecors.RuleAllowCredentials,
@@ -58,7 +58,7 @@ var doctorCases = []struct {
 	},
 	{
 		name:   "wrong-origin",
-		ep:     testserver.Endpoint{Events: testserver.Messages("hi"), CORS: &testserver.CORS{AllowOrigin: []string{page + "/"}, AllowCredentials: "true"}},
+		ep:     ssetest.Endpoint{Events: ssetest.Messages("hi"), CORS: &ssetest.CORS{AllowOrigin: []string{page + "/"}, AllowCredentials: "true"}},
 		args:   []string{crossSite, "--origin", page, "--with-credentials"},
 		code:   exitFail,
 		rule:   ssecors.RuleAllowOriginMismatch,
@@ -67,7 +67,7 @@ var doctorCases = []struct {
 	},
 	{
 		name:   "wrong-content-type",
-		ep:     testserver.Endpoint{ContentType: "text/html; charset=utf-8", Body: "<!doctype html><p>events</p>", CORS: testserver.AllowAll()},
+		ep:     ssetest.Endpoint{ContentType: "text/html; charset=utf-8", Body: "<!doctype html><p>events</p>", CORS: ssetest.AllowAll()},
 		args:   []string{crossSite, "--origin", page},
 		code:   exitFail,
 		rule:   "content-type",
@@ -76,7 +76,7 @@ var doctorCases = []struct {
 	},
 	{
 		name:   "status-401",
-		ep:     testserver.Endpoint{Status: http.StatusUnauthorized, Body: "missing bearer token", CORS: testserver.AllowAll()},
+		ep:     ssetest.Endpoint{Status: http.StatusUnauthorized, Body: "missing bearer token", CORS: ssetest.AllowAll()},
 		args:   []string{crossSite, "--origin", page},
 		code:   exitFail,
 		rule:   "status",
@@ -85,9 +85,9 @@ var doctorCases = []struct {
 	},
 	{
 		name: "redirect-tainted",
-		ep:   testserver.Endpoint{CORS: testserver.AllowAll(), Redirect: &testserver.Redirect{Location: "https://www.example.com/final"}},
-		setup: func(srv *testserver.Server) {
-			srv.Handle("/final", testserver.Endpoint{Events: testserver.Messages("hi")})
+		ep:   ssetest.Endpoint{CORS: ssetest.AllowAll(), Redirect: &ssetest.Redirect{Location: "https://www.example.com/final"}},
+		setup: func(srv *ssetest.Server) {
+			srv.Handle("/final", ssetest.Endpoint{Events: ssetest.Messages("hi")})
 		},
 		args:   []string{crossSite, "--origin", page, "--with-credentials"},
 		code:   exitFail,
@@ -97,7 +97,7 @@ var doctorCases = []struct {
 	},
 	{
 		name:   "samesite-lax-cookie",
-		ep:     testserver.Endpoint{Events: testserver.Messages("hi"), CORS: testserver.AllowAll(), RequireCookie: "sid"},
+		ep:     ssetest.Endpoint{Events: ssetest.Messages("hi"), CORS: ssetest.AllowAll(), RequireCookie: "sid"},
 		args:   []string{crossSite, "--origin", page, "--with-credentials", "--cookie", "sid=42; SameSite=Lax", "--third-party-cookies", "allow"},
 		code:   exitFail,
 		rule:   "status",
@@ -106,7 +106,7 @@ var doctorCases = []struct {
 	},
 	{
 		name:   "mixed-content",
-		ep:     testserver.Endpoint{Events: testserver.Messages("hi"), CORS: testserver.AllowAll()},
+		ep:     ssetest.Endpoint{Events: ssetest.Messages("hi"), CORS: ssetest.AllowAll()},
 		args:   []string{"http://api.other.test/events", "--origin", page},
 		code:   exitFail,
 		rule:   "mixed-content",
@@ -115,13 +115,13 @@ var doctorCases = []struct {
 	},
 	{
 		name: "fixed",
-		ep: testserver.Endpoint{
-			CORS:          testserver.AllowAll(),
+		ep: ssetest.Endpoint{
+			CORS:          ssetest.AllowAll(),
 			RequireCookie: "sid",
 			SetCookies:    []string{"seen=1; Path=/; Secure; SameSite=None"},
-			Responses: []testserver.Response{
-				{Events: testserver.Numbered(2, "tick ")},               // stays open: the diagnosis drops it
-				{Events: testserver.Numbered(5, "tick "), Resume: true}, // resumes after Last-Event-ID
+			Responses: []ssetest.Response{
+				{Events: ssetest.Numbered(2, "tick ")},               // stays open: the diagnosis drops it
+				{Events: ssetest.Numbered(5, "tick "), Resume: true}, // resumes after Last-Event-ID
 			},
 		},
 		args: []string{crossSite, "--origin", page, "--with-credentials", "--cookie", "sid=42; SameSite=None; Secure",
@@ -135,8 +135,8 @@ func TestDoctor_misconfigurations(t *testing.T) {
 	for _, tc := range doctorCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			serve := func() *testserver.Server {
-				srv := testserver.New(tc.ep)
+			serve := func() *ssetest.Server {
+				srv := ssetest.New(tc.ep)
 				t.Cleanup(srv.Close)
 				if tc.setup != nil {
 					tc.setup(srv)
@@ -189,7 +189,7 @@ func TestDoctor_misconfigurations(t *testing.T) {
 
 func TestDoctor_fixedJSON(t *testing.T) {
 	t.Parallel()
-	srv := testserver.New(testserver.Endpoint{Events: testserver.Numbered(3, "e"), CORS: testserver.AllowAll()})
+	srv := ssetest.New(ssetest.Endpoint{Events: ssetest.Numbered(3, "e"), CORS: ssetest.AllowAll()})
 	defer srv.Close()
 	r := runWith(t, srv, "", "doctor", crossSite, "--origin", page, "--json")
 	if r.code != exitOK {
@@ -234,7 +234,7 @@ func TestDoctor_fixedJSON(t *testing.T) {
 func TestDoctor_secretsStayHidden(t *testing.T) {
 	t.Parallel()
 	const secret = "tok-9f8e7d6c5b4a"
-	srv := testserver.New(testserver.Endpoint{CORS: &testserver.CORS{AllowOrigin: []string{"*"}}, Status: http.StatusForbidden,
+	srv := ssetest.New(ssetest.Endpoint{CORS: &ssetest.CORS{AllowOrigin: []string{"*"}}, Status: http.StatusForbidden,
 		Body: "bad token " + secret})
 	defer srv.Close()
 	for _, format := range []string{"--json=false", "--json"} {

@@ -5,13 +5,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
 )
 
 func TestListen_maxEvents(t *testing.T) {
 	t.Parallel()
-	srv := testserver.New(testserver.Endpoint{CORS: testserver.AllowAll(), Events: []testserver.Event{
+	srv := ssetest.New(ssetest.Endpoint{CORS: ssetest.AllowAll(), Events: []ssetest.Event{
 		{ID: "1", Data: "hello"},
 		{ID: "2", Type: "update", Data: "line one\nline two"},
 		{Data: "not shown"},
@@ -32,7 +32,7 @@ func TestListen_maxEvents(t *testing.T) {
 
 func TestListen_json(t *testing.T) {
 	t.Parallel()
-	srv := testserver.New(testserver.Endpoint{Events: testserver.Numbered(5, "e")})
+	srv := ssetest.New(ssetest.Endpoint{Events: ssetest.Numbered(5, "e")})
 	defer srv.Close()
 	r := runWith(t, srv, "", "listen", "--json", crossSite, "--max-events", "3")
 	if r.code != exitOK {
@@ -60,15 +60,15 @@ func TestListen_json(t *testing.T) {
 
 func TestListen_reconnects(t *testing.T) {
 	t.Parallel()
-	srv := testserver.New(testserver.Endpoint{Responses: []testserver.Response{
-		{Retry: 10, Events: testserver.Numbered(1, "e"), EndAfterScript: true},
-		{Events: testserver.Numbered(3, "e"), Resume: true},
+	srv := ssetest.New(ssetest.Endpoint{Responses: []ssetest.Response{
+		{Retry: 10, Events: ssetest.Numbered(1, "e"), EndAfterScript: true},
+		{Events: ssetest.Numbered(3, "e"), Resume: true},
 	}})
 	defer srv.Close()
 	for _, format := range []string{"text", "json"} {
-		srv.Handle(testserver.EventsPath, testserver.Endpoint{Responses: []testserver.Response{
-			{Retry: 10, Events: testserver.Numbered(1, "e"), EndAfterScript: true},
-			{Events: testserver.Numbered(3, "e"), Resume: true},
+		srv.Handle(ssetest.EventsPath, ssetest.Endpoint{Responses: []ssetest.Response{
+			{Retry: 10, Events: ssetest.Numbered(1, "e"), EndAfterScript: true},
+			{Events: ssetest.Numbered(3, "e"), Resume: true},
 		}})
 		args := []string{"listen", crossSite, "--max-events", "3"}
 		if format == "json" {
@@ -108,28 +108,28 @@ func TestListen_failures(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
-		ep     testserver.Endpoint
+		ep     ssetest.Endpoint
 		args   []string
 		stderr string
 		json   string // with --json: the error line holds this rule
 	}{
 		{
 			name:   "cors",
-			ep:     testserver.Endpoint{Events: testserver.Messages("x"), CORS: &testserver.CORS{AllowOrigin: []string{"*"}}},
+			ep:     ssetest.Endpoint{Events: ssetest.Messages("x"), CORS: &ssetest.CORS{AllowOrigin: []string{"*"}}},
 			args:   []string{crossSite, "--origin", page, "--with-credentials"},
 			stderr: "[" + ssecors.RuleAllowOriginWildcard + "]",
 			json:   ssecors.RuleAllowOriginWildcard,
 		},
 		{
 			name:   "mixed content",
-			ep:     testserver.Endpoint{Events: testserver.Messages("x")},
+			ep:     ssetest.Endpoint{Events: ssetest.Messages("x")},
 			args:   []string{"http://api.other.test/events", "--origin", page},
 			stderr: "[mixed-content]",
 			json:   "mixed-content",
 		},
 		{
 			name:   "timeout before max events",
-			ep:     testserver.Endpoint{Events: testserver.Messages("only one")},
+			ep:     ssetest.Endpoint{Events: ssetest.Messages("only one")},
 			args:   []string{crossSite, "--max-events", "2", "--timeout", "300ms"},
 			stderr: "--timeout 300ms reached after 1 of 2 events",
 		},
@@ -137,7 +137,7 @@ func TestListen_failures(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := testserver.New(tc.ep)
+			srv := ssetest.New(tc.ep)
 			defer srv.Close()
 			r := runWith(t, srv, "", append([]string{"listen"}, tc.args...)...)
 			if r.code != exitFail {
@@ -162,7 +162,7 @@ func TestListen_failures(t *testing.T) {
 // TestListen_timeoutWithoutMaxEvents: --timeout alone is a normal stop.
 func TestListen_timeoutWithoutMaxEvents(t *testing.T) {
 	t.Parallel()
-	srv := testserver.New(testserver.Endpoint{Events: testserver.Messages("a")})
+	srv := ssetest.New(ssetest.Endpoint{Events: ssetest.Messages("a")})
 	defer srv.Close()
 	r := runWith(t, srv, "", "listen", crossSite, "--timeout", "100ms")
 	if r.code != exitOK {
@@ -175,7 +175,7 @@ func TestListen_timeoutWithoutMaxEvents(t *testing.T) {
 
 func TestListen_cookieJar(t *testing.T) {
 	t.Parallel()
-	srv := testserver.New(testserver.Endpoint{Events: testserver.Messages("welcome"), CORS: testserver.AllowAll(), RequireCookie: "sid=abc"})
+	srv := ssetest.New(ssetest.Endpoint{Events: ssetest.Messages("welcome"), CORS: ssetest.AllowAll(), RequireCookie: "sid=abc"})
 	defer srv.Close()
 	// The jar file holds sid for .other.test (HttpOnly, as curl writes it).
 	for _, args := range [][]string{

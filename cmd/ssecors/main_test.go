@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/internal/leakcheck"
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -31,7 +31,7 @@ type result struct {
 // test server under every test host name on ports 80 and 443, so that the
 // URLs in the arguments (and in the output) carry no port. srv may be nil
 // for runs that must fail before sending anything.
-func runWith(t *testing.T, srv *testserver.Server, stdin string, args ...string) result {
+func runWith(t *testing.T, srv *ssetest.Server, stdin string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -44,7 +44,7 @@ func runWith(t *testing.T, srv *testserver.Server, stdin string, args ...string)
 }
 
 // normalize replaces the server's random ports, should any appear.
-func normalize(srv *testserver.Server, s string) string {
+func normalize(srv *ssetest.Server, s string) string {
 	if srv == nil {
 		return s
 	}

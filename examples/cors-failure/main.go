@@ -14,7 +14,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
 )
 
@@ -38,23 +38,23 @@ func main() {
 		return
 	}
 
-	srv := testserver.New(testserver.Endpoint{})
+	srv := ssetest.New(ssetest.Endpoint{})
 	defer srv.Close()
-	page := srv.Origin("https", testserver.AppHost)
+	page := srv.Origin("https", ssetest.AppHost)
 	mistakes := []struct {
 		title string
-		cors  *testserver.CORS
+		cors  *ssetest.CORS
 	}{
 		{"no CORS headers at all", nil},
-		{"a wildcard on a credentialed stream", &testserver.CORS{AllowOrigin: []string{"*"}, AllowCredentials: "true"}},
-		{"the origin with a trailing slash", &testserver.CORS{AllowOrigin: []string{page + "/"}, AllowCredentials: "true"}},
-		{"Access-Control-Allow-Credentials forgotten", &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}}},
-		{"fixed: echo the origin and allow credentials", &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}, AllowCredentials: "true"}},
+		{"a wildcard on a credentialed stream", &ssetest.CORS{AllowOrigin: []string{"*"}, AllowCredentials: "true"}},
+		{"the origin with a trailing slash", &ssetest.CORS{AllowOrigin: []string{page + "/"}, AllowCredentials: "true"}},
+		{"Access-Control-Allow-Credentials forgotten", &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}}},
+		{"fixed: echo the origin and allow credentials", &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowCredentials: "true"}},
 	}
 	for i, m := range mistakes {
 		path := fmt.Sprintf("/events%d", i)
-		srv.Handle(path, testserver.Endpoint{CORS: m.cors, Events: testserver.Messages("it works")})
-		try(srv.HostURL("https", testserver.OtherHost, path), m.title,
+		srv.Handle(path, ssetest.Endpoint{CORS: m.cors, Events: ssetest.Messages("it works")})
+		try(srv.HostURL("https", ssetest.OtherHost, path), m.title,
 			ssecors.WithOrigin(page), ssecors.WithCredentials(), ssecors.WithHTTPClient(srv.Client()))
 	}
 }

@@ -22,7 +22,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
 )
 
@@ -35,36 +35,36 @@ func main() {
 }
 
 func run() error {
-	cors := testserver.AllowAll() // echoes Origin, allows credentials
+	cors := ssetest.AllowAll() // echoes Origin, allows credentials
 	cors.MaxAge = "600"           // preflight results cached for 10 minutes
-	srv := testserver.New(testserver.Endpoint{})
+	srv := ssetest.New(ssetest.Endpoint{})
 	defer srv.Close()
-	srv.HandleHost(testserver.OtherHost, "/events", testserver.Endpoint{
+	srv.HandleHost(ssetest.OtherHost, "/events", ssetest.Endpoint{
 		CORS:          cors,
 		RequireCookie: "session",
 		RequireQuery:  map[string]string{"tenant": "acme", "token": "t-0ken-1234"},
-		Responses: []testserver.Response{
-			{Retry: 200, Events: testserver.Numbered(3, "update "), Abort: true}, // drops mid-event
-			{Events: testserver.Numbered(5, "update "), Resume: true, EndAfterScript: true},
+		Responses: []ssetest.Response{
+			{Retry: 200, Events: ssetest.Numbered(3, "update "), Abort: true}, // drops mid-event
+			{Events: ssetest.Numbered(5, "update "), Resume: true, EndAfterScript: true},
 			{Status: http.StatusNoContent}, // "stop reconnecting"
 		},
 	})
-	page := srv.Origin("https", testserver.AppHost)
-	stream := srv.HostURL("https", testserver.OtherHost, "/events")
+	page := srv.Origin("https", ssetest.AppHost)
+	stream := srv.HostURL("https", ssetest.OtherHost, "/events")
 
 	// 1. The user logged in on the API's site: a first-party visit that
 	//    sets a SameSite=None; Secure session cookie in the browser's jar.
 	jar := ssecors.NewJar(nil)
 	browser := srv.Client()
 	browser.Jar = jar
-	login := srv.LoginURL("https", testserver.OtherHost, testserver.LoginCookie{
+	login := srv.LoginURL("https", ssetest.OtherHost, ssetest.LoginCookie{
 		Name: "session", Value: "u42", SameSite: "none", Secure: true, HttpOnly: true})
 	resp, err := browser.Get(login)
 	if err != nil {
 		return err
 	}
 	resp.Body.Close()
-	fmt.Println("logged in on", testserver.OtherHost, "-> cookies in the jar:", len(jar.All()))
+	fmt.Println("logged in on", ssetest.OtherHost, "-> cookies in the jar:", len(jar.All()))
 
 	// 2. The page opens the stream. Code that already builds headers keeps
 	//    them, and WithHeaderQuery moves them to the query string.
@@ -99,7 +99,7 @@ func run() error {
 	es.Run(ctx)
 
 	// 3. What the server saw.
-	fmt.Println("\nrequests received by", testserver.OtherHost+":")
+	fmt.Println("\nrequests received by", ssetest.OtherHost+":")
 	for _, r := range srv.RequestsTo("/events") {
 		switch {
 		case r.Preflight:

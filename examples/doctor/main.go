@@ -26,7 +26,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
 )
 
@@ -63,13 +63,13 @@ func main() {
 
 	// The embedded server answers under any host name on port 443 through
 	// srv.Client(), so the URLs below need no DNS and no port.
-	srv := testserver.New(testserver.Endpoint{})
+	srv := ssetest.New(ssetest.Endpoint{})
 	defer srv.Close()
-	events := testserver.Numbered(5, "tick ")
-	srv.Handle("/broken", testserver.Endpoint{Events: events, Resume: true,
-		CORS: &testserver.CORS{AllowOrigin: []string{"*"}, AllowCredentials: "true"}})
-	srv.Handle("/fixed", testserver.Endpoint{Events: events, Resume: true,
-		CORS: &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}, AllowCredentials: "true"}})
+	events := ssetest.Numbered(5, "tick ")
+	srv.Handle("/broken", ssetest.Endpoint{Events: events, Resume: true,
+		CORS: &ssetest.CORS{AllowOrigin: []string{"*"}, AllowCredentials: "true"}})
+	srv.Handle("/fixed", ssetest.Endpoint{Events: events, Resume: true,
+		CORS: &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowCredentials: "true"}})
 
 	for _, c := range []struct{ title, url string }{
 		{"broken: \"Access-Control-Allow-Origin: *\" on a credentialed stream", "https://api.other.test/broken"},

@@ -15,7 +15,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
 )
 
@@ -30,13 +30,13 @@ func main() {
 }
 
 func run(streamURL string, max int) error {
-	var srv *testserver.Server
+	var srv *ssetest.Server
 	if streamURL == "" {
 		// Six numbered events, 150 ms apart; "retry: 500" asks clients to
 		// wait half a second before reconnecting, and Resume makes the
 		// server continue after the Last-Event-ID it receives.
-		srv = testserver.New(testserver.Endpoint{
-			Events:   testserver.Numbered(6, "tick "),
+		srv = ssetest.New(ssetest.Endpoint{
+			Events:   ssetest.Numbered(6, "tick "),
 			Retry:    500,
 			Resume:   true,
 			Interval: 150 * time.Millisecond,
@@ -75,7 +75,7 @@ func run(streamURL string, max int) error {
 		return err
 	}
 	if srv != nil {
-		for _, r := range srv.RequestsTo(testserver.EventsPath) {
+		for _, r := range srv.RequestsTo(ssetest.EventsPath) {
 			fmt.Printf("server saw GET #%d with Last-Event-ID %q\n", r.Attempt+1, r.LastEventID)
 		}
 	}

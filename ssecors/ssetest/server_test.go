@@ -1,4 +1,4 @@
-package testserver_test
+package ssetest_test
 
 import (
 	"bytes"
@@ -13,14 +13,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 func TestServer_Client_hostRouting(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Events: testserver.Messages("any"), EndAfterScript: true})
-	srv.HandleHost(testserver.OtherHost, testserver.EventsPath,
-		testserver.Endpoint{Events: testserver.Messages("other"), EndAfterScript: true})
+	srv := newServer(t, ssetest.Endpoint{Events: ssetest.Messages("any"), EndAfterScript: true})
+	srv.HandleHost(ssetest.OtherHost, ssetest.EventsPath,
+		ssetest.Endpoint{Events: ssetest.Messages("other"), EndAfterScript: true})
 	tests := []struct {
 		name      string
 		url       string
@@ -28,14 +28,14 @@ func TestServer_Client_hostRouting(t *testing.T) {
 		wantProto string
 		wantHost  string
 	}{
-		{"plain", srv.HostURL("http", testserver.APIHost, "/events"), "data: any\n\n", "HTTP/1.1", testserver.APIHost},
-		{"TLS", srv.HostURL("https", testserver.APIHost, "/events"), "data: any\n\n", "HTTP/2.0", testserver.APIHost},
-		{"TLS host route", srv.HostURL("https", testserver.OtherHost, "/events"), "data: other\n\n", "HTTP/2.0", testserver.OtherHost},
-		{"plain host route", srv.HostURL("http", testserver.OtherHost, "/events"), "data: other\n\n", "HTTP/1.1", testserver.OtherHost},
-		{"default https port", "https://" + testserver.PagesHostA + "/events", "data: any\n\n", "HTTP/2.0", testserver.PagesHostA},
-		{"default http port", "http://" + testserver.UKHostB + "/events", "data: any\n\n", "HTTP/1.1", testserver.UKHostB},
+		{"plain", srv.HostURL("http", ssetest.APIHost, "/events"), "data: any\n\n", "HTTP/1.1", ssetest.APIHost},
+		{"TLS", srv.HostURL("https", ssetest.APIHost, "/events"), "data: any\n\n", "HTTP/2.0", ssetest.APIHost},
+		{"TLS host route", srv.HostURL("https", ssetest.OtherHost, "/events"), "data: other\n\n", "HTTP/2.0", ssetest.OtherHost},
+		{"plain host route", srv.HostURL("http", ssetest.OtherHost, "/events"), "data: other\n\n", "HTTP/1.1", ssetest.OtherHost},
+		{"default https port", "https://" + ssetest.PagesHostA + "/events", "data: any\n\n", "HTTP/2.0", ssetest.PagesHostA},
+		{"default http port", "http://" + ssetest.UKHostB + "/events", "data: any\n\n", "HTTP/1.1", ssetest.UKHostB},
 		{"wildcard name", srv.HostURL("https", "sub.example.com", "/events"), "data: any\n\n", "HTTP/2.0", "sub.example.com"},
-		{"localhost", srv.HostURL("https", testserver.LocalHost, "/events"), "data: any\n\n", "HTTP/2.0", "localhost"},
+		{"localhost", srv.HostURL("https", ssetest.LocalHost, "/events"), "data: any\n\n", "HTTP/2.0", "localhost"},
 		{"IPv6 literal name", srv.HostURL("https", "::1", "/events"), "data: any\n\n", "HTTP/2.0", "::1"},
 		{"base URL", srv.TLSURL + "/events", "data: any\n\n", "HTTP/2.0", "127.0.0.1"},
 	}
@@ -50,7 +50,7 @@ func TestServer_Client_hostRouting(t *testing.T) {
 			if resp.Proto != tc.wantProto {
 				t.Errorf("proto: got %s, want %s", resp.Proto, tc.wantProto)
 			}
-			var logged *testserver.Request
+			var logged *ssetest.Request
 			for _, r := range srv.Requests() {
 				if r.Query().Get("case") == strings.ReplaceAll(tc.name, " ", "-") {
 					logged = &r
@@ -69,7 +69,7 @@ func TestServer_Client_hostRouting(t *testing.T) {
 
 func TestServer_Client_refusesUnknownPorts(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{})
+	srv := newServer(t, ssetest.Endpoint{})
 	ctx := testContext(t)
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://api.example.test:1/events", nil)
 	resp, err := srv.Client().Do(req)
@@ -77,14 +77,14 @@ func TestServer_Client_refusesUnknownPorts(t *testing.T) {
 		resp.Body.Close()
 		t.Fatal("got a response from an unknown port, want an error")
 	}
-	if !strings.Contains(err.Error(), "testserver: no listener") {
+	if !strings.Contains(err.Error(), "ssetest: no listener") {
 		t.Errorf("got %v, want a no-listener error", err)
 	}
 }
 
 func TestServer_Client_isFresh(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{})
+	srv := newServer(t, ssetest.Endpoint{})
 	a, b := srv.Client(), srv.Client()
 	if a == b || a.Transport == b.Transport {
 		t.Error("Client returned a shared client or transport")
@@ -96,9 +96,9 @@ func TestServer_Client_isFresh(t *testing.T) {
 
 func TestServer_certificate(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{})
+	srv := newServer(t, ssetest.Endpoint{})
 	cert := srv.Certificate()
-	for _, h := range testserver.CertHosts() {
+	for _, h := range ssetest.CertHosts() {
 		name := strings.Replace(h, "*", "w", 1)
 		if err := cert.VerifyHostname(name); err != nil {
 			t.Errorf("VerifyHostname(%q): %v", name, err)
@@ -107,7 +107,7 @@ func TestServer_certificate(t *testing.T) {
 	if err := cert.VerifyHostname("evil.test"); err == nil {
 		t.Error("certificate valid for evil.test")
 	}
-	opts := x509.VerifyOptions{DNSName: testserver.OtherHost, Roots: srv.CertPool()}
+	opts := x509.VerifyOptions{DNSName: ssetest.OtherHost, Roots: srv.CertPool()}
 	if _, err := cert.Verify(opts); err != nil {
 		t.Errorf("Verify with CertPool: %v", err)
 	}
@@ -119,12 +119,12 @@ func TestServer_certificate(t *testing.T) {
 
 func TestServer_Origin(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{})
+	srv := newServer(t, ssetest.Endpoint{})
 	tests := []struct {
 		scheme, host, want string
 	}{
-		{"https", testserver.AppHost, "https://app.example.test:" + srv.Port("https")},
-		{"http", testserver.AppHost, "http://app.example.test:" + srv.Port("http")},
+		{"https", ssetest.AppHost, "https://app.example.test:" + srv.Port("https")},
+		{"http", ssetest.AppHost, "http://app.example.test:" + srv.Port("http")},
 		{"https", "::1", "https://[::1]:" + srv.Port("https")},
 	}
 	for _, tc := range tests {
@@ -142,14 +142,14 @@ func TestServer_Origin(t *testing.T) {
 
 func TestServer_requestLog(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{EndAfterScript: true})
+	srv := newServer(t, ssetest.Endpoint{EndAfterScript: true})
 	hdr := http.Header{
 		"Origin":        {appOrigin},
 		"Last-Event-Id": {"41"},
 		"Cookie":        {"sid=1; theme=dark"},
 		"Accept":        {"text/event-stream"},
 	}
-	do(t, srv.Client(), http.MethodGet, srv.HostURL("https", testserver.APIHost, "/events?tenant=acme"), hdr)
+	do(t, srv.Client(), http.MethodGet, srv.HostURL("https", ssetest.APIHost, "/events?tenant=acme"), hdr)
 	get(t, srv.Client(), srv.URL+"/nothing-here")
 
 	reqs, err := srv.WaitRequests(testContext(t), 2)
@@ -157,7 +157,7 @@ func TestServer_requestLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := reqs[0]
-	if r.Seq != 0 || r.Method != "GET" || r.Scheme != "https" || r.Host != testserver.APIHost ||
+	if r.Seq != 0 || r.Method != "GET" || r.Scheme != "https" || r.Host != ssetest.APIHost ||
 		r.Path != "/events" || r.RawQuery != "tenant=acme" || r.Origin != appOrigin ||
 		r.LastEventID != "41" || !r.HasLastEventID || r.Preflight || r.Attempt != 0 {
 		t.Errorf("got %+v", r)
@@ -185,7 +185,7 @@ func TestServer_requestLog(t *testing.T) {
 
 func TestServer_WaitRequests_endsWithContextOrClose(t *testing.T) {
 	t.Parallel()
-	srv := testserver.New(testserver.Endpoint{})
+	srv := ssetest.New(ssetest.Endpoint{})
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -198,14 +198,14 @@ func TestServer_WaitRequests_endsWithContextOrClose(t *testing.T) {
 		errc <- err
 	}()
 	srv.Close()
-	if err := <-errc; !errors.Is(err, testserver.ErrClosed) {
+	if err := <-errc; !errors.Is(err, ssetest.ErrClosed) {
 		t.Errorf("after Close: got %v, want ErrClosed", err)
 	}
 }
 
 func TestServer_WaitFor(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Events: testserver.Messages("x"), EndAfterScript: true})
+	srv := newServer(t, ssetest.Endpoint{Events: ssetest.Messages("x"), EndAfterScript: true})
 	errc := make(chan error, 1)
 	go func() {
 		c := srv.Client()
@@ -220,7 +220,7 @@ func TestServer_WaitFor(t *testing.T) {
 		}
 		errc <- nil
 	}()
-	reqs, err := srv.WaitFor(testContext(t), func(reqs []testserver.Request) bool {
+	reqs, err := srv.WaitFor(testContext(t), func(reqs []ssetest.Request) bool {
 		return len(reqs) > 0 && reqs[len(reqs)-1].Attempt == 2
 	})
 	if err != nil {
@@ -236,10 +236,10 @@ func TestServer_WaitFor(t *testing.T) {
 
 func TestServer_Handle_copiesAndResets(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{})
-	ep := testserver.Endpoint{
-		Events:         testserver.Messages("first"),
-		Responses:      []testserver.Response{{Events: testserver.Messages("r0"), EndAfterScript: true}},
+	srv := newServer(t, ssetest.Endpoint{})
+	ep := ssetest.Endpoint{
+		Events:         ssetest.Messages("first"),
+		Responses:      []ssetest.Response{{Events: ssetest.Messages("r0"), EndAfterScript: true}},
 		EndAfterScript: true,
 	}
 	srv.Handle("/x", ep)
@@ -263,9 +263,9 @@ func TestServer_Handle_copiesAndResets(t *testing.T) {
 
 func TestServer_Drop(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Events: testserver.Messages("a")}) // stays open
+	srv := newServer(t, ssetest.Endpoint{Events: ssetest.Messages("a")}) // stays open
 	for _, scheme := range []string{"http", "https"} {
-		resp := get(t, srv.Client(), srv.HostURL(scheme, testserver.APIHost, "/events"))
+		resp := get(t, srv.Client(), srv.HostURL(scheme, ssetest.APIHost, "/events"))
 		if got := readN(t, resp, len("data: a\n\n")); got != "data: a\n\n" {
 			t.Fatalf("%s: got %q", scheme, got)
 		}
@@ -279,7 +279,7 @@ func TestServer_Drop(t *testing.T) {
 		}
 	}
 	// The server still serves after Drop.
-	srv.Handle("/after", testserver.Endpoint{Events: testserver.Messages("b"), EndAfterScript: true})
+	srv.Handle("/after", ssetest.Endpoint{Events: ssetest.Messages("b"), EndAfterScript: true})
 	if got, err := readAll(t, get(t, srv.Client(), srv.URL+"/after")); err != nil || got != "data: b\n\n" {
 		t.Errorf("after Drop: got %q, %v", got, err)
 	}
@@ -287,14 +287,14 @@ func TestServer_Drop(t *testing.T) {
 
 func TestServer_Close_endsOpenStreams(t *testing.T) {
 	t.Parallel()
-	srv := testserver.New(testserver.Endpoint{Events: testserver.Messages("a"), Interval: time.Hour})
+	srv := ssetest.New(ssetest.Endpoint{Events: ssetest.Messages("a"), Interval: time.Hour})
 	defer srv.Close()
-	srv.Handle("/stall", testserver.Endpoint{StallAfterHeaders: true})
+	srv.Handle("/stall", ssetest.Endpoint{StallAfterHeaders: true})
 	var resps []*http.Response
 	for _, u := range []string{
 		srv.EventsURL(),
-		srv.HostURL("https", testserver.APIHost, "/events"),
-		srv.HostURL("https", testserver.APIHost, "/stall"),
+		srv.HostURL("https", ssetest.APIHost, "/events"),
+		srv.HostURL("https", ssetest.APIHost, "/stall"),
 	} {
 		resps = append(resps, get(t, srv.Client(), u))
 	}
@@ -317,10 +317,10 @@ func TestServer_Close_endsOpenStreams(t *testing.T) {
 // TestServer_Close_noGoroutineLeft is not parallel: it counts goroutines.
 func TestServer_Close_noGoroutineLeft(t *testing.T) {
 	before := runtime.NumGoroutine()
-	srv := testserver.New(testserver.Endpoint{Events: testserver.Messages("a")})
+	srv := ssetest.New(ssetest.Endpoint{Events: ssetest.Messages("a")})
 	var resps []*http.Response
 	for _, scheme := range []string{"http", "https"} {
-		resp := get(t, srv.Client(), srv.HostURL(scheme, testserver.AppHost, "/events"))
+		resp := get(t, srv.Client(), srv.HostURL(scheme, ssetest.AppHost, "/events"))
 		readN(t, resp, len("data: a\n\n"))
 		resps = append(resps, resp)
 	}

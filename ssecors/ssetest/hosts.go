@@ -1,4 +1,4 @@
-package testserver
+package ssetest
 
 // Host names shared by tests, examples and the browser parity suite. Every
 // one of them is in the server's certificate, and [Server.Client] dials the

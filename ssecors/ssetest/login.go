@@ -1,4 +1,4 @@
-package testserver
+package ssetest
 
 import (
 	"io"
@@ -126,7 +126,7 @@ func (s *Server) LoginURL(scheme, host string, c LoginCookie) string {
 func serveLogin(w http.ResponseWriter, r *http.Request) {
 	c := parseLoginCookie(r.URL.Query())
 	if c.Name == "" {
-		http.Error(w, "testserver: login needs a name parameter", http.StatusBadRequest)
+		http.Error(w, "ssetest: login needs a name parameter", http.StatusBadRequest)
 		return
 	}
 	w.Header().Add("Set-Cookie", c.String())

@@ -1,4 +1,4 @@
-package testserver_test
+package ssetest_test
 
 import (
 	"context"
@@ -7,16 +7,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 // testTimeout bounds every wait in these tests; nothing is asserted about
 // how long anything takes.
 const testTimeout = 20 * time.Second
 
-func newServer(t *testing.T, ep testserver.Endpoint) *testserver.Server {
+func newServer(t *testing.T, ep ssetest.Endpoint) *ssetest.Server {
 	t.Helper()
-	srv := testserver.New(ep)
+	srv := ssetest.New(ep)
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -70,7 +70,7 @@ func readN(t *testing.T, resp *http.Response, n int) string {
 }
 
 // noRedirect is a client that returns redirects instead of following them.
-func noRedirect(srv *testserver.Server) *http.Client {
+func noRedirect(srv *ssetest.Server) *http.Client {
 	c := srv.Client()
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return c

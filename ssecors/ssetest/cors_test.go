@@ -1,10 +1,10 @@
-package testserver_test
+package ssetest_test
 
 import (
 	"net/http"
 	"testing"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 const appOrigin = "https://app.example.test"
@@ -13,25 +13,25 @@ func TestServer_CORS_actualResponse(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
-		cors     *testserver.CORS
+		cors     *ssetest.CORS
 		origin   string
 		wantACAO []string
 		wantACAC []string
 	}{
 		{"nil CORS", nil, appOrigin, nil, nil},
-		{"echo", &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}}, appOrigin, []string{appOrigin}, nil},
-		{"echo without Origin", &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}}, "", nil, nil},
-		{"star", &testserver.CORS{AllowOrigin: []string{"*"}}, appOrigin, []string{"*"}, nil},
-		{"two lines", &testserver.CORS{AllowOrigin: []string{appOrigin, "*"}}, appOrigin, []string{appOrigin, "*"}, nil},
-		{"verbatim", &testserver.CORS{AllowOrigin: []string{"https://APP.example.test/"}, AllowCredentials: "TRUE"},
+		{"echo", &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}}, appOrigin, []string{appOrigin}, nil},
+		{"echo without Origin", &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}}, "", nil, nil},
+		{"star", &ssetest.CORS{AllowOrigin: []string{"*"}}, appOrigin, []string{"*"}, nil},
+		{"two lines", &ssetest.CORS{AllowOrigin: []string{appOrigin, "*"}}, appOrigin, []string{appOrigin, "*"}, nil},
+		{"verbatim", &ssetest.CORS{AllowOrigin: []string{"https://APP.example.test/"}, AllowCredentials: "TRUE"},
 			appOrigin, []string{"https://APP.example.test/"}, []string{"TRUE"}},
-		{"credentials", &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}, AllowCredentials: "true"},
+		{"credentials", &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowCredentials: "true"},
 			"null", []string{"null"}, []string{"true"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, testserver.Endpoint{CORS: tc.cors, EndAfterScript: true})
+			srv := newServer(t, ssetest.Endpoint{CORS: tc.cors, EndAfterScript: true})
 			var hdr http.Header
 			if tc.origin != "" {
 				hdr = http.Header{"Origin": {tc.origin}}
@@ -57,18 +57,18 @@ func TestServer_CORS_preflight(t *testing.T) {
 	}
 	tests := []struct {
 		name       string
-		cors       *testserver.CORS
+		cors       *ssetest.CORS
 		wantStatus int
 		want       http.Header // only these CORS headers, exactly
 	}{
 		{"nil CORS", nil, 204, http.Header{}},
-		{"allow all", testserver.AllowAll(), 204, http.Header{
+		{"allow all", ssetest.AllowAll(), 204, http.Header{
 			"Access-Control-Allow-Origin":      {appOrigin},
 			"Access-Control-Allow-Credentials": {"true"},
 			"Access-Control-Allow-Methods":     {"GET"},
 			"Access-Control-Allow-Headers":     {"last-event-id,x-tenant"},
 		}},
-		{"fixed values", &testserver.CORS{
+		{"fixed values", &ssetest.CORS{
 			AllowOrigin: []string{"*"}, AllowMethods: "GET, OPTIONS", AllowHeaders: "x-tenant", MaxAge: "600",
 			PreflightStatus: 200, PreflightHeader: http.Header{"Vary": {"Origin"}},
 		}, 200, http.Header{
@@ -78,19 +78,19 @@ func TestServer_CORS_preflight(t *testing.T) {
 			"Access-Control-Max-Age":       {"600"},
 			"Vary":                         {"Origin"},
 		}},
-		{"preflight overrides", &testserver.CORS{
+		{"preflight overrides", &ssetest.CORS{
 			AllowOrigin: []string{"*"}, AllowCredentials: "true",
 			PreflightAllowOrigin: []string{}, PreflightAllowCredentials: &empty,
 		}, 204, http.Header{}},
-		{"preflight fails", &testserver.CORS{
-			AllowOrigin: []string{testserver.EchoOrigin}, PreflightAllowOrigin: []string{"https://elsewhere.test"},
+		{"preflight fails", &ssetest.CORS{
+			AllowOrigin: []string{ssetest.EchoOrigin}, PreflightAllowOrigin: []string{"https://elsewhere.test"},
 			PreflightStatus: 403,
 		}, 403, http.Header{"Access-Control-Allow-Origin": {"https://elsewhere.test"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, testserver.Endpoint{CORS: tc.cors, SetCookies: []string{"no=1"}, Events: testserver.Messages("x")})
+			srv := newServer(t, ssetest.Endpoint{CORS: tc.cors, SetCookies: []string{"no=1"}, Events: ssetest.Messages("x")})
 			resp := do(t, srv.Client(), http.MethodOptions, srv.EventsURL(), preflightHdr)
 			if resp.StatusCode != tc.wantStatus {
 				t.Errorf("status: got %d, want %d", resp.StatusCode, tc.wantStatus)
@@ -107,7 +107,7 @@ func TestServer_CORS_preflight(t *testing.T) {
 			if len(reqs) != 1 || !reqs[0].Preflight || reqs[0].Attempt != -1 || reqs[0].Method != http.MethodOptions {
 				t.Errorf("log: got %+v, want one preflight with Attempt -1", reqs)
 			}
-			if got := srv.Connections(testserver.EventsPath); got != 0 {
+			if got := srv.Connections(ssetest.EventsPath); got != 0 {
 				t.Errorf("Connections: got %d, want 0", got)
 			}
 		})
@@ -116,13 +116,13 @@ func TestServer_CORS_preflight(t *testing.T) {
 
 func TestServer_CORS_perResponse(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{
-		CORS:           &testserver.CORS{AllowOrigin: []string{"*"}},
+	srv := newServer(t, ssetest.Endpoint{
+		CORS:           &ssetest.CORS{AllowOrigin: []string{"*"}},
 		EndAfterScript: true,
-		Responses: []testserver.Response{
+		Responses: []ssetest.Response{
 			{EndAfterScript: true},                           // the endpoint's CORS
-			{EndAfterScript: true, CORS: &testserver.CORS{}}, // none
-			{EndAfterScript: true, CORS: &testserver.CORS{AllowOrigin: []string{"https://x.test"}}},
+			{EndAfterScript: true, CORS: &ssetest.CORS{}}, // none
+			{EndAfterScript: true, CORS: &ssetest.CORS{AllowOrigin: []string{"https://x.test"}}},
 		},
 	})
 	want := [][]string{{"*"}, nil, {"https://x.test"}, {"*"}}

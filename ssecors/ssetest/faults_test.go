@@ -1,4 +1,4 @@
-package testserver_test
+package ssetest_test
 
 import (
 	"bufio"
@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 // rawGet sends a minimal HTTP/1.1 GET for path on a new TCP connection to
@@ -38,8 +38,8 @@ func TestServer_RawResponse_isVerbatim(t *testing.T) {
 	t.Parallel()
 	raw := "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n" +
 		"7\r\ndata: a\r\nzz\r\n" // a chunk size that is not hexadecimal
-	srv := newServer(t, testserver.Endpoint{RawResponse: raw})
-	c := rawGet(t, strings.TrimPrefix(srv.URL, "http://"), testserver.EventsPath)
+	srv := newServer(t, ssetest.Endpoint{RawResponse: raw})
+	c := rawGet(t, strings.TrimPrefix(srv.URL, "http://"), ssetest.EventsPath)
 	got, err := io.ReadAll(c)
 	if err != nil {
 		t.Fatalf("read: %v", err)
@@ -47,7 +47,7 @@ func TestServer_RawResponse_isVerbatim(t *testing.T) {
 	if string(got) != raw {
 		t.Errorf("got %q, want %q", got, raw)
 	}
-	if n := srv.Connections(testserver.EventsPath); n != 1 {
+	if n := srv.Connections(ssetest.EventsPath); n != 1 {
 		t.Errorf("Connections: got %d, want 1", n)
 	}
 }
@@ -71,7 +71,7 @@ func TestServer_RawResponse_malformed(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, testserver.Endpoint{RawResponse: tc.raw})
+			srv := newServer(t, ssetest.Endpoint{RawResponse: tc.raw})
 			req, err := http.NewRequestWithContext(testContext(t), http.MethodGet, srv.EventsURL(), nil)
 			if err != nil {
 				t.Fatal(err)
@@ -101,8 +101,8 @@ func TestServer_RawResponse_malformed(t *testing.T) {
 
 func TestServer_RawResponse_http2ResetsTheStream(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{RawResponse: "HTTP/1.1 200 OK\r\n\r\n"})
-	req, err := http.NewRequestWithContext(testContext(t), http.MethodGet, srv.HostURL("https", testserver.APIHost, "/events"), nil)
+	srv := newServer(t, ssetest.Endpoint{RawResponse: "HTTP/1.1 200 OK\r\n\r\n"})
+	req, err := http.NewRequestWithContext(testContext(t), http.MethodGet, srv.HostURL("https", ssetest.APIHost, "/events"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,30 +116,30 @@ func TestServer_RawResponse_http2ResetsTheStream(t *testing.T) {
 func TestServer_AbortMode(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		mode testserver.AbortMode
+		mode ssetest.AbortMode
 		want func(error) bool
 	}{
-		{testserver.AbortClose, func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) }},
-		{testserver.AbortReset, func(err error) bool {
+		{ssetest.AbortClose, func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) }},
+		{ssetest.AbortReset, func(err error) bool {
 			// A reset may reach the client before it read the last bytes;
 			// then the read fails with ECONNRESET. Either way the body
 			// does not end cleanly.
 			return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF)
 		}},
-		{testserver.AbortHalfClose, func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) }},
+		{ssetest.AbortHalfClose, func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.mode.String(), func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, testserver.Endpoint{
-				Events:    []testserver.Event{{Data: "one"}, {Data: "two-two!"}},
+			srv := newServer(t, ssetest.Endpoint{
+				Events:    []ssetest.Event{{Data: "one"}, {Data: "two-two!"}},
 				DropAfter: 1, Abort: true, AbortMode: tc.mode,
 			})
 			got, err := readAll(t, get(t, srv.Client(), srv.EventsURL()))
 			if err == nil || !tc.want(err) {
 				t.Fatalf("after %q: got error %v", got, err)
 			}
-			if tc.mode != testserver.AbortReset && got != "data: one\n\ndata: tw" {
+			if tc.mode != ssetest.AbortReset && got != "data: one\n\ndata: tw" {
 				t.Errorf("body: got %q, want %q", got, "data: one\n\ndata: tw")
 			}
 		})
@@ -149,8 +149,8 @@ func TestServer_AbortMode(t *testing.T) {
 func TestServer_AbortHalfClose_keepsReading(t *testing.T) {
 	t.Parallel()
 	raw := "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\ndata: a\n\ndata: par"
-	srv := newServer(t, testserver.Endpoint{RawResponse: raw, AbortMode: testserver.AbortHalfClose})
-	c := rawGet(t, strings.TrimPrefix(srv.URL, "http://"), testserver.EventsPath)
+	srv := newServer(t, ssetest.Endpoint{RawResponse: raw, AbortMode: ssetest.AbortHalfClose})
+	c := rawGet(t, strings.TrimPrefix(srv.URL, "http://"), ssetest.EventsPath)
 	got, err := io.ReadAll(c) // ends at the server's FIN
 	if err != nil || string(got) != raw {
 		t.Fatalf("got %q, %v, want %q and a clean end", got, err, raw)
@@ -168,9 +168,9 @@ func TestServer_AbortHalfClose_keepsReading(t *testing.T) {
 
 func TestServer_AbortMode_String(t *testing.T) {
 	t.Parallel()
-	for m, want := range map[testserver.AbortMode]string{
-		testserver.AbortClose: "close", testserver.AbortReset: "reset",
-		testserver.AbortHalfClose: "half-close", 7: "AbortMode(7)",
+	for m, want := range map[ssetest.AbortMode]string{
+		ssetest.AbortClose: "close", ssetest.AbortReset: "reset",
+		ssetest.AbortHalfClose: "half-close", 7: "AbortMode(7)",
 	} {
 		if got := m.String(); got != want {
 			t.Errorf("got %q, want %q", got, want)
@@ -180,12 +180,12 @@ func TestServer_AbortMode_String(t *testing.T) {
 
 func TestServer_CORS_PreflightDelay(t *testing.T) {
 	t.Parallel()
-	cors := testserver.AllowAll()
+	cors := ssetest.AllowAll()
 	cors.PreflightDelay = time.Hour
-	srv := newServer(t, testserver.Endpoint{CORS: cors})
-	fast := testserver.AllowAll()
+	srv := newServer(t, ssetest.Endpoint{CORS: cors})
+	fast := ssetest.AllowAll()
 	fast.PreflightDelay = time.Millisecond
-	srv.Handle("/fast", testserver.Endpoint{CORS: fast})
+	srv.Handle("/fast", ssetest.Endpoint{CORS: fast})
 
 	resp := do(t, srv.Client(), http.MethodOptions, srv.URL+"/fast", http.Header{"Origin": {"https://app.example.test"}})
 	if resp.StatusCode != http.StatusNoContent {
@@ -205,8 +205,8 @@ func TestServer_CORS_PreflightDelay(t *testing.T) {
 		}
 		errc <- err
 	}()
-	if _, err := srv.WaitFor(testContext(t), func(rs []testserver.Request) bool {
-		return len(srv.RequestsTo(testserver.EventsPath)) == 1
+	if _, err := srv.WaitFor(testContext(t), func(rs []ssetest.Request) bool {
+		return len(srv.RequestsTo(ssetest.EventsPath)) == 1
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestServer_CORS_PreflightDelay(t *testing.T) {
 
 func TestBlackhole(t *testing.T) {
 	t.Parallel()
-	b := testserver.NewBlackhole()
+	b := ssetest.NewBlackhole()
 	defer b.Close()
 	if !strings.HasPrefix(b.URL("https", "/x"), "https://127.0.0.1:") || !strings.HasSuffix(b.URL("https", "/x"), "/x") {
 		t.Errorf("URL: got %q", b.URL("https", "/x"))
@@ -262,7 +262,7 @@ func TestBlackhole(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := b.WaitAccepted(ctx, 3); !errors.Is(err, testserver.ErrClosed) {
+	if err := b.WaitAccepted(ctx, 3); !errors.Is(err, ssetest.ErrClosed) {
 		t.Errorf("WaitAccepted after Close: got %v, want ErrClosed", err)
 	}
 }

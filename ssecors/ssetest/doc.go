@@ -1,4 +1,4 @@
-// Package testserver is a configurable server-sent events (SSE) and CORS
+// Package ssetest is a configurable server-sent events (SSE) and CORS
 // server for the tests, examples and browser parity suite of ssecors, in
 // the spirit of net/http/httptest.
 //
@@ -9,12 +9,12 @@
 // listener under any of those names, so a test can play a page on
 // https://app.example.test talking to https://api.other.test without DNS:
 //
-//	srv := testserver.New(testserver.Endpoint{
-//		Events: testserver.Messages("hello"),
-//		CORS:   testserver.AllowAll(),
+//	srv := ssetest.New(ssetest.Endpoint{
+//		Events: ssetest.Messages("hello"),
+//		CORS:   ssetest.AllowAll(),
 //	})
 //	defer srv.Close()
-//	url := srv.HostURL("https", testserver.OtherHost, testserver.EventsPath)
+//	url := srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath)
 //	resp, err := srv.Client().Get(url)
 //
 // # Endpoints
@@ -65,4 +65,4 @@
 // end as soon as their connection is closed, without being waited for.
 //
 // The package uses only the standard library and does not import ssecors.
-package testserver
+package ssetest

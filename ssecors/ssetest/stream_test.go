@@ -1,4 +1,4 @@
-package testserver_test
+package ssetest_test
 
 import (
 	"errors"
@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 func TestServer_stream_wireBytes(t *testing.T) {
 	t.Parallel()
-	events := []testserver.Event{
+	events := []ssetest.Event{
 		{ID: "1", Type: "greet", Data: "hello\nworld"},
 		{Comment: "keepalive"},
 		{HasID: true, HasData: true},
@@ -31,15 +31,15 @@ func TestServer_stream_wireBytes(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, testserver.Endpoint{
+			srv := newServer(t, ssetest.Endpoint{
 				Events: events, Retry: 250, EndAfterScript: true, Drip: drip,
 			})
 			resp := get(t, srv.Client(), srv.EventsURL())
 			if resp.StatusCode != http.StatusOK {
 				t.Errorf("status: got %d, want 200", resp.StatusCode)
 			}
-			if got := resp.Header.Get("Content-Type"); got != testserver.ContentTypeEventStream {
-				t.Errorf("Content-Type: got %q, want %q", got, testserver.ContentTypeEventStream)
+			if got := resp.Header.Get("Content-Type"); got != ssetest.ContentTypeEventStream {
+				t.Errorf("Content-Type: got %q, want %q", got, ssetest.ContentTypeEventStream)
 			}
 			got, err := readAll(t, resp)
 			if err != nil {
@@ -54,8 +54,8 @@ func TestServer_stream_wireBytes(t *testing.T) {
 
 func TestServer_stream_resume(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{
-		Events: testserver.Numbered(4, "m"), Resume: true, EndAfterScript: true,
+	srv := newServer(t, ssetest.Endpoint{
+		Events: ssetest.Numbered(4, "m"), Resume: true, EndAfterScript: true,
 	})
 	tests := []struct {
 		name string
@@ -87,7 +87,7 @@ func TestServer_stream_resume(t *testing.T) {
 
 func TestServer_stream_dropAfterIsClean(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Events: testserver.Messages("a", "b", "c"), DropAfter: 2})
+	srv := newServer(t, ssetest.Endpoint{Events: ssetest.Messages("a", "b", "c"), DropAfter: 2})
 	got, err := readAll(t, get(t, srv.Client(), srv.EventsURL()))
 	if err != nil {
 		t.Fatalf("got error %v, want a clean end", err)
@@ -99,7 +99,7 @@ func TestServer_stream_dropAfterIsClean(t *testing.T) {
 
 func TestServer_stream_abort(t *testing.T) {
 	t.Parallel()
-	h1TLS := func(srv *testserver.Server) *http.Client {
+	h1TLS := func(srv *ssetest.Server) *http.Client {
 		tr := srv.Transport()
 		tr.ForceAttemptHTTP2 = false
 		return &http.Client{Transport: tr}
@@ -107,22 +107,22 @@ func TestServer_stream_abort(t *testing.T) {
 	tests := []struct {
 		name      string
 		scheme    string
-		client    func(*testserver.Server) *http.Client
+		client    func(*ssetest.Server) *http.Client
 		wantProto int
 	}{
-		{"HTTP/1.1", "http", (*testserver.Server).Client, 1},
+		{"HTTP/1.1", "http", (*ssetest.Server).Client, 1},
 		{"HTTP/1.1 over TLS", "https", h1TLS, 1},
-		{"HTTP/2", "https", (*testserver.Server).Client, 2},
+		{"HTTP/2", "https", (*ssetest.Server).Client, 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, testserver.Endpoint{
-				Events:    []testserver.Event{{Data: "one"}, {Data: "two-two!"}},
+			srv := newServer(t, ssetest.Endpoint{
+				Events:    []ssetest.Event{{Data: "one"}, {Data: "two-two!"}},
 				DropAfter: 1,
 				Abort:     true,
 			})
-			resp := get(t, tc.client(srv), srv.HostURL(tc.scheme, testserver.APIHost, testserver.EventsPath))
+			resp := get(t, tc.client(srv), srv.HostURL(tc.scheme, ssetest.APIHost, ssetest.EventsPath))
 			if resp.ProtoMajor != tc.wantProto {
 				t.Fatalf("proto: got %s, want major %d", resp.Proto, tc.wantProto)
 			}
@@ -143,7 +143,7 @@ func TestServer_stream_abort(t *testing.T) {
 
 func TestServer_stream_abortAfterScript(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Events: testserver.Messages("a"), Abort: true})
+	srv := newServer(t, ssetest.Endpoint{Events: ssetest.Messages("a"), Abort: true})
 	got, err := readAll(t, get(t, srv.Client(), srv.EventsURL()))
 	if !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Errorf("error: got %v, want io.ErrUnexpectedEOF", err)
@@ -155,11 +155,11 @@ func TestServer_stream_abortAfterScript(t *testing.T) {
 
 func TestServer_responsesSequence(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{
+	srv := newServer(t, ssetest.Endpoint{
 		Status: http.StatusNoContent,
 		Header: http.Header{"X-Endpoint": {"yes"}},
-		Responses: []testserver.Response{
-			{Retry: 2, Events: testserver.Messages("opened"), EndAfterScript: true},
+		Responses: []ssetest.Response{
+			{Retry: 2, Events: ssetest.Messages("opened"), EndAfterScript: true},
 			{Status: http.StatusServiceUnavailable, Body: "busy", Header: http.Header{"Retry-After": {"1"}}},
 		},
 	})
@@ -189,13 +189,13 @@ func TestServer_responsesSequence(t *testing.T) {
 			t.Errorf("connection %d: endpoint header: got %q, want %q", i, h, "yes")
 		}
 	}
-	reqs := srv.RequestsTo(testserver.EventsPath)
+	reqs := srv.RequestsTo(ssetest.EventsPath)
 	for i, r := range reqs {
 		if r.Attempt != i {
 			t.Errorf("request %d: Attempt: got %d, want %d", i, r.Attempt, i)
 		}
 	}
-	if got := srv.Connections(testserver.EventsPath); got != len(want) {
+	if got := srv.Connections(ssetest.EventsPath); got != len(want) {
 		t.Errorf("Connections: got %d, want %d", got, len(want))
 	}
 }
@@ -204,23 +204,23 @@ func TestServer_responseFields(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name       string
-		ep         testserver.Endpoint
+		ep         ssetest.Endpoint
 		wantStatus int
 		wantCT     []string // nil: no Content-Type header
 		wantBody   string
 	}{
-		{"content type", testserver.Endpoint{ContentType: "text/plain", Events: testserver.Messages("x"), EndAfterScript: true},
+		{"content type", ssetest.Endpoint{ContentType: "text/plain", Events: ssetest.Messages("x"), EndAfterScript: true},
 			200, []string{"text/plain"}, "data: x\n\n"},
-		{"no content type", testserver.Endpoint{NoContentType: true, Events: testserver.Messages("x"), EndAfterScript: true},
+		{"no content type", ssetest.Endpoint{NoContentType: true, Events: ssetest.Messages("x"), EndAfterScript: true},
 			200, nil, "data: x\n\n"},
-		{"empty content type via Header", testserver.Endpoint{Header: http.Header{"Content-Type": {""}}, EndAfterScript: true},
+		{"empty content type via Header", ssetest.Endpoint{Header: http.Header{"Content-Type": {""}}, EndAfterScript: true},
 			200, []string{""}, ""},
-		{"error status with body", testserver.Endpoint{Status: 404, Body: "data: data\n\n"},
-			404, []string{testserver.ContentTypeEventStream}, "data: data\n\n"},
-		{"200 with fixed body", testserver.Endpoint{Body: "data: fixed\n\n", Events: testserver.Messages("ignored")},
-			200, []string{testserver.ContentTypeEventStream}, "data: fixed\n\n"},
-		{"204", testserver.Endpoint{Status: 204, Body: "dropped"},
-			204, []string{testserver.ContentTypeEventStream}, ""},
+		{"error status with body", ssetest.Endpoint{Status: 404, Body: "data: data\n\n"},
+			404, []string{ssetest.ContentTypeEventStream}, "data: data\n\n"},
+		{"200 with fixed body", ssetest.Endpoint{Body: "data: fixed\n\n", Events: ssetest.Messages("ignored")},
+			200, []string{ssetest.ContentTypeEventStream}, "data: fixed\n\n"},
+		{"204", ssetest.Endpoint{Status: 204, Body: "dropped"},
+			204, []string{ssetest.ContentTypeEventStream}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -246,12 +246,12 @@ func TestServer_responseFields(t *testing.T) {
 
 func TestServer_redirect(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{
-		Redirect:   &testserver.Redirect{Status: http.StatusTemporaryRedirect, Location: "/target"},
-		CORS:       &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}, AllowCredentials: "true"},
+	srv := newServer(t, ssetest.Endpoint{
+		Redirect:   &ssetest.Redirect{Status: http.StatusTemporaryRedirect, Location: "/target"},
+		CORS:       &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowCredentials: "true"},
 		SetCookies: []string{"r=1"},
 	})
-	srv.Handle("/target", testserver.Endpoint{Events: testserver.Messages("there"), EndAfterScript: true})
+	srv.Handle("/target", ssetest.Endpoint{Events: ssetest.Messages("there"), EndAfterScript: true})
 
 	resp := do(t, noRedirect(srv), http.MethodGet, srv.EventsURL(), http.Header{"Origin": {"https://app.example.test"}})
 	if resp.StatusCode != http.StatusTemporaryRedirect {
@@ -279,7 +279,7 @@ func TestServer_redirect(t *testing.T) {
 
 func TestServer_stallAfterHeaders(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{StallAfterHeaders: true, Events: testserver.Messages("never")})
+	srv := newServer(t, ssetest.Endpoint{StallAfterHeaders: true, Events: ssetest.Messages("never")})
 	resp := get(t, srv.Client(), srv.EventsURL()) // the headers arrived
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("status: got %d, want 200", resp.StatusCode)
@@ -293,8 +293,8 @@ func TestServer_stallAfterHeaders(t *testing.T) {
 
 func TestServer_intervalAndHeaderDelay(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{
-		Events: testserver.Messages("a", "b"), Interval: time.Millisecond, HeaderDelay: time.Millisecond,
+	srv := newServer(t, ssetest.Endpoint{
+		Events: ssetest.Messages("a", "b"), Interval: time.Millisecond, HeaderDelay: time.Millisecond,
 		EndAfterScript: true,
 	})
 	got, err := readAll(t, get(t, srv.Client(), srv.EventsURL()))
@@ -305,8 +305,8 @@ func TestServer_intervalAndHeaderDelay(t *testing.T) {
 
 func TestServer_handler(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{
-		CORS:   &testserver.CORS{AllowOrigin: []string{"*"}},
+	srv := newServer(t, ssetest.Endpoint{
+		CORS:   &ssetest.CORS{AllowOrigin: []string{"*"}},
 		Header: http.Header{"X-Extra": {"1"}},
 		Handler: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/plain")
@@ -326,14 +326,14 @@ func TestServer_handler(t *testing.T) {
 
 func TestServer_requireQueryAndCookie(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{
+	srv := newServer(t, ssetest.Endpoint{
 		RequireQuery:   map[string]string{"tenant": "acme", "token": "s3cret"},
-		CORS:           &testserver.CORS{AllowOrigin: []string{"*"}},
-		Events:         testserver.Messages("ok"),
+		CORS:           &ssetest.CORS{AllowOrigin: []string{"*"}},
+		Events:         ssetest.Messages("ok"),
 		EndAfterScript: true,
 	})
-	srv.Handle("/cookie", testserver.Endpoint{RequireCookie: "sid=42", EndAfterScript: true})
-	srv.Handle("/anycookie", testserver.Endpoint{RequireCookie: "sid", EndAfterScript: true})
+	srv.Handle("/cookie", ssetest.Endpoint{RequireCookie: "sid=42", EndAfterScript: true})
+	srv.Handle("/anycookie", ssetest.Endpoint{RequireCookie: "sid", EndAfterScript: true})
 	tests := []struct {
 		name   string
 		path   string
@@ -391,16 +391,16 @@ func TestServer_stream_repeat(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		ep   testserver.Endpoint
+		ep   ssetest.Endpoint
 		want string
 		err  error
 	}{
-		{"drop after", testserver.Endpoint{Events: testserver.Messages("a", "b"), Repeat: true, DropAfter: 5},
+		{"drop after", ssetest.Endpoint{Events: ssetest.Messages("a", "b"), Repeat: true, DropAfter: 5},
 			"data: a\n\ndata: b\n\ndata: a\n\ndata: b\n\ndata: a\n\n", nil},
-		{"abort", testserver.Endpoint{Events: testserver.Messages("a", "b"), Repeat: true, DropAfter: 3, Abort: true},
+		{"abort", ssetest.Endpoint{Events: ssetest.Messages("a", "b"), Repeat: true, DropAfter: 3, Abort: true},
 			"data: a\n\ndata: b\n\ndata: a\n\ndata", io.ErrUnexpectedEOF},
-		{"empty script", testserver.Endpoint{Repeat: true, DropAfter: 2, Abort: true}, "", io.ErrUnexpectedEOF},
-		{"resume", testserver.Endpoint{Events: testserver.Numbered(3, "m"), Resume: true, Repeat: true, DropAfter: 3},
+		{"empty script", ssetest.Endpoint{Repeat: true, DropAfter: 2, Abort: true}, "", io.ErrUnexpectedEOF},
+		{"resume", ssetest.Endpoint{Events: ssetest.Numbered(3, "m"), Resume: true, Repeat: true, DropAfter: 3},
 			"id: 3\ndata: m3\n\nid: 3\ndata: m3\n\nid: 3\ndata: m3\n\n", nil},
 	}
 	for _, tc := range tests {
@@ -421,7 +421,7 @@ func TestServer_stream_repeat(t *testing.T) {
 
 func TestServer_stream_repeatUntilClientLeaves(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{Events: testserver.Messages("x"), Repeat: true})
+	srv := newServer(t, ssetest.Endpoint{Events: ssetest.Messages("x"), Repeat: true})
 	resp := get(t, srv.Client(), srv.EventsURL())
 	const n = 1000
 	if got, want := readN(t, resp, n*len("data: x\n\n")), strings.Repeat("data: x\n\n", n); got != want {
@@ -433,7 +433,7 @@ func TestServer_stream_repeatUntilClientLeaves(t *testing.T) {
 
 func TestServer_Close_duringHeaderDelay(t *testing.T) {
 	t.Parallel()
-	srv := testserver.New(testserver.Endpoint{HeaderDelay: time.Hour})
+	srv := ssetest.New(ssetest.Endpoint{HeaderDelay: time.Hour})
 	defer srv.Close()
 	errc := make(chan error, 1)
 	go func() {

@@ -1,4 +1,4 @@
-package testserver
+package ssetest
 
 import (
 	"io"
@@ -14,7 +14,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		http.Error(w, "testserver: closed", http.StatusServiceUnavailable)
+		http.Error(w, "ssetest: closed", http.StatusServiceUnavailable)
 		return
 	}
 	s.handlers.Add(1)
@@ -52,7 +52,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		servePreflight(w, r, ep.CORS)
 	case answerUnauthorized:
 		setCORS(w.Header(), r, ep.CORS)
-		http.Error(w, "testserver: unauthorized", http.StatusUnauthorized)
+		http.Error(w, "ssetest: unauthorized", http.StatusUnauthorized)
 	case answerConnection:
 		s.serveResponse(w, r, ep.responseFor(attempt))
 	}

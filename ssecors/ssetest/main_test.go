@@ -1,4 +1,4 @@
-package testserver_test
+package ssetest_test
 
 import (
 	"testing"

@@ -1,25 +1,25 @@
-package testserver_test
+package ssetest_test
 
 import (
 	"fmt"
 	"io"
 	"net/http"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 // A page on app.example.test reads a stream from the cross-site
 // api.other.test, over HTTP/2 with the test certificate.
 func Example() {
-	srv := testserver.New(testserver.Endpoint{
-		Events:         []testserver.Event{{ID: "1", Data: "hello"}},
+	srv := ssetest.New(ssetest.Endpoint{
+		Events:         []ssetest.Event{{ID: "1", Data: "hello"}},
 		EndAfterScript: true,
-		CORS:           &testserver.CORS{AllowOrigin: []string{testserver.EchoOrigin}},
+		CORS:           &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}},
 	})
 	defer srv.Close()
 
-	req, _ := http.NewRequest(http.MethodGet, srv.HostURL("https", testserver.OtherHost, testserver.EventsPath), nil)
-	req.Header.Set("Origin", srv.Origin("https", testserver.AppHost))
+	req, _ := http.NewRequest(http.MethodGet, srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath), nil)
+	req.Header.Set("Origin", srv.Origin("https", ssetest.AppHost))
 	resp, err := srv.Client().Do(req)
 	if err != nil {
 		fmt.Println(err)
@@ -39,10 +39,10 @@ func Example() {
 // A stream that ends, then a reconnection that fails with 204: the script
 // that makes a browser's EventSource (or ssecors) close for good.
 func ExampleEndpoint_responses() {
-	srv := testserver.New(testserver.Endpoint{
+	srv := ssetest.New(ssetest.Endpoint{
 		Status: http.StatusNoContent,
-		Responses: []testserver.Response{
-			{Retry: 10, Events: testserver.Messages("only once"), EndAfterScript: true},
+		Responses: []ssetest.Response{
+			{Retry: 10, Events: ssetest.Messages("only once"), EndAfterScript: true},
 		},
 	})
 	defer srv.Close()

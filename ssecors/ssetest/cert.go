@@ -1,4 +1,4 @@
-package testserver
+package ssetest
 
 import (
 	"crypto/ecdsa"
@@ -34,7 +34,7 @@ func newTestCert(hosts []string, now time.Time) (*testCert, error) {
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{Organization: []string{"ssecors testserver"}, CommonName: "ssecors testserver"},
+		Subject:               pkix.Name{Organization: []string{"ssecors ssetest"}, CommonName: "ssecors ssetest"},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(7 * 24 * time.Hour),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,

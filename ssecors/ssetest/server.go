@@ -1,4 +1,4 @@
-package testserver
+package ssetest
 
 import (
 	"context"
@@ -20,7 +20,7 @@ const EventsPath = "/events"
 
 // ErrClosed is returned by [Server.WaitRequests] and [Server.WaitFor] when
 // the server was closed before the condition held.
-var ErrClosed = errors.New("testserver: server closed")
+var ErrClosed = errors.New("ssetest: server closed")
 
 // Server is a running SSE + CORS test server with two listeners on
 // 127.0.0.1: one plain HTTP (HTTP/1.1) and one TLS (HTTP/2 or HTTP/1.1, by
@@ -69,7 +69,7 @@ type route struct {
 func New(ep Endpoint) *Server {
 	cert, err := newTestCert(certHosts, time.Now())
 	if err != nil {
-		panic("testserver: generating certificate: " + err.Error())
+		panic("ssetest: generating certificate: " + err.Error())
 	}
 	s := &Server{
 		cert:    cert,
@@ -84,12 +84,12 @@ func New(ep Endpoint) *Server {
 
 	plain, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		panic("testserver: listen: " + err.Error())
+		panic("ssetest: listen: " + err.Error())
 	}
 	secure, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		plain.Close()
-		panic("testserver: listen: " + err.Error())
+		panic("ssetest: listen: " + err.Error())
 	}
 	s.plainAddr, s.tlsAddr = plain.Addr().String(), secure.Addr().String()
 	_, s.plainPort, _ = net.SplitHostPort(s.plainAddr)
@@ -180,7 +180,7 @@ func (s *Server) Port(scheme string) string {
 	case "https":
 		return s.tlsPort
 	}
-	panic(fmt.Sprintf("testserver: scheme %q is neither http nor https", scheme))
+	panic(fmt.Sprintf("ssetest: scheme %q is neither http nor https", scheme))
 }
 
 // CertPool returns a new pool holding the server's certificate.
@@ -235,7 +235,7 @@ func (s *Server) dial(ctx context.Context, _, addr string) (net.Conn, error) {
 		target = s.tlsAddr
 	default:
 		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-			return nil, fmt.Errorf("testserver: no listener for %s", addr)
+			return nil, fmt.Errorf("ssetest: no listener for %s", addr)
 		}
 	}
 	var d net.Dialer

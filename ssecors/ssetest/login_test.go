@@ -1,28 +1,28 @@
-package testserver_test
+package ssetest_test
 
 import (
 	"io"
 	"net/http"
 	"testing"
 
-	"github.com/ssecors/ssecors-go/internal/testserver"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 func TestLoginCookie_String(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		c    testserver.LoginCookie
+		c    ssetest.LoginCookie
 		want string
 	}{
-		{"bare", testserver.LoginCookie{Name: "sid", Value: "1"}, "sid=1"},
-		{"unset samesite", testserver.LoginCookie{Name: "sid", Value: "1", SameSite: "unset"}, "sid=1"},
-		{"lax", testserver.LoginCookie{Name: "sid", Value: "1", SameSite: "lax"}, "sid=1; SameSite=Lax"},
-		{"strict", testserver.LoginCookie{Name: "sid", Value: "1", SameSite: "Strict"}, "sid=1; SameSite=Strict"},
-		{"bogus samesite", testserver.LoginCookie{Name: "sid", Value: "1", SameSite: "Bogus"}, "sid=1; SameSite=Bogus"},
+		{"bare", ssetest.LoginCookie{Name: "sid", Value: "1"}, "sid=1"},
+		{"unset samesite", ssetest.LoginCookie{Name: "sid", Value: "1", SameSite: "unset"}, "sid=1"},
+		{"lax", ssetest.LoginCookie{Name: "sid", Value: "1", SameSite: "lax"}, "sid=1; SameSite=Lax"},
+		{"strict", ssetest.LoginCookie{Name: "sid", Value: "1", SameSite: "Strict"}, "sid=1; SameSite=Strict"},
+		{"bogus samesite", ssetest.LoginCookie{Name: "sid", Value: "1", SameSite: "Bogus"}, "sid=1; SameSite=Bogus"},
 		{
 			"everything",
-			testserver.LoginCookie{
+			ssetest.LoginCookie{
 				Name: "sid", Value: "v", SameSite: "none", Secure: true, HttpOnly: true, Partitioned: true,
 				Domain: "example.test", Path: "/", MaxAge: "0",
 			},
@@ -41,12 +41,12 @@ func TestLoginCookie_String(t *testing.T) {
 
 func TestServer_login(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{})
-	c := testserver.LoginCookie{
+	srv := newServer(t, ssetest.Endpoint{})
+	c := ssetest.LoginCookie{
 		Name: "sid", Value: "abc", SameSite: "none", Secure: true, Partitioned: true,
 		Domain: "example.test", Path: "/", MaxAge: "3600",
 	}
-	url := srv.LoginURL("https", testserver.APIHost, c)
+	url := srv.LoginURL("https", ssetest.APIHost, c)
 	resp := get(t, srv.Client(), url)
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("status: got %d, want 200", resp.StatusCode)
@@ -57,12 +57,12 @@ func TestServer_login(t *testing.T) {
 	if got := resp.Header.Get("Content-Type"); got != "text/html; charset=utf-8" {
 		t.Errorf("Content-Type: got %q", got)
 	}
-	reqs := srv.RequestsTo(testserver.LoginPath)
-	if len(reqs) != 1 || reqs[0].Host != testserver.APIHost || reqs[0].Scheme != "https" || reqs[0].Attempt != -1 {
-		t.Errorf("log: got %+v, want one https login to %s", reqs, testserver.APIHost)
+	reqs := srv.RequestsTo(ssetest.LoginPath)
+	if len(reqs) != 1 || reqs[0].Host != ssetest.APIHost || reqs[0].Scheme != "https" || reqs[0].Attempt != -1 {
+		t.Errorf("log: got %+v, want one https login to %s", reqs, ssetest.APIHost)
 	}
 
-	bad := get(t, srv.Client(), srv.URL+testserver.LoginPath)
+	bad := get(t, srv.Client(), srv.URL+ssetest.LoginPath)
 	if bad.StatusCode != http.StatusBadRequest {
 		t.Errorf("login without name: got %d, want 400", bad.StatusCode)
 	}
@@ -70,7 +70,7 @@ func TestServer_login(t *testing.T) {
 
 func TestServer_loginQueryFlags(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{})
+	srv := newServer(t, ssetest.Endpoint{})
 	resp := get(t, srv.Client(), srv.URL+"/login?name=a&value=b&samesite=lax&secure=1&httponly=true&partitioned=0&path=/p")
 	if got, want := resp.Header.Get("Set-Cookie"), "a=b; Path=/p; Secure; HttpOnly; SameSite=Lax"; got != want {
 		t.Errorf("got %q, want %q", got, want)
@@ -79,16 +79,16 @@ func TestServer_loginQueryFlags(t *testing.T) {
 
 func TestServer_HandlePage(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testserver.Endpoint{})
-	srv.HandlePageHost(testserver.AppHost, "/", "<p>app</p>")
+	srv := newServer(t, ssetest.Endpoint{})
+	srv.HandlePageHost(ssetest.AppHost, "/", "<p>app</p>")
 	srv.HandlePage("/", "<p>any</p>")
 	tests := []struct {
 		host string
 		want string
 	}{
-		{testserver.AppHost, "<p>app</p>"},
+		{ssetest.AppHost, "<p>app</p>"},
 		{"APP.example.test", "<p>app</p>"},
-		{testserver.OtherHost, "<p>any</p>"},
+		{ssetest.OtherHost, "<p>any</p>"},
 	}
 	for _, tc := range tests {
 		resp := get(t, srv.Client(), srv.HostURL("https", tc.host, "/"))

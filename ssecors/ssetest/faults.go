@@ -1,4 +1,4 @@
-package testserver
+package ssetest
 
 import (
 	"bufio"
@@ -140,7 +140,7 @@ type Blackhole struct {
 func NewBlackhole() *Blackhole {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		panic("testserver: listen: " + err.Error())
+		panic("ssetest: listen: " + err.Error())
 	}
 	b := &Blackhole{
 		Addr:    ln.Addr().String(),
