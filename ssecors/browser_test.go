@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 // primedJar returns a jar holding, for host, one cookie of each SameSite

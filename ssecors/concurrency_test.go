@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 // ccTolerateKnownRaces skips the test of a data race found and reported:

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 // diagnoseServer starts a test server with ep at EventsPath.

@@ -436,7 +436,6 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-
 // BrowserIncompatibilities lists what this source sends that a page's
 // EventSource could not: custom headers ([WithHeader]), an explicit
 // preflight ([WithPreflight]), a Last-Event-ID on the first request

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 // recorder registers handlers on a source and records what they see.
@@ -309,7 +309,7 @@ func TestEventSource_Run_retryPersistsAndDefaults(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
 		streamOf(ssetest.Event{Data: "a"}),                                                      // default R
-		streamOf(ssetest.Event{Retry: 2500}, ssetest.Event{Data: "b"}),                       // retry: alone is a block without data
+		streamOf(ssetest.Event{Retry: 2500}, ssetest.Event{Data: "b"}),                          // retry: alone is a block without data
 		streamOf(ssetest.Event{Data: "c"}),                                                      // R persists
 		{Events: []ssetest.Event{{Raw: "retry: 40\ndata: unterminated"}}, EndAfterScript: true}, // takes effect when read
 		stop204,
@@ -339,7 +339,7 @@ func TestEventSource_Run_reconnectionTimeOption(t *testing.T) {
 func TestEventSource_Run_spinGuard(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
-		{HasRetry: true, EndAfterScript: true},                                   // retry: 0, nothing else
+		{HasRetry: true, EndAfterScript: true},                                // retry: 0, nothing else
 		{HasRetry: true, Events: ssetest.Messages("x"), EndAfterScript: true}, // delivers: no floor
 		stop204,
 	}})

@@ -50,8 +50,8 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/internal/leakcheck"
-	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 // hostileCounting wraps a transport and counts the response body bytes the

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 // soakPerDrop is how many whole events each connection of the soak

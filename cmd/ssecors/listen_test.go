@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 func TestListen_maxEvents(t *testing.T) {

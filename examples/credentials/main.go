@@ -22,8 +22,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 func main() {
@@ -36,7 +36,7 @@ func main() {
 
 func run() error {
 	cors := ssetest.AllowAll() // echoes Origin, allows credentials
-	cors.MaxAge = "600"           // preflight results cached for 10 minutes
+	cors.MaxAge = "600"        // preflight results cached for 10 minutes
 	srv := ssetest.New(ssetest.Endpoint{})
 	defer srv.Close()
 	srv.HandleHost(ssetest.OtherHost, "/events", ssetest.Endpoint{

@@ -120,7 +120,7 @@ func TestServer_CORS_perResponse(t *testing.T) {
 		CORS:           &ssetest.CORS{AllowOrigin: []string{"*"}},
 		EndAfterScript: true,
 		Responses: []ssetest.Response{
-			{EndAfterScript: true},                           // the endpoint's CORS
+			{EndAfterScript: true},                        // the endpoint's CORS
 			{EndAfterScript: true, CORS: &ssetest.CORS{}}, // none
 			{EndAfterScript: true, CORS: &ssetest.CORS{AllowOrigin: []string{"https://x.test"}}},
 		},
