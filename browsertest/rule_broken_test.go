@@ -94,9 +94,9 @@ func TestParityCatchesBrokenRule(t *testing.T) {
 		{
 			name:   "retry: not honoured",
 			broken: "the reconnection time is retry: (rule 2.17)",
-			runner: SDKRunner{Extra: []ssecors.Option{ssecors.WithBackoff(func() backoff.BackOff {
+			runner: SDKRunner{Extra: []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{BackOff: func() backoff.BackOff {
 				return backoff.NewConstantBackOff(1500 * time.Millisecond)
-			})}},
+			}})}},
 			cases: []string{"retry: 0"},
 		},
 	}

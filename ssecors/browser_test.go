@@ -126,7 +126,7 @@ func TestBrowser_credentialsMatrix(t *testing.T) {
 }
 
 // TestBrowser_corsFailures checks that a failed CORS check ends the source
-// (Closed, one error, no reconnect) with a *CORSError naming the rule, and
+// (Closed, one error, no reconnect) with a *BlockedError naming the rule, and
 // that Set-Cookie is still processed with credentials (Fetch: "any
 // Set-Cookie response headers will be respected").
 func TestBrowser_corsFailures(t *testing.T) {
@@ -137,7 +137,7 @@ func TestBrowser_corsFailures(t *testing.T) {
 		name        string
 		cors        *ssetest.CORS
 		credentials bool
-		rule        string
+		rule        ssecors.Rule
 	}{
 		{"no allow-origin", &ssetest.CORS{}, false, ssecors.RuleAllowOriginMissing},
 		{"wildcard with credentials", &ssetest.CORS{AllowOrigin: []string{"*"}, AllowCredentials: "true"}, true, ssecors.RuleAllowOriginWildcard},
@@ -160,8 +160,8 @@ func TestBrowser_corsFailures(t *testing.T) {
 			es := mustNew(t, srv.HostURL("https", ssetest.OtherHost, path), opts...)
 			rec := record(es)
 			err := runSource(t, es)
-			var ce *ssecors.CORSError
-			if !errors.As(err, &ce) || ce.Rule != tc.rule || ce.Stage != ssecors.StageResponse {
+			var ce *ssecors.BlockedError
+			if !errors.As(err, &ce) || ce.Rule != tc.rule || ce.Op != http.MethodGet {
 				t.Fatalf("Run: got %v, want *CORSError %s", err, tc.rule)
 			}
 			if ce.Origin != page || ce.Credentials != tc.credentials || ce.Fix == "" {
@@ -242,15 +242,15 @@ func TestBrowser_redirectTaint(t *testing.T) {
 	})
 	t.Run("tainted request fails an exact origin", func(t *testing.T) {
 		_, err := run(t, target(ssetest.APIHost, "/hop-echo"))
-		var ce *ssecors.CORSError
+		var ce *ssecors.BlockedError
 		if !errors.As(err, &ce) || ce.Origin != "null" || ce.Rule != ssecors.RuleAllowOriginMismatch {
 			t.Fatalf("got %v, want a mismatch for Origin null", err)
 		}
 	})
 	t.Run("cross-origin redirect response is checked", func(t *testing.T) {
 		_, err := run(t, target(ssetest.APIHost, "/hop-nocors"))
-		var ce *ssecors.CORSError
-		if !errors.As(err, &ce) || ce.Stage != ssecors.StageRedirect || ce.Rule != ssecors.RuleAllowOriginMissing {
+		var ce *ssecors.BlockedError
+		if !errors.As(err, &ce) || !strings.HasPrefix(ce.Detail, "the redirect response (302)") || ce.Rule != ssecors.RuleAllowOriginMissing {
 			t.Fatalf("got %v, want a redirect-stage failure", err)
 		}
 	})
@@ -265,7 +265,7 @@ func TestBrowser_mixedContent(t *testing.T) {
 	rec := record(es)
 	err := runSource(t, es)
 	var be *ssecors.BlockedError
-	if !errors.As(err, &be) || be.Reason != "mixed-content" || rec.Log() != "error closed" {
+	if !errors.As(err, &be) || be.Rule != ssecors.RuleMixedContent || rec.Log() != "error closed" {
 		t.Fatalf("got %v (log %q), want mixed-content", err, rec.Log())
 	}
 	if len(srv.Requests()) != 0 {
@@ -344,8 +344,8 @@ func TestBrowser_preflight(t *testing.T) {
 			ssecors.WithHTTPClient(srv.Client()), ssecors.WithPreflight(ssecors.PreflightAlways))
 		rec := record(es)
 		err := runSource(t, es)
-		var ce *ssecors.CORSError
-		if !errors.As(err, &ce) || ce.Stage != ssecors.StagePreflight || ce.Rule != ssecors.RulePreflightStatus {
+		var ce *ssecors.BlockedError
+		if !errors.As(err, &ce) || ce.Op != http.MethodOptions || ce.Rule != ssecors.RulePreflightStatus {
 			t.Fatalf("got %v, want a preflight status failure", err)
 		}
 		if rec.Log() != "error closed" {

@@ -60,7 +60,7 @@ func TestConcurrency_everythingAtOnce(t *testing.T) {
 		Events: []ssetest.Event{{ID: "1", Type: "tick", Data: "a"}, {Data: "b"}},
 		Repeat: true,
 	})
-	es := mustNew(t, srv.EventsURL(), ssecors.WithReconnectionTime(time.Millisecond),
+	es := mustNew(t, srv.EventsURL(), ssecors.WithRetry(ssecors.RetryPolicy{InitialDelay: time.Millisecond}),
 		ssecors.WithQuery("token", "s3cret-value"), ssecors.WithHeader("X-Tenant", "t"))
 	var delivered atomic.Int64
 	es.OnMessage(func(ssecors.Event) { delivered.Add(1) })
@@ -481,7 +481,7 @@ func ccStages() []ccStage {
 		{name: "waiting to reconnect", errorsBefore: 1, arm: func(t *testing.T, srv *ssetest.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
 			srv.Handle("/ends", ssetest.Endpoint{Events: ssetest.Messages("a"), EndAfterScript: true})
 			in := ccNewSignal()
-			return srv.URL + "/ends", []ssecors.Option{ssecors.WithReconnectionTime(time.Hour),
+			return srv.URL + "/ends", []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{InitialDelay: time.Hour}),
 				ssecors.WithTrace(&ssecors.Trace{Reconnect: func(ssecors.ReconnectInfo) { in.fire() }})}, in.ch, nil
 		}},
 	}

@@ -31,16 +31,15 @@ func corsLine(name, value string) string {
 }
 
 // newCORSError records a failed check of the response headers h.
-func newCORSError(h http.Header, reqOrigin string, credentials bool, stage, rule, detail, fix string) *CORSError {
-	return &CORSError{
-		Stage:            stage,
-		Rule:             rule,
-		Origin:           reqOrigin,
-		Credentials:      credentials,
-		AllowOrigin:      headerValues(h, "Access-Control-Allow-Origin"),
-		AllowCredentials: headerValues(h, "Access-Control-Allow-Credentials"),
-		Detail:           detail,
-		Fix:              fix,
+func newCORSError(h http.Header, reqOrigin string, credentials bool, op string, rule Rule, detail, fix string) *BlockedError {
+	return &BlockedError{
+		Rule:        rule,
+		Op:          op,
+		Origin:      reqOrigin,
+		Credentials: credentials,
+		AllowOrigin: headerValues(h, "Access-Control-Allow-Origin"),
+		Detail:      detail,
+		Fix:         fix,
 	}
 }
 
@@ -49,13 +48,13 @@ func newCORSError(h http.Header, reqOrigin string, credentials bool, stage, rule
 // when tainted) and credentials reports whether its credentials mode is
 // "include".
 //
-// It returns nil on success; otherwise a *CORSError with Rule, Origin,
-// Credentials, AllowOrigin, AllowCredentials, Detail and Fix filled. The
-// caller fills Stage and URL. Every value taken from the response is
+// It returns nil on success; otherwise a *BlockedError with Rule, Op (GET),
+// Origin, Credentials, AllowOrigin, Detail and Fix filled. The caller
+// fills URL. Every value taken from the response is
 // quoted with %q in Detail and Fix.
-func checkCORS(h http.Header, reqOrigin string, credentials bool) *CORSError {
-	fail := func(rule, detail, fix string) *CORSError {
-		return newCORSError(h, reqOrigin, credentials, "", rule, detail, fix)
+func checkCORS(h http.Header, reqOrigin string, credentials bool) *BlockedError {
+	fail := func(rule Rule, detail, fix string) *BlockedError {
+		return newCORSError(h, reqOrigin, credentials, http.MethodGet, rule, detail, fix)
 	}
 	tainted := reqOrigin == "null"
 

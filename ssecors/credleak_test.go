@@ -419,7 +419,7 @@ func clRun(t *testing.T, srv *ssetest.Server, client *http.Client, prefix string
 	want := clOracle(p, hops, paths)
 	if want.blocked {
 		var be *ssecors.BlockedError
-		if !errors.As(err, &be) || be.Reason != "mixed-content" {
+		if !errors.As(err, &be) || be.Rule != ssecors.RuleMixedContent {
 			t.Errorf("Run: got %v, want mixed content blocked", err)
 		}
 	} else {
@@ -691,10 +691,9 @@ func slOptions(sink *slSink) []ssecors.Option {
 	s := slSecrets
 	logger := slog.New(&slHandler{sink: sink}).With("component", "leak-test").WithGroup("ssecors")
 	return []ssecors.Option{
-		ssecors.WithSecretParams("tenant"),
+		ssecors.WithSecrets("tenant"),
 		ssecors.WithQuery("api_key", s.optKey),
-		ssecors.WithHeader("X-Auth-Token", s.movedHeader),
-		ssecors.WithHeaderQuery(map[string]string{"X-Auth-Token": "auth"}),
+		ssecors.WithQuery("auth", s.movedHeader),
 		ssecors.WithHeader("X-Api-Key", s.keptHeader),
 		ssecors.WithQueryFunc(func(context.Context) (url.Values, error) {
 			return url.Values{"session": {s.funcSession}}, nil
@@ -806,10 +805,10 @@ func TestSecretLeak_failurePaths(t *testing.T) {
 	cases = append(cases,
 		slCase{name: "status 429 retried with Retry-After", url: slURL(srv.URL + "/s429"),
 			ep:   &ssetest.Endpoint{Handler: slEcho(429), Header: http.Header{"Retry-After": {"1"}}},
-			opts: []ssecors.Option{ssecors.WithRetryServerErrors(), ssecors.WithRetryLimit(2, 0)}},
+			opts: []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{RetryServerErrors: true, MaxAttempts: 2})}},
 		slCase{name: "status 503 retried, through Events", url: slURL(srv.URL + "/s503"),
 			ep:   &ssetest.Endpoint{Handler: slEcho(503)},
-			opts: []ssecors.Option{ssecors.WithRetryServerErrors(), ssecors.WithRetryLimit(2, 0)}, events: true},
+			opts: []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{RetryServerErrors: true, MaxAttempts: 2})}, events: true},
 		slCase{name: "redirect with a signed Location, then 404", url: slURL(srv.URL + "/signed"),
 			ep: &ssetest.Endpoint{Redirect: &ssetest.Redirect{Location: "/status404?X-Amz-Signature=" + slSecrets.locationSig}}},
 		slCase{name: "cross-origin redirect fails CORS", url: cross("/nocors-redirect"),

@@ -87,7 +87,7 @@ type Step struct {
 	// cookie decisions with their reasons, events.
 	Details []string `json:"details,omitempty"`
 	// Rule names the rule a failing step broke (see Report.Rule).
-	Rule string `json:"rule,omitempty"`
+	Rule Rule `json:"rule,omitempty"`
 	// Fix says what to change, when there is something to change.
 	Fix string `json:"fix,omitempty"`
 }
@@ -129,7 +129,7 @@ type Report struct {
 	// reason (such as "mixed-content"), "status" or "content-type" for a
 	// response that does not open a stream, "network" or "timeout" when no
 	// response arrived, or "error" for anything else.
-	Rule string `json:"rule,omitempty"`
+	Rule Rule `json:"rule,omitempty"`
 	// Fix says what to change, empty when Connects.
 	Fix string `json:"fix,omitempty"`
 	// Summary is the verdict in one line.
@@ -756,9 +756,9 @@ func (d *diagnosis) requestStep(a *diagAttempt) Step {
 func (d *diagnosis) mixedContentStep(err error) Step {
 	es := d.es
 	var be *BlockedError
-	if errors.As(err, &be) && be.Reason == "mixed-content" {
+	if errors.As(err, &be) && be.Rule == "mixed-content" {
 		return Step{Name: "mixed-content", Mark: MarkFail, Title: "blocked: " + be.URL,
-			Details: []string{be.Detail}, Rule: be.Reason, Fix: be.Fix}
+			Details: []string{be.Detail}, Rule: be.Rule, Fix: be.Fix}
 	}
 	page := es.cfg.pageOrigin
 	o := originOf(es.url)
@@ -813,8 +813,8 @@ func (d *diagnosis) preflightStep(a *diagAttempt) (Step, bool) {
 		}
 	}
 	s.Details = append(s.Details, note)
-	if ce := resp.CORSError; ce != nil {
-		s.Mark, s.Title, s.Rule, s.Fix = MarkFail, ce.Rule+": "+ce.Detail, ce.Rule, ce.Fix
+	if ce := resp.Blocked; ce != nil {
+		s.Mark, s.Title, s.Rule, s.Fix = MarkFail, string(ce.Rule)+": "+ce.Detail, ce.Rule, ce.Fix
 		return s, true
 	}
 	s.Title = fmt.Sprintf("OPTIONS answered %d and allows the request", resp.StatusCode)
@@ -964,7 +964,7 @@ func (d *diagnosis) redirectStep(h, next *diagHop, failErr error) Step {
 	s.Title = fmt.Sprintf("%d %s to %s", resp.StatusCode, http.StatusText(resp.StatusCode), target)
 	s.Details = append(s.Details, "from "+resp.URL)
 	if resp.CORSChecked {
-		if ce := resp.CORSError; ce != nil {
+		if ce := resp.Blocked; ce != nil {
 			s.Mark, s.Rule, s.Fix = MarkFail, ce.Rule, ce.Fix
 			s.Title = fmt.Sprintf("%d %s fails the CORS check of redirects [%s]", resp.StatusCode, http.StatusText(resp.StatusCode), ce.Rule)
 			s.Details = append(s.Details, ce.Detail, "a browser checks CORS on every response of a cross-origin request, redirects included")
@@ -975,8 +975,8 @@ func (d *diagnosis) redirectStep(h, next *diagHop, failErr error) Step {
 	if next == nil {
 		var be *BlockedError
 		if errors.As(failErr, &be) {
-			s.Mark, s.Rule, s.Fix = MarkFail, be.Reason, be.Fix
-			s.Title = fmt.Sprintf("%d %s blocked [%s]", resp.StatusCode, http.StatusText(resp.StatusCode), be.Reason)
+			s.Mark, s.Rule, s.Fix = MarkFail, be.Rule, be.Fix
+			s.Title = fmt.Sprintf("%d %s blocked [%s]", resp.StatusCode, http.StatusText(resp.StatusCode), be.Rule)
 			s.Details = append(s.Details, be.URL+": "+be.Detail)
 		}
 		return s
@@ -1026,9 +1026,9 @@ func (d *diagnosis) corsStep(h *diagHop) Step {
 			s.Details = append(s.Details, k+": "+v)
 		}
 	}
-	if ce := resp.CORSError; ce != nil {
+	if ce := resp.Blocked; ce != nil {
 		s.Mark, s.Rule, s.Fix = MarkFail, ce.Rule, ce.Fix
-		s.Title = ce.Rule + ": " + ce.Detail
+		s.Title = string(ce.Rule) + ": " + ce.Detail
 		s.Details = append(s.Details, "the request carried Origin: "+ce.Origin)
 		return s
 	}
@@ -1049,7 +1049,7 @@ func (d *diagnosis) responseStep(a *diagAttempt, h *diagHop, failErr error) Step
 		desc += ", Content-Type: " + ct
 	}
 	s := Step{Name: "response", Mark: MarkPass, Title: desc}
-	if resp.CORSError != nil {
+	if resp.Blocked != nil {
 		s.Mark = MarkInfo
 		s.Title = desc + " (a browser never reads it: the CORS check failed)"
 		return s
@@ -1254,21 +1254,21 @@ func (d *diagnosis) reconnectStep(first, second *diagAttempt) (Step, error) {
 	}
 	rule, title, fix, details := d.explain(err, second)
 	s.Details = append(s.Details, details...)
-	if fatal(err, d.es.cfg.retryServer) {
+	if fatal(err, d.es.cfg.retry.RetryServerErrors) {
 		s.Mark, s.Rule, s.Fix = MarkFail, rule, fix
-		s.Title = "the reconnection fails and a browser closes the EventSource [" + rule + "]: " + title
+		s.Title = "the reconnection fails and a browser closes the EventSource [" + string(rule) + "]: " + title
 		return s, err
 	}
 	s.Mark, s.Fix = MarkWarn, fix
-	s.Title = "the reconnection failed [" + rule + "]: " + title + "; a browser keeps retrying"
+	s.Title = "the reconnection failed [" + string(rule) + "]: " + title + "; a browser keeps retrying"
 	return s, nil
 }
 
 // explain names the rule an error broke, in a title, with the fix and the
 // evidence. a gives context: the cookies withheld from the request.
-func (d *diagnosis) explain(err error, a *diagAttempt) (rule, title, fix string, details []string) {
+func (d *diagnosis) explain(err error, a *diagAttempt) (rule Rule, title, fix string, details []string) {
 	var (
-		ce *CORSError
+		ce *BlockedError
 		be *BlockedError
 		re *ResponseError
 		ne *NetworkError
@@ -1277,7 +1277,7 @@ func (d *diagnosis) explain(err error, a *diagAttempt) (rule, title, fix string,
 	case errors.As(err, &ce):
 		return ce.Rule, ce.Detail, ce.Fix, nil
 	case errors.As(err, &be):
-		return be.Reason, be.Detail, be.Fix, []string{"blocked: " + be.URL}
+		return be.Rule, be.Detail, be.Fix, []string{"blocked: " + be.URL}
 	case errors.As(err, &re):
 		return d.explainResponse(re, a)
 	case errors.As(err, &ne):
@@ -1293,7 +1293,7 @@ func (d *diagnosis) explain(err error, a *diagAttempt) (rule, title, fix string,
 	return "error", err.Error(), "", nil
 }
 
-func (d *diagnosis) explainResponse(re *ResponseError, a *diagAttempt) (rule, title, fix string, details []string) {
+func (d *diagnosis) explainResponse(re *ResponseError, a *diagAttempt) (rule Rule, title, fix string, details []string) {
 	if len(re.Body) > 0 {
 		details = append(details, "body: "+fmt.Sprintf("%q", truncate(string(re.Body), 200)))
 	}
@@ -1301,7 +1301,7 @@ func (d *diagnosis) explainResponse(re *ResponseError, a *diagAttempt) (rule, ti
 		rule = "status"
 		title = fmt.Sprintf("the server answered %d %s, not 200", re.StatusCode, http.StatusText(re.StatusCode))
 		if re.StatusCode == http.StatusNoContent {
-			title = re.Reason
+			title = re.Detail
 		}
 		switch code := re.StatusCode; {
 		case code == http.StatusNoContent:
@@ -1328,10 +1328,10 @@ func (d *diagnosis) explainResponse(re *ResponseError, a *diagAttempt) (rule, ti
 	if re.ContentType == "" {
 		title = "the response has no Content-Type"
 	} else {
-		title = fmt.Sprintf("%s (%q)", re.Reason, re.ContentType)
+		title = re.Detail
 	}
 	fix = "answer with \"Content-Type: text/event-stream\""
-	if strings.Contains(re.Reason, "charset") {
+	if strings.Contains(re.Detail, "charset other than UTF-8") {
 		fix = "drop the charset parameter, or send charset=utf-8: an event stream is always UTF-8"
 	}
 	return rule, title, fix, details

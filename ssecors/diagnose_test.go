@@ -58,7 +58,7 @@ func TestDiagnose_verdicts(t *testing.T) {
 		ep        ssetest.Endpoint
 		opts      []ssecors.Option
 		connects  bool
-		rule      string
+		rule      ssecors.Rule
 		step      string // the step that must fail
 		fixHas    string
 		wantType  any // the type of Report.Err, for errors.As
@@ -71,7 +71,7 @@ func TestDiagnose_verdicts(t *testing.T) {
 			rule:     ssecors.RuleAllowOriginMissing,
 			step:     "cors",
 			fixHas:   `"Access-Control-Allow-Credentials: true"`,
-			wantType: &ssecors.CORSError{},
+			wantType: &ssecors.BlockedError{},
 		},
 		{
 			name:     "wildcard with credentials",
@@ -80,7 +80,7 @@ func TestDiagnose_verdicts(t *testing.T) {
 			rule:     ssecors.RuleAllowOriginWildcard,
 			step:     "cors",
 			fixHas:   "Access-Control-Allow-Origin: https://app.example.test:",
-			wantType: &ssecors.CORSError{},
+			wantType: &ssecors.BlockedError{},
 		},
 		{
 			name:     "ACAC missing",
@@ -89,7 +89,7 @@ func TestDiagnose_verdicts(t *testing.T) {
 			rule:     ssecors.RuleAllowCredentials,
 			step:     "cors",
 			fixHas:   `"Access-Control-Allow-Credentials: true"`,
-			wantType: &ssecors.CORSError{},
+			wantType: &ssecors.BlockedError{},
 		},
 		{
 			name:     "wrong content type",
@@ -140,7 +140,7 @@ func TestDiagnose_verdicts(t *testing.T) {
 				t.Errorf("got %d events, want %d", len(rep.Events), tc.wantCount)
 			}
 			switch want := tc.wantType.(type) {
-			case *ssecors.CORSError:
+			case *ssecors.BlockedError:
 				if !errors.As(rep.Err, &want) {
 					t.Errorf("Err = %v, want a *CORSError", rep.Err)
 				}
@@ -317,7 +317,7 @@ func TestDiagnose_reconnect(t *testing.T) {
 			name:      "reconnection fails CORS",
 			responses: []ssetest.Response{first, {CORS: &ssetest.CORS{}, Events: ssetest.Numbered(2, "e")}},
 			mark:      ssecors.MarkFail,
-			titleHas:  "[" + ssecors.RuleAllowOriginMissing + "]",
+			titleHas:  "[" + string(ssecors.RuleAllowOriginMissing) + "]",
 			detailHas: "with Last-Event-ID: 2",
 		},
 	}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"time"
-	"unsafe"
 
 	"github.com/cenkalti/backoff/v4"
 )
@@ -65,7 +64,7 @@ func newEngine(es *EventSource, yield func(Event) bool) *engine {
 		yield:     yield,
 		p:         newParser(nil, es.cfg.maxEventSize),
 		current:   withoutFragment(es.url),
-		reconnect: es.cfg.reconnect,
+		reconnect: time.Duration(es.retry.Load()),
 		published: es.LastEventID(),
 	}
 	e.p.lastID = e.published
@@ -74,12 +73,8 @@ func newEngine(es *EventSource, yield func(Event) bool) *engine {
 	} else {
 		e.page = originOf(es.url)
 	}
-	if es.cfg.backoff != nil {
-		e.bo = es.cfg.backoff()
-		if eb, ok := e.bo.(*backoff.ExponentialBackOff); ok && es.cfg.noJitter {
-			eb.RandomizationFactor = 0
-		}
-		if e.bo != nil {
+	if f := es.cfg.retry.BackOff; f != nil {
+		if e.bo = f(); e.bo != nil {
 			e.bo.Reset()
 		}
 	}
@@ -102,11 +97,11 @@ func (e *engine) loop(ctx context.Context) error {
 		if errors.Is(err, errYieldStop) {
 			return err
 		}
-		if fatal(err, es.cfg.retryServer) {
+		if fatal(err, es.cfg.retry.RetryServerErrors) {
 			e.fail(ctx, err)
 			return err
 		}
-		if opened > 0 && opened >= es.cfg.backoffReset {
+		if opened > 0 && opened >= es.cfg.retry.ResetAfter {
 			e.healthy()
 		}
 		d, stop := e.nextDelay(err, delivered)
@@ -124,8 +119,7 @@ func (e *engine) loop(ctx context.Context) error {
 }
 
 // fail fails the connection: Closed, then the error handler.
-//
-//go:noinline
+
 func (e *engine) fail(ctx context.Context, err error) {
 	e.es.log.WarnContext(ctx, "ssecors: the source failed", "error", err.Error())
 	e.es.fireError(err, Closed)
@@ -135,8 +129,7 @@ func (e *engine) fail(ctx context.Context, err error) {
 // the trace. It reports false when a handler closed the source. It is kept
 // out of loop so that loop's frame, which stays on the stack of an idle
 // connection, is small.
-//
-//go:noinline
+
 func (e *engine) reestablish(ctx context.Context, err error, d time.Duration) bool {
 	es := e.es
 	es.log.DebugContext(ctx, "ssecors: reconnecting", "error", err.Error(), "delay", d,
@@ -196,8 +189,7 @@ func (e *engine) attempt(ctx context.Context) (delivered bool, opened time.Durat
 // attemptContext gives an attempt a context of its own when something may
 // cancel the attempt and not the source: a timeout, or a forced
 // reconnection. done releases it.
-//
-//go:noinline
+
 func (e *engine) attemptContext(ctx context.Context) (context.Context, context.CancelCauseFunc, func()) {
 	es := e.es
 	if es.connectTO <= 0 && es.cfg.idleTimeout <= 0 && !es.droppable {
@@ -240,8 +232,7 @@ func (e *engine) open(ctx context.Context, cancel context.CancelCauseFunc) (*htt
 // body returns what to read the stream from: the response body, watched
 // by the idle timer when WithIdleTimeout asks for one, and a function that
 // stops the timer.
-//
-//go:noinline
+
 func (e *engine) body(resp *http.Response, cancel context.CancelCauseFunc) (io.Reader, func()) {
 	d := e.es.cfg.idleTimeout
 	if d <= 0 {
@@ -254,8 +245,7 @@ func (e *engine) body(resp *http.Response, cancel context.CancelCauseFunc) (io.R
 
 // readError turns the error that ended a stream into what the source
 // reports.
-//
-//go:noinline
+
 func (e *engine) readError(ctx context.Context, err error, final *url.URL) error {
 	if errors.Is(err, ErrEventTooLarge) {
 		return err
@@ -279,8 +269,7 @@ func causeOf(ctx context.Context, err error) error {
 }
 
 // reset prepares the parser for the stream of final.
-//
-//go:noinline
+
 func (e *engine) reset(body io.Reader, final *url.URL) {
 	e.p.reset(body, originOf(final).String())
 }
@@ -289,7 +278,7 @@ func (e *engine) reset(body io.Reader, final *url.URL) {
 // to other goroutines and to the next attempt.
 func (e *engine) publish() {
 	p := e.p
-	if unsafe.StringData(p.lastID) != unsafe.StringData(e.published) || len(p.lastID) != len(e.published) {
+	if p.lastID != e.published {
 		e.published = p.lastID
 		e.es.idMu.Lock()
 		e.es.lastID = p.lastID
@@ -322,11 +311,11 @@ func (e *engine) maybePreflight(ctx context.Context, h *hop, hd http.Header) err
 			}
 		}
 		if t.Response != nil && res.status != 0 {
-			var ce *CORSError
+			var ce *BlockedError
 			errors.As(err, &ce)
 			t.Response(ResponseInfo{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodOptions,
 				URL: es.red.url(h.url), StatusCode: res.status, Header: es.redactHeader(res.header),
-				CORSChecked: true, CORSError: ce})
+				CORSChecked: true, Blocked: ce})
 		}
 	}
 	return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -16,24 +17,35 @@ import (
 var ErrEventTooLarge = errors.New("ssecors: event exceeds the maximum event size")
 
 // ErrRetriesExhausted is wrapped, together with the last attempt's error,
-// by the error Run returns when the limits of [WithRetryLimit] are reached,
-// or when a [backoff.BackOff] given to [WithBackoff] returns backoff.Stop.
+// by the error Run returns when a limit of [RetryPolicy] is reached, or
+// when the BackOff of a RetryPolicy returns backoff.Stop.
 var ErrRetriesExhausted = errors.New("ssecors: reconnection attempts exhausted")
 
-// ErrTooManyRedirects is the Err of the [*NetworkError] for an attempt
-// that met more than 20 redirects: a network error, after which the source
-// reconnects, as Chromium does.
-var ErrTooManyRedirects = errors.New("more than 20 redirects")
+// ErrNoContent is wrapped by the [*ResponseError] of a 204 No Content
+// response: the server's way of telling a client to stop reconnecting.
+// A browser closes its EventSource for good, and so does ssecors; test for
+// it with errors.Is(err, ssecors.ErrNoContent).
+var ErrNoContent = errors.New("ssecors: the server answered 204 No Content")
 
 // ErrStarted is returned by Run and yielded by Events when the source has
 // already been started: an EventSource runs once, like a browser's.
 var ErrStarted = errors.New("ssecors: event source already started")
 
-// ConfigError reports an invalid argument given to [New], [NewJar] or an
-// option. Nothing has been sent when it is returned.
+// errTooManyRedirects is the Err of the NetworkError for an attempt that
+// met more than 20 redirects: a network error, after which the source
+// reconnects, as Chromium does.
+var errTooManyRedirects = errors.New("more than 20 redirects")
+
+// prefix starts every error message of this package, once.
+const prefix = "ssecors: "
+
+// ConfigError reports an invalid argument given to [New], to an option, or
+// to Run or Events (a nil context). Nothing has been sent when it is
+// returned.
 type ConfigError struct {
-	// Option names what was invalid: "url" for the URL given to New, or
-	// the option's name, such as "WithOrigin".
+	// Option names what was invalid: "url" for the URL given to New,
+	// "context" for a nil context, or the option's name, such as
+	// "WithOrigin".
 	Option string
 	// Value is the offending value, with secrets redacted; it may be empty.
 	Value string
@@ -44,23 +56,22 @@ type ConfigError struct {
 // Error describes the invalid argument.
 func (e *ConfigError) Error() string {
 	if e.Value != "" {
-		return fmt.Sprintf("ssecors: invalid %s %q: %s", e.Option, truncate(e.Value, 200), e.Reason)
+		return fmt.Sprintf(prefix+"invalid %s %q: %s", e.Option, truncate(e.Value, 200), e.Reason)
 	}
-	return fmt.Sprintf("ssecors: invalid %s: %s", e.Option, e.Reason)
+	return prefix + "invalid " + e.Option + ": " + e.Reason
 }
 
 // ResponseError reports a response that cannot open a stream: a status
-// other than 200, or a Content-Type other than text/event-stream. A browser
-// fails the connection: the source becomes Closed, OnError runs once, and it
-// does not reconnect (unless [WithRetryServerErrors] allows it for a 5xx or
-// 429 status).
+// other than 200, or a Content-Type other than text/event-stream (or a
+// charset other than UTF-8, which Chromium refuses). A browser fails the
+// connection: the source becomes Closed, OnError runs once, and it does not
+// reconnect (unless [RetryPolicy].RetryServerErrors allows it for a 5xx or
+// 429 status). For a 204 it wraps [ErrNoContent].
 type ResponseError struct {
 	// URL is the URL that answered, secrets redacted.
 	URL string
 	// StatusCode is the response's status code.
 	StatusCode int
-	// Status is the response's status line, such as "404 Not Found".
-	Status string
 	// ContentType is the response's Content-Type header, as received.
 	ContentType string
 	// Body holds the first bytes of the response body (at most 512), to
@@ -68,27 +79,36 @@ type ResponseError struct {
 	Body []byte
 	// RetryAfter is the delay the Retry-After header asked for, or zero.
 	RetryAfter time.Duration
-	// Reason says why the response does not open a stream.
-	Reason string
+	// Detail says why the response does not open a stream.
+	Detail string
 }
 
-// Error names the URL, the reason, the status and the content type.
+// Error names the URL and why the response opens no stream.
 func (e *ResponseError) Error() string {
-	var b strings.Builder
-	b.WriteString("ssecors: ")
-	b.WriteString(e.URL)
-	b.WriteString(": ")
-	b.WriteString(e.Reason)
-	if e.StatusCode != 0 {
-		fmt.Fprintf(&b, " (status %d", e.StatusCode)
-		if e.ContentType != "" {
-			fmt.Fprintf(&b, ", content type %q", e.ContentType)
-		} else {
-			b.WriteString(", no content type")
-		}
-		b.WriteString(")")
+	return prefix + "GET " + e.URL + ": " + e.Detail
+}
+
+// Unwrap returns [ErrNoContent] for a 204 response, and nil otherwise.
+func (e *ResponseError) Unwrap() error {
+	if e.StatusCode == http.StatusNoContent {
+		return ErrNoContent
 	}
-	return b.String()
+	return nil
+}
+
+// responseDetail describes a response that opens no stream.
+func responseDetail(status int, contentType string, charset bool) string {
+	switch {
+	case status == http.StatusNoContent:
+		return "204 No Content: the server asks the client to stop reconnecting"
+	case status != http.StatusOK:
+		return "status " + strconv.Itoa(status) + " " + http.StatusText(status) + ", want 200"
+	case contentType == "":
+		return "no Content-Type, want text/event-stream"
+	case charset:
+		return fmt.Sprintf("Content-Type %q has a charset other than UTF-8, which Chromium refuses", contentType)
+	}
+	return fmt.Sprintf("Content-Type %q, want text/event-stream", contentType)
 }
 
 // NetworkError reports a failed connection attempt or a stream that ended:
@@ -97,8 +117,9 @@ func (e *ResponseError) Error() string {
 // these, and so does an EventSource: OnError runs and the source stays
 // Connecting. It has the shape of [net/url.Error], with the URL redacted.
 type NetworkError struct {
-	// Op is the operation: "GET", "OPTIONS" (a preflight) or "read" (the
-	// stream body).
+	// Op is the operation: "GET" (connecting, redirects included),
+	// "OPTIONS" (an explicit preflight), "read" (the stream body), or
+	// "query" (the function of [WithQueryFunc] failed).
 	Op string
 	// URL is the URL involved, secrets redacted.
 	URL string
@@ -110,9 +131,9 @@ type NetworkError struct {
 // Error names the operation, the redacted URL and the cause.
 func (e *NetworkError) Error() string {
 	if e.Err == io.EOF {
-		return fmt.Sprintf("ssecors: %s %s: stream ended by the server", e.Op, e.URL)
+		return prefix + e.Op + " " + e.URL + ": stream ended by the server"
 	}
-	return fmt.Sprintf("ssecors: %s %s: %v", e.Op, e.URL, e.Err)
+	return prefix + e.Op + " " + e.URL + ": " + unprefixed(e.Err)
 }
 
 // Unwrap returns Err, for errors.Is and errors.As.
@@ -125,58 +146,75 @@ func (e *NetworkError) Timeout() bool {
 	return errors.As(e.Err, &t) && t.Timeout()
 }
 
-// CORS rules named by [CORSError.Rule]. Each is one check of WHATWG Fetch's
-// "CORS check" or "CORS-preflight fetch" that the response failed.
+// Rule names the browser rule that a [*BlockedError] reports broken. The
+// CORS rules are the checks of WHATWG Fetch's "CORS check" and
+// "CORS-preflight fetch"; the others are Fetch's and Mixed Content's
+// reasons to refuse a request or a redirect.
+type Rule string
+
+// The rules of a [*BlockedError].
 const (
 	// RuleAllowOriginMissing: the response has no Access-Control-Allow-Origin.
-	RuleAllowOriginMissing = "allow-origin-missing"
+	RuleAllowOriginMissing Rule = "allow-origin-missing"
 	// RuleAllowOriginMultiple: Access-Control-Allow-Origin holds a list, or
 	// appears more than once.
-	RuleAllowOriginMultiple = "allow-origin-multiple"
+	RuleAllowOriginMultiple Rule = "allow-origin-multiple"
 	// RuleAllowOriginWildcard: Access-Control-Allow-Origin is "*" but the
 	// request carries credentials.
-	RuleAllowOriginWildcard = "allow-origin-wildcard-with-credentials"
+	RuleAllowOriginWildcard Rule = "allow-origin-wildcard-with-credentials"
 	// RuleAllowOriginMismatch: Access-Control-Allow-Origin is not exactly
 	// the request's serialized origin (trailing slash, case, port, a
 	// different origin, or "null" for an untainted request).
-	RuleAllowOriginMismatch = "allow-origin-mismatch"
+	RuleAllowOriginMismatch Rule = "allow-origin-mismatch"
 	// RuleAllowCredentials: the request carries credentials and
 	// Access-Control-Allow-Credentials is not exactly "true".
-	RuleAllowCredentials = "allow-credentials"
+	RuleAllowCredentials Rule = "allow-credentials"
 	// RulePreflightStatus: the preflight response's status is not 2xx
 	// (redirects are not followed for a preflight).
-	RulePreflightStatus = "preflight-status"
+	RulePreflightStatus Rule = "preflight-status"
 	// RulePreflightAllowMethods: Access-Control-Allow-Methods does not parse,
 	// or does not allow the method.
-	RulePreflightAllowMethods = "preflight-allow-methods"
+	RulePreflightAllowMethods Rule = "preflight-allow-methods"
 	// RulePreflightAllowHeaders: Access-Control-Allow-Headers does not
 	// parse, or does not allow one of the request's headers.
-	RulePreflightAllowHeaders = "preflight-allow-headers"
+	RulePreflightAllowHeaders Rule = "preflight-allow-headers"
+	// RuleMixedContent: an https page may not open an http stream.
+	RuleMixedContent Rule = "mixed-content"
+	// RuleRedirectScheme: a redirect to a URL that is not http or https.
+	RuleRedirectScheme Rule = "redirect-scheme"
+	// RuleRedirectLocation: a redirect whose Location does not parse.
+	RuleRedirectLocation Rule = "redirect-location"
+	// RuleRedirectCredentials: a cross-origin redirect to a URL with user
+	// information.
+	RuleRedirectCredentials Rule = "redirect-credentials"
 )
 
-// CORS stages named by [CORSError.Stage].
-const (
-	// StageResponse: the check of the stream's final response.
-	StageResponse = "response"
-	// StageRedirect: the check of a cross-origin redirect response.
-	StageRedirect = "redirect"
-	// StagePreflight: the OPTIONS preflight requested by [WithPreflight].
-	StagePreflight = "preflight"
-)
+// cors reports whether the rule is one of the CORS checks.
+func (r Rule) cors() bool {
+	switch r {
+	case RuleMixedContent, RuleRedirectScheme, RuleRedirectLocation, RuleRedirectCredentials:
+		return false
+	}
+	return true
+}
 
-// CORSError reports a response that fails the CORS check a browser applies
-// to a cross-origin EventSource request. A browser treats it as a network
-// error and fails the connection: the source becomes Closed and does not
-// reconnect. The message names the failed rule, the values seen, and the fix.
-type CORSError struct {
-	// Stage is StageResponse, StageRedirect or StagePreflight.
-	Stage string
-	// Rule is the failed rule, one of the Rule constants.
-	Rule string
-	// URL is the URL whose response failed, secrets redacted.
+// BlockedError reports a request, response or redirect that a browser
+// refuses: a response that fails the CORS check (of the stream, of a
+// redirect, or of the preflight that [WithPreflight] sends), an https page
+// opening an http stream (mixed content), or a redirect a browser will not
+// follow. Rule says which. A browser treats it as a network error and fails
+// the connection: the source becomes Closed and does not reconnect.
+type BlockedError struct {
+	// Rule is the rule broken.
+	Rule Rule
+	// Op is the request's method: "GET", or "OPTIONS" for the preflight.
+	Op string
+	// URL is the URL whose response (or redirect) was refused, or the URL
+	// that was not requested, secrets redacted.
 	URL string
 	// Origin is the Origin header the request carried: the page origin, or
-	// "null" after a cross-origin redirect tainted it.
+	// "null" after a cross-origin redirect tainted it. It is empty for a
+	// rule that is not a CORS check.
 	Origin string
 	// Credentials reports whether the request's credentials mode was
 	// "include" ([WithCredentials]).
@@ -184,60 +222,46 @@ type CORSError struct {
 	// AllowOrigin holds the Access-Control-Allow-Origin values received,
 	// one per header line; nil when absent.
 	AllowOrigin []string
-	// AllowCredentials holds the Access-Control-Allow-Credentials values
-	// received; nil when absent.
-	AllowCredentials []string
 	// Detail explains the failure with the values seen.
 	Detail string
-	// Fix says what to change on the server, as header lines where it can.
+	// Fix says what to change, on the server where it can, as header lines.
 	Fix string
 }
 
-// Error names the stage, the URL, the origin, the rule, what was seen and
-// the fix.
-func (e *CORSError) Error() string {
-	var b strings.Builder
-	b.WriteString("ssecors: cors ")
-	b.WriteString(e.Stage)
-	b.WriteString(" check failed for ")
-	b.WriteString(e.URL)
-	b.WriteString(" from origin ")
-	b.WriteString(e.Origin)
-	b.WriteString(" [")
-	b.WriteString(e.Rule)
-	b.WriteString("]: ")
-	b.WriteString(e.Detail)
-	if e.Fix != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Fix)
-	}
-	return b.String()
-}
-
-// BlockedError reports a request a browser would refuse to make or to
-// follow, for a reason other than CORS: mixed content (an https page
-// opening an http stream), a redirect to a non-HTTP(S) URL, or a redirect
-// Location that does not parse or carries credentials. A browser fails the
-// connection: Closed, no reconnect.
-type BlockedError struct {
-	// Reason names the rule: "mixed-content", "redirect-scheme",
-	// "redirect-location" or "redirect-credentials".
-	Reason string
-	// URL is the URL that was refused, secrets redacted.
-	URL string
-	// Detail explains the refusal.
-	Detail string
-	// Fix says what to change.
-	Fix string
-}
-
-// Error names the refused URL, the rule and the fix.
+// Error names the request, the URL and what failed; the fix is in Fix.
 func (e *BlockedError) Error() string {
-	s := "ssecors: blocked " + e.URL + " [" + e.Reason + "]: " + e.Detail
-	if e.Fix != "" {
-		s += ": " + e.Fix
+	what := "blocked"
+	if e.Rule.cors() {
+		what = "CORS"
+		if e.Op == http.MethodOptions {
+			what = "CORS preflight"
+		}
 	}
-	return s
+	op := e.Op
+	if op == "" {
+		op = http.MethodGet
+	}
+	return prefix + op + " " + e.URL + ": " + what + ": " + e.Detail
+}
+
+// retriesError ends a source whose retry limits were reached: it wraps
+// ErrRetriesExhausted and the last attempt's error.
+type retriesError struct {
+	attempts int
+	why      string
+	last     error
+}
+
+func (e *retriesError) Error() string {
+	return fmt.Sprintf(prefix+"gave up after %d attempts (%s): %s", e.attempts, e.why, unprefixed(e.last))
+}
+
+func (e *retriesError) Unwrap() []error { return []error{ErrRetriesExhausted, e.last} }
+
+// unprefixed returns err's message without this package's prefix, for
+// messages that wrap it.
+func unprefixed(err error) string {
+	return strings.TrimPrefix(err.Error(), prefix)
 }
 
 // headerValues returns the values of a header, or nil when absent.

@@ -79,31 +79,26 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 	if len(cfg.errs) > 0 {
 		return nil, cfg.errs[0]
 	}
-	if cfg.preflight != PreflightNever && !cfg.emulate {
-		return nil, &ConfigError{Option: "WithPreflight", Value: cfg.preflight.String(),
-			Reason: "needs WithOrigin: without a page origin every request is same-origin, and same-origin requests are never preflighted"}
+	if !cfg.emulate {
+		// One rule for every option that describes the page.
+		needs := ""
+		switch {
+		case cfg.credentials:
+			needs = "WithCredentials"
+		case cfg.nested:
+			needs = "WithNestedFrame"
+		case cfg.preflight != PreflightNever:
+			needs = "WithPreflight"
+		}
+		if needs != "" {
+			return nil, &ConfigError{Option: needs,
+				Reason: "needs WithOrigin: it describes the page that opens the stream, and without a page origin the source is a plain client whose every request is same-origin"}
+		}
 	}
-	u, cerr = mergeQuery(u, cfg.query, cfg.queryReplace)
+	u, cerr = mergeQuery(u, cfg.query, false)
 	if cerr != nil {
 		cerr.Value = red.text(cerr.Value)
 		return nil, cerr
-	}
-	// Headers moved to the query string join the URL too.
-	if len(cfg.headerQuery) > 0 {
-		var moved []queryParam
-		for _, h := range sortedKeys(cfg.headerQuery) {
-			for _, v := range cfg.header.Values(h) {
-				moved = append(moved, queryParam{cfg.headerQuery[h], v, "WithHeaderQuery"})
-				if red.secretName(cfg.headerQuery[h]) || secretHeader(h) {
-					red.addValue(v)
-				}
-			}
-			cfg.header.Del(h)
-		}
-		if u, cerr = mergeQuery(u, moved, cfg.queryReplace); cerr != nil {
-			cerr.Value = red.text(cerr.Value)
-			return nil, cerr
-		}
 	}
 	for _, p := range cfg.query {
 		if red.secretName(p.key) {
@@ -119,7 +114,7 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 	}
 	if cfg.header != nil {
 		for _, h := range sortedKeys(cfg.header) {
-			if secretHeader(h) {
+			if secretHeader(h) || red.secretName(h) {
 				for _, v := range cfg.header[h] {
 					red.addValue(v)
 				}
@@ -146,7 +141,7 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 		es.preflight = newPreflightCache(cfg.now)
 	}
 	es.lastID = cfg.lastEventID
-	es.retry.Store(int64(cfg.reconnect))
+	es.retry.Store(int64(cfg.retry.InitialDelay))
 	es.handlers.Store(&handlerSet{})
 	return es, nil
 }
@@ -374,7 +369,7 @@ func (es *EventSource) Events(ctx context.Context) iter.Seq2[Event, error] {
 
 func (es *EventSource) run(parent context.Context, yield func(Event) bool) error {
 	if parent == nil {
-		parent = context.Background()
+		return &ConfigError{Option: "context", Reason: "nil context: pass context.Background() or a context that ends the source"}
 	}
 	if !es.started.CompareAndSwap(false, true) {
 		return ErrStarted
@@ -398,8 +393,7 @@ func (es *EventSource) run(parent context.Context, yield func(Event) bool) error
 // end closes the source after its engine stopped and chooses what Run
 // returns. It is kept out of run, whose frame stays on the stack of every
 // idle connection.
-//
-//go:noinline
+
 func (es *EventSource) end(parent context.Context, err error) error {
 	es.mu.Lock()
 	closedByUser := es.closeCalled
@@ -444,7 +438,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 func (es *EventSource) BrowserIncompatibilities() []string {
 	var out []string
 	for _, h := range sortedKeys(es.cfg.header) {
-		out = append(out, "sends the header "+h+": a browser's EventSource cannot set request headers (move it to the query string with WithHeaderQuery)")
+		out = append(out, "sends the header "+h+": a browser's EventSource cannot set request headers (send it as a query parameter with WithQuery)")
 	}
 	if es.cfg.preflight != PreflightNever {
 		out = append(out, "sends an OPTIONS preflight ("+es.cfg.preflight.String()+"): a browser never preflights an EventSource")

@@ -7,11 +7,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/ssecors/ssecors-go/ssecors"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
@@ -224,7 +226,7 @@ func TestEventSource_Run_failTheConnection(t *testing.T) {
 			if n := srv.Connections(ssetest.EventsPath); n != 1 {
 				t.Errorf("connections: got %d, want 1 (no reconnect)", n)
 			}
-			if !strings.Contains(err.Error(), re.Reason) || !strings.HasPrefix(err.Error(), "ssecors: ") {
+			if !strings.Contains(err.Error(), re.Detail) || !strings.HasPrefix(err.Error(), "ssecors: ") {
 				t.Errorf("message %q lacks the reason or prefix", err)
 			}
 		})
@@ -328,7 +330,7 @@ func TestEventSource_Run_reconnectionTimeOption(t *testing.T) {
 	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
 		streamOf(ssetest.Event{Data: "a"}), stop204,
 	}})
-	es := mustNew(t, srv.EventsURL(), ssecors.WithReconnectionTime(250*time.Millisecond))
+	es := mustNew(t, srv.EventsURL(), ssecors.WithRetry(ssecors.RetryPolicy{InitialDelay: 250 * time.Millisecond}))
 	rec := record(es)
 	runSource(t, es)
 	if got := fmt.Sprint(rec.Delays()); got != "[250ms]" {
@@ -416,15 +418,15 @@ func TestEventSource_Run_redirectLimits(t *testing.T) {
 				}
 			case "too-many-redirects":
 				var ne *ssecors.NetworkError
-				if err != nil || !errors.As(first, &ne) || !errors.Is(first, ssecors.ErrTooManyRedirects) {
-					t.Fatalf("got %v then %v, want a NetworkError with ErrTooManyRedirects and a reconnection", first, err)
+				if err != nil || !errors.As(first, &ne) || !strings.Contains(first.Error(), "more than 20 redirects") {
+					t.Fatalf("got %v then %v, want a NetworkError for more than 20 redirects and a reconnection", first, err)
 				}
 				if len(rec.Delays()) != 0 {
 					t.Errorf("waited before Close: %v", rec.Delays())
 				}
 			default:
 				var be *ssecors.BlockedError
-				if !errors.As(err, &be) || be.Reason != tc.reason {
+				if !errors.As(err, &be) || string(be.Rule) != tc.reason {
 					t.Fatalf("got %v, want *BlockedError %s", err, tc.reason)
 				}
 			}
@@ -497,7 +499,7 @@ func TestEventSource_Close(t *testing.T) {
 	t.Run("during the reconnection wait", func(t *testing.T) {
 		t.Parallel()
 		srv := newServer(t, ssetest.Endpoint{Events: ssetest.Messages("x"), EndAfterScript: true})
-		es := mustNew(t, srv.EventsURL(), ssecors.WithReconnectionTime(time.Hour))
+		es := mustNew(t, srv.EventsURL(), ssecors.WithRetry(ssecors.RetryPolicy{InitialDelay: time.Hour}))
 		es.OnError(func(error) { go es.Close() })
 		if err := runSource(t, es); err != nil {
 			t.Errorf("Run: got %v, want nil", err)
@@ -699,14 +701,14 @@ func TestEventSource_Run_maxEventSize(t *testing.T) {
 	}
 }
 
-func TestEventSource_Run_backoff(t *testing.T) {
+func TestEventSource_Run_retryPolicy(t *testing.T) {
 	t.Parallel()
 	r503 := ssetest.Response{Status: 503}
 	t.Run("exponential without jitter, limited", func(t *testing.T) {
 		t.Parallel()
 		srv := newServer(t, ssetest.Endpoint{Status: 503})
-		es := mustNew(t, srv.EventsURL(), ssecors.WithRetryServerErrors(), ssecors.WithBackoff(nil),
-			ssecors.WithoutJitter(), ssecors.WithReconnectionTime(0), ssecors.WithRetryLimit(5, 0))
+		es := mustNew(t, srv.EventsURL(), ssecors.WithRetry(ssecors.RetryPolicy{
+			InitialDelay: time.Second, Multiplier: 2, MaxAttempts: 5, RetryServerErrors: true}))
 		rec := record(es)
 		err := runSource(t, es)
 		var re *ssecors.ResponseError
@@ -720,14 +722,52 @@ func TestEventSource_Run_backoff(t *testing.T) {
 			t.Errorf("attempts: got %d, want 5", n)
 		}
 	})
-	t.Run("never shorter than the reconnection time", func(t *testing.T) {
+	t.Run("capped by MaxDelay, never below the reconnection time", func(t *testing.T) {
 		t.Parallel()
 		srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{r503, r503, r503, stop204}})
-		es := mustNew(t, srv.EventsURL(), ssecors.WithRetryServerErrors(), ssecors.WithBackoff(nil), ssecors.WithoutJitter())
+		es := mustNew(t, srv.EventsURL(), ssecors.WithRetry(ssecors.RetryPolicy{
+			Multiplier: 10, MaxDelay: 5 * time.Second, RetryServerErrors: true}))
+		rec := record(es)
+		runSource(t, es)
+		if got := fmt.Sprint(rec.Delays()); got != "[3s 5s 5s]" {
+			t.Errorf("delays: got %s", got)
+		}
+		srv = newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{r503, r503, stop204}})
+		es = mustNew(t, srv.EventsURL(), ssecors.WithRetry(ssecors.RetryPolicy{
+			InitialDelay: 10 * time.Second, Multiplier: 10, MaxDelay: 5 * time.Second, RetryServerErrors: true}))
+		rec = record(es)
+		runSource(t, es)
+		if got := fmt.Sprint(rec.Delays()); got != "[10s 10s]" {
+			t.Errorf("delays with R above MaxDelay: got %s", got)
+		}
+	})
+	t.Run("a BackOff never shortens the reconnection time", func(t *testing.T) {
+		t.Parallel()
+		srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{r503, r503, r503, stop204}})
+		es := mustNew(t, srv.EventsURL(), ssecors.WithRetry(ssecors.RetryPolicy{RetryServerErrors: true,
+			BackOff: func() backoff.BackOff {
+				b := backoff.NewExponentialBackOff()
+				b.InitialInterval, b.Multiplier, b.RandomizationFactor, b.MaxElapsedTime = time.Second, 2, 0, 0
+				return b
+			}}))
 		rec := record(es)
 		runSource(t, es)
 		if got := fmt.Sprint(rec.Delays()); got != "[3s 3s 4s]" {
 			t.Errorf("delays: got %s", got)
+		}
+	})
+	t.Run("a BackOff that stops ends the source", func(t *testing.T) {
+		t.Parallel()
+		srv := newServer(t, ssetest.Endpoint{Status: 503})
+		es := mustNew(t, srv.EventsURL(), ssecors.WithRetry(ssecors.RetryPolicy{RetryServerErrors: true,
+			BackOff: func() backoff.BackOff { return backoff.WithMaxRetries(&backoff.ZeroBackOff{}, 2) }}))
+		record(es)
+		err := runSource(t, es)
+		if !errors.Is(err, ssecors.ErrRetriesExhausted) {
+			t.Fatalf("Run: got %v", err)
+		}
+		if n := srv.Connections(ssetest.EventsPath); n != 3 {
+			t.Errorf("attempts: got %d, want 3", n)
 		}
 	})
 	t.Run("reset after a healthy connection", func(t *testing.T) {
@@ -737,26 +777,37 @@ func TestEventSource_Run_backoff(t *testing.T) {
 			{Events: ssetest.Messages("a", "b"), Interval: 150 * time.Millisecond, EndAfterScript: true},
 			r503, stop204,
 		}})
-		es := mustNew(t, srv.EventsURL(), ssecors.WithRetryServerErrors(), ssecors.WithBackoff(nil),
-			ssecors.WithoutJitter(), ssecors.WithReconnectionTime(0), ssecors.WithBackoffReset(100*time.Millisecond))
+		es := mustNew(t, srv.EventsURL(), ssecors.WithRetry(ssecors.RetryPolicy{
+			InitialDelay: time.Second, Multiplier: 2, ResetAfter: 100 * time.Millisecond, RetryServerErrors: true}))
 		rec := record(es)
 		runSource(t, es)
 		if got := fmt.Sprint(rec.Delays()); got != "[1s 2s 1s 2s]" {
 			t.Errorf("delays: got %s", got)
 		}
 	})
-	t.Run("jitter stays within bounds", func(t *testing.T) {
+	t.Run("jitter only lengthens, within bounds", func(t *testing.T) {
 		t.Parallel()
 		srv := newServer(t, ssetest.Endpoint{Status: 503})
-		es := mustNew(t, srv.EventsURL(), ssecors.WithRetryServerErrors(), ssecors.WithBackoff(nil),
-			ssecors.WithReconnectionTime(0), ssecors.WithRetryLimit(4, 0))
+		es := mustNew(t, srv.EventsURL(), ssecors.WithRetry(ssecors.RetryPolicy{
+			InitialDelay: time.Second, Multiplier: 2, Jitter: 0.5, MaxAttempts: 6, RetryServerErrors: true}))
 		rec := record(es)
 		runSource(t, es)
-		for i, d := range rec.Delays() {
+		delays := rec.Delays()
+		if len(delays) != 5 {
+			t.Fatalf("delays: got %v, want 5", delays)
+		}
+		exact := 0
+		for i, d := range delays {
 			base := time.Second << i
-			if d < base/2 || d > base*3/2 {
-				t.Errorf("delay %d: %v outside [%v, %v]", i, d, base/2, base*3/2)
+			if d < base || d > base*3/2 {
+				t.Errorf("delay %d: %v outside [%v, %v]", i, d, base, base*3/2)
 			}
+			if d == base {
+				exact++
+			}
+		}
+		if exact == len(delays) {
+			t.Errorf("delays %v: no jitter applied", delays)
 		}
 	})
 	t.Run("Retry-After", func(t *testing.T) {
@@ -764,7 +815,7 @@ func TestEventSource_Run_backoff(t *testing.T) {
 		srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
 			{Status: 429, Header: http.Header{"Retry-After": {"7"}}}, stop204,
 		}})
-		es := mustNew(t, srv.EventsURL(), ssecors.WithRetryServerErrors())
+		es := mustNew(t, srv.EventsURL(), ssecors.WithRetry(ssecors.RetryPolicy{RetryServerErrors: true}))
 		rec := record(es)
 		runSource(t, es)
 		if got := fmt.Sprint(rec.Delays()); got != "[7s]" {
@@ -774,10 +825,16 @@ func TestEventSource_Run_backoff(t *testing.T) {
 	t.Run("elapsed limit", func(t *testing.T) {
 		t.Parallel()
 		srv := newServer(t, ssetest.Endpoint{Status: 503})
-		es := mustNew(t, srv.EventsURL(), ssecors.WithRetryServerErrors(), ssecors.WithRetryLimit(0, time.Nanosecond))
+		es := mustNew(t, srv.EventsURL(), ssecors.WithRetry(ssecors.RetryPolicy{RetryServerErrors: true, MaxElapsed: time.Nanosecond}))
 		record(es)
-		if err := runSource(t, es); !errors.Is(err, ssecors.ErrRetriesExhausted) {
-			t.Errorf("Run: got %v", err)
+		err := runSource(t, es)
+		if !errors.Is(err, ssecors.ErrRetriesExhausted) {
+			t.Fatalf("Run: got %v", err)
+		}
+		// One prefix, and the last failure's words after the count.
+		msg := err.Error()
+		if strings.Count(msg, "ssecors:") != 1 || !regexp.MustCompile(`^ssecors: gave up after \d+ attempts \(time limit\): GET http://\S+: status 503 Service Unavailable, want 200$`).MatchString(msg) {
+			t.Errorf("message: %q", msg)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
@@ -77,9 +78,12 @@ func ExampleEventSource_Events() {
 
 	es, _ := ssecors.New(srv.EventsURL())
 	for ev, err := range es.Events(context.Background()) {
-		var re *ssecors.ResponseError
-		if errors.As(err, &re) {
-			fmt.Println("ended:", re.Reason)
+		if errors.Is(err, ssecors.ErrNoContent) {
+			fmt.Println("the server asked us to stop")
+			break
+		}
+		if err != nil {
+			fmt.Println("ended:", err)
 			break
 		}
 		fmt.Println(ev.Type, ev.Data)
@@ -87,7 +91,7 @@ func ExampleEventSource_Events() {
 	// Output:
 	// message hello
 	// update {"price":42}
-	// ended: the server answered 204 No Content, which tells a client to stop reconnecting
+	// the server asked us to stop
 }
 
 // A page on https://app.example.test opens a stream on another site with
@@ -116,7 +120,7 @@ func Example_withCredentials() {
 		ssecors.WithCookieJar(jar),
 		ssecors.WithThirdPartyCookies(ssecors.ThirdPartyCookiesAllow),
 		ssecors.WithHTTPClient(srv.Client()), // resolves the test host names
-		ssecors.WithReconnectionTime(0),
+		ssecors.WithRetry(ssecors.RetryPolicy{InitialDelay: time.Millisecond}),
 	)
 	es.OnMessage(func(ev ssecors.Event) { fmt.Println("message:", ev.Data) })
 	es.Run(context.Background())
@@ -145,7 +149,7 @@ func Example_origin() {
 		ssecors.WithHTTPClient(srv.Client()),
 	)
 	err := es.Run(context.Background())
-	var ce *ssecors.CORSError
+	var ce *ssecors.BlockedError
 	if errors.As(err, &ce) {
 		fmt.Println("rule:", ce.Rule)
 		fmt.Println("fix:", ce.Fix)
@@ -170,7 +174,7 @@ func ExampleWithPreflight() {
 		ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)),
 		ssecors.WithPreflight(ssecors.PreflightAlways),
 		ssecors.WithHTTPClient(srv.Client()),
-		ssecors.WithReconnectionTime(0),
+		ssecors.WithRetry(ssecors.RetryPolicy{InitialDelay: time.Millisecond}),
 	)
 	es.Run(context.Background())
 	for _, r := range srv.RequestsTo("/events") {

@@ -61,6 +61,10 @@ type hostileCounting struct {
 	read *atomic.Int64
 }
 
+// minReconnectDelay is the floor on the wait after an attempt that
+// delivered nothing (see RetryPolicy.InitialDelay).
+const minReconnectDelay = 100 * time.Millisecond
+
 func (c hostileCounting) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := c.rt.RoundTrip(r)
 	if err == nil {
@@ -463,7 +467,7 @@ func TestHostile_invalidUTF8AndNUL(t *testing.T) {
 					t.Errorf("event %d: got %+q, want %+q", i, got[i], w)
 				}
 			}
-			if es.ReconnectionTime() != ssecors.DefaultReconnectionTime {
+			if es.ReconnectionTime() != 3*time.Second {
 				t.Errorf("ReconnectionTime: got %v, want the default (the retry field was invalid)", es.ReconnectionTime())
 			}
 			if r := srv.RequestsTo(ssetest.EventsPath)[1]; r.LastEventID != "a\ufffdb" {
@@ -770,8 +774,8 @@ func TestHostile_retryZeroInstantClose(t *testing.T) {
 			t.Fatalf("waits: got %d, want 49", len(delays))
 		}
 		for i, d := range delays {
-			if d != ssecors.MinReconnectDelay {
-				t.Errorf("wait %d: got %v, want MinReconnectDelay (%v)", i, d, ssecors.MinReconnectDelay)
+			if d != minReconnectDelay {
+				t.Errorf("wait %d: got %v, want the 100 ms floor (%v)", i, d, minReconnectDelay)
 			}
 		}
 		if es.ReconnectionTime() != 0 {
@@ -781,14 +785,15 @@ func TestHostile_retryZeroInstantClose(t *testing.T) {
 	t.Run("backoff applies", func(t *testing.T) {
 		t.Parallel()
 		srv := newServer(t, spin)
-		es := mustNew(t, srv.EventsURL(), ssecors.WithBackoff(nil), ssecors.WithoutJitter(), ssecors.WithRetryLimit(5, 0))
+		es := mustNew(t, srv.EventsURL(), ssecors.WithRetry(ssecors.RetryPolicy{Multiplier: 2, MaxAttempts: 5}))
 		rec := record(es)
 		err := runSource(t, es)
 		if !errors.Is(err, ssecors.ErrRetriesExhausted) {
 			t.Fatalf("Run: got %v, want ErrRetriesExhausted", err)
 		}
-		if got := fmt.Sprint(rec.Delays()); got != "[1s 2s 4s 8s]" {
-			t.Errorf("waits: got %s, want [1s 2s 4s 8s]", got)
+		// "retry: 0" sets R to 0: growth starts from the 100 ms floor.
+		if got := fmt.Sprint(rec.Delays()); got != "[100ms 200ms 400ms 800ms]" {
+			t.Errorf("waits: got %s, want [100ms 200ms 400ms 800ms]", got)
 		}
 	})
 	t.Run("real time", func(t *testing.T) {
@@ -808,7 +813,7 @@ func TestHostile_retryZeroInstantClose(t *testing.T) {
 		}
 		elapsed := time.Since(start)
 		// Each attempt but the first waited at least MinReconnectDelay.
-		limit := int(elapsed/ssecors.MinReconnectDelay) + 1
+		limit := int(elapsed/minReconnectDelay) + 1
 		if n := srv.Connections(ssetest.EventsPath); n > limit || n < 1 {
 			t.Errorf("connections in %v: got %d, want between 1 and %d", elapsed, n, limit)
 		}
@@ -863,8 +868,8 @@ func TestHostile_redirectLoops(t *testing.T) {
 			}
 			for i, err := range errs {
 				var ne *ssecors.NetworkError
-				if !errors.As(err, &ne) || ne.Op != "GET" || !errors.Is(err, ssecors.ErrTooManyRedirects) || states[i] != ssecors.Connecting {
-					t.Errorf("error %d: got %v in %v, want a GET *NetworkError wrapping ErrTooManyRedirects, reconnecting", i, err, states[i])
+				if !errors.As(err, &ne) || ne.Op != "GET" || !strings.Contains(err.Error(), "more than 20 redirects") || states[i] != ssecors.Connecting {
+					t.Errorf("error %d: got %v in %v, want a GET *NetworkError for more than 20 redirects, reconnecting", i, err, states[i])
 				}
 			}
 			if got := fmt.Sprint(rec.Delays()); got != "[3s]" {
@@ -906,7 +911,7 @@ func TestHostile_okThen503Then204(t *testing.T) {
 		waits       string
 	}{
 		{"browser", nil, 2, 503, "[3s]"},
-		{"WithRetryServerErrors", []ssecors.Option{ssecors.WithRetryServerErrors()}, 3, 204, "[3s 3s]"},
+		{"WithRetryServerErrors", []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{RetryServerErrors: true})}, 3, 204, "[3s 3s]"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,23 +6,23 @@ import (
 	"net/http"
 	"net/url"
 	"time"
-
-	"github.com/cenkalti/backoff/v4"
 )
 
 // Defaults, in one place.
 const (
-	// DefaultReconnectionTime is the reconnection time before any "retry:"
-	// field, as in Chromium, Firefox aside (5 s) and WebKit.
-	DefaultReconnectionTime = 3 * time.Second
-	// DefaultBackoffReset is how long a connection must stay open before the
-	// backoff of [WithBackoff] starts again from its first step.
-	DefaultBackoffReset = time.Minute
-	// MinReconnectDelay is the least ssecors waits before retrying after an
+	// defaultReconnectionTime is the reconnection time before any "retry:"
+	// field, as in Chromium and WebKit (Firefox: 5 s).
+	defaultReconnectionTime = 3 * time.Second
+	// defaultResetAfter is how long a connection must stay open before
+	// the retry policy's growth and limits start again.
+	defaultResetAfter = time.Minute
+	// defaultMaxDelay caps a growing wait.
+	defaultMaxDelay = time.Minute
+	// minReconnectDelay is the least ssecors waits before retrying after an
 	// attempt that delivered no event, whatever "retry:" says, so that a
 	// server answering "retry: 0" and closing at once cannot make the client
 	// spin. Browsers have no such floor; the spec allows waiting longer.
-	MinReconnectDelay = 100 * time.Millisecond
+	minReconnectDelay = 100 * time.Millisecond
 	// maxRetryAfter caps a server's Retry-After.
 	maxRetryAfter = time.Hour
 )
@@ -42,21 +42,14 @@ type config struct {
 	thirdParty  ThirdPartyCookies
 	preflight   PreflightMode
 	topLevel    bool // the page origin is the top-level site (default)
+	nested      bool // WithNestedFrame was given
 
-	query        []queryParam // static parameters, in order
-	queryReplace bool
-	headerQuery  map[string]string // canonical header name -> parameter
-	queryFunc    func(context.Context) (url.Values, error)
-	header       http.Header
-	secrets      []string
+	query     []queryParam // static parameters, in order
+	queryFunc func(context.Context) (url.Values, error)
+	header    http.Header
+	secrets   []string
 
-	reconnect    time.Duration
-	backoff      func() backoff.BackOff
-	backoffReset time.Duration
-	noJitter     bool
-	maxAttempts  int
-	maxElapsed   time.Duration
-	retryServer  bool
+	retry        RetryPolicy // with its defaults filled in
 	maxEventSize int
 	idleTimeout  time.Duration
 	lastEventID  string
@@ -77,8 +70,7 @@ func (c *config) fail(option, value, reason string) {
 
 func defaultConfig() config {
 	return config{
-		reconnect:    DefaultReconnectionTime,
-		backoffReset: DefaultBackoffReset,
+		retry:        RetryPolicy{InitialDelay: defaultReconnectionTime, Multiplier: 1, ResetAfter: defaultResetAfter},
 		maxEventSize: DefaultMaxEventSize,
 		topLevel:     true,
 		now:          time.Now,
@@ -128,6 +120,9 @@ func WithOrigin(o string) Option {
 // the third-party cookie policy), and the CORS check then requires an exact
 // Access-Control-Allow-Origin and Access-Control-Allow-Credentials: true.
 // Default: "same-origin", where only same-origin requests carry cookies.
+//
+// Like every option that describes the page, it needs [WithOrigin]:
+// without a page origin every request is same-origin and carries cookies.
 func WithCredentials() Option {
 	return func(cfg *config) { cfg.credentials = true }
 }
@@ -167,7 +162,8 @@ func WithThirdPartyCookies(p ThirdPartyCookies) Option {
 // WithPreflight decides when an explicit OPTIONS preflight is sent before a
 // cross-origin request. Default: [PreflightNever], as browsers, which never
 // preflight an EventSource. This goes beyond the browser: see
-// [PreflightMode].
+// [PreflightMode]. Like every option that describes the page, a mode other
+// than PreflightNever needs [WithOrigin].
 func WithPreflight(m PreflightMode) Option {
 	return func(cfg *config) {
 		if m < PreflightNever || m > PreflightAlways {
@@ -178,69 +174,27 @@ func WithPreflight(m PreflightMode) Option {
 	}
 }
 
-// WithQuery adds a query parameter to the stream URL, for values a browser
-// would have to send in the URL because EventSource cannot send headers.
-// Parameters are percent-encoded as RFC 3986 requires (a space becomes
-// %20), appended after the URL's own query in the order of the options,
-// and included in [EventSource.URL]. A name already present in the URL or
-// added before is a [*ConfigError] unless [WithQueryReplace] is given.
-// Values of secret parameters (see [WithSecretParams]) are redacted in
-// errors and logs.
+// WithQuery adds a query parameter to the stream URL: the way to send what
+// a page's EventSource would have to put in the URL because it cannot send
+// headers (an API key, a tenant, a token). Parameters are percent-encoded
+// as RFC 3986 requires (a space becomes %20), appended after the URL's own
+// query in the order of the options, and included in [EventSource.URL]. A
+// name already present in the URL or added before is a [*ConfigError]:
+// build the URL without it instead. The values of secret parameters (see
+// [WithSecrets]) are redacted in errors, logs and traces.
 func WithQuery(key, value string) Option {
 	return func(cfg *config) {
 		cfg.query = append(cfg.query, queryParam{key, value, "WithQuery"})
 	}
 }
 
-// WithQueryValues adds every parameter of v, as [WithQuery] does, keys in
-// sorted order and values in their order.
-func WithQueryValues(v url.Values) Option {
-	return func(cfg *config) {
-		for _, k := range sortedKeys(v) {
-			for _, val := range v[k] {
-				cfg.query = append(cfg.query, queryParam{k, val, "WithQueryValues"})
-			}
-		}
-	}
-}
-
-// WithQueryReplace lets parameters added with [WithQuery],
-// [WithQueryValues], [WithHeaderQuery] and [WithQueryFunc] replace
-// parameters of the same name instead of being a configuration error.
-func WithQueryReplace() Option {
-	return func(cfg *config) { cfg.queryReplace = true }
-}
-
-// WithHeaderQuery moves headers into the query string: for each header name
-// in m whose header is set with [WithHeader] or [WithHeaders], the header is
-// not sent and its value travels as the query parameter m[name] instead,
-// which is what a browser page must do. It lets code that already builds
-// headers target a browser-compatible endpoint unchanged.
-func WithHeaderQuery(m map[string]string) Option {
-	return func(cfg *config) {
-		if cfg.headerQuery == nil {
-			cfg.headerQuery = make(map[string]string)
-		}
-		for h, p := range m {
-			if !validHeaderName(h) {
-				cfg.fail("WithHeaderQuery", h, "not a valid header name")
-				continue
-			}
-			if p == "" {
-				cfg.fail("WithHeaderQuery", h, "empty parameter name")
-				continue
-			}
-			cfg.headerQuery[http.CanonicalHeaderKey(h)] = p
-		}
-	}
-}
-
 // WithQueryFunc sets a function called before every connection attempt,
 // reconnections included, whose parameters are added to that attempt's URL
-// only (not to [EventSource.URL]): for tokens that expire and must be
-// refreshed on reconnect. An error from f fails that attempt like a network
-// error: OnError runs and the source reconnects. Its values are treated as
-// secrets when their names are.
+// only (not to [EventSource.URL]), replacing parameters of the same name:
+// for tokens that expire and must be refreshed on reconnect. An error from
+// f fails that attempt like a network error (a [*NetworkError] with Op
+// "query"): OnError runs and the source reconnects. Its values are
+// redacted when their names are secret (see [WithSecrets]).
 func WithQueryFunc(f func(ctx context.Context) (url.Values, error)) Option {
 	return func(cfg *config) {
 		if f == nil {
@@ -253,124 +207,55 @@ func WithQueryFunc(f func(ctx context.Context) (url.Values, error)) Option {
 
 // WithHeader adds a request header. This goes beyond the browser: a
 // browser's EventSource cannot send any header of its own, so a stream
-// that needs one cannot be opened from a page. Each such header is
-// reported (see [EventSource.BrowserIncompatibilities]) and makes
-// [PreflightAuto] send a preflight. Headers ssecors manages (Accept,
-// Cache-Control, Pragma, Last-Event-ID, Origin, Cookie, Host) are refused.
+// that needs one cannot be opened from a page (send the value with
+// [WithQuery] instead). Each such header is reported (see
+// [EventSource.BrowserIncompatibilities]) and makes [PreflightAuto] send a
+// preflight. Headers ssecors manages (Accept, Cache-Control, Pragma,
+// Last-Event-ID, Origin, Cookie, Host and the connection headers) are
+// refused. Give the option once per value.
 func WithHeader(name, value string) Option {
 	return func(cfg *config) {
 		addHeader(cfg, "WithHeader", name, value)
 	}
 }
 
-// WithHeaders adds every header of h, as [WithHeader] does.
-func WithHeaders(h http.Header) Option {
-	return func(cfg *config) {
-		for _, k := range sortedKeys(h) {
-			for _, v := range h[k] {
-				addHeader(cfg, "WithHeaders", k, v)
-			}
-		}
-	}
-}
-
-// WithSecretParams adds query parameter names whose values are secrets, to
-// be redacted in every error, log record and String output. A parameter is
-// secret when its lowercased name contains one of the names given, or one
-// of the defaults: token, key, secret, password, passwd, pwd, auth,
-// signature, sig, session, credential, code. [EventSource.URL] keeps the
-// real values.
-func WithSecretParams(names ...string) Option {
+// WithSecrets names the query parameters and headers whose values are
+// secrets, redacted (as "REDACTED") in every error, log record, trace and
+// String output; [EventSource.URL] keeps the real values. A name is secret
+// when, lowercased, it contains one of the names given or one of the
+// defaults: token, key, secret, password, passwd, pwd, auth, signature,
+// sig, session, credential, code. Authorization, Proxy-Authorization and
+// Cookie headers are always secret.
+func WithSecrets(names ...string) Option {
 	return func(cfg *config) { cfg.secrets = append(cfg.secrets, names...) }
 }
 
-// WithReconnectionTime sets the initial reconnection time, used until the
-// server sends "retry:". Default: [DefaultReconnectionTime] (3 s, as
-// Chromium). A browser offers no such setting.
-func WithReconnectionTime(d time.Duration) Option {
+// WithRetry sets how the source waits between attempts and when it gives
+// up (see [RetryPolicy]). Default: the zero RetryPolicy, which is what a
+// browser does: wait the reconnection time (3 s, or the server's
+// "retry:") after every failure, for ever, and fail the connection on any
+// status but 200.
+func WithRetry(p RetryPolicy) Option {
 	return func(cfg *config) {
-		if d < 0 {
-			cfg.fail("WithReconnectionTime", d.String(), "negative duration")
+		q, err := p.normalize()
+		if err != "" {
+			cfg.fail("WithRetry", "", err)
 			return
 		}
-		cfg.reconnect = d
+		cfg.retry = q
 	}
-}
-
-// WithBackoff adds backoff between consecutive failed attempts, beyond the
-// browser (which waits the reconnection time R every time, as the spec's
-// "optionally, wait some more" permits). Before each retry ssecors waits the
-// larger of R and the next interval of a BackOff made by newBackOff — one
-// per EventSource, since an ExponentialBackOff is not safe to share. The
-// BackOff is reset when Run starts and after a connection stays open for
-// the period of [WithBackoffReset]. If it returns backoff.Stop, the source
-// ends with an error wrapping [ErrRetriesExhausted].
-//
-// A nil newBackOff selects [NewBackoff]: exponential from 1 s, factor 2,
-// capped at 1 minute, with ±50% jitter, and no elapsed-time limit (unlike
-// backoff's default of 15 minutes, which would silently stop reconnecting).
-func WithBackoff(newBackOff func() backoff.BackOff) Option {
-	return func(cfg *config) {
-		if newBackOff == nil {
-			newBackOff = func() backoff.BackOff { return NewBackoff() }
-		}
-		cfg.backoff = newBackOff
-	}
-}
-
-// WithBackoffReset sets how long a connection must stay open before the
-// backoff starts again from its first step, and before the counts of
-// [WithRetryLimit] start again. Default: [DefaultBackoffReset].
-func WithBackoffReset(d time.Duration) Option {
-	return func(cfg *config) {
-		if d <= 0 {
-			cfg.fail("WithBackoffReset", d.String(), "must be positive")
-			return
-		}
-		cfg.backoffReset = d
-	}
-}
-
-// WithoutJitter removes the randomization from the default backoff of
-// [WithBackoff] so that tests can assert exact delays. It has no effect on
-// a BackOff made by the caller's own function.
-func WithoutJitter() Option {
-	return func(cfg *config) { cfg.noJitter = true }
-}
-
-// WithRetryLimit ends the source with an error wrapping
-// [ErrRetriesExhausted] after attempts consecutive failed attempts, or once
-// failures have gone on for elapsed, whichever comes first; zero means no
-// limit. The counts start again after a healthy connection (see
-// [WithBackoffReset]). Default: no limit, as a browser.
-func WithRetryLimit(attempts int, elapsed time.Duration) Option {
-	return func(cfg *config) {
-		if attempts < 0 || elapsed < 0 {
-			cfg.fail("WithRetryLimit", "", "limits must not be negative")
-			return
-		}
-		cfg.maxAttempts, cfg.maxElapsed = attempts, elapsed
-	}
-}
-
-// WithRetryServerErrors makes a 5xx or 429 response a reason to reconnect
-// rather than to fail the connection, waiting at least as long as the
-// response's Retry-After header asks (capped at one hour). Browsers fail
-// the connection on every status but 200; this goes beyond them.
-func WithRetryServerErrors() Option {
-	return func(cfg *config) { cfg.retryServer = true }
 }
 
 // WithMaxEventSize bounds the size of one event (data, id and type) and of
 // any single line, in bytes. An event past it ends the source with an error
 // wrapping [ErrEventTooLarge] (terminal: the server would send it again on
-// reconnect), and memory stays bounded. Default: [DefaultMaxEventSize]
-// (1 MiB). Browsers have no bound.
+// reconnect), and memory stays bounded. n <= 0 selects the default,
+// [DefaultMaxEventSize] (1 MiB), as [Decoder.SetMaxEventSize] does.
+// Browsers have no bound.
 func WithMaxEventSize(n int) Option {
 	return func(cfg *config) {
 		if n <= 0 {
-			cfg.fail("WithMaxEventSize", "", "must be positive")
-			return
+			n = DefaultMaxEventSize
 		}
 		cfg.maxEventSize = n
 	}
@@ -424,7 +309,8 @@ func WithLogger(l *slog.Logger) Option {
 // WithNestedFrame makes the page origin of [WithOrigin] a document nested
 // in a cross-site frame rather than a top-level page: its "site for
 // cookies" is then opaque, so every request is cross-site for SameSite
-// purposes. Default: the page is top-level.
+// purposes. Default: the page is top-level. Like every option that
+// describes the page, it needs WithOrigin.
 func WithNestedFrame() Option {
-	return func(cfg *config) { cfg.topLevel = false }
+	return func(cfg *config) { cfg.topLevel, cfg.nested = false, true }
 }

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"time"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // DefaultMaxEventSize is the default bound on the size of one event (its
@@ -31,6 +31,10 @@ const lineSlack = 64
 // maxKeptBuffer is the largest buffer kept for reuse after an event: a
 // buffer grown beyond it by one huge event is released.
 const maxKeptBuffer = 256 << 10
+
+// maxSharedData is the largest event data that shares its allocation with
+// the event's new id (see dispatch).
+const maxSharedData = 1 << 10
 
 // maxRetryMillis saturates "retry:" values so that the resulting
 // time.Duration cannot overflow.
@@ -266,7 +270,7 @@ func (p *parser) fill() error {
 	if p.end >= limit {
 		// An unterminated line this long is an error even at the end of
 		// the stream, so the outcome never depends on how reads split it.
-		return p.lineTooLong(limit)
+		return p.lineTooLong()
 	}
 	if p.err != nil {
 		return p.err
@@ -300,8 +304,6 @@ func (p *parser) fill() error {
 
 // grow replaces the read buffer by one of the given size (at least
 // initialBufferSize, at most limit), keeping the unread bytes.
-//
-//go:noinline
 func (p *parser) grow(size, limit int) {
 	if size < initialBufferSize {
 		size = initialBufferSize
@@ -398,15 +400,13 @@ const (
 	fieldRetry
 )
 
-//go:noinline
-func (p *parser) lineTooLong(limit int) error {
-	p.fatal = fmt.Errorf("%w: a line is longer than %d bytes", ErrEventTooLarge, limit)
+func (p *parser) lineTooLong() error {
+	p.fatal = fmt.Errorf("%w (%d bytes): a line is longer", ErrEventTooLarge, p.max)
 	return p.fatal
 }
 
-//go:noinline
 func (p *parser) tooLarge() error {
-	p.fatal = fmt.Errorf("%w: more than %d bytes", ErrEventTooLarge, p.max)
+	p.fatal = fmt.Errorf("%w (%d bytes)", ErrEventTooLarge, p.max)
 	p.data, p.typ = p.data[:0], p.typ[:0]
 	p.line, p.lineSet = nil, false
 	return p.fatal
@@ -470,12 +470,15 @@ func (p *parser) dispatch(ev *Event) bool {
 		return false
 	}
 	ev.Type, ev.Origin = "message", p.origin
-	if p.idDirty && validUTF8(data) && validUTF8(p.id) {
-		// One allocation for the data and the new id together.
-		b := make([]byte, len(data)+len(p.id))
-		copy(b, data)
-		copy(b[len(data):], p.id)
-		s := unsafe.String(unsafe.SliceData(b), len(b))
+	if p.idDirty && len(data) <= maxSharedData && validUTF8(data) && validUTF8(p.id) {
+		// One allocation for the data and the new id together; only for
+		// small data, so that the id, kept until the next one, never pins
+		// a large event in memory.
+		var b strings.Builder
+		b.Grow(len(data) + len(p.id))
+		b.Write(data)
+		b.Write(p.id)
+		s := b.String()
 		ev.Data, p.lastID = s[:len(data)], s[len(data):]
 	} else {
 		if p.idDirty {

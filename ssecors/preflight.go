@@ -396,21 +396,20 @@ func headerAllowed(name string, names []string, credentials bool) bool {
 // parse failure fails), the method rule (GET is safelisted) and the header
 // rule ("*" only without credentials, and never for Authorization).
 //
-// On failure it returns a *CORSError with Stage StagePreflight (the caller
+// On failure it returns a *BlockedError with Op "OPTIONS" (the caller
 // fills URL). On success it returns nil and the result's lifetime from
 // Access-Control-Max-Age: 5 seconds when absent or invalid, at most 2
 // hours, and 0 when the result must not be cached.
-func checkPreflight(status int, h http.Header, reqOrigin string, credentials bool, unsafe []string) (*CORSError, time.Duration) {
-	fail := func(rule, detail, fix string) *CORSError {
-		return newCORSError(h, reqOrigin, credentials, StagePreflight, rule, detail, fix)
+func checkPreflight(status int, h http.Header, reqOrigin string, credentials bool, unsafe []string) (*BlockedError, time.Duration) {
+	fail := func(rule Rule, detail, fix string) *BlockedError {
+		return newCORSError(h, reqOrigin, credentials, http.MethodOptions, rule, detail, fix)
 	}
 	if status < 200 || status > 299 {
 		return fail(RulePreflightStatus, preflightStatusDetail(status),
 			preflightStatusFix(status)+"; answer it with "+preflightAnswer(reqOrigin, credentials, unsafe)), 0
 	}
 	if e := checkCORS(h, reqOrigin, credentials); e != nil {
-		e.Stage = StagePreflight
-		e.Detail = "the preflight response: " + e.Detail
+		e.Op = http.MethodOptions
 		return e, 0
 	}
 	methods, _, ok := parseCORSList(h, "Access-Control-Allow-Methods")
@@ -766,7 +765,7 @@ type preflightResult struct {
 //
 // A failed request is a *NetworkError with Op "OPTIONS", the URL redacted
 // by red, and the inner error with any *url.Error unwrapped so that no raw
-// URL leaks. A failed check is a *CORSError with Stage StagePreflight and
+// URL leaks. A failed check is a *BlockedError with Op "OPTIONS" and
 // the URL redacted; the result then still holds the status and headers.
 func sendPreflight(ctx context.Context, client *http.Client, u *url.URL, reqOrigin string, credentials bool, unsafe []string, red *redactor) (preflightResult, error) {
 	if red == nil {
@@ -791,7 +790,7 @@ func sendPreflight(ctx context.Context, client *http.Client, u *url.URL, reqOrig
 	cerr, maxAge := checkPreflight(resp.StatusCode, resp.Header, reqOrigin, credentials, unsafe)
 	if cerr != nil {
 		cerr.URL = red.url(u)
-		red.corsError(cerr)
+		red.blockedError(cerr)
 		return res, cerr
 	}
 	res.maxAge = maxAge

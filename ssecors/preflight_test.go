@@ -203,7 +203,7 @@ func TestCheckPreflight(t *testing.T) {
 		header     http.Header
 		cred       bool
 		unsafe     []string
-		wantRule   string // "" means the preflight passes
+		wantRule   ssecors.Rule // "" means the preflight passes
 		wantMaxAge time.Duration
 	}{
 		// Status.
@@ -267,8 +267,8 @@ func TestCheckPreflight(t *testing.T) {
 			if got.Rule != tc.wantRule {
 				t.Errorf("Rule: got %q, want %q (%v)", got.Rule, tc.wantRule, got)
 			}
-			if got.Stage != ssecors.StagePreflight {
-				t.Errorf("Stage: got %q, want %q", got.Stage, ssecors.StagePreflight)
+			if got.Op != http.MethodOptions {
+				t.Errorf("Op: got %q, want OPTIONS", got.Op)
 			}
 			if got.Detail == "" || got.Fix == "" {
 				t.Errorf("Detail %q, Fix %q: want both", got.Detail, got.Fix)
@@ -325,7 +325,7 @@ func TestCheckPreflight_wording(t *testing.T) {
 		{
 			name: "CORS failure names the preflight", status: 204,
 			header:   http.Header{"Access-Control-Allow-Origin": {corsPageOrigin + "/"}},
-			wantText: []string{"the preflight response: ", `"https://app.example/"`},
+			wantText: []string{`"https://app.example/"`},
 			wantFix:  []string{"remove the trailing slash"},
 		},
 	}
@@ -339,6 +339,10 @@ func TestCheckPreflight_wording(t *testing.T) {
 			got, _ := ssecors.CheckPreflight(tc.status, h, corsPageOrigin, tc.cred, tc.unsafe)
 			if got == nil {
 				t.Fatal("got success, want a failure")
+			}
+			got.URL = "https://api.example/events"
+			if msg := got.Error(); !strings.HasPrefix(msg, "ssecors: OPTIONS https://api.example/events: CORS preflight: ") {
+				t.Errorf("message %q does not name the preflight", msg)
 			}
 			for _, want := range tc.wantText {
 				if !strings.Contains(got.Detail, want) {
@@ -642,12 +646,12 @@ func TestDoPreflight(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = ssecors.DoPreflight(context.Background(), client, u, corsPageOrigin, true, nil)
-		var ce *ssecors.CORSError
+		var ce *ssecors.BlockedError
 		if !errors.As(err, &ce) {
 			t.Fatalf("got %v, want a *CORSError", err)
 		}
-		if ce.Rule != ssecors.RulePreflightStatus || ce.Stage != ssecors.StagePreflight {
-			t.Errorf("Rule, Stage: got %q, %q, want %q, %q", ce.Rule, ce.Stage, ssecors.RulePreflightStatus, ssecors.StagePreflight)
+		if ce.Rule != ssecors.RulePreflightStatus || ce.Op != http.MethodOptions {
+			t.Errorf("Rule, Op: got %q, %q, want %q, OPTIONS", ce.Rule, ce.Op, ssecors.RulePreflightStatus)
 		}
 		if strings.Contains(ce.Error(), "hunter2") || !strings.Contains(ce.URL, "token=REDACTED") {
 			t.Errorf("URL not redacted: %q", ce.Error())
@@ -664,7 +668,7 @@ func TestDoPreflight(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = ssecors.DoPreflight(context.Background(), client, u, corsPageOrigin, true, []string{"authorization"})
-		var ce *ssecors.CORSError
+		var ce *ssecors.BlockedError
 		if !errors.As(err, &ce) || ce.Rule != ssecors.RulePreflightAllowHeaders {
 			t.Fatalf("got %v, want rule %q", err, ssecors.RulePreflightAllowHeaders)
 		}

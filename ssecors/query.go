@@ -132,7 +132,7 @@ func mergeQuery(u *url.URL, params []queryParam, replace bool) (*url.URL, *Confi
 			if dk, err := url.QueryUnescape(k); err == nil && dk == p.key || k == p.key {
 				if !replace {
 					return nil, &ConfigError{Option: option, Value: truncate(p.key, 200),
-						Reason: "parameter is already in the URL or set twice (use WithQueryReplace to replace it)"}
+						Reason: "parameter is already in the URL or set twice"}
 				}
 				continue
 			}

@@ -205,14 +205,11 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-// corsError hides secret values that a server echoed into the CORS headers
-// quoted by ce.
-func (r *redactor) corsError(ce *CORSError) {
-	ce.Detail, ce.Fix = r.text(ce.Detail), r.text(ce.Fix)
-	for i := range ce.AllowOrigin {
-		ce.AllowOrigin[i] = r.text(ce.AllowOrigin[i])
-	}
-	for i := range ce.AllowCredentials {
-		ce.AllowCredentials[i] = r.text(ce.AllowCredentials[i])
+// blockedError hides secret values that a server echoed into the CORS
+// headers quoted by be.
+func (r *redactor) blockedError(be *BlockedError) {
+	be.Detail, be.Fix = r.text(be.Detail), r.text(be.Fix)
+	for i := range be.AllowOrigin {
+		be.AllowOrigin[i] = r.text(be.AllowOrigin[i])
 	}
 }

@@ -48,10 +48,9 @@ func secretOptions(logs *lockedBuffer) []ssecors.Option {
 		ssecors.WithQuery("access_token", secrets[0]),
 		ssecors.WithQuery("api_key", secrets[1]),
 		ssecors.WithQuery("X-Amz-Signature", secrets[2]),
-		ssecors.WithSecretParams("tenant"),
+		ssecors.WithSecrets("tenant"),
 		ssecors.WithQuery("tenant", secrets[3]),
-		ssecors.WithHeader("Authorization", "Bearer "+secrets[4]),
-		ssecors.WithHeaderQuery(map[string]string{"Authorization": "authorization"}),
+		ssecors.WithQuery("authorization", "Bearer "+secrets[4]),
 		ssecors.WithQueryFunc(func(context.Context) (url.Values, error) {
 			return url.Values{"session": {secrets[5]}}, nil
 		}),
@@ -98,7 +97,7 @@ func TestRedaction_failurePaths(t *testing.T) {
 		{"refused connection", "http://127.0.0.1:1/events", nil, 2},
 		{"unknown host", "http://no-such-host.invalid/events", nil, 1},
 		{"status 401 echoing the query", srv.URL + "/echo401", nil, 0},
-		{"status 500", srv.URL + "/s500", []ssecors.Option{ssecors.WithRetryServerErrors(), ssecors.WithRetryLimit(2, 0)}, 0},
+		{"status 500", srv.URL + "/s500", []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{RetryServerErrors: true, MaxAttempts: 2})}, 0},
 		{"cors failure", tlsURL + "/cors", []ssecors.Option{ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client())}, 0},
 		{"preflight failure", tlsURL + "/pf", []ssecors.Option{ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client()),
 			ssecors.WithPreflight(ssecors.PreflightAlways)}, 0},

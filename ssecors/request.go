@@ -91,7 +91,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 			stored = e.storeCookies(&h, resp)
 		}
 		redirect := isRedirect(resp.StatusCode) && resp.Header.Get("Location") != ""
-		var cerr *CORSError
+		var cerr *BlockedError
 		if h.cors {
 			cerr = e.checkHop(&h, resp, redirect)
 		}
@@ -119,8 +119,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 
 // attemptURL returns the URL of the next attempt: where the last
 // connection ended up, with the parameters of WithQueryFunc.
-//
-//go:noinline
+
 func (e *engine) attemptURL(ctx context.Context) (*url.URL, error) {
 	es := e.es
 	u := e.current
@@ -147,32 +146,34 @@ func (e *engine) attemptURL(ctx context.Context) (*url.URL, error) {
 }
 
 // checkHop applies the CORS check to the response of a CORS request.
-//
-//go:noinline
-func (e *engine) checkHop(h *hop, resp *http.Response, redirect bool) *CORSError {
+
+func (e *engine) checkHop(h *hop, resp *http.Response, redirect bool) *BlockedError {
 	es := e.es
 	cerr := checkCORS(resp.Header, h.origin, es.cfg.credentials)
 	if cerr == nil {
 		return nil
 	}
-	cerr.Stage = StageResponse
 	if redirect {
-		cerr.Stage = StageRedirect
+		cerr.Detail = "the redirect response (" + strconv.Itoa(resp.StatusCode) + "): " + cerr.Detail
 	}
 	cerr.URL = es.red.url(h.url)
-	es.red.corsError(cerr)
+	es.red.blockedError(cerr)
 	return cerr
 }
 
 // observeRequest logs and traces a request about to be sent. It and the
 // two below are kept out of connect, whose frame sits under http.Client.Do
 // on every attempt: a large frame there makes the goroutine's stack grow.
-//
-//go:noinline
+
 func (e *engine) observeRequest(ctx context.Context, h *hop, req *http.Request) {
 	es := e.es
-	es.log.DebugContext(ctx, "ssecors: request", "url", e.logURL(h.url), "origin", h.origin,
-		"credentials", h.credentials, "last_event_id", req.Header.Get("Last-Event-ID"))
+	if es.cfg.emulate {
+		es.log.DebugContext(ctx, "ssecors: request", "url", e.logURL(h.url), "origin", h.origin,
+			"credentials", h.credentials, "last_event_id", req.Header.Get("Last-Event-ID"))
+	} else { // a plain client has no page, so no Origin and no credentials mode
+		es.log.DebugContext(ctx, "ssecors: request", "url", e.logURL(h.url),
+			"last_event_id", req.Header.Get("Last-Event-ID"))
+	}
 	if t := es.cfg.trace; t != nil && t.Request != nil {
 		t.Request(RequestInfo{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodGet,
 			URL: es.red.url(h.url), Header: es.redactHeader(req.Header), CORS: h.cors, Origin: h.origin,
@@ -181,22 +182,20 @@ func (e *engine) observeRequest(ctx context.Context, h *hop, req *http.Request) 
 }
 
 // observeResponse logs and traces a response.
-//
-//go:noinline
-func (e *engine) observeResponse(ctx context.Context, h *hop, resp *http.Response, stored []CookieDecision, cerr *CORSError) {
+
+func (e *engine) observeResponse(ctx context.Context, h *hop, resp *http.Response, stored []CookieDecision, cerr *BlockedError) {
 	es := e.es
 	es.log.DebugContext(ctx, "ssecors: response", "url", e.logURL(h.url), "status", resp.StatusCode,
 		"content_type", es.red.text(resp.Header.Get("Content-Type")))
 	if t := es.cfg.trace; t != nil && t.Response != nil {
 		t.Response(ResponseInfo{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodGet,
 			URL: es.red.url(h.url), StatusCode: resp.StatusCode, Header: es.redactHeader(resp.Header),
-			CORSChecked: h.cors, CORSError: cerr, SetCookies: stored})
+			CORSChecked: h.cors, Blocked: cerr, SetCookies: stored})
 	}
 }
 
 // observeRedirect logs a redirect.
-//
-//go:noinline
+
 func (e *engine) observeRedirect(ctx context.Context, from, to *url.URL, status int) {
 	e.es.log.DebugContext(ctx, "ssecors: redirect", "from", e.logURL(from), "to", e.logURL(to), "status", status)
 }
@@ -305,7 +304,7 @@ func (e *engine) checkMixedContent(u *url.URL) error {
 		return nil
 	}
 	return &BlockedError{
-		Reason: "mixed-content",
+		Rule:   RuleMixedContent,
 		URL:    e.es.red.url(u),
 		Detail: "the page origin " + e.page.String() + " is https but the stream is http: a browser blocks this mixed content",
 		Fix:    "serve the stream over https",
@@ -318,20 +317,20 @@ func (e *engine) followRedirect(resp *http.Response, h *hop, redirects int) (*ur
 	es := e.es
 	if redirects >= maxRedirects {
 		// A network error: Chromium reestablishes the connection after it.
-		return nil, &NetworkError{Op: "GET", URL: es.red.url(h.url), Err: ErrTooManyRedirects}
+		return nil, &NetworkError{Op: "GET", URL: es.red.url(h.url), Err: errTooManyRedirects}
 	}
 	loc := resp.Header.Get("Location")
 	next, err := h.url.Parse(loc)
 	if err != nil || !validQueryPart(loc) {
-		return nil, &BlockedError{Reason: "redirect-location", URL: es.red.url(h.url),
+		return nil, &BlockedError{Rule: RuleRedirectLocation, URL: es.red.url(h.url),
 			Detail: "the Location header does not parse as a URL", Fix: "send an absolute http or https URL in Location"}
 	}
 	if next.Scheme != "http" && next.Scheme != "https" || next.Hostname() == "" {
-		return nil, &BlockedError{Reason: "redirect-scheme", URL: es.red.url(next),
+		return nil, &BlockedError{Rule: RuleRedirectScheme, URL: es.red.url(next),
 			Detail: "a redirect to a non-HTTP(S) URL is a network error", Fix: "redirect to an http or https URL"}
 	}
 	if next.User != nil && (h.cors || !sameOrigin(originOf(h.url), originOf(next))) {
-		return nil, &BlockedError{Reason: "redirect-credentials", URL: es.red.url(next),
+		return nil, &BlockedError{Rule: RuleRedirectCredentials, URL: es.red.url(next),
 			Detail: "a cross-origin redirect to a URL with user information is a network error",
 			Fix:    "remove the user:password@ part from Location"}
 	}
@@ -353,27 +352,23 @@ func isRedirect(code int) bool {
 // UTF-8.
 func (e *engine) checkResponse(resp *http.Response, u *url.URL) error {
 	ct := resp.Header.Values("Content-Type")
-	reason := ""
-	if resp.StatusCode != http.StatusOK {
-		reason = "the response status is not 200"
-		if resp.StatusCode == http.StatusNoContent {
-			reason = "the server answered 204 No Content, which tells a client to stop reconnecting"
-		}
-	} else if essence, charset, ok := extractMIME(ct); !ok || essence != "text/event-stream" {
-		reason = "the response Content-Type is not text/event-stream"
-	} else if charset != "" && !strings.EqualFold(charset, "utf-8") {
-		reason = "the Content-Type has a charset other than UTF-8, which Chromium refuses"
+	ok, charset := resp.StatusCode == http.StatusOK, false
+	if ok {
+		essence, cs, parsed := extractMIME(ct)
+		ok = parsed && essence == "text/event-stream"
+		charset = ok && cs != "" && !strings.EqualFold(cs, "utf-8")
+		ok = ok && !charset
 	}
-	if reason == "" {
+	if ok {
 		return nil
 	}
+	contentType := e.es.red.text(strings.Join(ct, ", "))
 	re := &ResponseError{
 		URL:         e.es.red.url(u),
 		StatusCode:  resp.StatusCode,
-		Status:      e.es.red.text(resp.Status),
-		ContentType: e.es.red.text(strings.Join(ct, ", ")),
+		ContentType: contentType,
 		RetryAfter:  parseRetryAfter(resp.Header.Get("Retry-After"), e.es.cfg.now()),
-		Reason:      reason,
+		Detail:      responseDetail(resp.StatusCode, contentType, charset),
 	}
 	// Keep the first bytes of what the server said, without waiting on a
 	// body that never ends: a stream with the wrong type stays open.

@@ -2,25 +2,96 @@ package ssecors
 
 import (
 	"errors"
-	"fmt"
+	"math"
+	"math/rand/v2"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
 )
 
-// NewBackoff returns the backoff [WithBackoff] uses by default: exponential
-// from 1 s with factor 2, capped at 1 minute per wait, ±50% jitter, and no
-// elapsed-time limit. Adjust the returned value in the factory given to
-// WithBackoff to change it.
-func NewBackoff() *backoff.ExponentialBackOff {
-	b := backoff.NewExponentialBackOff()
-	b.InitialInterval = time.Second
-	b.Multiplier = 2
-	b.RandomizationFactor = 0.5
-	b.MaxInterval = time.Minute
-	b.MaxElapsedTime = 0 // never stop on elapsed time: see WithRetryLimit
-	b.Reset()
-	return b
+// RetryPolicy says how long an EventSource waits between connection
+// attempts, and when it gives up. Give it with [WithRetry].
+//
+// The zero RetryPolicy is the browser's behaviour, and the default: after a
+// network error or the end of a stream, wait the reconnection time R (3 s,
+// or the last "retry:" the server sent) and try again, for ever; fail the
+// connection for good on any status other than 200. Every field goes beyond
+// the browser, which the spec allows ("optionally, wait some more"): a wait
+// is never shorter than R.
+//
+// After n consecutive failed attempts the wait is R × Multiplier^(n-1),
+// capped at MaxDelay but never below R, then lengthened by a random
+// fraction of up to Jitter of itself. A connection that stays open for
+// ResetAfter clears the count, so growth and limits start again.
+type RetryPolicy struct {
+	// InitialDelay is the reconnection time R until the server sends
+	// "retry:". Zero selects 3 s, as Chromium and WebKit (Firefox waits
+	// 5 s); for a near-immediate first retry use a small positive
+	// duration. After an attempt that delivered no event, ssecors waits at
+	// least 100 ms whatever R is, so that a server answering "retry: 0"
+	// and closing at once cannot make it spin.
+	InitialDelay time.Duration
+	// Multiplier grows the wait after each consecutive failure. Zero or 1
+	// keeps it constant, as browsers do; it may not be below 1.
+	Multiplier float64
+	// MaxDelay caps a growing wait (never below R). Zero selects 1 minute.
+	MaxDelay time.Duration
+	// Jitter, between 0 and 1, lengthens each wait by a random fraction of
+	// up to Jitter of itself, so that clients cut off together do not
+	// return together. Zero: no randomness, as browsers.
+	Jitter float64
+	// MaxAttempts ends the source, with an error wrapping
+	// [ErrRetriesExhausted] and the last failure, after this many
+	// consecutive failed attempts. Zero: no limit.
+	MaxAttempts int
+	// MaxElapsed ends the source the same way once failures have gone on
+	// for this long. Zero: no limit.
+	MaxElapsed time.Duration
+	// ResetAfter is how long a connection must stay open to count as
+	// healthy, clearing the failure count. Zero selects 1 minute.
+	ResetAfter time.Duration
+	// RetryServerErrors makes a 5xx or 429 response a reason to reconnect
+	// rather than to fail the connection, waiting at least as long as its
+	// Retry-After header asks (capped at one hour). Browsers fail the
+	// connection on every status but 200.
+	RetryServerErrors bool
+	// BackOff, when set, replaces Multiplier, MaxDelay and Jitter (which
+	// must then be zero): it is called once per Run for a BackOff that
+	// gives the wait after each failure (never below R). It is reset when
+	// Run starts and after a healthy connection; backoff.Stop ends the
+	// source with an error wrapping [ErrRetriesExhausted]. A factory, not
+	// a value, because an ExponentialBackOff is not safe to share.
+	BackOff func() backoff.BackOff
+}
+
+// normalize validates p and fills in the defaults. It returns a reason
+// when p is invalid.
+func (p RetryPolicy) normalize() (RetryPolicy, string) {
+	switch {
+	case p.InitialDelay < 0 || p.MaxDelay < 0 || p.MaxElapsed < 0 || p.ResetAfter < 0:
+		return p, "durations must not be negative"
+	case p.MaxAttempts < 0:
+		return p, "MaxAttempts must not be negative"
+	case p.Multiplier != 0 && !(p.Multiplier >= 1 && p.Multiplier <= 1e6):
+		return p, "Multiplier must be zero, or between 1 and 1e6"
+	case !(p.Jitter >= 0 && p.Jitter <= 1):
+		return p, "Jitter must be between 0 and 1"
+	case p.BackOff != nil && (p.Multiplier > 1 || p.MaxDelay != 0 || p.Jitter != 0):
+		return p, "BackOff replaces Multiplier, MaxDelay and Jitter: leave them zero"
+	}
+	if p.InitialDelay == 0 {
+		p.InitialDelay = defaultReconnectionTime
+	}
+	if p.Multiplier == 0 {
+		p.Multiplier = 1
+	}
+	if p.MaxDelay == 0 {
+		p.MaxDelay = defaultMaxDelay
+	}
+	if p.ResetAfter == 0 {
+		p.ResetAfter = defaultResetAfter
+	}
+	return p, ""
 }
 
 // fatal reports whether err fails the connection for good, as a browser
@@ -28,14 +99,13 @@ func NewBackoff() *backoff.ExponentialBackOff {
 func fatal(err error, retryServer bool) bool {
 	var (
 		re *ResponseError
-		ce *CORSError
 		be *BlockedError
 		cf *ConfigError
 	)
 	switch {
 	case errors.As(err, &re):
 		return !(retryServer && retryableStatus(re.StatusCode))
-	case errors.As(err, &ce), errors.As(err, &be), errors.As(err, &cf):
+	case errors.As(err, &be), errors.As(err, &cf):
 		return true
 	case errors.Is(err, ErrEventTooLarge):
 		return true
@@ -43,12 +113,12 @@ func fatal(err error, retryServer bool) bool {
 	return false
 }
 
-// retryableStatus reports the statuses WithRetryServerErrors retries.
+// retryableStatus reports the statuses RetryServerErrors retries.
 func retryableStatus(code int) bool {
 	return code == 429 || code >= 500 && code <= 599
 }
 
-// healthy records a connection that stayed open long enough: the backoff
+// healthy records a connection that stayed open long enough: the growth
 // and the retry limits start again.
 func (e *engine) healthy() {
 	e.failures = 0
@@ -60,42 +130,48 @@ func (e *engine) healthy() {
 // nextDelay returns how long to wait before the next attempt after err, or
 // an error wrapping ErrRetriesExhausted when a limit is reached.
 //
-// The wait is the reconnection time R (browser behaviour), lengthened by
-// the backoff when there is one, by a Retry-After the server sent with a
-// retried status, and to MinReconnectDelay after an attempt that delivered
+// The wait is the reconnection time R (browser behaviour), grown by the
+// policy, lengthened by a Retry-After the server sent with a retried
+// status, and to minReconnectDelay after an attempt that delivered
 // nothing. It is never shorter than R.
 func (e *engine) nextDelay(err error, delivered bool) (time.Duration, error) {
-	cfg := &e.es.cfg
+	p := &e.es.cfg.retry
 	now := time.Now()
 	e.failures++
 	if e.failures == 1 {
 		e.streakStart = now
 	}
 	exhausted := func(why string) error {
-		return fmt.Errorf("%w after %d attempts (%s): %w", ErrRetriesExhausted, e.failures, why, err)
+		return &retriesError{attempts: e.failures, why: why, last: err}
 	}
-	if cfg.maxAttempts > 0 && e.failures >= cfg.maxAttempts {
+	if p.MaxAttempts > 0 && e.failures >= p.MaxAttempts {
 		return 0, exhausted("attempt limit")
 	}
-	if cfg.maxElapsed > 0 && now.Sub(e.streakStart) >= cfg.maxElapsed {
+	if p.MaxElapsed > 0 && now.Sub(e.streakStart) >= p.MaxElapsed {
 		return 0, exhausted("time limit")
 	}
 	d := e.reconnect
-	if e.bo != nil {
+	switch {
+	case e.bo != nil:
 		b := e.bo.NextBackOff()
 		if b == backoff.Stop {
 			return 0, exhausted("backoff stopped")
 		}
-		if b > d {
-			d = b
-		}
+		d = max(d, b)
+	case p.Multiplier > 1 && e.failures > 1:
+		base := max(d, minReconnectDelay)
+		grown := float64(base) * math.Pow(p.Multiplier, float64(e.failures-1))
+		d = max(d, time.Duration(min(grown, float64(p.MaxDelay))))
+	}
+	if p.Jitter > 0 && d > 0 {
+		d += time.Duration(rand.Float64() * p.Jitter * float64(d))
 	}
 	var re *ResponseError
 	if errors.As(err, &re) && re.RetryAfter > d {
 		d = re.RetryAfter
 	}
-	if !delivered && d < MinReconnectDelay {
-		d = MinReconnectDelay
+	if !delivered && d < minReconnectDelay {
+		d = minReconnectDelay
 	}
 	return d, nil
 }

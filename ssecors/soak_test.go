@@ -68,7 +68,7 @@ func TestSoak_reconnects(t *testing.T) {
 			}
 			srv := newServer(t, ssetest.Endpoint{Responses: soakResponses(drops)})
 			es := mustNew(t, srv.HostURL(tc.scheme, ssetest.APIHost, ssetest.EventsPath),
-				ssecors.WithHTTPClient(srv.Client()), ssecors.WithReconnectionTime(time.Millisecond))
+				ssecors.WithHTTPClient(srv.Client()), ssecors.WithRetry(ssecors.RetryPolicy{InitialDelay: time.Millisecond}))
 
 			var got []ssecors.Event
 			for _, typ := range []string{"t0", "t1", "t2", "message"} {

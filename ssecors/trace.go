@@ -86,8 +86,8 @@ type ResponseInfo struct {
 	Header http.Header
 	// CORSChecked reports whether the CORS check applied to the response.
 	CORSChecked bool
-	// CORSError is the failure of the CORS check, or nil.
-	CORSError *CORSError
+	// Blocked is the failure of the CORS check, or nil.
+	Blocked *BlockedError
 	// SetCookies explains, for each Set-Cookie header, whether it was
 	// stored and why. It is empty when the request did not include
 	// credentials: a browser then ignores Set-Cookie entirely.

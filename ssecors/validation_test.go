@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/ssecors/ssecors-go/ssecors"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
@@ -123,8 +124,6 @@ func TestValidation_refusedAtNew(t *testing.T) {
 		{name: "header value with NUL", opts: []ssecors.Option{ssecors.WithHeader("X-A", "v\x00")}, option: "WithHeader"},
 		{name: "header value with DEL", opts: []ssecors.Option{ssecors.WithHeader("X-A", "v\x7f")}, option: "WithHeader"},
 		{name: "header value over 8 KiB", opts: []ssecors.Option{ssecors.WithHeader("X-A", long)}, option: "WithHeader"},
-		{name: "headers value with CRLF", opts: []ssecors.Option{ssecors.WithHeaders(http.Header{"X-A": {"ok", "v\r\nX-B: 1"}})}, option: "WithHeaders"},
-		{name: "headers name with NUL", opts: []ssecors.Option{ssecors.WithHeaders(http.Header{"X-\x00": {"v"}})}, option: "WithHeaders"},
 
 		// Query parameters.
 		{name: "query key empty", opts: []ssecors.Option{ssecors.WithQuery("", "v")}, option: "WithQuery"},
@@ -133,11 +132,8 @@ func TestValidation_refusedAtNew(t *testing.T) {
 		{name: "query value with NUL", opts: []ssecors.Option{ssecors.WithQuery("k", "\x00")}, option: "WithQuery"},
 		{name: "query value over 8 KiB", opts: []ssecors.Option{ssecors.WithQuery("k", long)}, option: "WithQuery"},
 		{name: "query key over 8 KiB", opts: []ssecors.Option{ssecors.WithQuery(long, "v")}, option: "WithQuery"},
-		{name: "query values with CR", opts: []ssecors.Option{ssecors.WithQueryValues(url.Values{"k": {"a", "b\r"}})}, option: "WithQueryValues"},
-		{name: "query values key with NUL", opts: []ssecors.Option{ssecors.WithQueryValues(url.Values{"\x00": {"v"}})}, option: "WithQueryValues"},
-		{name: "header-query header name invalid", opts: []ssecors.Option{ssecors.WithHeaderQuery(map[string]string{"X A": "p"})}, option: "WithHeaderQuery"},
-		{name: "header-query parameter empty", opts: []ssecors.Option{ssecors.WithHeader("X-A", "v"), ssecors.WithHeaderQuery(map[string]string{"X-A": ""})}, option: "WithHeaderQuery"},
-		{name: "header-query parameter with LF", opts: []ssecors.Option{ssecors.WithHeader("X-A", "v"), ssecors.WithHeaderQuery(map[string]string{"X-A": "p\n"})}, option: "WithHeaderQuery"},
+		{name: "query key already in the URL", url: "https://api.example/events?k=1", opts: []ssecors.Option{ssecors.WithQuery("k", "v")}, option: "WithQuery"},
+		{name: "query key given twice", opts: []ssecors.Option{ssecors.WithQuery("k", "v"), ssecors.WithQuery("k", "w")}, option: "WithQuery"},
 
 		// The last event ID.
 		{name: "last event ID with CR", opts: []ssecors.Option{ssecors.WithLastEventID("1\r")}, option: "WithLastEventID"},
@@ -154,11 +150,24 @@ func TestValidation_refusedAtNew(t *testing.T) {
 		{name: "unknown preflight mode", opts: append([]ssecors.Option{ssecors.WithPreflight(ssecors.PreflightMode(9))}, page...), option: "WithPreflight"},
 		{name: "preflight without an origin", opts: []ssecors.Option{ssecors.WithPreflight(ssecors.PreflightAlways)}, option: "WithPreflight"},
 		{name: "unknown third-party policy", opts: []ssecors.Option{ssecors.WithThirdPartyCookies(ssecors.ThirdPartyCookies(7))}, option: "WithThirdPartyCookies"},
-		{name: "negative reconnection time", opts: []ssecors.Option{ssecors.WithReconnectionTime(-time.Second)}, option: "WithReconnectionTime"},
-		{name: "zero maximum event size", opts: []ssecors.Option{ssecors.WithMaxEventSize(0)}, option: "WithMaxEventSize"},
+		{name: "negative initial delay", opts: []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{InitialDelay: -time.Second})}, option: "WithRetry"},
+		{name: "negative max delay", opts: []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{MaxDelay: -1})}, option: "WithRetry"},
+		{name: "negative reset", opts: []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{ResetAfter: -1})}, option: "WithRetry"},
+		{name: "multiplier below 1", opts: []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{Multiplier: 0.5})}, option: "WithRetry"},
+		{name: "multiplier NaN", opts: []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{Multiplier: math.NaN()})}, option: "WithRetry"},
+		{name: "multiplier infinite", opts: []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{Multiplier: math.Inf(1)})}, option: "WithRetry"},
+		{name: "jitter above 1", opts: []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{Jitter: 1.5})}, option: "WithRetry"},
+		{name: "jitter negative", opts: []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{Jitter: -0.1})}, option: "WithRetry"},
+		{name: "jitter NaN", opts: []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{Jitter: math.NaN()})}, option: "WithRetry"},
+		{name: "BackOff with a multiplier", opts: []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{Multiplier: 2,
+			BackOff: func() backoff.BackOff { return &backoff.ZeroBackOff{} }})}, option: "WithRetry"},
+		{name: "BackOff with jitter", opts: []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{Jitter: 0.5,
+			BackOff: func() backoff.BackOff { return &backoff.ZeroBackOff{} }})}, option: "WithRetry"},
+		{name: "credentials without an origin", opts: []ssecors.Option{ssecors.WithCredentials()}, option: "WithCredentials"},
+		{name: "nested frame without an origin", opts: []ssecors.Option{ssecors.WithNestedFrame()}, option: "WithNestedFrame"},
 		{name: "negative idle timeout", opts: []ssecors.Option{ssecors.WithIdleTimeout(-1)}, option: "WithIdleTimeout"},
-		{name: "negative retry limit", opts: []ssecors.Option{ssecors.WithRetryLimit(-1, 0)}, option: "WithRetryLimit"},
-		{name: "zero backoff reset", opts: []ssecors.Option{ssecors.WithBackoffReset(0)}, option: "WithBackoffReset"},
+		{name: "negative attempt limit", opts: []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{MaxAttempts: -1})}, option: "WithRetry"},
+		{name: "negative elapsed limit", opts: []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{MaxElapsed: -1})}, option: "WithRetry"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -298,23 +307,14 @@ var valPositions = []struct {
 	{"header value", func(b, s string) (string, []ssecors.Option) {
 		return b + "/events", []ssecors.Option{ssecors.WithHeader("X-V", s)}
 	}, "WithHeader"},
-	{"headers", func(b, s string) (string, []ssecors.Option) {
-		return b + "/events", []ssecors.Option{ssecors.WithHeaders(http.Header{"X-" + s: {s}})}
-	}, "WithHeaders"},
 	{"query key", func(b, s string) (string, []ssecors.Option) {
 		return b + "/events", []ssecors.Option{ssecors.WithQuery(s, "v")}
 	}, ""},
 	{"query value", func(b, s string) (string, []ssecors.Option) {
 		return b + "/events", []ssecors.Option{ssecors.WithQuery("k", s)}
 	}, ""},
-	{"query values", func(b, s string) (string, []ssecors.Option) {
-		return b + "/events", []ssecors.Option{ssecors.WithQueryValues(url.Values{s: {s}})}
-	}, ""},
-	{"header to query", func(b, s string) (string, []ssecors.Option) {
-		return b + "/events", []ssecors.Option{ssecors.WithHeader("X-Q", "v"), ssecors.WithHeaderQuery(map[string]string{"X-Q": s})}
-	}, ""},
 	{"secret params", func(b, s string) (string, []ssecors.Option) {
-		return b + "/events", []ssecors.Option{ssecors.WithSecretParams(s), ssecors.WithQuery("p", "v")}
+		return b + "/events", []ssecors.Option{ssecors.WithSecrets(s), ssecors.WithQuery("p", "v")}
 	}, ""},
 	{"last event ID", func(b, s string) (string, []ssecors.Option) {
 		return b + "/events", []ssecors.Option{ssecors.WithLastEventID(s)}
@@ -384,7 +384,7 @@ func valSends(t *testing.T, srv *ssetest.Server, es *ssecors.EventSource, s stri
 		err = first
 	}
 	var re *ssecors.ResponseError
-	var ce *ssecors.CORSError
+	var ce *ssecors.BlockedError
 	var be *ssecors.BlockedError
 	switch {
 	case errors.As(err, &re): // the server answered (a 404 for a path it lacks)

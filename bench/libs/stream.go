@@ -56,7 +56,7 @@ func Streamers() []Streamer {
 		{
 			Name: SSECors, Reconnects: true, Start: startSSECors,
 			Via:   "`ssecors.New` + `Events(ctx)` iterator (all event types)",
-			Delay: "`WithReconnectionTime(d)`; the stream's `retry:` also applies",
+			Delay: "`WithRetry(RetryPolicy{InitialDelay: d})`; the stream's `retry:` also applies",
 		},
 		{
 			Name: GoSSE, Reconnects: true, Start: startGoSSE,
@@ -99,7 +99,7 @@ func StreamerByName(name string) (Streamer, bool) {
 func startSSECors(ctx context.Context, cfg StreamConfig, h Handler) (func(), error) {
 	opts := []ssecors.Option{ssecors.WithHTTPClient(cfg.Client)}
 	if cfg.Retry > 0 {
-		opts = append(opts, ssecors.WithReconnectionTime(cfg.Retry))
+		opts = append(opts, ssecors.WithRetry(ssecors.RetryPolicy{InitialDelay: cfg.Retry}))
 	}
 	es, err := ssecors.New(cfg.URL, opts...)
 	if err != nil {

@@ -25,9 +25,9 @@ var doctorCases = []struct {
 	setup  func(srv *ssetest.Server) // more endpoints
 	args   []string
 	code   int
-	rule   string // Report.Rule, "" when it connects
-	step   string // the step that fails
-	fixHas string // in Report.Fix
+	rule   ssecors.Rule // Report.Rule, "" when it connects
+	step   string       // the step that fails
+	fixHas string       // in Report.Fix
 }{
 	{
 		name:   "no-acao",
@@ -154,7 +154,7 @@ func TestDoctor_misconfigurations(t *testing.T) {
 				t.Errorf("stderr = %q, want nothing (no progress on a non-terminal)", r.stderr)
 			}
 			golden(t, "doctor-"+tc.name, r.stdout)
-			if tc.rule != "" && !strings.Contains(r.stdout, "["+tc.rule+"]") {
+			if tc.rule != "" && !strings.Contains(r.stdout, "["+string(tc.rule)+"]") {
 				t.Errorf("the verdict does not name the rule %s:\n%s", tc.rule, r.stdout)
 			}
 

@@ -182,20 +182,17 @@ func (p *printer) reconnect(ri ssecors.ReconnectInfo) {
 // failure reports the error that ended the stream, with the rule and the
 // fix when ssecors knows them.
 func (p *printer) failure(err error) {
-	var (
-		ce *ssecors.CORSError
-		be *ssecors.BlockedError
-	)
+	var be *ssecors.BlockedError
 	st := jsonStatus{Kind: "error", Error: err.Error()}
-	switch {
-	case errors.As(err, &ce):
-		st.Rule, st.Fix = ce.Rule, ce.Fix
-	case errors.As(err, &be):
-		st.Rule, st.Fix = be.Reason, be.Fix
+	if errors.As(err, &be) {
+		st.Rule, st.Fix = string(be.Rule), be.Fix
 	}
 	if p.json {
 		p.writeJSON(st)
 		return
 	}
 	fmt.Fprintf(p.status, "ssecors listen: %s\n", strings.TrimPrefix(err.Error(), "ssecors: "))
+	if st.Rule != "" {
+		fmt.Fprintf(p.status, "  rule: %s\n  fix: %s\n", st.Rule, st.Fix)
+	}
 }

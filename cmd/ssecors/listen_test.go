@@ -117,14 +117,14 @@ func TestListen_failures(t *testing.T) {
 			name:   "cors",
 			ep:     ssetest.Endpoint{Events: ssetest.Messages("x"), CORS: &ssetest.CORS{AllowOrigin: []string{"*"}}},
 			args:   []string{crossSite, "--origin", page, "--with-credentials"},
-			stderr: "[" + ssecors.RuleAllowOriginWildcard + "]",
-			json:   ssecors.RuleAllowOriginWildcard,
+			stderr: "rule: " + string(ssecors.RuleAllowOriginWildcard),
+			json:   string(ssecors.RuleAllowOriginWildcard),
 		},
 		{
 			name:   "mixed content",
 			ep:     ssetest.Endpoint{Events: ssetest.Messages("x")},
 			args:   []string{"http://api.other.test/events", "--origin", page},
-			stderr: "[mixed-content]",
+			stderr: "rule: mixed-content",
 			json:   "mixed-content",
 		},
 		{

@@ -76,7 +76,7 @@ func try(streamURL, title string, opts ...ssecors.Option) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err = es.Run(ctx)
-	var ce *ssecors.CORSError
+	var ce *ssecors.BlockedError
 	switch {
 	case errors.As(err, &ce):
 		fmt.Printf("   a browser refuses it: rule %s\n   %s\n   fix: %s\n", ce.Rule, ce.Detail, ce.Fix)

@@ -66,16 +66,15 @@ func run() error {
 	resp.Body.Close()
 	fmt.Println("logged in on", ssetest.OtherHost, "-> cookies in the jar:", len(jar.All()))
 
-	// 2. The page opens the stream. Code that already builds headers keeps
-	//    them, and WithHeaderQuery moves them to the query string.
+	// 2. The page opens the stream. A page's EventSource cannot send
+	//    headers, so the token travels in the query string.
 	es, err := ssecors.New(stream,
 		ssecors.WithOrigin(page),
 		ssecors.WithCredentials(),
 		ssecors.WithCookieJar(jar),
 		ssecors.WithThirdPartyCookies(ssecors.ThirdPartyCookiesAllow), // as a browser that allows them
 		ssecors.WithQuery("tenant", "acme"),
-		ssecors.WithHeader("X-Token", "t-0ken-1234"),
-		ssecors.WithHeaderQuery(map[string]string{"X-Token": "token"}),
+		ssecors.WithQuery("token", "t-0ken-1234"),
 		ssecors.WithPreflight(ssecors.PreflightAlways),
 		ssecors.WithHTTPClient(srv.Client()),
 	)

@@ -1,0 +1,6 @@
+package sample
+
+// Test files do not count.
+func TestOnly() {}
+
+type TestType struct{ Field int }
