@@ -3,6 +3,7 @@ package ssecors
 import (
 	"context"
 	"errors"
+	"github.com/ssecors/ssecors-go/internal/site"
 	"iter"
 	"log/slog"
 	"net/http"
@@ -199,7 +200,7 @@ func parseStreamURL(raw string, red *redactor) (*url.URL, *ConfigError) {
 	}
 	host := u.Hostname()
 	if !strings.HasPrefix(u.Host, "[") {
-		h, err := validHost(host)
+		h, err := site.ValidHost(host)
 		if err != nil {
 			return nil, bad(err.Error())
 		}
@@ -212,7 +213,7 @@ func parseStreamURL(raw string, red *redactor) (*url.URL, *ConfigError) {
 		if n, err := parsePort(port); err != nil || n == 0 {
 			return nil, bad("invalid port")
 		}
-		if port == defaultPort(u.Scheme) {
+		if port == site.DefaultPort(u.Scheme) {
 			port = ""
 		}
 	}

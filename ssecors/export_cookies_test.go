@@ -1,6 +1,7 @@
 package ssecors
 
 import (
+	"github.com/ssecors/ssecors-go/internal/site"
 	"net/http"
 	"net/url"
 )
@@ -30,7 +31,7 @@ func (r JarRequest) internal() cookieRequest {
 		if err != nil {
 			panic(err)
 		}
-		cr.topLevel = originOf(u)
+		cr.topLevel = site.OriginOf(u)
 	}
 	return cr
 }

@@ -2,6 +2,7 @@ package ssecors
 
 import (
 	"context"
+	"github.com/ssecors/ssecors-go/internal/site"
 	"net/http"
 	"net/url"
 	"time"
@@ -30,12 +31,12 @@ func RedirectTaint(pageOrigin string, urls ...string) (taintName, serialized str
 	return t.String(), serializeRequestOrigin(page, t)
 }
 
-func mustOrigin(s string) origin {
+func mustOrigin(s string) site.Origin {
 	u, err := url.Parse(s)
 	if err != nil {
 		panic(err)
 	}
-	return originOf(u)
+	return site.OriginOf(u)
 }
 
 // DoPreflight is sendPreflight with a redactor using the default secret

@@ -2,6 +2,7 @@ package ssecors
 
 import (
 	"context"
+	"github.com/ssecors/ssecors-go/internal/site"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -35,7 +36,7 @@ type Option func(*config)
 type config struct {
 	client *http.Client
 
-	pageOrigin  origin // zero: behave as a same-origin page, no CORS
+	pageOrigin  site.Origin // zero: behave as a same-origin page, no CORS
 	emulate     bool
 	credentials bool
 	jar         http.CookieJar
@@ -105,7 +106,7 @@ func WithHTTPClient(c *http.Client) Option {
 // scheme (http or https), a host and an optional port, with no path.
 func WithOrigin(o string) Option {
 	return func(cfg *config) {
-		p, err := parseOrigin(o)
+		p, err := site.ParseOrigin(o)
 		if err != nil {
 			cfg.fail("WithOrigin", o, err.Error())
 			return
