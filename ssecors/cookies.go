@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ssecors/ssecors-go/internal/site"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -201,7 +202,7 @@ type cookieRequest struct {
 	// topLevel is the page's origin, whose site is the top-level site for
 	// cookies. An opaque origin means a plain client: url's own origin is
 	// the top level.
-	topLevel origin
+	topLevel site.Origin
 	// credentials reports whether the hop includes credentials (a
 	// same-origin request, or withCredentials). Without them, nothing is
 	// sent or stored.
@@ -247,25 +248,25 @@ func resolveCookieContext(r cookieRequest) cookieContext {
 	if r.url == nil {
 		return cookieContext{}
 	}
-	uo := originOf(r.url)
-	if uo.opaque() {
+	uo := site.OriginOf(r.url)
+	if uo.Opaque() {
 		return cookieContext{}
 	}
 	top := r.topLevel
-	if top.opaque() {
+	if top.Opaque() {
 		top = uo
 	}
-	cross := !sameSite(uo, top)
-	partition := siteOf(top).String()
+	cross := !site.SameSite(uo, top)
+	partition := site.SiteOf(top).String()
 	if r.nestedCrossSite {
 		cross = true
 		partition += " (cross-site ancestor)"
 	}
 	return cookieContext{
 		ok:          true,
-		host:        uo.host,
-		isIP:        net.ParseIP(uo.host) != nil,
-		secure:      uo.secure(),
+		host:        uo.Host,
+		isIP:        net.ParseIP(uo.Host) != nil,
+		secure:      uo.Secure(),
 		path:        cookieRequestPath(r.url),
 		crossSite:   cross,
 		tainted:     r.crossSiteRedirect && !cross,
@@ -925,7 +926,7 @@ func (j *Jar) storeLocked(ctx cookieContext, pc parsedCookie, now time.Time) Coo
 
 	c := &jarCookie{
 		jarKey:     key,
-		group:      registrableDomain(domain),
+		group:      site.RegistrableDomain(domain),
 		value:      pc.value,
 		secure:     pc.secure,
 		httpOnly:   pc.httpOnly,

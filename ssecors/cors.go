@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/ssecors/ssecors-go/internal/site"
 )
 
 // This file holds the CORS check a browser applies to the responses of a
@@ -200,7 +202,7 @@ func sameOriginSpelling(acao, reqOrigin string) []string {
 	if err != nil || u.Host == "" || u.Opaque != "" {
 		return nil
 	}
-	if originOf(u).String() != reqOrigin {
+	if site.OriginOf(u).String() != reqOrigin {
 		return nil
 	}
 	var hints []string
@@ -222,7 +224,7 @@ func sameOriginSpelling(acao, reqOrigin string) []string {
 	if prefix != strings.ToLower(prefix) {
 		hints = append(hints, "write it in lowercase (the case differs)")
 	}
-	if p := u.Port(); p != "" && p == defaultPort(strings.ToLower(u.Scheme)) {
+	if p := u.Port(); p != "" && p == site.DefaultPort(strings.ToLower(u.Scheme)) {
 		hints = append(hints, "remove the explicit default port :"+p)
 	}
 	if len(hints) == 0 {
@@ -266,14 +268,14 @@ func (t taint) String() string {
 // of the URL list up to from (the last URL), to is the URL the redirect
 // leads to, and reqOrigin is the request's origin (the page origin). It
 // returns the taint of the URL list with to appended.
-func updateTaint(t taint, reqOrigin, from, to origin) taint {
+func updateTaint(t taint, reqOrigin, from, to site.Origin) taint {
 	if t == taintCrossSite {
 		return t
 	}
-	if !sameSite(to, from) && !sameSite(reqOrigin, from) {
+	if !site.SameSite(to, from) && !site.SameSite(reqOrigin, from) {
 		return taintCrossSite
 	}
-	if !sameOrigin(to, from) && !sameOrigin(reqOrigin, from) {
+	if !site.SameOrigin(to, from) && !site.SameOrigin(reqOrigin, from) {
 		return taintSameSite
 	}
 	return t
@@ -282,7 +284,7 @@ func updateTaint(t taint, reqOrigin, from, to origin) taint {
 // serializeRequestOrigin is Fetch "serializing a request origin": the
 // request's origin serialized, or "null" when the redirect-taint is not
 // same-origin.
-func serializeRequestOrigin(reqOrigin origin, t taint) string {
+func serializeRequestOrigin(reqOrigin site.Origin, t taint) string {
 	if t != taintSameOrigin {
 		return "null"
 	}

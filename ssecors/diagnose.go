@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ssecors/ssecors-go/internal/site"
 )
 
 // This file holds Diagnose: one run of the real engine, observed through
@@ -689,15 +691,15 @@ func (d *diagnosis) successSummary(r *Report) string {
 // relation says how a URL relates to the page: same-origin, same-site or
 // cross-site.
 func (d *diagnosis) relation(u *url.URL) string {
-	page, o := d.es.cfg.pageOrigin, originOf(u)
+	page, o := d.es.cfg.pageOrigin, site.OriginOf(u)
 	switch {
-	case sameOrigin(page, o) && !d.es.cfg.topLevel:
+	case site.SameOrigin(page, o) && !d.es.cfg.topLevel:
 		return "same-origin (in a cross-site frame, so cross-site for cookies)"
-	case sameOrigin(page, o):
+	case site.SameOrigin(page, o):
 		return "same-origin"
 	case !d.es.cfg.topLevel:
 		return "cross-origin, cross-site (the page is in a cross-site frame)"
-	case sameSite(page, o):
+	case site.SameSite(page, o):
 		return "cross-origin, same-site"
 	}
 	return "cross-origin, cross-site"
@@ -707,7 +709,7 @@ func (d *diagnosis) requestStep(a *diagAttempt) Step {
 	es := d.es
 	s := Step{Name: "request", Mark: MarkPass}
 	rel := d.relation(es.url)
-	cross := !sameOrigin(es.cfg.pageOrigin, originOf(es.url))
+	cross := !site.SameOrigin(es.cfg.pageOrigin, site.OriginOf(es.url))
 	if cross {
 		s.Title = rel + " GET: a simple request, so a browser sends it without a preflight"
 	} else {
@@ -761,14 +763,14 @@ func (d *diagnosis) mixedContentStep(err error) Step {
 			Details: []string{be.Detail}, Rule: be.Reason, Fix: be.Fix}
 	}
 	page := es.cfg.pageOrigin
-	o := originOf(es.url)
+	o := site.OriginOf(es.url)
 	s := Step{Name: "mixed-content", Mark: MarkPass}
 	switch {
-	case page.scheme != "https":
+	case page.Scheme != "https":
 		s.Title = "the page is not https, so mixed-content blocking does not apply"
-	case o.scheme == "https":
+	case o.Scheme == "https":
 		s.Title = "https page, https stream"
-	case isLoopbackHost(o.host):
+	case site.IsLoopbackHost(o.Host):
 		s.Title = "http stream on a loopback host: allowed, as browsers treat loopback hosts as potentially trustworthy"
 	default:
 		s.Title = "https page, http stream"
@@ -787,7 +789,7 @@ func (d *diagnosis) preflightStep(a *diagAttempt) (Step, bool) {
 		}
 		s.Mark = MarkInfo
 		s.Title = "not sent: the request carries no CORS-unsafe header, so a fetch() would not preflight it either"
-		if !sameOrigin(d.es.cfg.pageOrigin, originOf(d.es.url)) && mode == PreflightAlways {
+		if !site.SameOrigin(d.es.cfg.pageOrigin, site.OriginOf(d.es.url)) && mode == PreflightAlways {
 			s.Title = "not sent: a cached preflight result still covers the request"
 		}
 		s.Details = []string{note}
@@ -901,7 +903,7 @@ func (d *diagnosis) cookiesStep(a *diagAttempt) (Step, bool) {
 	switch {
 	case total == 0:
 		s.Mark = MarkInfo
-		s.Title = "the jar holds no cookie for " + originOf(u).host + ", so none is sent"
+		s.Title = "the jar holds no cookie for " + site.OriginOf(u).Host + ", so none is sent"
 	case held == 0:
 		s.Mark = MarkPass
 		s.Title = fmt.Sprintf("%d of %d cookies sent", sent, total)
@@ -1310,7 +1312,7 @@ func (d *diagnosis) explainResponse(re *ResponseError, a *diagAttempt) (rule, ti
 			fix = "the server refused the request: a browser's EventSource cannot send an Authorization header or any header of its own; it authenticates with cookies (withCredentials) or a value in the URL"
 			if held := withheldCookies(a); held != "" {
 				fix = "a browser did not send the cookie " + held
-			} else if !d.es.cfg.credentials && !sameOrigin(d.es.cfg.pageOrigin, originOf(d.es.url)) {
+			} else if !d.es.cfg.credentials && !site.SameOrigin(d.es.cfg.pageOrigin, site.OriginOf(d.es.url)) {
 				fix += "; withCredentials is false, so no cookie was sent"
 			}
 		case code == http.StatusNotFound:

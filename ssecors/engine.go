@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/cenkalti/backoff/v4"
+	"github.com/ssecors/ssecors-go/internal/site"
 )
 
 // errYieldStop ends the engine when the consumer of Events stops.
@@ -45,8 +46,8 @@ type engine struct {
 	es      *EventSource
 	yield   func(Event) bool
 	p       *parser
-	page    origin   // the page origin: WithOrigin's, or the stream's own
-	current *url.URL // where the next attempt goes
+	page    site.Origin // the page origin: WithOrigin's, or the stream's own
+	current *url.URL    // where the next attempt goes
 
 	reconnect time.Duration // R
 	published string        // the last event ID last published to es
@@ -72,7 +73,7 @@ func newEngine(es *EventSource, yield func(Event) bool) *engine {
 	if es.cfg.emulate {
 		e.page = es.cfg.pageOrigin
 	} else {
-		e.page = originOf(es.url)
+		e.page = site.OriginOf(es.url)
 	}
 	if es.cfg.backoff != nil {
 		e.bo = es.cfg.backoff()
@@ -282,7 +283,7 @@ func causeOf(ctx context.Context, err error) error {
 //
 //go:noinline
 func (e *engine) reset(body io.Reader, final *url.URL) {
-	e.p.reset(body, originOf(final).String())
+	e.p.reset(body, site.OriginOf(final).String())
 }
 
 // publish makes the parser's last event ID and reconnection time visible

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ssecors/ssecors-go/internal/site"
 )
 
 // EventSource is a connection to a server-sent event stream that behaves as
@@ -204,7 +206,7 @@ func parseStreamURL(raw string, red *redactor) (*url.URL, *ConfigError) {
 	}
 	host := u.Hostname()
 	if !strings.HasPrefix(u.Host, "[") {
-		h, err := validHost(host)
+		h, err := site.ValidHost(host)
 		if err != nil {
 			return nil, bad(err.Error())
 		}
@@ -217,7 +219,7 @@ func parseStreamURL(raw string, red *redactor) (*url.URL, *ConfigError) {
 		if n, err := parsePort(port); err != nil || n == 0 {
 			return nil, bad("invalid port")
 		}
-		if port == defaultPort(u.Scheme) {
+		if port == site.DefaultPort(u.Scheme) {
 			port = ""
 		}
 	}

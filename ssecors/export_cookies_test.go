@@ -3,6 +3,8 @@ package ssecors
 import (
 	"net/http"
 	"net/url"
+
+	"github.com/ssecors/ssecors-go/internal/site"
 )
 
 // JarRequest is cookieRequest with exported fields, for tests in package
@@ -30,7 +32,7 @@ func (r JarRequest) internal() cookieRequest {
 		if err != nil {
 			panic(err)
 		}
-		cr.topLevel = originOf(u)
+		cr.topLevel = site.OriginOf(u)
 	}
 	return cr
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/ssecors/ssecors-go/internal/site"
 )
 
 // Exports of the CORS and preflight internals for the tests in package
@@ -30,12 +32,12 @@ func RedirectTaint(pageOrigin string, urls ...string) (taintName, serialized str
 	return t.String(), serializeRequestOrigin(page, t)
 }
 
-func mustOrigin(s string) origin {
+func mustOrigin(s string) site.Origin {
 	u, err := url.Parse(s)
 	if err != nil {
 		panic(err)
 	}
-	return originOf(u)
+	return site.OriginOf(u)
 }
 
 // DoPreflight is sendPreflight with a redactor using the default secret

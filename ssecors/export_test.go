@@ -17,5 +17,4 @@ var (
 	ParseRetryAfter = parseRetryAfter
 	EscapeQuery     = escapeQuery
 	DecodeUTF8      = decodeUTF8
-	PunycodeHost    = punycodeHost
 )

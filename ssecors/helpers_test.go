@@ -86,21 +86,3 @@ func Test_escapeQuery(t *testing.T) {
 		}
 	}
 }
-
-func Test_punycodeHost(t *testing.T) {
-	t.Parallel()
-	// Expected values from RFC 3492 section 7.1 and the WPT origin test
-	// of eventsource-cross-origin (xn--lve-6lad).
-	cases := []struct{ in, want string }{
-		{"example.test", "example.test"},
-		{"élève.example", "xn--lve-6lad.example"},
-		{"bücher.example", "xn--bcher-kva.example"},
-		{"中文.example", "xn--fiq228c.example"},
-	}
-	for _, tc := range cases {
-		got, err := ssecors.PunycodeHost(tc.in)
-		if err != nil || got != tc.want {
-			t.Errorf("PunycodeHost(%q): got %q, %v, want %q", tc.in, got, err, tc.want)
-		}
-	}
-}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+	"github.com/ssecors/ssecors-go/internal/site"
 )
 
 // Defaults, in one place.
@@ -35,7 +36,7 @@ type Option func(*config)
 type config struct {
 	client *http.Client
 
-	pageOrigin  origin // zero: behave as a same-origin page, no CORS
+	pageOrigin  site.Origin // zero: behave as a same-origin page, no CORS
 	emulate     bool
 	credentials bool
 	jar         http.CookieJar
@@ -113,7 +114,7 @@ func WithHTTPClient(c *http.Client) Option {
 // scheme (http or https), a host and an optional port, with no path.
 func WithOrigin(o string) Option {
 	return func(cfg *config) {
-		p, err := parseOrigin(o)
+		p, err := site.ParseOrigin(o)
 		if err != nil {
 			cfg.fail("WithOrigin", o, err.Error())
 			return

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ssecors/ssecors-go/internal/site"
 )
 
 // maxRedirects is Fetch's redirect limit: the 21st redirect is an error.
@@ -44,15 +46,15 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 		return nil, nil, err
 	}
 
-	first := originOf(u)
+	first := site.OriginOf(u)
 	h := hop{url: u}
 	for redirects := 0; ; redirects++ {
-		hopOrigin := originOf(h.url)
+		hopOrigin := site.OriginOf(h.url)
 		if es.cfg.emulate {
 			if err := e.checkMixedContent(h.url); err != nil {
 				return nil, nil, err
 			}
-			if !h.cors && !sameOrigin(e.page, hopOrigin) {
+			if !h.cors && !site.SameOrigin(e.page, hopOrigin) {
 				h.cors = true
 			}
 		}
@@ -110,7 +112,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 		}
 		e.observeRedirect(ctx, h.url, next, resp.StatusCode)
 		if es.cfg.emulate {
-			h.taint = updateTaint(h.taint, e.page, originOf(h.url), originOf(next))
+			h.taint = updateTaint(h.taint, e.page, site.OriginOf(h.url), site.OriginOf(next))
 		}
 		h.url = next
 		h.redirects = redirects + 1
@@ -298,10 +300,10 @@ func (e *engine) storeCookies(h *hop, resp *http.Response) []CookieDecision {
 // browser blocks mixed content. Loopback hosts are potentially trustworthy
 // and allowed, as in Chromium.
 func (e *engine) checkMixedContent(u *url.URL) error {
-	if e.page.scheme != "https" || u.Scheme != "http" {
+	if e.page.Scheme != "https" || u.Scheme != "http" {
 		return nil
 	}
-	if isLoopbackHost(originOf(u).host) {
+	if site.IsLoopbackHost(site.OriginOf(u).Host) {
 		return nil
 	}
 	return &BlockedError{
@@ -330,7 +332,7 @@ func (e *engine) followRedirect(resp *http.Response, h *hop, redirects int) (*ur
 		return nil, &BlockedError{Reason: "redirect-scheme", URL: es.red.url(next),
 			Detail: "a redirect to a non-HTTP(S) URL is a network error", Fix: "redirect to an http or https URL"}
 	}
-	if next.User != nil && (h.cors || !sameOrigin(originOf(h.url), originOf(next))) {
+	if next.User != nil && (h.cors || !site.SameOrigin(site.OriginOf(h.url), site.OriginOf(next))) {
 		return nil, &BlockedError{Reason: "redirect-credentials", URL: es.red.url(next),
 			Detail: "a cross-origin redirect to a URL with user information is a network error",
 			Fix:    "remove the user:password@ part from Location"}

@@ -1,4 +1,4 @@
-package ssecors
+package site
 
 import (
 	"errors"
@@ -6,11 +6,11 @@ import (
 	"unicode/utf8"
 )
 
-// punycodeHost converts each non-ASCII label of an already lowercased host
+// Punycode converts each non-ASCII label of an already lowercased host
 // to its "xn--" form (RFC 3492). It performs no Unicode normalization or
 // mapping beyond lowercasing: hosts that need it are rare in configuration,
 // and net/http itself performs the full conversion on the wire.
-func punycodeHost(host string) (string, error) {
+func Punycode(host string) (string, error) {
 	labels := strings.Split(host, ".")
 	for i, l := range labels {
 		ascii := true

@@ -1,4 +1,4 @@
-package ssecors
+package site
 
 import (
 	"errors"
@@ -12,44 +12,44 @@ import (
 	"golang.org/x/net/publicsuffix"
 )
 
-// origin is a tuple origin (scheme, host, port) as HTML defines it, or an
+// Origin is a tuple origin (scheme, host, port) as HTML defines it, or an
 // opaque origin when scheme is empty. host is lowercase ASCII (punycode);
 // port is empty when it is the scheme's default.
-type origin struct {
-	scheme string
-	host   string
-	port   string
+type Origin struct {
+	Scheme string
+	Host   string
+	Port   string
 }
 
-// opaque reports whether o is an opaque origin, serialized as "null".
-func (o origin) opaque() bool { return o.scheme == "" }
+// Opaque reports whether o is an opaque origin, serialized as "null".
+func (o Origin) Opaque() bool { return o.Scheme == "" }
 
 // String is the ASCII serialization of the origin: "https://app.example",
 // "http://127.0.0.1:8080", or "null" for an opaque origin.
-func (o origin) String() string {
-	if o.opaque() {
+func (o Origin) String() string {
+	if o.Opaque() {
 		return "null"
 	}
-	h := o.host
+	h := o.Host
 	if strings.IndexByte(h, ':') >= 0 { // IPv6 literal
 		h = "[" + h + "]"
 	}
-	if o.port != "" {
-		return o.scheme + "://" + h + ":" + o.port
+	if o.Port != "" {
+		return o.Scheme + "://" + h + ":" + o.Port
 	}
-	return o.scheme + "://" + h
+	return o.Scheme + "://" + h
 }
 
-// secure reports whether o is a potentially trustworthy origin for cookie
+// Secure reports whether o is a potentially trustworthy origin for cookie
 // and mixed-content purposes: https, or a loopback host as browsers treat it.
-func (o origin) secure() bool {
-	return o.scheme == "https" || isLoopbackHost(o.host)
+func (o Origin) Secure() bool {
+	return o.Scheme == "https" || IsLoopbackHost(o.Host)
 }
 
-// isLoopbackHost reports whether host is "localhost", a name under
+// IsLoopbackHost reports whether host is "localhost", a name under
 // ".localhost", or a loopback IP address: hosts browsers treat as
 // potentially trustworthy even over http.
-func isLoopbackHost(host string) bool {
+func IsLoopbackHost(host string) bool {
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return true
 	}
@@ -57,7 +57,9 @@ func isLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func defaultPort(scheme string) string {
+// DefaultPort returns the default port of an http(s) or ws(s) scheme, and
+// "" for any other scheme.
+func DefaultPort(scheme string) string {
 	switch scheme {
 	case "http", "ws":
 		return "80"
@@ -67,65 +69,65 @@ func defaultPort(scheme string) string {
 	return ""
 }
 
-// originOf returns the origin of an http or https URL, and an opaque origin
+// OriginOf returns the origin of an http or https URL, and an opaque origin
 // for anything else.
-func originOf(u *url.URL) origin {
+func OriginOf(u *url.URL) Origin {
 	scheme := strings.ToLower(u.Scheme)
 	if scheme != "http" && scheme != "https" {
-		return origin{}
+		return Origin{}
 	}
-	host, err := canonicalHost(u.Hostname())
+	host, err := CanonicalHost(u.Hostname())
 	if err != nil || host == "" {
-		return origin{}
+		return Origin{}
 	}
 	port := u.Port()
-	if port == defaultPort(scheme) {
+	if port == DefaultPort(scheme) {
 		port = ""
 	}
-	return origin{scheme: scheme, host: host, port: port}
+	return Origin{Scheme: scheme, Host: host, Port: port}
 }
 
-// canonicalHost lowercases host and converts an internationalized name to
+// CanonicalHost lowercases host and converts an internationalized name to
 // its punycode form, as the URL parser of a browser does.
-func canonicalHost(host string) (string, error) {
+func CanonicalHost(host string) (string, error) {
 	if net.ParseIP(host) != nil {
 		return strings.ToLower(host), nil
 	}
 	host = strings.ToLower(host)
 	for i := 0; i < len(host); i++ {
 		if host[i] >= 0x80 {
-			return punycodeHost(host)
+			return Punycode(host)
 		}
 	}
 	return host, nil
 }
 
-// sameOrigin reports whether a and b are the same tuple origin. Opaque
+// SameOrigin reports whether a and b are the same tuple origin. Opaque
 // origins are never the same origin as anything here, since ssecors never
 // holds two references to one opaque origin.
-func sameOrigin(a, b origin) bool {
-	return !a.opaque() && a == b
+func SameOrigin(a, b Origin) bool {
+	return !a.Opaque() && a == b
 }
 
-// site is a schemeful site: the scheme plus the registrable domain of the
+// Site is a schemeful site: the scheme plus the registrable domain of the
 // host (from the public suffix list), or plus the whole host when it has no
 // registrable domain (an IP address, localhost, a public suffix itself).
-type site struct {
-	scheme string
-	domain string
+type Site struct {
+	Scheme string
+	Domain string
 }
 
-// siteOf returns the schemeful site of o. Ports never matter.
-func siteOf(o origin) site {
-	if o.opaque() {
-		return site{}
+// SiteOf returns the schemeful site of o. Ports never matter.
+func SiteOf(o Origin) Site {
+	if o.Opaque() {
+		return Site{}
 	}
-	return site{scheme: o.scheme, domain: registrableDomain(o.host)}
+	return Site{Scheme: o.Scheme, Domain: RegistrableDomain(o.Host)}
 }
 
-// registrableDomain returns host's registrable domain ("eTLD+1"), or host
+// RegistrableDomain returns host's registrable domain ("eTLD+1"), or host
 // itself when it has none.
-func registrableDomain(host string) string {
+func RegistrableDomain(host string) string {
 	if net.ParseIP(host) != nil {
 		return host
 	}
@@ -136,79 +138,79 @@ func registrableDomain(host string) string {
 	return d
 }
 
-// sameSite reports whether a and b are schemefully same-site, as Chromium
+// SameSite reports whether a and b are schemefully same-site, as Chromium
 // decides it: same scheme and same registrable domain.
-func sameSite(a, b origin) bool {
-	if a.opaque() || b.opaque() {
+func SameSite(a, b Origin) bool {
+	if a.Opaque() || b.Opaque() {
 		return false
 	}
-	return siteOf(a) == siteOf(b)
+	return SiteOf(a) == SiteOf(b)
 }
 
 // String serializes the site as "https://example.com".
-func (s site) String() string {
-	if s.scheme == "" {
+func (s Site) String() string {
+	if s.Scheme == "" {
 		return "null"
 	}
-	return s.scheme + "://" + s.domain
+	return s.Scheme + "://" + s.Domain
 }
 
-// parseOrigin parses a page origin as given to WithOrigin: "null", or an
+// ParseOrigin parses a page origin as given to WithOrigin: "null", or an
 // http or https URL with a host, an optional port, and nothing else (a
 // single trailing "/" is tolerated).
-func parseOrigin(s string) (origin, error) {
+func ParseOrigin(s string) (Origin, error) {
 	if s == "null" {
-		return origin{}, nil
+		return Origin{}, nil
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return origin{}, errors.New("not a URL")
+		return Origin{}, errors.New("not a URL")
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return origin{}, errors.New(`scheme must be "http" or "https"`)
+		return Origin{}, errors.New(`scheme must be "http" or "https"`)
 	case u.Host == "" || u.Hostname() == "":
-		return origin{}, errors.New("no host")
+		return Origin{}, errors.New("no host")
 	case len(s) > 2048:
-		return origin{}, errors.New("longer than 2048 bytes")
+		return Origin{}, errors.New("longer than 2048 bytes")
 	case u.User != nil:
-		return origin{}, errors.New("an origin has no user information")
+		return Origin{}, errors.New("an origin has no user information")
 	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.ForceQuery, u.Fragment != "":
-		return origin{}, errors.New("an origin has no path, query or fragment")
+		return Origin{}, errors.New("an origin has no path, query or fragment")
 	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n <= 0 || n > 65535 {
-			return origin{}, errors.New("invalid port")
+			return Origin{}, errors.New("invalid port")
 		}
 	}
 	if !strings.HasPrefix(u.Host, "[") {
-		h, err := validHost(u.Hostname())
+		h, err := ValidHost(u.Hostname())
 		if err != nil {
-			return origin{}, err
+			return Origin{}, err
 		}
 		if p := u.Port(); p != "" {
 			h += ":" + p
 		}
 		u.Host = h
 	}
-	o := originOf(u)
-	if o.opaque() {
-		return origin{}, errors.New("invalid host")
+	o := OriginOf(u)
+	if o.Opaque() {
+		return Origin{}, errors.New("invalid host")
 	}
 	return o, nil
 }
 
-// maxHostLen is the longest host name accepted: DNS's limit.
-const maxHostLen = 253
+// MaxHostLen is the longest host name accepted: DNS's limit.
+const MaxHostLen = 253
 
-// validHost checks and canonicalizes the host of a URL or origin given by
+// ValidHost checks and canonicalizes the host of a URL or origin given by
 // the caller, as the URL Standard's host parser does for http(s): valid
 // UTF-8, no forbidden code point, a host ending in a number read as an
 // IPv4 address (in any of its forms: "127.1", "0x7f.0.0.1"), lowercase, and
 // internationalized labels in punycode. IPv6 literals are handled by the
 // caller.
-func validHost(host string) (string, error) {
+func ValidHost(host string) (string, error) {
 	if host == "" {
 		return "", errors.New("no host")
 	}
@@ -220,7 +222,7 @@ func validHost(host string) (string, error) {
 			return "", fmt.Errorf("the host contains %q, which no URL host may", c)
 		}
 	}
-	h, err := canonicalHost(host)
+	h, err := CanonicalHost(host)
 	if err != nil {
 		return "", errors.New("invalid internationalized host name")
 	}
@@ -231,7 +233,7 @@ func validHost(host string) (string, error) {
 		}
 		h = ip
 	}
-	if len(h) > maxHostLen {
+	if len(h) > MaxHostLen {
 		return "", errors.New("the host is longer than 253 bytes")
 	}
 	return h, nil
