@@ -29,7 +29,7 @@ var ErrTooManyRedirects = errors.New("more than 20 redirects")
 // already been started: an EventSource runs once, like a browser's.
 var ErrStarted = errors.New("ssecors: event source already started")
 
-// ConfigError reports an invalid argument given to [New], [NewJar] or an
+// ConfigError reports an invalid argument given to [New] or an
 // option. Nothing has been sent when it is returned.
 type ConfigError struct {
 	// Option names what was invalid: "url" for the URL given to New, or

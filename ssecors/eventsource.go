@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/internal/site"
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
 // EventSource is a connection to a server-sent event stream that behaves as
@@ -35,7 +36,7 @@ type EventSource struct {
 
 	client    *http.Client
 	connectTO time.Duration
-	cookies   *Jar // the browser jar, or nil
+	cookies   *browserjar.Jar // the browser jar, or nil
 	plainJar  http.CookieJar
 	preflight *preflightCache
 
@@ -135,11 +136,11 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 	}
 	es.client, es.connectTO = cloneClient(cfg.client)
 	switch j := cfg.jar.(type) {
-	case *Jar:
+	case *browserjar.Jar:
 		es.cookies = j
 	case nil:
 		if cfg.emulate {
-			es.cookies = NewJar(&JarOptions{Now: cfg.now})
+			es.cookies = browserjar.New(&browserjar.Options{Now: cfg.now})
 		}
 	default:
 		es.plainJar = j

@@ -153,7 +153,6 @@ func TestValidation_refusedAtNew(t *testing.T) {
 		{name: "nil query function", opts: []ssecors.Option{ssecors.WithQueryFunc(nil)}, option: "WithQueryFunc"},
 		{name: "unknown preflight mode", opts: append([]ssecors.Option{ssecors.WithPreflight(ssecors.PreflightMode(9))}, page...), option: "WithPreflight"},
 		{name: "preflight without an origin", opts: []ssecors.Option{ssecors.WithPreflight(ssecors.PreflightAlways)}, option: "WithPreflight"},
-		{name: "unknown third-party policy", opts: []ssecors.Option{ssecors.WithThirdPartyCookies(ssecors.ThirdPartyCookies(7))}, option: "WithThirdPartyCookies"},
 		{name: "negative reconnection time", opts: []ssecors.Option{ssecors.WithReconnectionTime(-time.Second)}, option: "WithReconnectionTime"},
 		{name: "zero maximum event size", opts: []ssecors.Option{ssecors.WithMaxEventSize(0)}, option: "WithMaxEventSize"},
 		{name: "negative idle timeout", opts: []ssecors.Option{ssecors.WithIdleTimeout(-1)}, option: "WithIdleTimeout"},
