@@ -16,7 +16,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
-	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
 // pageScript is the page's script: __start creates the EventSource and
@@ -85,7 +85,7 @@ func FindChromium() (string, error) {
 // policy. Each case runs in a new browser context of it (an incognito-like
 // profile), so cookies do not leak between cases.
 type Browser struct {
-	Policy  ssecors.ThirdPartyCookies
+	Policy  browserjar.Policy
 	Version string
 	Flags   []string // the command line flags, for the report
 
@@ -105,12 +105,12 @@ const allowThirdPartyPrefs = `{"profile":{"cookie_controls_mode":0}}`
 // StartBrowser launches Chromium at execPath with a fresh user data
 // directory, the test hosts mapped to srv, and the given policy. parent
 // bounds the browser's whole life.
-func StartBrowser(parent context.Context, execPath string, srv *Server, policy ssecors.ThirdPartyCookies) (*Browser, error) {
+func StartBrowser(parent context.Context, execPath string, srv *Server, policy browserjar.Policy) (*Browser, error) {
 	dir, err := os.MkdirTemp("", "ssecors-chromium-")
 	if err != nil {
 		return nil, err
 	}
-	if policy == ssecors.ThirdPartyCookiesAllow {
+	if policy == browserjar.Allow {
 		if err := os.MkdirAll(filepath.Join(dir, "Default"), 0o755); err != nil {
 			return nil, err
 		}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
 // Outcome is what one side did with one case, reduced to what the suite
@@ -217,8 +217,8 @@ func Judge(c *Case, chromium, sdk Outcome) Verdict {
 }
 
 // policyName is the report's name for a third-party cookie policy.
-func policyName(p ssecors.ThirdPartyCookies) string {
-	if p == ssecors.ThirdPartyCookiesAllow {
+func policyName(p browserjar.Policy) string {
+	if p == browserjar.Allow {
 		return "3pc allowed"
 	}
 	return "3pc blocked"

@@ -28,9 +28,10 @@
 // On the Chromium side ([Browser.Run]) each case gets a new browser
 // context; the cookies are primed by visiting their origin's login page,
 // then the page origin is loaded and the EventSource created there. On the
-// ssecors side ([SDKRunner.Run]) a fresh [ssecors.Jar] is primed with
-// SetCookies and the source is created with WithOrigin, WithCredentials,
-// WithThirdPartyCookies, WithCookieJar and WithHTTPClient.
+// ssecors side ([SDKRunner.Run]) a fresh [browserjar.Jar] with the run's
+// third-party cookie policy is primed with SetCookies and the source is
+// created with WithOrigin, WithCredentials, WithCookieJar and
+// WithHTTPClient.
 //
 // [Judge] compares the two [Outcome] values field by field; a difference
 // passes only when the case names an entry of [Intentionals] that covers

@@ -88,7 +88,7 @@ func TestParityCatchesBrokenRule(t *testing.T) {
 		{
 			name:   "third-party cookies leak",
 			broken: "a blocked third-party cookie policy sends no cross-site cookies (rule 4.4)",
-			runner: SDKRunner{Extra: []ssecors.Option{ssecors.WithThirdPartyCookies(ssecors.ThirdPartyCookiesAllow)}},
+			runner: SDKRunner{AllowThirdPartyCookies: true},
 			cases:  []string{"cookies: cross-site, cred [3pc blocked]", "set-cookie: cross-site, cred [3pc blocked]"},
 		},
 		{

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
 // SDKRunner runs cases through ssecors.
@@ -22,14 +23,20 @@ type SDKRunner struct {
 	Client func() *http.Client
 	// Extra options appended after the suite's own (broken-rule test).
 	Extra []ssecors.Option
+	// AllowThirdPartyCookies makes every run's jar allow third-party
+	// cookies, whatever the run's policy (broken-rule test).
+	AllowThirdPartyCookies bool
 }
 
 // Run runs one case through ssecors acting as the case's page, with a jar
 // primed first-party as the browser's was, and returns what it did.
-func (r *SDKRunner) Run(c *Case, run string, policy ssecors.ThirdPartyCookies) Outcome {
+func (r *SDKRunner) Run(c *Case, run string, policy browserjar.Policy) Outcome {
 	var out Outcome
 	port := strconv.Itoa(r.Srv.HTTPPort())
-	jar := ssecors.NewJar(nil)
+	if r.AllowThirdPartyCookies {
+		policy = browserjar.Allow
+	}
+	jar := browserjar.New(&browserjar.Options{ThirdPartyCookies: policy})
 	for _, p := range c.Cookies {
 		u, err := url.Parse(expandURL(p.Origin+"{run}/login", run, port))
 		if err != nil {
@@ -50,7 +57,6 @@ func (r *SDKRunner) Run(c *Case, run string, policy ssecors.ThirdPartyCookies) O
 	defer CloseIdle(client)
 	opts := []ssecors.Option{
 		ssecors.WithOrigin(c.page()),
-		ssecors.WithThirdPartyCookies(policy),
 		ssecors.WithCookieJar(jar),
 		ssecors.WithHTTPClient(client),
 	}

@@ -8,13 +8,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
 // Run is one case under one third-party cookie policy, with both outcomes.
 type Run struct {
 	Case     *Case
-	Policy   ssecors.ThirdPartyCookies
+	Policy   browserjar.Policy
 	ID       string // the run's path prefix on the server, without the side
 	Chromium Outcome
 	SDK      Outcome
@@ -37,9 +37,9 @@ func (r *Run) Name() string {
 func Instances(cases []*Case) []*Run {
 	var runs []*Run
 	for i, c := range cases {
-		policies := []ssecors.ThirdPartyCookies{ssecors.ThirdPartyCookiesBlock}
+		policies := []browserjar.Policy{browserjar.Block}
 		if c.Policies {
-			policies = append(policies, ssecors.ThirdPartyCookiesAllow)
+			policies = append(policies, browserjar.Allow)
 		}
 		for _, p := range policies {
 			runs = append(runs, &Run{Case: c, Policy: p, ID: fmt.Sprintf("%03d%s", i, p.String()[:1])})
@@ -55,7 +55,7 @@ type Suite struct {
 	Version  string
 	Flags    []string
 	Elapsed  time.Duration
-	browsers map[ssecors.ThirdPartyCookies]*Browser
+	browsers map[browserjar.Policy]*Browser
 }
 
 // RunSuite starts the server and one Chromium per policy, runs every case
@@ -67,8 +67,8 @@ func RunSuite(ctx context.Context, execPath string, cases []*Case) (*Suite, erro
 	if err != nil {
 		return nil, err
 	}
-	s := &Suite{Srv: srv, Runs: Instances(cases), browsers: map[ssecors.ThirdPartyCookies]*Browser{}}
-	for _, p := range []ssecors.ThirdPartyCookies{ssecors.ThirdPartyCookiesBlock, ssecors.ThirdPartyCookiesAllow} {
+	s := &Suite{Srv: srv, Runs: Instances(cases), browsers: map[browserjar.Policy]*Browser{}}
+	for _, p := range []browserjar.Policy{browserjar.Block, browserjar.Allow} {
 		b, err := StartBrowser(ctx, execPath, srv, p)
 		if err != nil {
 			s.Close()
@@ -78,7 +78,7 @@ func RunSuite(ctx context.Context, execPath string, cases []*Case) (*Suite, erro
 		s.Version, s.Flags = b.Version, b.Flags
 	}
 
-	byPolicy := map[ssecors.ThirdPartyCookies][]*Run{}
+	byPolicy := map[browserjar.Policy][]*Run{}
 	for _, r := range s.Runs {
 		srv.Register(r.ID+"c", r.Case)
 		srv.Register(r.ID+"s", r.Case)

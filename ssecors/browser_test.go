@@ -9,14 +9,16 @@ import (
 	"testing"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 // primedJar returns a jar holding, for host, one cookie of each SameSite
-// kind, all Secure and host-only, set first-party as a user's visit would.
-func primedJar(t *testing.T, srv *ssetest.Server, host string) *ssecors.Jar {
+// kind, all Secure and host-only, set first-party as a user's visit would,
+// in a jar with the third-party cookie policy p.
+func primedJar(t *testing.T, srv *ssetest.Server, host string, p browserjar.Policy) *browserjar.Jar {
 	t.Helper()
-	jar := ssecors.NewJar(nil)
+	jar := browserjar.New(&browserjar.Options{ThirdPartyCookies: p})
 	u, _ := url.Parse(srv.HostURL("https", host, "/"))
 	jar.SetCookies(u, []*http.Cookie{
 		{Name: "none", Value: "1", Secure: true, SameSite: http.SameSiteNoneMode},
@@ -59,24 +61,24 @@ func TestBrowser_credentialsMatrix(t *testing.T) {
 		name        string
 		host        string
 		credentials bool
-		policy      ssecors.ThirdPartyCookies
+		policy      browserjar.Policy
 		origin      bool   // an Origin header is sent
 		sent        string // cookies the server receives
 		stored      string // cookies in the jar for the stream host afterwards
 	}{
-		{"same-origin", ssetest.AppHost, false, ssecors.ThirdPartyCookiesBlock, false,
+		{"same-origin", ssetest.AppHost, false, browserjar.Block, false,
 			"lax,none,strict,unset", "lax,none,set_lax,set_none,set_unset,strict,unset"},
-		{"same-origin with credentials", ssetest.AppHost, true, ssecors.ThirdPartyCookiesBlock, false,
+		{"same-origin with credentials", ssetest.AppHost, true, browserjar.Block, false,
 			"lax,none,strict,unset", "lax,none,set_lax,set_none,set_unset,strict,unset"},
-		{"same-site", ssetest.APIHost, false, ssecors.ThirdPartyCookiesBlock, true,
+		{"same-site", ssetest.APIHost, false, browserjar.Block, true,
 			"", "lax,none,strict,unset"},
-		{"same-site with credentials", ssetest.APIHost, true, ssecors.ThirdPartyCookiesBlock, true,
+		{"same-site with credentials", ssetest.APIHost, true, browserjar.Block, true,
 			"lax,none,strict,unset", "lax,none,set_lax,set_none,set_unset,strict,unset"},
-		{"cross-site", ssetest.OtherHost, false, ssecors.ThirdPartyCookiesAllow, true,
+		{"cross-site", ssetest.OtherHost, false, browserjar.Allow, true,
 			"", "lax,none,strict,unset"},
-		{"cross-site with credentials, third-party allowed", ssetest.OtherHost, true, ssecors.ThirdPartyCookiesAllow, true,
+		{"cross-site with credentials, third-party allowed", ssetest.OtherHost, true, browserjar.Allow, true,
 			"none", "lax,none,set_none,strict,unset"},
-		{"cross-site with credentials, third-party blocked", ssetest.OtherHost, true, ssecors.ThirdPartyCookiesBlock, true,
+		{"cross-site with credentials, third-party blocked", ssetest.OtherHost, true, browserjar.Block, true,
 			"", "lax,none,strict,unset"},
 	}
 	for _, tc := range cases {
@@ -87,10 +89,10 @@ func TestBrowser_credentialsMatrix(t *testing.T) {
 				SetCookies: []string{"set_none=1; Secure; SameSite=None", "set_lax=1; Secure; SameSite=Lax", "set_unset=1; Secure"},
 				Responses:  []ssetest.Response{streamOf(ssetest.Event{Data: "x"}), stop204},
 			})
-			jar := primedJar(t, srv, tc.host)
+			jar := primedJar(t, srv, tc.host, tc.policy)
 			opts := []ssecors.Option{
 				ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client()),
-				ssecors.WithCookieJar(jar), ssecors.WithThirdPartyCookies(tc.policy),
+				ssecors.WithCookieJar(jar),
 			}
 			if tc.credentials {
 				opts = append(opts, ssecors.WithCredentials())
@@ -151,9 +153,9 @@ func TestBrowser_corsFailures(t *testing.T) {
 			path := "/cors" + string(rune('a'+i))
 			srv.Handle(path, ssetest.Endpoint{CORS: tc.cors, Events: ssetest.Messages("x"),
 				SetCookies: []string{"kept=1; Secure; SameSite=None"}})
-			jar := ssecors.NewJar(nil)
+			jar := browserjar.New(&browserjar.Options{ThirdPartyCookies: browserjar.Allow})
 			opts := []ssecors.Option{ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client()),
-				ssecors.WithCookieJar(jar), ssecors.WithThirdPartyCookies(ssecors.ThirdPartyCookiesAllow)}
+				ssecors.WithCookieJar(jar)}
 			if tc.credentials {
 				opts = append(opts, ssecors.WithCredentials())
 			}
@@ -311,9 +313,9 @@ func TestBrowser_preflight(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			path := "/pf" + string(rune('a'+i))
 			srv.Handle(path, ssetest.Endpoint{CORS: cors(tc.maxAge), Responses: three})
-			jar := primedJar(t, srv, tc.host)
+			jar := primedJar(t, srv, tc.host, browserjar.Allow)
 			opts := []ssecors.Option{ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client()),
-				ssecors.WithCredentials(), ssecors.WithCookieJar(jar), ssecors.WithThirdPartyCookies(ssecors.ThirdPartyCookiesAllow),
+				ssecors.WithCredentials(), ssecors.WithCookieJar(jar),
 				ssecors.WithPreflight(tc.mode)}
 			if tc.header {
 				opts = append(opts, ssecors.WithHeader("X-Tenant", "acme"))

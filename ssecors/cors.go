@@ -2,10 +2,11 @@ package ssecors
 
 import (
 	"fmt"
-	"github.com/ssecors/ssecors-go/internal/site"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/ssecors/ssecors-go/internal/site"
 )
 
 // This file holds the CORS check a browser applies to the responses of a

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
@@ -177,7 +178,7 @@ func (o clOrigin) secure() bool { return o.scheme == "https" || o.host == ssetes
 type clPolicy struct {
 	page        clOrigin
 	credentials bool
-	allow3p     bool // ThirdPartyCookiesAllow
+	allow3p     bool // browserjar.Allow
 }
 
 // The oracle. Each rule is one line of BROWSER-RULES.md.
@@ -392,7 +393,11 @@ func clRun(t *testing.T, srv *ssetest.Server, client *http.Client, prefix string
 		srv.HandleHost(hop.host, paths[i], ep)
 	}
 
-	jar := ssecors.NewJar(nil)
+	policy := browserjar.Block
+	if p.allow3p {
+		policy = browserjar.Allow
+	}
+	jar := browserjar.New(&browserjar.Options{ThirdPartyCookies: policy})
 	for _, h := range clHosts {
 		u, _ := url.Parse(srv.HostURL("https", h.host, "/"))
 		for _, c := range clPrimed(h.host) {
@@ -405,9 +410,6 @@ func clRun(t *testing.T, srv *ssetest.Server, client *http.Client, prefix string
 	}
 	if p.credentials {
 		opts = append(opts, ssecors.WithCredentials())
-	}
-	if p.allow3p {
-		opts = append(opts, ssecors.WithThirdPartyCookies(ssecors.ThirdPartyCookiesAllow))
 	}
 	if preflight {
 		opts = append(opts, ssecors.WithPreflight(ssecors.PreflightAlways))

@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ssecors/ssecors-go/internal/site"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ssecors/ssecors-go/internal/site"
+
+	"github.com/ssecors/ssecors-go/internal/jarhook"
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
 // This file holds Diagnose: one run of the real engine, observed through
@@ -251,9 +255,9 @@ func Diagnose(ctx context.Context, rawURL string, opts DiagnoseOptions, sourceOp
 			}
 		}
 	}
-	d := &diagnosis{es: es, opts: opts, other: ThirdPartyCookiesAllow}
-	if es.cfg.thirdParty == ThirdPartyCookiesAllow {
-		d.other = ThirdPartyCookiesBlock
+	d := &diagnosis{es: es, opts: opts, policy: browserjar.Block, other: browserjar.Allow}
+	if es.cookies != nil && es.cookies.ThirdPartyCookies() == browserjar.Allow {
+		d.policy, d.other = browserjar.Allow, browserjar.Block
 	}
 	return d.run(ctx)
 }
@@ -267,10 +271,11 @@ const (
 
 // diagnosis is the state of one Diagnose call.
 type diagnosis struct {
-	es    *EventSource
-	opts  DiagnoseOptions
-	other ThirdPartyCookies // the policy not in use, to show what it would change
-	rec   *setCookieRecorder
+	es     *EventSource
+	opts   DiagnoseOptions
+	policy browserjar.Policy // the jar's third-party cookie policy (Block without a browserjar.Jar)
+	other  browserjar.Policy // the policy not in use, to show what it would change
+	rec    *setCookieRecorder
 
 	mu    sync.Mutex // guards stage and timer: timers fire elsewhere
 	stage int
@@ -299,8 +304,8 @@ type diagAttempt struct {
 type diagHop struct {
 	req       RequestInfo
 	resp      *ResponseInfo
-	altSent   []CookieDecision // under the other third-party policy
-	altStored []CookieDecision
+	altSent   []browserjar.Decision // under the other third-party policy
+	altStored []browserjar.Decision
 }
 
 func (d *diagnosis) run(ctx context.Context) (*Report, error) {
@@ -394,7 +399,8 @@ func (d *diagnosis) request(i RequestInfo) {
 	h := &diagHop{req: i}
 	if jar := d.es.cookies; jar != nil {
 		if u, err := url.Parse(i.URL); err == nil {
-			_, h.altSent = jar.cookiesFor(d.cookieRequest(u, i.Credentials))
+			alt := jarhook.WithPolicy(jar, d.other == browserjar.Allow).(*browserjar.Jar)
+			_, h.altSent = alt.CookiesFor(d.cookieRequest(u, i.Credentials))
 		}
 	}
 	a.hops = append(a.hops, h)
@@ -414,20 +420,19 @@ func (d *diagnosis) response(i ResponseInfo) {
 	h := a.hops[len(a.hops)-1]
 	h.resp = &i
 	if d.es.cookies != nil && h.req.Credentials && len(lines) > 0 && u != nil {
-		scratch := NewJar(&JarOptions{Now: d.es.cfg.now})
-		h.altStored = scratch.storeFrom(d.cookieRequest(u, true), lines)
+		scratch := browserjar.New(&browserjar.Options{Now: d.es.cfg.now, ThirdPartyCookies: d.other})
+		h.altStored = scratch.SetCookiesFrom(d.cookieRequest(u, true), lines)
 	}
 }
 
-// cookieRequest describes a hop to the jar under the other third-party
-// policy, as the engine describes it under the configured one.
-func (d *diagnosis) cookieRequest(u *url.URL, credentials bool) cookieRequest {
-	return cookieRequest{
-		url:             u,
-		topLevel:        d.es.cfg.pageOrigin,
-		nestedCrossSite: !d.es.cfg.topLevel,
-		credentials:     credentials,
-		thirdParty:      d.other,
+// cookieRequest describes a hop to the jar (or the view of it under the
+// other third-party policy), as the engine describes it.
+func (d *diagnosis) cookieRequest(u *url.URL, credentials bool) browserjar.Request {
+	return browserjar.Request{
+		URL:         u,
+		TopLevel:    d.es.cfg.pageOrigin.String(),
+		NestedFrame: !d.es.cfg.topLevel,
+		Credentials: credentials,
 	}
 }
 
@@ -588,7 +593,7 @@ func (d *diagnosis) report() *Report {
 		URL:               es.red.url(es.url),
 		Origin:            es.cfg.pageOrigin.String(),
 		Credentials:       es.cfg.credentials,
-		ThirdPartyCookies: es.cfg.thirdParty.String(),
+		ThirdPartyCookies: d.policy.String(),
 		Events:            []ReportEvent{},
 	}
 	first := d.get(1)
@@ -822,7 +827,7 @@ func (d *diagnosis) preflightStep(a *diagAttempt) (Step, bool) {
 	return s, true
 }
 
-func cookieLabel(c CookieDecision) string {
+func cookieLabel(c browserjar.Decision) string {
 	name := c.Name
 	if name == "" {
 		name = "(nameless)"
@@ -843,7 +848,7 @@ func cookieLabel(c CookieDecision) string {
 	return name + " (" + strings.Join(attrs, ", ") + ")"
 }
 
-func cookieKey(c CookieDecision) string {
+func cookieKey(c browserjar.Decision) string {
 	return fmt.Sprintf("%s\x00%s\x00%s\x00%t", c.Name, c.Domain, c.Path, c.Partitioned)
 }
 
@@ -858,13 +863,13 @@ func (d *diagnosis) cookiesStep(a *diagAttempt) (Step, bool) {
 			return s, false
 		}
 		s.Mark = MarkWarn
-		s.Title = "the cookie jar is not a *ssecors.Jar: it cannot apply SameSite or the third-party cookie policy, so this check cannot say what a browser sends"
+		s.Title = "the cookie jar is not a *browserjar.Jar: it cannot apply SameSite or the third-party cookie policy, so this check cannot say what a browser sends"
 		return s, true
 	}
 	sent, held, total := 0, 0, 0
 	multi := len(a.hops) > 1
 	for _, h := range a.hops {
-		alt := make(map[string]CookieDecision, len(h.altSent))
+		alt := make(map[string]browserjar.Decision, len(h.altSent))
 		for _, c := range h.altSent {
 			alt[cookieKey(c)] = c
 		}
@@ -914,7 +919,7 @@ func (d *diagnosis) cookiesStep(a *diagAttempt) (Step, bool) {
 }
 
 func (d *diagnosis) otherWord() string {
-	if d.other == ThirdPartyCookiesAllow {
+	if d.other == browserjar.Allow {
 		return "allowed"
 	}
 	return "blocked"
@@ -1087,7 +1092,7 @@ func (d *diagnosis) setCookieStep(a *diagAttempt) (Step, bool) {
 		if !h.req.Credentials {
 			if n := len(h.resp.Header.Values("Set-Cookie")); n > 0 {
 				ignored += n
-				s.Details = append(s.Details, fmt.Sprintf("%s%d Set-Cookie header(s) ignored: %s", prefix, n, credentialsReason))
+				s.Details = append(s.Details, fmt.Sprintf("%s%d Set-Cookie header(s) ignored: %s", prefix, n, jarhook.CredentialsReason))
 			}
 			continue
 		}

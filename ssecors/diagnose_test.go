@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
@@ -197,7 +198,7 @@ func TestDiagnose_cookies(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name       string
-		policy     ssecors.ThirdPartyCookies
+		policy     browserjar.Policy
 		cookie     string
 		connects   bool
 		reasonHas  string // in the cookies step
@@ -215,7 +216,7 @@ func TestDiagnose_cookies(t *testing.T) {
 		},
 		{
 			name:       "lax session cookie, third-party cookies allowed",
-			policy:     ssecors.ThirdPartyCookiesAllow,
+			policy:     browserjar.Allow,
 			cookie:     "sid=1; SameSite=Lax",
 			reasonHas:  "SameSite=Lax is not sent on a cross-site subresource request",
 			fixHas:     "set `SameSite=None; Secure`",
@@ -223,7 +224,7 @@ func TestDiagnose_cookies(t *testing.T) {
 		},
 		{
 			name:       "none secure cookie, third-party cookies allowed",
-			policy:     ssecors.ThirdPartyCookiesAllow,
+			policy:     browserjar.Allow,
 			cookie:     "sid=1; SameSite=None; Secure",
 			connects:   true,
 			reasonHas:  "sent: `SameSite=None; Secure` cookie on a cross-site request",
@@ -237,7 +238,7 @@ func TestDiagnose_cookies(t *testing.T) {
 			srv := diagnoseServer(t, ssetest.Endpoint{CORS: ssetest.AllowAll(), RequireCookie: "sid",
 				Events: ssetest.Messages("a"), SetCookies: []string{"seen=1; Secure; SameSite=None"}})
 			streamURL := srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath)
-			jar := ssecors.NewJar(nil)
+			jar := browserjar.New(&browserjar.Options{ThirdPartyCookies: tc.policy})
 			c, err := http.ParseSetCookie(tc.cookie)
 			if err != nil {
 				t.Fatal(err)
@@ -246,7 +247,7 @@ func TestDiagnose_cookies(t *testing.T) {
 			jar.SetCookies(u, []*http.Cookie{c})
 			rep := diagnose(t, srv, streamURL, ssecors.DiagnoseOptions{MaxEvents: 1},
 				ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)), ssecors.WithCredentials(),
-				ssecors.WithCookieJar(jar), ssecors.WithThirdPartyCookies(tc.policy))
+				ssecors.WithCookieJar(jar))
 			if rep.Connects != tc.connects {
 				t.Fatalf("Connects = %t, want %t: %s", rep.Connects, tc.connects, rep.Summary)
 			}

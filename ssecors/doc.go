@@ -47,10 +47,10 @@
 //     go to the final URL.
 //   - Cookies are sent and stored as the credentials mode allows:
 //     same-origin requests always, cross-origin ones only with
-//     WithCredentials. A [Jar] then applies SameSite (unset means Lax, as
-//     Chromium), Secure, the public suffix list, Partitioned cookies and the
-//     third-party cookie policy ([WithThirdPartyCookies]; by default
-//     blocked, as a fresh Chromium profile).
+//     WithCredentials. A [browserjar.Jar] then applies SameSite (unset means
+//     Lax, as Chromium), Secure, the public suffix list, Partitioned cookies
+//     and its third-party cookie policy (by default blocked, as a fresh
+//     Chromium profile: see [WithCookieJar]).
 //   - An https page cannot open an http stream (mixed content); loopback
 //     hosts are exempt, as in Chromium.
 //   - 200 with a text/event-stream Content-Type opens the stream (the state
@@ -93,7 +93,7 @@
 // safe for concurrent use. Close never blocks and never waits for Run. Run
 // starts no goroutine that outlives it; net/http may finish a dial or a
 // TLS handshake that was under way in its own goroutines after Run has
-// returned, bounded by the transport's timeouts. A [Jar] is safe for concurrent use
+// returned, bounded by the transport's timeouts. A [browserjar.Jar] is safe for concurrent use
 // and may be shared by several sources, like a browser profile.
 //
 // # Errors

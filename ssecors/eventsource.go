@@ -3,7 +3,6 @@ package ssecors
 import (
 	"context"
 	"errors"
-	"github.com/ssecors/ssecors-go/internal/site"
 	"iter"
 	"log/slog"
 	"net/http"
@@ -12,6 +11,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ssecors/ssecors-go/internal/site"
+
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
 // EventSource is a connection to a server-sent event stream that behaves as
@@ -34,7 +37,7 @@ type EventSource struct {
 
 	client    *http.Client
 	connectTO time.Duration
-	cookies   *Jar // the browser jar, or nil
+	cookies   *browserjar.Jar // the browser jar, or nil
 	plainJar  http.CookieJar
 	preflight *preflightCache
 
@@ -129,11 +132,11 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 	}
 	es.client, es.connectTO = cloneClient(cfg.client)
 	switch j := cfg.jar.(type) {
-	case *Jar:
+	case *browserjar.Jar:
 		es.cookies = j
 	case nil:
 		if cfg.emulate {
-			es.cookies = NewJar(&JarOptions{Now: cfg.now})
+			es.cookies = browserjar.New(&browserjar.Options{Now: cfg.now})
 		}
 	default:
 		es.plainJar = j

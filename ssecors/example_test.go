@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
@@ -106,8 +107,9 @@ func Example_withCredentials() {
 	page := srv.Origin("https", ssetest.AppHost)
 	stream := srv.HostURL("https", ssetest.OtherHost, "/events")
 
-	// The user logged in on the API's site earlier: a first-party cookie.
-	jar := ssecors.NewJar(nil)
+	// The browser profile allows third-party cookies, and the user logged
+	// in on the API's site earlier: a first-party cookie.
+	jar := browserjar.New(&browserjar.Options{ThirdPartyCookies: browserjar.Allow})
 	apiURL, _ := url.Parse(stream)
 	jar.SetCookies(apiURL, []*http.Cookie{
 		{Name: "session", Value: "s1", Secure: true, SameSite: http.SameSiteNoneMode},
@@ -118,7 +120,6 @@ func Example_withCredentials() {
 		ssecors.WithOrigin(page),
 		ssecors.WithCredentials(),
 		ssecors.WithCookieJar(jar),
-		ssecors.WithThirdPartyCookies(ssecors.ThirdPartyCookiesAllow),
 		ssecors.WithHTTPClient(srv.Client()), // resolves the test host names
 		ssecors.WithRetry(ssecors.RetryPolicy{InitialDelay: time.Millisecond}),
 	)

@@ -2,10 +2,11 @@ package ssecors
 
 import (
 	"context"
-	"github.com/ssecors/ssecors-go/internal/site"
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/ssecors/ssecors-go/internal/site"
 )
 
 // Exports of the CORS and preflight internals for the tests in package

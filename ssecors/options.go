@@ -2,11 +2,12 @@ package ssecors
 
 import (
 	"context"
-	"github.com/ssecors/ssecors-go/internal/site"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/ssecors/ssecors-go/internal/site"
 )
 
 // Defaults, in one place.
@@ -40,7 +41,6 @@ type config struct {
 	emulate     bool
 	credentials bool
 	jar         http.CookieJar
-	thirdParty  ThirdPartyCookies
 	preflight   PreflightMode
 	topLevel    bool // the page origin is the top-level site (default)
 	nested      bool // WithNestedFrame was given
@@ -128,12 +128,16 @@ func WithCredentials() Option {
 	return func(cfg *config) { cfg.credentials = true }
 }
 
-// WithCookieJar sets the cookie store. A [*Jar] gets the full browser rules
-// (SameSite, Secure, public suffixes, partitioning, third-party policy);
-// any other http.CookieJar, such as net/http/cookiejar, is consulted per
-// request only for what the credentials mode allows, and cannot apply
-// SameSite. Default: a new [Jar] when [WithOrigin] is set, none otherwise
-// (a plain Go client sends no cookies).
+// WithCookieJar sets the cookie store. A [*browserjar.Jar] gets the full
+// browser rules (SameSite, Secure, public suffixes, partitioning, and the
+// jar's third-party cookie policy: create it with
+// browserjar.New(&browserjar.Options{ThirdPartyCookies: browserjar.Allow})
+// to act as a browser that allows third-party cookies); any other
+// http.CookieJar, such as net/http/cookiejar, is consulted per request only
+// for what the credentials mode allows, and cannot apply SameSite. Default:
+// a new browserjar.Jar that blocks third-party cookies, as a fresh Chromium
+// profile does, when [WithOrigin] is set, none otherwise (a plain Go client
+// sends no cookies).
 func WithCookieJar(j http.CookieJar) Option {
 	return func(cfg *config) {
 		if j == nil {
@@ -141,22 +145,6 @@ func WithCookieJar(j http.CookieJar) Option {
 			return
 		}
 		cfg.jar = j
-	}
-}
-
-// WithThirdPartyCookies sets the third-party cookie policy applied to
-// cross-site requests (relative to the page origin's site). Default:
-// [ThirdPartyCookiesBlock], the behaviour of a fresh Chromium profile, where
-// only Partitioned cookies go cross-site; [ThirdPartyCookiesAllow] lets
-// SameSite=None; Secure cookies through, as a browser that allows
-// third-party cookies does.
-func WithThirdPartyCookies(p ThirdPartyCookies) Option {
-	return func(cfg *config) {
-		if p != ThirdPartyCookiesBlock && p != ThirdPartyCookiesAllow {
-			cfg.fail("WithThirdPartyCookies", p.String(), "unknown policy")
-			return
-		}
-		cfg.thirdParty = p
 	}
 }
 

@@ -3,13 +3,16 @@ package ssecors
 import (
 	"context"
 	"errors"
-	"github.com/ssecors/ssecors-go/internal/site"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ssecors/ssecors-go/internal/site"
+
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
 // maxRedirects is Fetch's redirect limit: the 21st redirect is an error.
@@ -32,7 +35,7 @@ type hop struct {
 	credentials bool   // includeCredentials for this hop
 	redirects   int    // redirects followed before this hop
 	otherOrigin bool   // an origin other than the first URL's has been seen
-	cookies     []CookieDecision
+	cookies     []browserjar.Decision
 }
 
 // connect sends one connection attempt, following redirects with the
@@ -87,7 +90,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 				es.red.learn(next)
 			}
 		}
-		var stored []CookieDecision
+		var stored []browserjar.Decision
 		if h.credentials {
 			stored = e.storeCookies(&h, resp)
 		}
@@ -184,7 +187,7 @@ func (e *engine) observeRequest(ctx context.Context, h *hop, req *http.Request) 
 
 // observeResponse logs and traces a response.
 
-func (e *engine) observeResponse(ctx context.Context, h *hop, resp *http.Response, stored []CookieDecision, cerr *BlockedError) {
+func (e *engine) observeResponse(ctx context.Context, h *hop, resp *http.Response, stored []browserjar.Decision, cerr *BlockedError) {
 	es := e.es
 	es.log.DebugContext(ctx, "ssecors: response", "url", e.logURL(h.url), "status", resp.StatusCode,
 		"content_type", es.red.text(resp.Header.Get("Content-Type")))
@@ -242,40 +245,36 @@ func (e *engine) newRequest(ctx context.Context, h *hop) (*http.Request, error) 
 
 // requestCookies returns the Cookie header value for h, and why each
 // cookie of the jar was sent or not.
-func (e *engine) requestCookies(h *hop) (string, []CookieDecision) {
+func (e *engine) requestCookies(h *hop) (string, []browserjar.Decision) {
 	es := e.es
 	switch {
 	case es.cookies != nil:
-		send, decisions := es.cookies.cookiesFor(e.cookieRequest(h))
+		send, decisions := es.cookies.CookiesFor(e.cookieRequest(h))
 		for _, d := range decisions {
 			es.log.Debug("ssecors: cookie", "name", d.Name, "sent", d.Sent, "reason", d.Reason)
 		}
-		return cookieHeaderValue(send), decisions
+		return browserjar.CookieHeader(send), decisions
 	case es.plainJar != nil && h.credentials:
-		return cookieHeaderValue(es.plainJar.Cookies(h.url)), nil
+		return browserjar.CookieHeader(es.plainJar.Cookies(h.url)), nil
 	}
 	return "", nil
 }
 
-func (e *engine) cookieRequest(h *hop) cookieRequest {
-	return cookieRequest{
-		url:             h.url,
-		topLevel:        e.page,
-		nestedCrossSite: !e.es.cfg.topLevel,
-		credentials:     h.credentials,
-		// Chromium ignores the redirect chain for the SameSite of a
-		// subresource (CookieSameSiteConsidersRedirectChain is off by
-		// default), although Fetch's layered cookies would restrict a hop
-		// after a cross-site redirect: ssecors follows Chromium.
-		crossSiteRedirect: false,
-		thirdParty:        e.es.cfg.thirdParty,
+func (e *engine) cookieRequest(h *hop) browserjar.Request {
+	// browserjar follows Chromium, which ignores the redirect chain for
+	// the SameSite of a subresource.
+	return browserjar.Request{
+		URL:         h.url,
+		TopLevel:    e.page.String(),
+		NestedFrame: !e.es.cfg.topLevel,
+		Credentials: h.credentials,
 	}
 }
 
 // storeCookies processes the response's Set-Cookie headers, which a
 // browser does whenever the request included credentials, whatever the
 // CORS check then says.
-func (e *engine) storeCookies(h *hop, resp *http.Response) []CookieDecision {
+func (e *engine) storeCookies(h *hop, resp *http.Response) []browserjar.Decision {
 	es := e.es
 	lines := resp.Header.Values("Set-Cookie")
 	if len(lines) == 0 {
@@ -283,7 +282,7 @@ func (e *engine) storeCookies(h *hop, resp *http.Response) []CookieDecision {
 	}
 	switch {
 	case es.cookies != nil:
-		decisions := es.cookies.storeFrom(e.cookieRequest(h), lines)
+		decisions := es.cookies.SetCookiesFrom(e.cookieRequest(h), lines)
 		for _, d := range decisions {
 			es.log.Debug("ssecors: set-cookie", "name", d.Name, "stored", d.Stored, "reason", d.Reason)
 		}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
 // Trace holds optional hooks called as a source works, in the manner of
@@ -63,7 +65,7 @@ type RequestInfo struct {
 	Credentials bool
 	// Cookies explains, for each cookie of the jar whose domain matches the
 	// URL's host, whether it was sent and why.
-	Cookies []CookieDecision
+	Cookies []browserjar.Decision
 	// UnsafeHeaders lists, for a preflight, the header names announced in
 	// Access-Control-Request-Headers.
 	UnsafeHeaders []string
@@ -91,7 +93,7 @@ type ResponseInfo struct {
 	// SetCookies explains, for each Set-Cookie header, whether it was
 	// stored and why. It is empty when the request did not include
 	// credentials: a browser then ignores Set-Cookie entirely.
-	SetCookies []CookieDecision
+	SetCookies []browserjar.Decision
 }
 
 // ReconnectInfo describes a coming reconnection.

@@ -149,7 +149,6 @@ func TestValidation_refusedAtNew(t *testing.T) {
 		{name: "nil query function", opts: []ssecors.Option{ssecors.WithQueryFunc(nil)}, option: "WithQueryFunc"},
 		{name: "unknown preflight mode", opts: append([]ssecors.Option{ssecors.WithPreflight(ssecors.PreflightMode(9))}, page...), option: "WithPreflight"},
 		{name: "preflight without an origin", opts: []ssecors.Option{ssecors.WithPreflight(ssecors.PreflightAlways)}, option: "WithPreflight"},
-		{name: "unknown third-party policy", opts: []ssecors.Option{ssecors.WithThirdPartyCookies(ssecors.ThirdPartyCookies(7))}, option: "WithThirdPartyCookies"},
 		{name: "negative initial delay", opts: []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{InitialDelay: -time.Second})}, option: "WithRetry"},
 		{name: "negative max delay", opts: []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{MaxDelay: -1})}, option: "WithRetry"},
 		{name: "negative reset", opts: []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{ResetAfter: -1})}, option: "WithRetry"},

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
 // multiFlag is a repeatable string flag.
@@ -175,10 +176,11 @@ func (c *common) options(rawURL string, client *http.Client, stdin io.Reader, st
 	default:
 		return nil, usagef("--preflight %q: want never, auto or always", c.preflight)
 	}
+	policy := browserjar.Block
 	switch c.thirdParty {
 	case "block":
 	case "allow":
-		opts = append(opts, ssecors.WithThirdPartyCookies(ssecors.ThirdPartyCookiesAllow))
+		policy = browserjar.Allow
 	default:
 		return nil, usagef("--third-party-cookies %q: want block or allow", c.thirdParty)
 	}
@@ -199,8 +201,12 @@ func (c *common) options(rawURL string, client *http.Client, stdin io.Reader, st
 	if c.lastEventID != "" {
 		opts = append(opts, ssecors.WithLastEventID(c.lastEventID))
 	}
-	if len(c.cookies) > 0 || c.cookieJar != "" {
-		jar := ssecors.NewJar(nil)
+	// The third-party cookie policy is the jar's: --third-party-cookies
+	// allow needs a jar even without --cookie or --cookie-jar, where
+	// WithOrigin would create one that blocks them.
+	switch {
+	case len(c.cookies) > 0 || c.cookieJar != "":
+		jar := browserjar.New(&browserjar.Options{ThirdPartyCookies: policy})
 		u, err := url.Parse(rawURL)
 		if err != nil || u.Host == "" {
 			return nil, usagef("invalid stream URL %q", redactArg(rawURL))
@@ -229,13 +235,15 @@ func (c *common) options(rawURL string, client *http.Client, stdin io.Reader, st
 			}
 		}
 		opts = append(opts, ssecors.WithCookieJar(jar))
+	case policy == browserjar.Allow && c.origin != "":
+		opts = append(opts, ssecors.WithCookieJar(browserjar.New(&browserjar.Options{ThirdPartyCookies: policy})))
 	}
 	return opts, nil
 }
 
 // primeCookie stores a --cookie value, parsed as a Set-Cookie header, as a
 // first-party cookie of the stream URL's site. Its path defaults to "/".
-func primeCookie(jar *ssecors.Jar, u *url.URL, line string) error {
+func primeCookie(jar *browserjar.Jar, u *url.URL, line string) error {
 	ck, err := http.ParseSetCookie(line)
 	if err != nil {
 		name, _, _ := strings.Cut(line, "=")
@@ -262,7 +270,7 @@ func storedValue(c *http.Cookie) string {
 
 // hasCookie reports whether the jar holds a cookie with this name and
 // value: SetCookies drops the cookies a browser would refuse, silently.
-func hasCookie(jar *ssecors.Jar, name, value string) bool {
+func hasCookie(jar *browserjar.Jar, name, value string) bool {
 	for _, c := range jar.All() {
 		if c.Name == name && c.Value == value {
 			return true
@@ -277,7 +285,7 @@ func hasCookie(jar *ssecors.Jar, name, value string) bool {
 // cookie, name, value). Lines starting with "#HttpOnly_" hold HttpOnly
 // cookies; other lines starting with "#", and blank lines, are skipped, as
 // are expired cookies. It returns the names of the cookies the jar refused.
-func loadNetscapeCookies(r io.Reader, jar *ssecors.Jar, now time.Time) (refused []string, err error) {
+func loadNetscapeCookies(r io.Reader, jar *browserjar.Jar, now time.Time) (refused []string, err error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for n := 1; sc.Scan(); n++ {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
 func Test_parseArgs(t *testing.T) {
@@ -71,7 +71,7 @@ func Test_loadNetscapeCookies(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			jar := ssecors.NewJar(&ssecors.JarOptions{Now: func() time.Time { return now }})
+			jar := browserjar.New(&browserjar.Options{Now: func() time.Time { return now }})
 			refused, err := loadNetscapeCookies(strings.NewReader(tc.file), jar, now)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
@@ -103,7 +103,7 @@ func Test_loadNetscapeCookies(t *testing.T) {
 func Test_primeCookie(t *testing.T) {
 	t.Parallel()
 	u := mustURL(t, "https://api.example.test/events")
-	jar := ssecors.NewJar(nil)
+	jar := browserjar.New(nil)
 	if err := primeCookie(jar, u, "sid=1; SameSite=None; Secure; Partitioned"); err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
@@ -54,7 +55,8 @@ func run() error {
 
 	// 1. The user logged in on the API's site: a first-party visit that
 	//    sets a SameSite=None; Secure session cookie in the browser's jar.
-	jar := ssecors.NewJar(nil)
+	//    The jar is a browser profile that allows third-party cookies.
+	jar := browserjar.New(&browserjar.Options{ThirdPartyCookies: browserjar.Allow})
 	browser := srv.Client()
 	browser.Jar = jar
 	login := srv.LoginURL("https", ssetest.OtherHost, ssetest.LoginCookie{
@@ -72,7 +74,6 @@ func run() error {
 		ssecors.WithOrigin(page),
 		ssecors.WithCredentials(),
 		ssecors.WithCookieJar(jar),
-		ssecors.WithThirdPartyCookies(ssecors.ThirdPartyCookiesAllow), // as a browser that allows them
 		ssecors.WithQuery("tenant", "acme"),
 		ssecors.WithQuery("token", "t-0ken-1234"),
 		ssecors.WithPreflight(ssecors.PreflightAlways),

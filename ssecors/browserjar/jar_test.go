@@ -1,4 +1,4 @@
-package ssecors_test
+package browserjar_test
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
 // jarClock is a fake clock for the jar.
@@ -33,9 +33,9 @@ func (c *jarClock) Advance(d time.Duration) {
 
 var jarEpoch = time.Date(2026, time.March, 1, 12, 0, 0, 0, time.UTC)
 
-func newTestJar() (*ssecors.Jar, *jarClock) {
+func newTestJar() (*browserjar.Jar, *jarClock) {
 	clock := &jarClock{t: jarEpoch}
-	return ssecors.NewJar(&ssecors.JarOptions{Now: clock.Now}), clock
+	return browserjar.New(&browserjar.Options{Now: clock.Now}), clock
 }
 
 func jarURL(t *testing.T, s string) *url.URL {
@@ -49,7 +49,7 @@ func jarURL(t *testing.T, s string) *url.URL {
 
 // jarCheckReasons fails the test when a decision has an empty Reason, or
 // when its Sent/Stored flag contradicts an "is sent"/"stored" reason.
-func jarCheckReasons(t *testing.T, ds []ssecors.CookieDecision) {
+func jarCheckReasons(t *testing.T, ds []browserjar.Decision) {
 	t.Helper()
 	for _, d := range ds {
 		if d.Reason == "" {
@@ -66,9 +66,9 @@ func jarCheckReasons(t *testing.T, ds []ssecors.CookieDecision) {
 
 // jarPrime stores Set-Cookie lines from rawURL as a first-party response and
 // requires every one to be stored.
-func jarPrime(t *testing.T, j *ssecors.Jar, rawURL string, lines ...string) {
+func jarPrime(t *testing.T, j *browserjar.Jar, rawURL string, lines ...string) {
 	t.Helper()
-	ds := ssecors.JarStoreFrom(j, ssecors.JarRequest{URL: jarURL(t, rawURL), Credentials: true}, lines)
+	ds := browserjar.JarStoreFrom(j, browserjar.JarRequest{URL: jarURL(t, rawURL), Credentials: true}, lines)
 	jarCheckReasons(t, ds)
 	for i, d := range ds {
 		if !d.Stored {
@@ -96,7 +96,7 @@ func jarOrderedPairs(cs []*http.Cookie) string {
 	return strings.Join(n, " ")
 }
 
-func jarStoredNames(ds []ssecors.CookieDecision) string {
+func jarStoredNames(ds []browserjar.Decision) string {
 	var n []string
 	for _, d := range ds {
 		if d.Stored {
@@ -129,29 +129,29 @@ func TestJar_cookiesFor_sendingMatrix(t *testing.T) {
 		name   string
 		target string
 		cred   bool
-		policy ssecors.ThirdPartyCookies
+		policy browserjar.Policy
 		want   string
 	}{
-		{"same-origin cred block", jarSameOriginURL, true, ssecors.ThirdPartyCookiesBlock, all},
-		{"same-origin cred allow", jarSameOriginURL, true, ssecors.ThirdPartyCookiesAllow, all},
-		{"same-origin no cred block", jarSameOriginURL, false, ssecors.ThirdPartyCookiesBlock, ""},
-		{"same-origin no cred allow", jarSameOriginURL, false, ssecors.ThirdPartyCookiesAllow, ""},
-		{"same-site cross-origin cred block", jarSameSiteURL, true, ssecors.ThirdPartyCookiesBlock, all},
-		{"same-site cross-origin cred allow", jarSameSiteURL, true, ssecors.ThirdPartyCookiesAllow, all},
-		{"same-site cross-origin no cred block", jarSameSiteURL, false, ssecors.ThirdPartyCookiesBlock, ""},
-		{"same-site cross-origin no cred allow", jarSameSiteURL, false, ssecors.ThirdPartyCookiesAllow, ""},
-		{"same host other port cred", jarSameSitePortURL, true, ssecors.ThirdPartyCookiesBlock, all},
-		{"cross-site cred block", jarCrossSiteURL, true, ssecors.ThirdPartyCookiesBlock, ""},
-		{"cross-site cred allow", jarCrossSiteURL, true, ssecors.ThirdPartyCookiesAllow, "none"},
-		{"cross-site no cred block", jarCrossSiteURL, false, ssecors.ThirdPartyCookiesBlock, ""},
-		{"cross-site no cred allow", jarCrossSiteURL, false, ssecors.ThirdPartyCookiesAllow, ""},
+		{"same-origin cred block", jarSameOriginURL, true, browserjar.Block, all},
+		{"same-origin cred allow", jarSameOriginURL, true, browserjar.Allow, all},
+		{"same-origin no cred block", jarSameOriginURL, false, browserjar.Block, ""},
+		{"same-origin no cred allow", jarSameOriginURL, false, browserjar.Allow, ""},
+		{"same-site cross-origin cred block", jarSameSiteURL, true, browserjar.Block, all},
+		{"same-site cross-origin cred allow", jarSameSiteURL, true, browserjar.Allow, all},
+		{"same-site cross-origin no cred block", jarSameSiteURL, false, browserjar.Block, ""},
+		{"same-site cross-origin no cred allow", jarSameSiteURL, false, browserjar.Allow, ""},
+		{"same host other port cred", jarSameSitePortURL, true, browserjar.Block, all},
+		{"cross-site cred block", jarCrossSiteURL, true, browserjar.Block, ""},
+		{"cross-site cred allow", jarCrossSiteURL, true, browserjar.Allow, "none"},
+		{"cross-site no cred block", jarCrossSiteURL, false, browserjar.Block, ""},
+		{"cross-site no cred allow", jarCrossSiteURL, false, browserjar.Allow, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			j, _ := newTestJar()
 			jarPrime(t, j, tc.target, jarSameSiteLines...)
-			send, ds := ssecors.JarCookiesFor(j, ssecors.JarRequest{
+			send, ds := browserjar.JarCookiesFor(j, browserjar.JarRequest{
 				URL: jarURL(t, tc.target), TopLevel: jarPage, Credentials: tc.cred, ThirdParty: tc.policy,
 			})
 			jarCheckReasons(t, ds)
@@ -186,26 +186,26 @@ func TestJar_storeFrom_storageMatrix(t *testing.T) {
 		name   string
 		target string
 		cred   bool
-		policy ssecors.ThirdPartyCookies
+		policy browserjar.Policy
 		want   string
 	}{
-		{"same-origin cred block", jarSameOriginURL, true, ssecors.ThirdPartyCookiesBlock, all},
-		{"same-origin cred allow", jarSameOriginURL, true, ssecors.ThirdPartyCookiesAllow, all},
-		{"same-origin no cred", jarSameOriginURL, false, ssecors.ThirdPartyCookiesAllow, ""},
-		{"same-site cross-origin cred block", jarSameSiteURL, true, ssecors.ThirdPartyCookiesBlock, all},
-		{"same-site cross-origin cred allow", jarSameSiteURL, true, ssecors.ThirdPartyCookiesAllow, all},
-		{"same-site cross-origin no cred block", jarSameSiteURL, false, ssecors.ThirdPartyCookiesBlock, ""},
-		{"same-site cross-origin no cred allow", jarSameSiteURL, false, ssecors.ThirdPartyCookiesAllow, ""},
-		{"cross-site cred block", jarCrossSiteURL, true, ssecors.ThirdPartyCookiesBlock, "part"},
-		{"cross-site cred allow", jarCrossSiteURL, true, ssecors.ThirdPartyCookiesAllow, "none,part"},
-		{"cross-site no cred block", jarCrossSiteURL, false, ssecors.ThirdPartyCookiesBlock, ""},
-		{"cross-site no cred allow", jarCrossSiteURL, false, ssecors.ThirdPartyCookiesAllow, ""},
+		{"same-origin cred block", jarSameOriginURL, true, browserjar.Block, all},
+		{"same-origin cred allow", jarSameOriginURL, true, browserjar.Allow, all},
+		{"same-origin no cred", jarSameOriginURL, false, browserjar.Allow, ""},
+		{"same-site cross-origin cred block", jarSameSiteURL, true, browserjar.Block, all},
+		{"same-site cross-origin cred allow", jarSameSiteURL, true, browserjar.Allow, all},
+		{"same-site cross-origin no cred block", jarSameSiteURL, false, browserjar.Block, ""},
+		{"same-site cross-origin no cred allow", jarSameSiteURL, false, browserjar.Allow, ""},
+		{"cross-site cred block", jarCrossSiteURL, true, browserjar.Block, "part"},
+		{"cross-site cred allow", jarCrossSiteURL, true, browserjar.Allow, "none,part"},
+		{"cross-site no cred block", jarCrossSiteURL, false, browserjar.Block, ""},
+		{"cross-site no cred allow", jarCrossSiteURL, false, browserjar.Allow, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			j, _ := newTestJar()
-			ds := ssecors.JarStoreFrom(j, ssecors.JarRequest{
+			ds := browserjar.JarStoreFrom(j, browserjar.JarRequest{
 				URL: jarURL(t, tc.target), TopLevel: jarPage, Credentials: tc.cred, ThirdParty: tc.policy,
 			}, lines)
 			jarCheckReasons(t, ds)
@@ -233,24 +233,24 @@ func TestJar_publicSuffixNeighbours(t *testing.T) {
 		name    string
 		jarPage string
 		target  string
-		policy  ssecors.ThirdPartyCookies
+		policy  browserjar.Policy
 		want    string
 	}{
-		{"github.io neighbours allow", "https://a.github.io", "https://b.github.io/s", ssecors.ThirdPartyCookiesAllow, "none"},
-		{"github.io neighbours block", "https://a.github.io", "https://b.github.io/s", ssecors.ThirdPartyCookiesBlock, ""},
-		{"co.uk neighbours allow", "https://x.co.uk", "https://y.co.uk/s", ssecors.ThirdPartyCookiesAllow, "none"},
-		{"co.uk neighbours block", "https://x.co.uk", "https://y.co.uk/s", ssecors.ThirdPartyCookiesBlock, ""},
-		{"same registrable domain under co.uk", "https://www.x.co.uk", "https://api.x.co.uk/s", ssecors.ThirdPartyCookiesBlock, "lax,none,strict,unset"},
-		{"http jarPage, https stream", "http://app.example.test", "https://app.example.test/s", ssecors.ThirdPartyCookiesAllow, "none"},
-		{"http jarPage, https stream, block", "http://app.example.test", "https://app.example.test/s", ssecors.ThirdPartyCookiesBlock, ""},
-		{"loopback addresses differ", "http://127.0.0.1", "http://127.0.0.2/s", ssecors.ThirdPartyCookiesAllow, "none"},
+		{"github.io neighbours allow", "https://a.github.io", "https://b.github.io/s", browserjar.Allow, "none"},
+		{"github.io neighbours block", "https://a.github.io", "https://b.github.io/s", browserjar.Block, ""},
+		{"co.uk neighbours allow", "https://x.co.uk", "https://y.co.uk/s", browserjar.Allow, "none"},
+		{"co.uk neighbours block", "https://x.co.uk", "https://y.co.uk/s", browserjar.Block, ""},
+		{"same registrable domain under co.uk", "https://www.x.co.uk", "https://api.x.co.uk/s", browserjar.Block, "lax,none,strict,unset"},
+		{"http jarPage, https stream", "http://app.example.test", "https://app.example.test/s", browserjar.Allow, "none"},
+		{"http jarPage, https stream, block", "http://app.example.test", "https://app.example.test/s", browserjar.Block, ""},
+		{"loopback addresses differ", "http://127.0.0.1", "http://127.0.0.2/s", browserjar.Allow, "none"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			j, _ := newTestJar()
 			jarPrime(t, j, tc.target, jarSameSiteLines...)
-			send, ds := ssecors.JarCookiesFor(j, ssecors.JarRequest{
+			send, ds := browserjar.JarCookiesFor(j, browserjar.JarRequest{
 				URL: jarURL(t, tc.target), TopLevel: tc.jarPage, Credentials: true, ThirdParty: tc.policy,
 			})
 			jarCheckReasons(t, ds)
@@ -295,7 +295,7 @@ func TestJar_storeFrom_domainAttribute(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			j, _ := newTestJar()
-			ds := ssecors.JarStoreFrom(j, ssecors.JarRequest{URL: jarURL(t, tc.from), Credentials: true}, []string{tc.line})
+			ds := browserjar.JarStoreFrom(j, browserjar.JarRequest{URL: jarURL(t, tc.from), Credentials: true}, []string{tc.line})
 			jarCheckReasons(t, ds)
 			if ds[0].Stored != tc.wantStored {
 				t.Fatalf("Stored=%t, want %t (reason %q)", ds[0].Stored, tc.wantStored, ds[0].Reason)
@@ -380,7 +380,7 @@ func TestJar_paths(t *testing.T) {
 				}
 			}
 			for _, p := range tc.misses {
-				send, ds := ssecors.JarCookiesFor(j, ssecors.JarRequest{URL: jarURL(t, "https://h.test"+p), Credentials: true})
+				send, ds := browserjar.JarCookiesFor(j, browserjar.JarRequest{URL: jarURL(t, "https://h.test"+p), Credentials: true})
 				jarCheckReasons(t, ds)
 				if len(send) != 0 {
 					t.Errorf("request path %q: got %d cookies, want 0", p, len(send))
@@ -398,7 +398,7 @@ func TestJar_secure(t *testing.T) {
 	t.Run("Secure over http is rejected", func(t *testing.T) {
 		t.Parallel()
 		j, _ := newTestJar()
-		ds := ssecors.JarStoreFrom(j, ssecors.JarRequest{URL: jarURL(t, "http://app.example.test/"), Credentials: true},
+		ds := browserjar.JarStoreFrom(j, browserjar.JarRequest{URL: jarURL(t, "http://app.example.test/"), Credentials: true},
 			[]string{"s=1; Secure", "n=1; SameSite=None; Secure", "p=1; Secure; Partitioned; SameSite=None"})
 		jarCheckReasons(t, ds)
 		for _, d := range ds {
@@ -414,7 +414,7 @@ func TestJar_secure(t *testing.T) {
 		if got := jarNames(j.Cookies(jarURL(t, "http://app.example.test/"))); got != "plain" {
 			t.Errorf("over http got %q, want %q", got, "plain")
 		}
-		_, ds := ssecors.JarCookiesFor(j, ssecors.JarRequest{URL: jarURL(t, "http://app.example.test/"), TopLevel: "http://app.example.test", Credentials: true})
+		_, ds := browserjar.JarCookiesFor(j, browserjar.JarRequest{URL: jarURL(t, "http://app.example.test/"), TopLevel: "http://app.example.test", Credentials: true})
 		jarCheckReasons(t, ds)
 		var found bool
 		for _, d := range ds {
@@ -446,7 +446,7 @@ func TestJar_secure(t *testing.T) {
 		t.Parallel()
 		for _, target := range []string{jarSameOriginURL, jarSameSiteURL, jarCrossSiteURL} {
 			j, _ := newTestJar()
-			ds := ssecors.JarStoreFrom(j, ssecors.JarRequest{URL: jarURL(t, target), TopLevel: jarPage, Credentials: true, ThirdParty: ssecors.ThirdPartyCookiesAllow},
+			ds := browserjar.JarStoreFrom(j, browserjar.JarRequest{URL: jarURL(t, target), TopLevel: jarPage, Credentials: true, ThirdParty: browserjar.Allow},
 				[]string{"n=1; SameSite=None"})
 			jarCheckReasons(t, ds)
 			if ds[0].Stored || !strings.Contains(ds[0].Reason, "SameSite=None without Secure") {
@@ -458,7 +458,7 @@ func TestJar_secure(t *testing.T) {
 		t.Parallel()
 		j, _ := newTestJar()
 		jarPrime(t, j, "https://app.example.test/", "id=secure; Secure; Path=/", "login=secure; Secure; Path=/login")
-		ds := ssecors.JarStoreFrom(j, ssecors.JarRequest{URL: jarURL(t, "http://app.example.test/"), Credentials: true}, []string{
+		ds := browserjar.JarStoreFrom(j, browserjar.JarRequest{URL: jarURL(t, "http://app.example.test/"), Credentials: true}, []string{
 			"id=plain; Path=/",                  // same path: rejected
 			"id=plain; Path=/deeper",            // path-matches /: rejected
 			"id=plain; Domain=example.test",     // domain-matches: rejected
@@ -518,7 +518,7 @@ func TestJar_prefixes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			j, _ := newTestJar()
-			ds := ssecors.JarStoreFrom(j, ssecors.JarRequest{URL: jarURL(t, tc.from), Credentials: true}, []string{tc.line})
+			ds := browserjar.JarStoreFrom(j, browserjar.JarRequest{URL: jarURL(t, tc.from), Credentials: true}, []string{tc.line})
 			jarCheckReasons(t, ds)
 			if ds[0].Stored != tc.want {
 				t.Errorf("Stored=%t, want %t (reason %q)", ds[0].Stored, tc.want, ds[0].Reason)
@@ -532,10 +532,10 @@ func TestJar_partitioned(t *testing.T) {
 	const api = "https://api.other.test/stream"
 	t.Run("set first-party is keyed by its own site", func(t *testing.T) {
 		t.Parallel()
-		for _, policy := range []ssecors.ThirdPartyCookies{ssecors.ThirdPartyCookiesAllow, ssecors.ThirdPartyCookiesBlock} {
+		for _, policy := range []browserjar.Policy{browserjar.Allow, browserjar.Block} {
 			j, _ := newTestJar()
 			jarPrime(t, j, api, "p=1; Secure; SameSite=None; Partitioned; Path=/")
-			send, ds := ssecors.JarCookiesFor(j, ssecors.JarRequest{URL: jarURL(t, api), TopLevel: jarPage, Credentials: true, ThirdParty: policy})
+			send, ds := browserjar.JarCookiesFor(j, browserjar.JarRequest{URL: jarURL(t, api), TopLevel: jarPage, Credentials: true, ThirdParty: policy})
 			jarCheckReasons(t, ds)
 			if len(send) != 0 {
 				t.Errorf("%v: sent %q, want nothing", policy, jarNames(send))
@@ -549,11 +549,11 @@ func TestJar_partitioned(t *testing.T) {
 			}
 		}
 	})
-	for _, policy := range []ssecors.ThirdPartyCookies{ssecors.ThirdPartyCookiesAllow, ssecors.ThirdPartyCookiesBlock} {
+	for _, policy := range []browserjar.Policy{browserjar.Allow, browserjar.Block} {
 		t.Run("set cross-site, "+policy.String(), func(t *testing.T) {
 			t.Parallel()
 			j, _ := newTestJar()
-			ds := ssecors.JarStoreFrom(j, ssecors.JarRequest{URL: jarURL(t, api), TopLevel: jarPage, Credentials: true, ThirdParty: policy},
+			ds := browserjar.JarStoreFrom(j, browserjar.JarRequest{URL: jarURL(t, api), TopLevel: jarPage, Credentials: true, ThirdParty: policy},
 				[]string{"p=1; Secure; SameSite=None; Partitioned; Path=/", "plax=1; Secure; Partitioned; Path=/"})
 			jarCheckReasons(t, ds)
 			if !ds[0].Stored || !ds[0].Partitioned || !strings.Contains(ds[0].Reason, "https://example.test") {
@@ -563,14 +563,14 @@ func TestJar_partitioned(t *testing.T) {
 				t.Errorf("decision %+v, want a Lax-by-default rejection", ds[1])
 			}
 			for _, top := range []string{jarPage, "https://www.example.test:8443", "https://example.test"} {
-				send, ds := ssecors.JarCookiesFor(j, ssecors.JarRequest{URL: jarURL(t, api), TopLevel: top, Credentials: true, ThirdParty: policy})
+				send, ds := browserjar.JarCookiesFor(j, browserjar.JarRequest{URL: jarURL(t, api), TopLevel: top, Credentials: true, ThirdParty: policy})
 				jarCheckReasons(t, ds)
 				if got := jarNames(send); got != "p" {
 					t.Errorf("from %s: sent %q, want %q", top, got, "p")
 				}
 			}
 			for _, top := range []string{"https://app.third.test", "http://app.example.test", ""} {
-				send, ds := ssecors.JarCookiesFor(j, ssecors.JarRequest{URL: jarURL(t, api), TopLevel: top, Credentials: true, ThirdParty: policy})
+				send, ds := browserjar.JarCookiesFor(j, browserjar.JarRequest{URL: jarURL(t, api), TopLevel: top, Credentials: true, ThirdParty: policy})
 				jarCheckReasons(t, ds)
 				if len(send) != 0 {
 					t.Errorf("from %q: sent %q, want nothing", top, jarNames(send))
@@ -589,7 +589,7 @@ func TestJar_partitioned(t *testing.T) {
 		t.Parallel()
 		j, _ := newTestJar()
 		jarPrime(t, j, api, "c=first; Secure; SameSite=None; Path=/")
-		ds := ssecors.JarStoreFrom(j, ssecors.JarRequest{URL: jarURL(t, api), TopLevel: jarPage, Credentials: true, ThirdParty: ssecors.ThirdPartyCookiesAllow},
+		ds := browserjar.JarStoreFrom(j, browserjar.JarRequest{URL: jarURL(t, api), TopLevel: jarPage, Credentials: true, ThirdParty: browserjar.Allow},
 			[]string{"c=third; Secure; SameSite=None; Partitioned; Path=/"})
 		jarCheckReasons(t, ds)
 		if !ds[0].Stored {
@@ -598,11 +598,11 @@ func TestJar_partitioned(t *testing.T) {
 		if n := len(j.All()); n != 2 {
 			t.Errorf("All() has %d cookies, want 2", n)
 		}
-		send, _ := ssecors.JarCookiesFor(j, ssecors.JarRequest{URL: jarURL(t, api), TopLevel: jarPage, Credentials: true, ThirdParty: ssecors.ThirdPartyCookiesAllow})
+		send, _ := browserjar.JarCookiesFor(j, browserjar.JarRequest{URL: jarURL(t, api), TopLevel: jarPage, Credentials: true, ThirdParty: browserjar.Allow})
 		if got := jarOrderedPairs(send); got != "c=first c=third" {
 			t.Errorf("allow: sent %q, want %q", got, "c=first c=third")
 		}
-		send, _ = ssecors.JarCookiesFor(j, ssecors.JarRequest{URL: jarURL(t, api), TopLevel: jarPage, Credentials: true, ThirdParty: ssecors.ThirdPartyCookiesBlock})
+		send, _ = browserjar.JarCookiesFor(j, browserjar.JarRequest{URL: jarURL(t, api), TopLevel: jarPage, Credentials: true, ThirdParty: browserjar.Block})
 		if got := jarOrderedPairs(send); got != "c=third" {
 			t.Errorf("block: sent %q, want %q", got, "c=third")
 		}
@@ -613,7 +613,7 @@ func TestJar_partitioned(t *testing.T) {
 	t.Run("Partitioned requires Secure", func(t *testing.T) {
 		t.Parallel()
 		j, _ := newTestJar()
-		ds := ssecors.JarStoreFrom(j, ssecors.JarRequest{URL: jarURL(t, "http://localhost/"), Credentials: true}, []string{"p=1; Partitioned"})
+		ds := browserjar.JarStoreFrom(j, browserjar.JarRequest{URL: jarURL(t, "http://localhost/"), Credentials: true}, []string{"p=1; Partitioned"})
 		jarCheckReasons(t, ds)
 		if ds[0].Stored || !strings.Contains(ds[0].Reason, "Partitioned without Secure") {
 			t.Errorf("decision %+v, want rejected", ds[0])
@@ -632,7 +632,7 @@ func TestJar_expiry(t *testing.T) {
 			t.Errorf("at 59s got %q, want %q", got, "a,session")
 		}
 		clock.Advance(time.Second)
-		send, ds := ssecors.JarCookiesFor(j, ssecors.JarRequest{URL: jarURL(t, "https://h.test/"), Credentials: true})
+		send, ds := browserjar.JarCookiesFor(j, browserjar.JarRequest{URL: jarURL(t, "https://h.test/"), Credentials: true})
 		jarCheckReasons(t, ds)
 		if got := jarNames(send); got != "session" {
 			t.Errorf("at 60s got %q, want %q", got, "session")
@@ -682,7 +682,7 @@ func TestJar_expiry(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			j, _ := newTestJar()
-			ds := ssecors.JarStoreFrom(j, ssecors.JarRequest{URL: jarURL(t, "https://h.test/"), Credentials: true}, []string{tc.line})
+			ds := browserjar.JarStoreFrom(j, browserjar.JarRequest{URL: jarURL(t, "https://h.test/"), Credentials: true}, []string{tc.line})
 			jarCheckReasons(t, ds)
 			if ds[0].Stored != tc.wantStored {
 				t.Fatalf("Stored=%t, want %t (%s)", ds[0].Stored, tc.wantStored, ds[0].Reason)
@@ -722,7 +722,7 @@ func TestJar_deletion(t *testing.T) {
 			t.Parallel()
 			j, _ := newTestJar()
 			jarPrime(t, j, "https://h.test/", "a=1; Path=/")
-			ds := ssecors.JarStoreFrom(j, ssecors.JarRequest{URL: jarURL(t, "https://h.test/"), Credentials: true}, []string{tc.line})
+			ds := browserjar.JarStoreFrom(j, browserjar.JarRequest{URL: jarURL(t, "https://h.test/"), Credentials: true}, []string{tc.line})
 			jarCheckReasons(t, ds)
 			if ds[0].Stored {
 				t.Errorf("deletion reported as stored: %+v", ds[0])
@@ -739,7 +739,7 @@ func TestJar_deletion(t *testing.T) {
 		t.Parallel()
 		j, _ := newTestJar()
 		jarPrime(t, j, jarCrossSiteURL, "a=1; Path=/")
-		ds := ssecors.JarStoreFrom(j, ssecors.JarRequest{URL: jarURL(t, jarCrossSiteURL), TopLevel: jarPage, Credentials: true, ThirdParty: ssecors.ThirdPartyCookiesAllow},
+		ds := browserjar.JarStoreFrom(j, browserjar.JarRequest{URL: jarURL(t, jarCrossSiteURL), TopLevel: jarPage, Credentials: true, ThirdParty: browserjar.Allow},
 			[]string{"a=; Max-Age=0; Path=/"})
 		jarCheckReasons(t, ds)
 		if len(j.All()) != 1 {
@@ -776,7 +776,7 @@ func TestJar_order(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	clock.Advance(time.Second)
-	ds := ssecors.JarStoreFrom(j, ssecors.JarRequest{URL: jarURL(t, u), Credentials: true}, []string{"c=2; Path=/x"})
+	ds := browserjar.JarStoreFrom(j, browserjar.JarRequest{URL: jarURL(t, u), Credentials: true}, []string{"c=2; Path=/x"})
 	jarCheckReasons(t, ds)
 	if !strings.Contains(ds[0].Reason, "creation time is kept") {
 		t.Errorf("replacement reason %q, want it to mention the creation time", ds[0].Reason)
@@ -784,7 +784,7 @@ func TestJar_order(t *testing.T) {
 	if got := jarOrderedPairs(j.Cookies(req)); got != "b=1 e=1 c=2 d=1 a=1" {
 		t.Errorf("after replacing c: got %q, want %q", got, "b=1 e=1 c=2 d=1 a=1")
 	}
-	_, decisions := ssecors.JarCookiesFor(j, ssecors.JarRequest{URL: req, Credentials: true})
+	_, decisions := browserjar.JarCookiesFor(j, browserjar.JarRequest{URL: req, Credentials: true})
 	var names []string
 	for _, d := range decisions {
 		names = append(names, d.Name)
@@ -807,20 +807,20 @@ func TestJar_crossSiteRedirect(t *testing.T) {
 		tests := []struct {
 			name   string
 			target string
-			policy ssecors.ThirdPartyCookies
+			policy browserjar.Policy
 			want   string
 		}{
-			{"same-origin hop", jarSameOriginURL, ssecors.ThirdPartyCookiesBlock, "none,unset"},
-			{"same-site hop", jarSameSiteURL, ssecors.ThirdPartyCookiesBlock, "none,unset"},
-			{"cross-site hop allow", jarCrossSiteURL, ssecors.ThirdPartyCookiesAllow, "none"},
-			{"cross-site hop block", jarCrossSiteURL, ssecors.ThirdPartyCookiesBlock, ""},
+			{"same-origin hop", jarSameOriginURL, browserjar.Block, "none,unset"},
+			{"same-site hop", jarSameSiteURL, browserjar.Block, "none,unset"},
+			{"cross-site hop allow", jarCrossSiteURL, browserjar.Allow, "none"},
+			{"cross-site hop block", jarCrossSiteURL, browserjar.Block, ""},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
 				j, _ := newTestJar()
 				jarPrime(t, j, tc.target, jarSameSiteLines...)
-				send, ds := ssecors.JarCookiesFor(j, ssecors.JarRequest{
+				send, ds := browserjar.JarCookiesFor(j, browserjar.JarRequest{
 					URL: jarURL(t, tc.target), TopLevel: jarPage, Credentials: true, CrossSiteRedirect: true, ThirdParty: tc.policy,
 				})
 				jarCheckReasons(t, ds)
@@ -838,7 +838,7 @@ func TestJar_crossSiteRedirect(t *testing.T) {
 	t.Run("storing", func(t *testing.T) {
 		t.Parallel()
 		j, _ := newTestJar()
-		ds := ssecors.JarStoreFrom(j, ssecors.JarRequest{
+		ds := browserjar.JarStoreFrom(j, browserjar.JarRequest{
 			URL: jarURL(t, jarSameSiteURL), TopLevel: jarPage, Credentials: true, CrossSiteRedirect: true,
 		}, jarSameSiteLines)
 		jarCheckReasons(t, ds)
@@ -853,21 +853,21 @@ func TestJar_nestedCrossSite(t *testing.T) {
 	tests := []struct {
 		name   string
 		target string
-		policy ssecors.ThirdPartyCookies
+		policy browserjar.Policy
 		want   string
 	}{
-		{"same-origin allow", jarSameOriginURL, ssecors.ThirdPartyCookiesAllow, "none"},
-		{"same-origin block", jarSameOriginURL, ssecors.ThirdPartyCookiesBlock, ""},
-		{"same-site allow", jarSameSiteURL, ssecors.ThirdPartyCookiesAllow, "none"},
-		{"cross-site allow", jarCrossSiteURL, ssecors.ThirdPartyCookiesAllow, "none"},
-		{"cross-site block", jarCrossSiteURL, ssecors.ThirdPartyCookiesBlock, ""},
+		{"same-origin allow", jarSameOriginURL, browserjar.Allow, "none"},
+		{"same-origin block", jarSameOriginURL, browserjar.Block, ""},
+		{"same-site allow", jarSameSiteURL, browserjar.Allow, "none"},
+		{"cross-site allow", jarCrossSiteURL, browserjar.Allow, "none"},
+		{"cross-site block", jarCrossSiteURL, browserjar.Block, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			j, _ := newTestJar()
 			jarPrime(t, j, tc.target, jarSameSiteLines...)
-			send, ds := ssecors.JarCookiesFor(j, ssecors.JarRequest{
+			send, ds := browserjar.JarCookiesFor(j, browserjar.JarRequest{
 				URL: jarURL(t, tc.target), TopLevel: jarPage, Credentials: true, ThirdParty: tc.policy, NestedCrossSite: true,
 			})
 			jarCheckReasons(t, ds)
@@ -879,8 +879,8 @@ func TestJar_nestedCrossSite(t *testing.T) {
 	t.Run("partition of its own", func(t *testing.T) {
 		t.Parallel()
 		j, _ := newTestJar()
-		nested := ssecors.JarRequest{URL: jarURL(t, jarSameOriginURL), TopLevel: jarPage, Credentials: true, NestedCrossSite: true}
-		ds := ssecors.JarStoreFrom(j, nested, []string{
+		nested := browserjar.JarRequest{URL: jarURL(t, jarSameOriginURL), TopLevel: jarPage, Credentials: true, NestedCrossSite: true}
+		ds := browserjar.JarStoreFrom(j, nested, []string{
 			"p=1; Secure; SameSite=None; Partitioned; Path=/",
 			"u=1; Secure; SameSite=None; Path=/",
 			"lax=1; Secure; Partitioned; Path=/",
@@ -889,13 +889,13 @@ func TestJar_nestedCrossSite(t *testing.T) {
 		if got := jarStoredNames(ds); got != "p" {
 			t.Errorf("stored %q, want %q", got, "p")
 		}
-		send, _ := ssecors.JarCookiesFor(j, nested)
+		send, _ := browserjar.JarCookiesFor(j, nested)
 		if got := jarNames(send); got != "p" {
 			t.Errorf("nested: sent %q, want %q", got, "p")
 		}
 		top := nested
 		top.NestedCrossSite = false
-		send, _ = ssecors.JarCookiesFor(j, top)
+		send, _ = browserjar.JarCookiesFor(j, top)
 		if got := jarNames(send); got != "" {
 			t.Errorf("top-level: sent %q, want nothing", got)
 		}
@@ -944,7 +944,7 @@ func TestJar_parsing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			j, _ := newTestJar()
-			ds := ssecors.JarStoreFrom(j, ssecors.JarRequest{URL: jarURL(t, "https://h.test/"), Credentials: true}, []string{tc.line})
+			ds := browserjar.JarStoreFrom(j, browserjar.JarRequest{URL: jarURL(t, "https://h.test/"), Credentials: true}, []string{tc.line})
 			jarCheckReasons(t, ds)
 			if ds[0].Stored != tc.wantStored {
 				t.Fatalf("Stored=%t, want %t (%s)", ds[0].Stored, tc.wantStored, ds[0].Reason)
@@ -978,11 +978,11 @@ func TestCookieHeaderValue(t *testing.T) {
 	t.Parallel()
 	j, _ := newTestJar()
 	jarPrime(t, j, "https://h.test/", "a=1", `q="x y"`, "nameless")
-	got := ssecors.CookieHeaderValue(j.Cookies(jarURL(t, "https://h.test/")))
+	got := browserjar.CookieHeader(j.Cookies(jarURL(t, "https://h.test/")))
 	if want := `a=1; q="x y"; nameless`; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	if got := ssecors.CookieHeaderValue(nil); got != "" {
+	if got := browserjar.CookieHeader(nil); got != "" {
 		t.Errorf("got %q for no cookies, want empty", got)
 	}
 }
@@ -1052,16 +1052,16 @@ func jarSortedPairs(cs []*http.Cookie) string {
 func TestJar_nonHTTPURL(t *testing.T) {
 	t.Parallel()
 	j, _ := newTestJar()
-	ds := ssecors.JarStoreFrom(j, ssecors.JarRequest{URL: jarURL(t, "ws://h.test/"), Credentials: true}, []string{"a=1"})
+	ds := browserjar.JarStoreFrom(j, browserjar.JarRequest{URL: jarURL(t, "ws://h.test/"), Credentials: true}, []string{"a=1"})
 	jarCheckReasons(t, ds)
 	if len(ds) != 1 || ds[0].Stored {
 		t.Errorf("decisions %+v, want one rejection", ds)
 	}
-	send, ds := ssecors.JarCookiesFor(j, ssecors.JarRequest{URL: nil, Credentials: true})
+	send, ds := browserjar.JarCookiesFor(j, browserjar.JarRequest{URL: nil, Credentials: true})
 	if send != nil || ds != nil {
 		t.Errorf("nil URL: got %v, %v", send, ds)
 	}
-	if ds := ssecors.JarStoreFrom(j, ssecors.JarRequest{URL: jarURL(t, "https://h.test/"), Credentials: true}, nil); ds != nil {
+	if ds := browserjar.JarStoreFrom(j, browserjar.JarRequest{URL: jarURL(t, "https://h.test/"), Credentials: true}, nil); ds != nil {
 		t.Errorf("no lines: got %v, want nil", ds)
 	}
 }
@@ -1070,7 +1070,7 @@ func TestJar_reasonsAreSpecific(t *testing.T) {
 	t.Parallel()
 	j, _ := newTestJar()
 	jarPrime(t, j, jarCrossSiteURL, jarSameSiteLines...)
-	_, ds := ssecors.JarCookiesFor(j, ssecors.JarRequest{URL: jarURL(t, jarCrossSiteURL), TopLevel: jarPage, Credentials: true, ThirdParty: ssecors.ThirdPartyCookiesAllow})
+	_, ds := browserjar.JarCookiesFor(j, browserjar.JarRequest{URL: jarURL(t, jarCrossSiteURL), TopLevel: jarPage, Credentials: true, ThirdParty: browserjar.Allow})
 	jarCheckReasons(t, ds)
 	want := map[string]string{
 		"strict": "SameSite=Strict",
@@ -1083,14 +1083,14 @@ func TestJar_reasonsAreSpecific(t *testing.T) {
 			t.Errorf("%s: reason %q, want it to contain %q", d.Name, d.Reason, want[d.Name])
 		}
 	}
-	_, ds = ssecors.JarCookiesFor(j, ssecors.JarRequest{URL: jarURL(t, jarCrossSiteURL), TopLevel: jarPage, Credentials: true, ThirdParty: ssecors.ThirdPartyCookiesBlock})
+	_, ds = browserjar.JarCookiesFor(j, browserjar.JarRequest{URL: jarURL(t, jarCrossSiteURL), TopLevel: jarPage, Credentials: true, ThirdParty: browserjar.Block})
 	jarCheckReasons(t, ds)
 	for _, d := range ds {
 		if !strings.Contains(d.Reason, "third-party cookies are blocked") {
 			t.Errorf("%s: reason %q, want the third-party policy", d.Name, d.Reason)
 		}
 	}
-	ds = ssecors.JarStoreFrom(j, ssecors.JarRequest{URL: jarURL(t, jarCrossSiteURL), TopLevel: jarPage, Credentials: true, ThirdParty: ssecors.ThirdPartyCookiesBlock},
+	ds = browserjar.JarStoreFrom(j, browserjar.JarRequest{URL: jarURL(t, jarCrossSiteURL), TopLevel: jarPage, Credentials: true, ThirdParty: browserjar.Block},
 		[]string{"n=1; SameSite=None; Secure"})
 	jarCheckReasons(t, ds)
 	if !strings.Contains(ds[0].Reason, "Partitioned") {
@@ -1105,7 +1105,7 @@ func TestJar_limits(t *testing.T) {
 	for i := range lines {
 		lines[i] = fmt.Sprintf("c%03d=1", i)
 	}
-	ds := ssecors.JarStoreFrom(j, ssecors.JarRequest{URL: jarURL(t, "https://a.h.test/"), Credentials: true}, lines)
+	ds := browserjar.JarStoreFrom(j, browserjar.JarRequest{URL: jarURL(t, "https://a.h.test/"), Credentials: true}, lines)
 	jarCheckReasons(t, ds)
 	jarPrime(t, j, "https://other.test/", "keep=1")
 	all := j.All()
@@ -1130,7 +1130,7 @@ func TestJar_limits(t *testing.T) {
 
 func TestJar_concurrent(t *testing.T) {
 	t.Parallel()
-	j := ssecors.NewJar(nil)
+	j := browserjar.New(nil)
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
 		wg.Add(1)
@@ -1141,8 +1141,8 @@ func TestJar_concurrent(t *testing.T) {
 				j.SetCookies(u, []*http.Cookie{{Name: fmt.Sprintf("g%d", g), Value: fmt.Sprint(i), Path: "/"}})
 				_ = j.Cookies(u)
 				_ = j.All()
-				ssecors.JarStoreFrom(j, ssecors.JarRequest{URL: u, Credentials: true}, []string{"s=1"})
-				ssecors.JarCookiesFor(j, ssecors.JarRequest{URL: u, TopLevel: jarPage, Credentials: true})
+				browserjar.JarStoreFrom(j, browserjar.JarRequest{URL: u, Credentials: true}, []string{"s=1"})
+				browserjar.JarCookiesFor(j, browserjar.JarRequest{URL: u, TopLevel: jarPage, Credentials: true})
 			}
 		}(g)
 	}
@@ -1152,23 +1152,23 @@ func TestJar_concurrent(t *testing.T) {
 	}
 }
 
-func TestThirdPartyCookies_String(t *testing.T) {
+func TestPolicy_String(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		p    ssecors.ThirdPartyCookies
+		p    browserjar.Policy
 		want string
 	}{
-		{ssecors.ThirdPartyCookiesBlock, "block"},
-		{ssecors.ThirdPartyCookiesAllow, "allow"},
-		{ssecors.ThirdPartyCookies(7), "ThirdPartyCookies(7)"},
+		{browserjar.Block, "block"},
+		{browserjar.Allow, "allow"},
+		{browserjar.Policy(7), "Policy(7)"},
 	}
 	for _, tc := range tests {
 		if got := tc.p.String(); got != tc.want {
 			t.Errorf("got %q, want %q", got, tc.want)
 		}
 	}
-	var zero ssecors.ThirdPartyCookies
-	if zero != ssecors.ThirdPartyCookiesBlock {
+	var zero browserjar.Policy
+	if zero != browserjar.Block {
 		t.Errorf("zero value is %v, want block", zero)
 	}
 }

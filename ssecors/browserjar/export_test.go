@@ -1,20 +1,22 @@
-package ssecors
+package browserjar
 
 import (
-	"github.com/ssecors/ssecors-go/internal/site"
 	"net/http"
 	"net/url"
+
+	"github.com/ssecors/ssecors-go/internal/site"
 )
 
 // JarRequest is cookieRequest with exported fields, for tests in package
-// ssecors_test. TopLevel is the page origin as a URL string; "" means
-// opaque (a plain client).
+// browserjar_test: unlike [Request], it sets the policy per request and
+// can set the redirect-taint. TopLevel is the page origin as a URL string;
+// "" means opaque (a plain client).
 type JarRequest struct {
 	URL               *url.URL
 	TopLevel          string
 	Credentials       bool
 	CrossSiteRedirect bool
-	ThirdParty        ThirdPartyCookies
+	ThirdParty        Policy
 	NestedCrossSite   bool
 }
 
@@ -37,14 +39,11 @@ func (r JarRequest) internal() cookieRequest {
 }
 
 // JarCookiesFor calls j.cookiesFor.
-func JarCookiesFor(j *Jar, r JarRequest) ([]*http.Cookie, []CookieDecision) {
+func JarCookiesFor(j *Jar, r JarRequest) ([]*http.Cookie, []Decision) {
 	return j.cookiesFor(r.internal())
 }
 
 // JarStoreFrom calls j.storeFrom.
-func JarStoreFrom(j *Jar, r JarRequest, setCookie []string) []CookieDecision {
+func JarStoreFrom(j *Jar, r JarRequest, setCookie []string) []Decision {
 	return j.storeFrom(r.internal(), setCookie)
 }
-
-// CookieHeaderValue is cookieHeaderValue.
-var CookieHeaderValue = cookieHeaderValue

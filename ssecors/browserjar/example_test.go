@@ -1,4 +1,4 @@
-package ssecors_test
+package browserjar_test
 
 import (
 	"fmt"
@@ -6,13 +6,13 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
-func ExampleNewJar() {
+func ExampleNew() {
 	// A fixed clock makes expiry reproducible; nil options use time.Now.
 	now := time.Date(2026, time.January, 2, 3, 4, 5, 0, time.UTC)
-	jar := ssecors.NewJar(&ssecors.JarOptions{Now: func() time.Time { return now }})
+	jar := browserjar.New(&browserjar.Options{Now: func() time.Time { return now }})
 
 	// Prime the jar as if the user had logged in at app.example.com.
 	login, _ := url.Parse("https://app.example.com/login")

@@ -1,4 +1,4 @@
-package ssecors
+package browserjar
 
 import (
 	"fmt"
@@ -11,41 +11,43 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ssecors/ssecors-go/internal/jarhook"
 	"github.com/ssecors/ssecors-go/internal/site"
 	"golang.org/x/net/publicsuffix"
 )
 
-// ThirdPartyCookies is the third-party cookie policy: the browser setting
-// that decides whether a cross-site request (one whose URL is not same-site
-// with the page's top-level site) may send and store unpartitioned cookies.
+// Policy is the third-party cookie policy: the browser setting that
+// decides whether a cross-site request (one whose URL is not same-site with
+// the page's top-level site) may send and store unpartitioned cookies. It
+// is a property of the jar, as the setting is a property of a browser
+// profile.
 //
-// The zero value is [ThirdPartyCookiesBlock], the default of a fresh
-// Chromium profile. A value other than the two constants is treated as
-// ThirdPartyCookiesBlock.
-type ThirdPartyCookies int
+// The zero value is [Block], the default of a fresh Chromium profile. A
+// value other than the two constants is treated as Block.
+type Policy int
 
 const (
-	// ThirdPartyCookiesBlock blocks third-party cookies, as a fresh
-	// Chromium 156 profile does: a cross-site request sends and stores no
+	// Block blocks third-party cookies, as a fresh Chromium 156 profile
+	// (and Chrome Incognito) does: a cross-site request sends and stores no
 	// cookies except Partitioned ones (CHIPS), which are keyed by the
 	// top-level site. It is the default.
-	ThirdPartyCookiesBlock ThirdPartyCookies = iota
-	// ThirdPartyCookiesAllow allows third-party cookies (the browser's
-	// "Allow third-party cookies" setting): a cross-site request sends and
-	// stores SameSite=None; Secure cookies, partitioned or not. SameSite
-	// Strict, Lax and unset cookies still never go cross-site.
-	ThirdPartyCookiesAllow
+	Block Policy = iota
+	// Allow allows third-party cookies (the browser's "Allow third-party
+	// cookies" setting): a cross-site request sends and stores
+	// SameSite=None; Secure cookies, partitioned or not. SameSite Strict,
+	// Lax and unset cookies still never go cross-site.
+	Allow
 )
 
 // String returns "block" or "allow".
-func (p ThirdPartyCookies) String() string {
+func (p Policy) String() string {
 	switch p {
-	case ThirdPartyCookiesBlock:
+	case Block:
 		return "block"
-	case ThirdPartyCookiesAllow:
+	case Allow:
 		return "allow"
 	}
-	return "ThirdPartyCookies(" + strconv.Itoa(int(p)) + ")"
+	return "Policy(" + strconv.Itoa(int(p)) + ")"
 }
 
 // Limits of the jar, as Chromium sets them.
@@ -70,13 +72,19 @@ const (
 	sameSiteNone
 )
 
-// JarOptions configures [NewJar]. A nil *JarOptions, or a zero field, means
-// the default.
-type JarOptions struct {
+// Options configures [New]. A nil *Options, or a zero field, means the
+// default.
+type Options struct {
 	// Now is the jar's clock, used for creation times and expiry. The
 	// default is time.Now. Tests inject a fake clock here. The jar calls it
 	// with its lock held, so it must not call back into the jar.
 	Now func() time.Time
+
+	// ThirdPartyCookies is the jar's third-party cookie policy, applied by
+	// [Jar.CookiesFor] and [Jar.SetCookiesFrom] to cross-site requests. The
+	// default, [Block], is a fresh Chromium profile's; [Allow] is a
+	// profile where the user allowed third-party cookies.
+	ThirdPartyCookies Policy
 }
 
 // Jar is a cookie jar that behaves like a browser's: Chromium's cookie
@@ -86,28 +94,33 @@ type JarOptions struct {
 // suffix list, Secure (sent and set only over https or to a loopback host,
 // such as http://localhost, which Chromium treats as secure), the
 // __Secure-, __Host-, __Http- and __Host-Http- name prefixes, Partitioned
-// cookies (CHIPS) keyed by the top-level site, and Chromium's limits: at
-// most 4096 bytes of name and value per cookie, lifetimes capped at 400
-// days, 180 cookies per registrable domain and 3300 in all (the least
-// recently used non-Secure cookies are evicted first).
+// cookies (CHIPS) keyed by the top-level site, the third-party cookie
+// [Policy], and Chromium's limits: at most 4096 bytes of name and value per
+// cookie, lifetimes capped at 400 days, 180 cookies per registrable domain
+// and 3300 in all (the least recently used non-Secure cookies are evicted
+// first).
 //
-// Give it to an EventSource with [WithCookieJar] (which documents the
-// default) to prime cookies or share them between sources.
-// ssecors asks the jar, hop by hop, which cookies an EventSource request
-// sends and which Set-Cookie headers it keeps, given the page's origin, the
-// credentials mode and the third-party cookie policy. Through the
-// [http.CookieJar] methods, SetCookies and Cookies, the jar instead acts as
-// the address bar: the URL is a first-party, top-level request.
+// Through the [http.CookieJar] methods, SetCookies and Cookies, the jar
+// acts as the address bar: the URL is a first-party, top-level request, so
+// it can serve as an [http.Client]'s Jar. [Jar.CookiesFor] and
+// [Jar.SetCookiesFrom] instead judge a subresource [Request] made by a page,
+// such as an EventSource's, and explain every cookie with a [Decision].
 //
 // Cookies are not tied to a port, and a cookie without Secure set over
 // https is also sent over http, as in a browser. Expired cookies are
 // removed lazily, when the jar is next used. Cookies live as long as the
 // Jar: nothing is persisted.
 //
-// Create a Jar with [NewJar]; the zero Jar is not usable. A Jar is safe for
+// Create a Jar with [New]; the zero Jar is not usable. A Jar is safe for
 // concurrent use by multiple goroutines and may be shared by several
-// EventSources, as one browser profile is shared by its pages.
+// clients, as one browser profile is shared by its pages.
 type Jar struct {
+	policy Policy
+	*store // shared by the views jarhook.WithPolicy returns
+}
+
+// store is the cookies of a Jar.
+type store struct {
 	now func() time.Time
 
 	mu      sync.Mutex
@@ -117,15 +130,36 @@ type Jar struct {
 
 var _ http.CookieJar = (*Jar)(nil)
 
-// NewJar returns an empty browser-like cookie jar, the counterpart of a
-// fresh browser profile's cookie store. o may be nil for the defaults.
-func NewJar(o *JarOptions) *Jar {
-	j := &Jar{now: time.Now, cookies: make(map[jarKey]*jarCookie)}
-	if o != nil && o.Now != nil {
-		j.now = o.Now
+// New returns an empty browser-like cookie jar, the counterpart of a fresh
+// browser profile's cookie store. o may be nil for the defaults. A
+// ThirdPartyCookies value other than [Allow] selects [Block].
+func New(o *Options) *Jar {
+	j := &Jar{store: &store{now: time.Now, cookies: make(map[jarKey]*jarCookie)}}
+	if o != nil {
+		if o.Now != nil {
+			j.now = o.Now
+		}
+		if o.ThirdPartyCookies == Allow {
+			j.policy = Allow
+		}
 	}
 	return j
 }
+
+func init() {
+	jarhook.WithPolicy = func(jar any, allow bool) any {
+		j := jar.(*Jar)
+		v := &Jar{policy: Block, store: j.store}
+		if allow {
+			v.policy = Allow
+		}
+		return v
+	}
+}
+
+// ThirdPartyCookies returns the jar's third-party cookie policy, set by
+// [Options].ThirdPartyCookies.
+func (j *Jar) ThirdPartyCookies() Policy { return j.policy }
 
 // jarKey identifies a stored cookie: a new cookie with the same key
 // replaces the old one. As in Chromium, a host-only cookie and a Domain
@@ -167,11 +201,11 @@ func displayDomain(domain string, hostOnly bool) string {
 	return "." + domain
 }
 
-// CookieDecision explains, for one cookie, why the jar sent or withheld it
-// on a request, or stored or rejected it from a response. ssecors reports
-// decisions so that a missing cookie can be explained without a browser's
-// developer tools.
-type CookieDecision struct {
+// Decision explains, for one cookie, why the jar sent or withheld it on a
+// request, or stored or rejected it from a response, so that a missing
+// cookie can be explained without a browser's developer tools.
+// [Jar.CookiesFor] and [Jar.SetCookiesFrom] return them.
+type Decision struct {
 	// Name is the cookie's name; it may be empty for a nameless cookie or a
 	// Set-Cookie header that could not be parsed.
 	Name string
@@ -195,7 +229,8 @@ type CookieDecision struct {
 	Reason string
 }
 
-// cookieRequest is one hop of an EventSource request as the jar sees it.
+// cookieRequest is a [Request] as the jar's rules see it, with the policy
+// to apply.
 type cookieRequest struct {
 	// url is the hop's URL (the current URL after redirects).
 	url *url.URL
@@ -218,7 +253,7 @@ type cookieRequest struct {
 	// a stock Chromium ignores the redirect chain for subresources.
 	crossSiteRedirect bool
 	// thirdParty is the third-party cookie policy.
-	thirdParty ThirdPartyCookies
+	thirdParty Policy
 	// nestedCrossSite reports that the client is a document nested in a
 	// cross-site frame (rule 4.2): its "site for cookies" is opaque, so
 	// every hop is cross-site, same-origin ones included. Partitioned
@@ -240,7 +275,7 @@ type cookieContext struct {
 	crossSite   bool   // url's site differs from the top-level site
 	tainted     bool   // cross-site redirect-taint on a same-site hop
 	credentials bool
-	thirdParty  ThirdPartyCookies
+	thirdParty  Policy
 	partition   string // the top-level site, serialized
 }
 
@@ -279,7 +314,7 @@ func resolveCookieContext(r cookieRequest) cookieContext {
 // firstParty is the context of the http.CookieJar methods: u as a
 // top-level, first-party request.
 func firstParty(u *url.URL) cookieRequest {
-	return cookieRequest{url: u, credentials: true, thirdParty: ThirdPartyCookiesAllow}
+	return cookieRequest{url: u, credentials: true, thirdParty: Allow}
 }
 
 // SetCookies stores cookies received in a response from u, as if u had
@@ -320,6 +355,93 @@ func (j *Jar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 func (j *Jar) Cookies(u *url.URL) []*http.Cookie {
 	send, _ := j.cookiesFor(firstParty(u))
 	return send
+}
+
+// Request describes, for [Jar.CookiesFor] and [Jar.SetCookiesFrom], one
+// subresource request made by a page, such as one hop of an EventSource's
+// request (each redirect is a new Request for the new URL). The zero
+// TopLevel and NestedFrame describe a plain client: a first-party,
+// top-level request to URL.
+type Request struct {
+	// URL is the request's URL (the current URL after redirects). A URL
+	// that is not http or https with a host sends and stores nothing.
+	URL *url.URL
+	// TopLevel is the origin of the top-level page, serialized
+	// ("https://app.example.com"); its schemeful site is the top-level
+	// site that decides whether the request is cross-site and which
+	// partition Partitioned cookies belong to. "" (or "null", an opaque
+	// origin) means URL's own origin: a first-party request. A value that
+	// is not a serialized http(s) origin makes the jar send and store
+	// nothing.
+	TopLevel string
+	// NestedFrame reports that the page is a document nested in a
+	// cross-site frame: its "site for cookies" is opaque, so every request
+	// is cross-site, same-origin ones included, and Partitioned cookies go
+	// to a partition of TopLevel's site that first-party cookies never
+	// share (Chromium's cross-site ancestor bit). Set TopLevel to the
+	// frame's origin with it.
+	NestedFrame bool
+	// Credentials reports whether the request includes credentials: a
+	// same-origin request, or a cross-origin one with withCredentials set
+	// (Fetch credentials mode "include"). Without them nothing is sent or
+	// stored.
+	Credentials bool
+}
+
+// internal resolves r for the jar's rules under policy. ok is false when
+// TopLevel is not a serialized origin.
+func (r Request) internal(policy Policy) (cr cookieRequest, ok bool) {
+	cr = cookieRequest{
+		url:             r.URL,
+		credentials:     r.Credentials,
+		nestedCrossSite: r.NestedFrame,
+		thirdParty:      policy,
+		// Chromium ignores the redirect chain for the SameSite of a
+		// subresource (CookieSameSiteConsidersRedirectChain is off by
+		// default), although Fetch's layered cookies would restrict a hop
+		// after a cross-site redirect: the jar follows Chromium.
+		crossSiteRedirect: false,
+	}
+	if r.TopLevel != "" {
+		top, err := site.ParseOrigin(r.TopLevel)
+		if err != nil {
+			return cr, false
+		}
+		cr.topLevel = top
+	}
+	return cr, true
+}
+
+// CookiesFor returns the cookies a browser sends on r, Name and Value
+// only, in browser order (longer path first, then earlier creation), and a
+// Decision for every stored cookie whose domain matches r.URL's host, in
+// the same order, sent or not. Serialize the cookies with [CookieHeader].
+// Sent cookies count as accessed for the jar's eviction order.
+func (j *Jar) CookiesFor(r Request) (send []*http.Cookie, decisions []Decision) {
+	cr, ok := r.internal(j.policy)
+	if !ok {
+		return nil, nil
+	}
+	return j.cookiesFor(cr)
+}
+
+// SetCookiesFrom processes the raw Set-Cookie header lines of the response
+// to r (resp.Header.Values("Set-Cookie")), as a browser does whatever the
+// response's CORS check then says, and returns one Decision per line, in
+// order: stored, or rejected and why.
+func (j *Jar) SetCookiesFrom(r Request, setCookie []string) []Decision {
+	cr, ok := r.internal(j.policy)
+	if !ok {
+		if len(setCookie) == 0 {
+			return nil
+		}
+		ds := make([]Decision, len(setCookie))
+		for i := range ds {
+			ds[i].Reason = fmt.Sprintf("Request.TopLevel %q is not a serialized http or https origin, so the response's cookies are ignored", r.TopLevel)
+		}
+		return ds
+	}
+	return j.storeFrom(cr, setCookie)
 }
 
 // All returns copies of every unexpired stored cookie with its attributes:
@@ -383,12 +505,12 @@ func (j *Jar) All() []*http.Cookie {
 	return out
 }
 
-// cookieHeaderValue serializes cookies for a Cookie request header as a
+// CookieHeader serializes cookies for a Cookie request header as a
 // browser does ("Serialize Cookies"): "name=value" pairs joined by "; ",
 // just the value for a nameless cookie, values verbatim (quotes included).
 // Use it rather than http.Request.AddCookie, which rewrites values that
 // contain quotes or spaces.
-func cookieHeaderValue(cookies []*http.Cookie) string {
+func CookieHeader(cookies []*http.Cookie) string {
 	var b strings.Builder
 	for _, c := range cookies {
 		if b.Len() > 0 {
@@ -404,14 +526,14 @@ func cookieHeaderValue(cookies []*http.Cookie) string {
 }
 
 // credentialsReason explains why a hop without credentials neither sends
-// nor stores cookies.
-const credentialsReason = "credentials not included: cross-origin request without withCredentials, so no cookies are sent or stored (enable WithCredentials; the server must then answer Access-Control-Allow-Credentials: true)"
+// nor stores cookies. The diagnosis quotes it.
+const credentialsReason = jarhook.CredentialsReason
 
 // cookiesFor returns the cookies to send on one hop, Name and Value only,
 // in browser order (longer path first, then earlier creation), and a
 // decision for every stored cookie whose domain matches the hop's host, in
 // the same order.
-func (j *Jar) cookiesFor(r cookieRequest) (send []*http.Cookie, decisions []CookieDecision) {
+func (j *Jar) cookiesFor(r cookieRequest) (send []*http.Cookie, decisions []Decision) {
 	ctx := resolveCookieContext(r)
 	if !ctx.ok {
 		return nil, nil
@@ -427,7 +549,7 @@ func (j *Jar) cookiesFor(r cookieRequest) (send []*http.Cookie, decisions []Cook
 		}
 		if c.expired(now) {
 			delete(j.cookies, k)
-			decisions = append(decisions, CookieDecision{
+			decisions = append(decisions, Decision{
 				Name: c.name, Domain: displayDomain(c.domain, c.hostOnly), Path: c.path,
 				Partitioned: c.partition != "",
 				Reason:      "expired at " + c.expires.UTC().Format(time.RFC3339) + ", removed from the jar",
@@ -449,7 +571,7 @@ func (j *Jar) cookiesFor(r cookieRequest) (send []*http.Cookie, decisions []Cook
 	sortBrowserOrder(candidates)
 	for _, c := range candidates {
 		sent, reason := retrievalDecision(ctx, c)
-		decisions = append(decisions, CookieDecision{
+		decisions = append(decisions, Decision{
 			Name: c.name, Domain: displayDomain(c.domain, c.hostOnly), Path: c.path,
 			Partitioned: c.partition != "", Sent: sent, Reason: reason,
 		})
@@ -492,8 +614,8 @@ func retrievalDecision(ctx cookieContext, c *jarCookie) (bool, string) {
 		return false, "Secure cookie is sent only over https (or to a loopback host such as localhost); this request uses http"
 	}
 	if ctx.crossSite {
-		if c.partition == "" && ctx.thirdParty != ThirdPartyCookiesAllow {
-			return false, "third-party cookies are blocked (the default, as in a fresh Chromium profile): a cross-site request sends only Partitioned cookies; make the cookie `SameSite=None; Secure; Partitioned`, or allow third-party cookies (ThirdPartyCookiesAllow)"
+		if c.partition == "" && ctx.thirdParty != Allow {
+			return false, "third-party cookies are blocked (the default, as in a fresh Chromium profile): a cross-site request sends only Partitioned cookies; make the cookie `SameSite=None; Secure; Partitioned`, or allow third-party cookies (browserjar.Allow)"
 		}
 		switch c.sameSite {
 		case sameSiteStrict:
@@ -525,15 +647,15 @@ func retrievalDecision(ctx cookieContext, c *jarCookie) (bool, string) {
 
 // storeFrom processes the raw Set-Cookie header lines of one hop's
 // response and returns one decision per line, in order.
-func (j *Jar) storeFrom(r cookieRequest, setCookie []string) []CookieDecision {
+func (j *Jar) storeFrom(r cookieRequest, setCookie []string) []Decision {
 	if len(setCookie) == 0 {
 		return nil
 	}
 	ctx := resolveCookieContext(r)
-	decisions := make([]CookieDecision, 0, len(setCookie))
+	decisions := make([]Decision, 0, len(setCookie))
 	if !ctx.ok {
 		for range setCookie {
-			decisions = append(decisions, CookieDecision{Reason: "the response URL is not an http or https URL with a host, so its cookies are ignored"})
+			decisions = append(decisions, Decision{Reason: "the response URL is not an http or https URL with a host, so its cookies are ignored"})
 		}
 		return decisions
 	}
@@ -543,14 +665,14 @@ func (j *Jar) storeFrom(r cookieRequest, setCookie []string) []CookieDecision {
 	for _, line := range setCookie {
 		pc, reason := parseSetCookieLine(line)
 		if !ctx.credentials {
-			decisions = append(decisions, CookieDecision{
+			decisions = append(decisions, Decision{
 				Name: pc.name, Domain: ctx.host, Partitioned: pc.partitioned,
 				Reason: credentialsReason,
 			})
 			continue
 		}
 		if reason != "" {
-			decisions = append(decisions, CookieDecision{Name: pc.name, Domain: ctx.host, Reason: reason})
+			decisions = append(decisions, Decision{Name: pc.name, Domain: ctx.host, Reason: reason})
 			continue
 		}
 		decisions = append(decisions, j.storeLocked(ctx, pc, now))
@@ -816,9 +938,9 @@ func hasPrefixFold(s, prefix string) bool {
 // storeLocked applies the storage rules of RFC 6265bis and Chromium to one
 // parsed cookie and stores it, replaces a stored one, or deletes one. The
 // caller holds j.mu and has checked credentials.
-func (j *Jar) storeLocked(ctx cookieContext, pc parsedCookie, now time.Time) CookieDecision {
-	d := CookieDecision{Name: pc.name, Domain: ctx.host, Partitioned: pc.partitioned}
-	reject := func(reason string) CookieDecision {
+func (j *Jar) storeLocked(ctx cookieContext, pc parsedCookie, now time.Time) Decision {
+	d := Decision{Name: pc.name, Domain: ctx.host, Partitioned: pc.partitioned}
+	reject := func(reason string) Decision {
 		d.Reason = reason
 		return d
 	}
@@ -879,8 +1001,8 @@ func (j *Jar) storeLocked(ctx cookieContext, pc parsedCookie, now time.Time) Coo
 			}
 		}
 	}
-	if ctx.crossSite && !pc.partitioned && ctx.thirdParty != ThirdPartyCookiesAllow {
-		return reject("third-party cookies are blocked (the default, as in a fresh Chromium profile): a cross-site response stores only Partitioned cookies; send `SameSite=None; Secure; Partitioned`, or allow third-party cookies (ThirdPartyCookiesAllow)")
+	if ctx.crossSite && !pc.partitioned && ctx.thirdParty != Allow {
+		return reject("third-party cookies are blocked (the default, as in a fresh Chromium profile): a cross-site response stores only Partitioned cookies; send `SameSite=None; Secure; Partitioned`, or allow third-party cookies (browserjar.Allow)")
 	}
 	if ctx.crossSite && pc.sameSite != sameSiteNone {
 		switch pc.sameSite {
