@@ -15,6 +15,7 @@ import (
 
 	"github.com/ssecors/ssecors-go/ssecors"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
+	"github.com/ssecors/ssecors-go/ssecors/ssetrace"
 )
 
 // ccTolerateKnownRaces skips the test of a data race found and reported:
@@ -221,7 +222,7 @@ func TestConcurrency_startRace(t *testing.T) {
 // handler, each run by the source itself.
 type ccHooks struct {
 	closeNow       func()
-	trace          *ssecors.Trace
+	trace          *ssetrace.Trace
 	query, onError func()
 }
 
@@ -254,17 +255,17 @@ func TestConcurrency_closeFromInside(t *testing.T) {
 			wantEvents: "a", wantErrors: 1, connections: 1},
 		{name: "Trace.Request", resp: streamOf(ssetest.Event{Data: "a"}),
 			arm: func(_ *ssecors.EventSource, h *ccHooks) {
-				h.trace.Request = func(ssecors.RequestInfo) { h.closeNow() }
+				h.trace.Request = func(ssetrace.Request) { h.closeNow() }
 			},
 			wantEvents: "", connections: -1}, // the request may or may not leave
 		{name: "Trace.Response", resp: streamOf(ssetest.Event{Data: "a"}),
 			arm: func(_ *ssecors.EventSource, h *ccHooks) {
-				h.trace.Response = func(ssecors.ResponseInfo) { h.closeNow() }
+				h.trace.Response = func(ssetrace.Response) { h.closeNow() }
 			},
 			wantEvents: "", connections: 1},
 		{name: "Trace.Reconnect", resp: streamOf(ssetest.Event{Data: "a"}),
 			arm: func(_ *ssecors.EventSource, h *ccHooks) {
-				h.trace.Reconnect = func(ssecors.ReconnectInfo) { h.closeNow() }
+				h.trace.Reconnect = func(ssetrace.Reconnect) { h.closeNow() }
 			},
 			wantEvents: "a", wantErrors: 1, connections: 1},
 		{name: "WithQueryFunc", resp: streamOf(ssetest.Event{Data: "a"}),
@@ -277,9 +278,9 @@ func TestConcurrency_closeFromInside(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{tc.resp, tc.resp, tc.resp}})
-			h := &ccHooks{trace: &ssecors.Trace{}}
+			h := &ccHooks{trace: &ssetrace.Trace{}}
 			var closed atomic.Bool
-			es := mustNew(t, srv.EventsURL(), ssecors.WithTrace(h.trace),
+			es := mustNew(t, srv.EventsURL(),
 				ssecors.WithQueryFunc(func(context.Context) (url.Values, error) {
 					if h.query != nil {
 						h.query()
@@ -312,7 +313,7 @@ func TestConcurrency_closeFromInside(t *testing.T) {
 				})
 			}
 			hostileSkipWaits(es)
-			if err := runSource(t, es); err != nil {
+			if err := runSourceTraced(t, es, h.trace); err != nil {
 				t.Fatalf("Run: got %v, want nil after Close", err)
 			}
 			if got := strings.Join(events, ","); got != tc.wantEvents {
@@ -383,6 +384,8 @@ type ccStage struct {
 	// onEvent: the source is in the stage once an event was dispatched
 	// (arm returns no channel).
 	onEvent bool
+	// trace, when set, goes on Run's context (arm fills its hooks).
+	trace *ssetrace.Trace
 }
 
 // ccWaitRequest returns a channel closed when the server has logged a
@@ -409,6 +412,7 @@ func ccStages() []ccStage {
 	path := func(p string) func(ssetest.Request) bool {
 		return func(r ssetest.Request) bool { return r.Path == p }
 	}
+	reconnecting := &ssetrace.Trace{}
 	return []ccStage{
 		{name: "before Run", arm: func(t *testing.T, srv *ssetest.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
 			ch := make(chan struct{})
@@ -478,11 +482,11 @@ func ccStages() []ccStage {
 			srv.Handle("/open", ssetest.Endpoint{Events: ssetest.Messages("a")}) // then stays open
 			return srv.URL + "/open", nil, nil, nil
 		}},
-		{name: "waiting to reconnect", errorsBefore: 1, arm: func(t *testing.T, srv *ssetest.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
+		{name: "waiting to reconnect", errorsBefore: 1, trace: reconnecting, arm: func(t *testing.T, srv *ssetest.Server) (string, []ssecors.Option, <-chan struct{}, func()) {
 			srv.Handle("/ends", ssetest.Endpoint{Events: ssetest.Messages("a"), EndAfterScript: true})
 			in := ccNewSignal()
-			return srv.URL + "/ends", []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{InitialDelay: time.Hour}),
-				ssecors.WithTrace(&ssecors.Trace{Reconnect: func(ssecors.ReconnectInfo) { in.fire() }})}, in.ch, nil
+			reconnecting.Reconnect = func(ssetrace.Reconnect) { in.fire() }
+			return srv.URL + "/ends", []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{InitialDelay: time.Hour})}, in.ch, nil
 		}},
 	}
 }
@@ -511,7 +515,7 @@ func TestConcurrency_cancelAtEveryStage(t *testing.T) {
 					in = sig.ch
 				}
 				cause := fmt.Errorf("stop at stage %q", st.name)
-				ctx, cancel := context.WithCancelCause(context.Background())
+				ctx, cancel := context.WithCancelCause(ssetrace.WithTrace(context.Background(), st.trace))
 				defer cancel(nil)
 				if st.name == "before Run" {
 					cancel(cause)

@@ -30,6 +30,7 @@ import (
 	"github.com/ssecors/ssecors-go/ssecors"
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
+	"github.com/ssecors/ssecors-go/ssecors/ssetrace"
 )
 
 // clHosts are the hosts whose cookies every run primes, each with a short
@@ -701,12 +702,16 @@ func slOptions(sink *slSink) []ssecors.Option {
 			return url.Values{"session": {s.funcSession}}, nil
 		}),
 		ssecors.WithLogger(logger),
-		ssecors.WithTrace(&ssecors.Trace{
-			Request:   func(i ssecors.RequestInfo) { sink.add("trace request: %+v", i) },
-			Response:  func(i ssecors.ResponseInfo) { sink.add("trace response: %+v", i) },
-			Reconnect: func(i ssecors.ReconnectInfo) { sink.add("trace reconnect: %+v", i) },
-		}),
 	}
+}
+
+// slTraced returns ctx with a trace that captures everything into sink.
+func slTraced(ctx context.Context, sink *slSink) context.Context {
+	return ssetrace.WithTrace(ctx, &ssetrace.Trace{
+		Request:   func(i ssetrace.Request) { sink.add("trace request: %+v", i) },
+		Response:  func(i ssetrace.Response) { sink.add("trace response: %+v", i) },
+		Reconnect: func(i ssetrace.Reconnect) { sink.add("trace reconnect: %+v", i) },
+	})
 }
 
 // slURL adds the URL's own secrets to base (an http or https URL ending in
@@ -888,7 +893,7 @@ func TestSecretLeak_failurePaths(t *testing.T) {
 				}
 			})
 			hostileSkipWaits(es)
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			ctx, cancel := context.WithTimeout(slTraced(context.Background(), &sink), 20*time.Second)
 			defer cancel()
 			var err error
 			if tc.events {
@@ -940,7 +945,7 @@ func TestSecretLeak_cancellation(t *testing.T) {
 				es.OnMessage(func(ssecors.Event) { sig.fire() })
 				in = sig.ch
 			}
-			ctx, cancel := context.WithCancelCause(context.Background())
+			ctx, cancel := context.WithCancelCause(slTraced(ssetrace.WithTrace(context.Background(), st.trace), &sink))
 			defer cancel(nil)
 			if st.name == "before Run" {
 				cancel(errors.New("stop"))

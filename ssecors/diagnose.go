@@ -15,6 +15,7 @@ import (
 
 	"github.com/ssecors/ssecors-go/internal/jarhook"
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
+	"github.com/ssecors/ssecors-go/ssecors/ssetrace"
 )
 
 // This file holds Diagnose: one run of the real engine, observed through
@@ -290,20 +291,20 @@ type diagnosis struct {
 // diagAttempt is what one connection attempt showed.
 type diagAttempt struct {
 	n         int
-	preReq    *RequestInfo
-	preResp   *ResponseInfo
+	preReq    *ssetrace.Request
+	preResp   *ssetrace.Response
 	hops      []*diagHop
 	opened    bool
 	events    []Event
-	extra     int            // events dispatched past MaxEvents, before the drop took effect
-	err       error          // what ended it; nil when the diagnosis closed it
-	reconnect *ReconnectInfo // the reconnection that followed it
+	extra     int                 // events dispatched past MaxEvents, before the drop took effect
+	err       error               // what ended it; nil when the diagnosis closed it
+	reconnect *ssetrace.Reconnect // the reconnection that followed it
 }
 
 // diagHop is one request of an attempt and its response.
 type diagHop struct {
-	req       RequestInfo
-	resp      *ResponseInfo
+	req       ssetrace.Request
+	resp      *ssetrace.Response
 	altSent   []browserjar.Decision // under the other third-party policy
 	altStored []browserjar.Decision
 }
@@ -316,30 +317,11 @@ func (d *diagnosis) run(ctx context.Context) (*Report, error) {
 	}
 	d.rec = &setCookieRecorder{base: es.client.Transport}
 	es.client.Transport = d.rec
-	user := es.cfg.trace
-	if user == nil {
-		user = &Trace{}
-	}
-	es.cfg.trace = &Trace{
-		Request: func(i RequestInfo) {
-			d.request(i)
-			if user.Request != nil {
-				user.Request(i)
-			}
-		},
-		Response: func(i ResponseInfo) {
-			d.response(i)
-			if user.Response != nil {
-				user.Response(i)
-			}
-		},
-		Reconnect: func(i ReconnectInfo) {
-			if user.Reconnect != nil {
-				user.Reconnect(i)
-			}
-			d.reconnect(i)
-		},
-	}
+	ctx = ssetrace.WithTrace(ctx, &ssetrace.Trace{
+		Request:   d.request,
+		Response:  d.response,
+		Reconnect: d.reconnect,
+	})
 	es.OnOpen(d.open)
 
 	var final error
@@ -387,7 +369,7 @@ func (d *diagnosis) get(n int) *diagAttempt {
 	return d.attempts[n-1]
 }
 
-func (d *diagnosis) request(i RequestInfo) {
+func (d *diagnosis) request(i ssetrace.Request) {
 	d.current = i.Attempt
 	d.latest = max(d.latest, i.Attempt)
 	a := d.attempt(i.Attempt)
@@ -407,7 +389,7 @@ func (d *diagnosis) request(i RequestInfo) {
 	d.progress("waiting for the response headers from " + i.URL)
 }
 
-func (d *diagnosis) response(i ResponseInfo) {
+func (d *diagnosis) response(i ssetrace.Response) {
 	a := d.attempt(i.Attempt)
 	if i.Method == http.MethodOptions {
 		a.preResp = &i
@@ -509,7 +491,7 @@ func (d *diagnosis) finish() {
 	d.es.Close()
 }
 
-func (d *diagnosis) reconnect(i ReconnectInfo) {
+func (d *diagnosis) reconnect(i ssetrace.Reconnect) {
 	a := d.attempt(i.Attempt)
 	a.err = i.Err
 	a.reconnect = &i
@@ -719,7 +701,7 @@ func (d *diagnosis) requestStep(a *diagAttempt) Step {
 	} else {
 		s.Title = "same-origin GET: no Origin header and no CORS check"
 	}
-	var req *RequestInfo
+	var req *ssetrace.Request
 	if len(a.hops) > 0 {
 		req = &a.hops[0].req
 	}
@@ -819,7 +801,7 @@ func (d *diagnosis) preflightStep(a *diagAttempt) (Step, bool) {
 		}
 	}
 	s.Details = append(s.Details, note)
-	if ce := resp.Blocked; ce != nil {
+	if ce := blockedOf(resp); ce != nil {
 		s.Mark, s.Title, s.Rule, s.Fix = MarkFail, string(ce.Rule)+": "+ce.Detail, ce.Rule, ce.Fix
 		return s, true
 	}
@@ -970,7 +952,7 @@ func (d *diagnosis) redirectStep(h, next *diagHop, failErr error) Step {
 	s.Title = fmt.Sprintf("%d %s to %s", resp.StatusCode, http.StatusText(resp.StatusCode), target)
 	s.Details = append(s.Details, "from "+resp.URL)
 	if resp.CORSChecked {
-		if ce := resp.Blocked; ce != nil {
+		if ce := blockedOf(resp); ce != nil {
 			s.Mark, s.Rule, s.Fix = MarkFail, ce.Rule, ce.Fix
 			s.Title = fmt.Sprintf("%d %s fails the CORS check of redirects [%s]", resp.StatusCode, http.StatusText(resp.StatusCode), ce.Rule)
 			s.Details = append(s.Details, ce.Detail, "a browser checks CORS on every response of a cross-origin request, redirects included")
@@ -1032,7 +1014,7 @@ func (d *diagnosis) corsStep(h *diagHop) Step {
 			s.Details = append(s.Details, k+": "+v)
 		}
 	}
-	if ce := resp.Blocked; ce != nil {
+	if ce := blockedOf(resp); ce != nil {
 		s.Mark, s.Rule, s.Fix = MarkFail, ce.Rule, ce.Fix
 		s.Title = string(ce.Rule) + ": " + ce.Detail
 		s.Details = append(s.Details, "the request carried Origin: "+ce.Origin)
@@ -1196,7 +1178,7 @@ func (d *diagnosis) reconnectStep(first, second *diagAttempt) (Step, error) {
 		s.Title = "a browser reconnects after " + rc.Delay.String() + lastIDClause(lastID)
 		return s, nil
 	}
-	var req *RequestInfo
+	var req *ssetrace.Request
 	if len(second.hops) > 0 {
 		req = &second.hops[0].req
 	}
@@ -1355,4 +1337,13 @@ func withheldCookies(a *diagAttempt) string {
 		}
 	}
 	return ""
+}
+
+// blockedOf returns the CORS failure a traced response carries, or nil.
+func blockedOf(resp *ssetrace.Response) *BlockedError {
+	var be *BlockedError
+	if resp == nil || !errors.As(resp.Blocked, &be) {
+		return nil
+	}
+	return be
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cenkalti/backoff/v4"
 	"github.com/ssecors/ssecors-go/internal/site"
+	"github.com/ssecors/ssecors-go/ssecors/ssetrace"
 )
 
 // errYieldStop ends the engine when the consumer of Events stops.
@@ -51,17 +52,19 @@ type engine struct {
 	reconnect time.Duration // R
 	published string        // the last event ID last published to es
 
-	attempts int   // connection attempts so far
-	ev       Event // the event being dispatched
+	trace    *ssetrace.Trace // from Run's context, or nil
+	attempts int             // connection attempts so far
+	ev       Event           // the event being dispatched
 
 	bo          backoff.BackOff
 	failures    int       // consecutive failed attempts
 	streakStart time.Time // when the first of them failed
 }
 
-func newEngine(es *EventSource, yield func(Event) bool) *engine {
+func newEngine(es *EventSource, trace *ssetrace.Trace, yield func(Event) bool) *engine {
 	e := &engine{
 		es:        es,
+		trace:     trace,
 		yield:     yield,
 		p:         newParser(nil, es.cfg.maxEventSize),
 		current:   withoutFragment(es.url),
@@ -139,8 +142,8 @@ func (e *engine) reestablish(ctx context.Context, err error, d time.Duration) bo
 	if es.closedNow() {
 		return false
 	}
-	if t := es.cfg.trace; t != nil && t.Reconnect != nil {
-		t.Reconnect(ReconnectInfo{Attempt: e.attempts, Delay: d, LastEventID: es.LastEventID(), Err: err})
+	if t := e.trace; t != nil && t.Reconnect != nil {
+		t.Reconnect(ssetrace.Reconnect{Attempt: e.attempts, Delay: d, LastEventID: es.LastEventID(), Err: err})
 	}
 	return true
 }
@@ -303,20 +306,23 @@ func (e *engine) maybePreflight(ctx context.Context, h *hop, hd http.Header) err
 	}
 	es.log.DebugContext(ctx, "ssecors: preflight", "url", e.logURL(h.url), "origin", h.origin,
 		"headers", unsafeNames, "status", res.status, "ok", err == nil)
-	if t := es.cfg.trace; t != nil {
+	if t := e.trace; t != nil {
 		if t.Request != nil {
 			if req, rerr := newPreflightRequest(ctx, h.url, h.origin, unsafeNames); rerr == nil {
-				t.Request(RequestInfo{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodOptions,
+				t.Request(ssetrace.Request{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodOptions,
 					URL: es.red.url(h.url), Header: es.redactHeader(req.Header), CORS: true, Origin: h.origin,
 					Tainted: h.taint != taintSameOrigin, UnsafeHeaders: unsafeNames})
 			}
 		}
 		if t.Response != nil && res.status != 0 {
-			var ce *BlockedError
-			errors.As(err, &ce)
-			t.Response(ResponseInfo{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodOptions,
+			var blocked error
+			var be *BlockedError
+			if errors.As(err, &be) {
+				blocked = be
+			}
+			t.Response(ssetrace.Response{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodOptions,
 				URL: es.red.url(h.url), StatusCode: res.status, Header: es.redactHeader(res.header),
-				CORSChecked: true, Blocked: ce})
+				CORSChecked: true, Blocked: blocked})
 		}
 	}
 	return err

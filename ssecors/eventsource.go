@@ -15,6 +15,7 @@ import (
 	"github.com/ssecors/ssecors-go/internal/site"
 
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
+	"github.com/ssecors/ssecors-go/ssecors/ssetrace"
 )
 
 // EventSource is a connection to a server-sent event stream that behaves as
@@ -118,7 +119,7 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 	}
 	if cfg.header != nil {
 		for _, h := range sortedKeys(cfg.header) {
-			if secretHeader(h) || red.secretName(h) {
+			if red.secretHeader(h) {
 				for _, v := range cfg.header[h] {
 					red.addValue(v)
 				}
@@ -388,7 +389,7 @@ func (es *EventSource) run(parent context.Context, yield func(Event) bool) error
 	es.cancel = cancel
 	es.mu.Unlock()
 
-	e := newEngine(es, yield)
+	e := newEngine(es, ssetrace.ContextTrace(parent), yield)
 	err := e.loop(ctx)
 	e.finish()
 	return es.end(parent, err)

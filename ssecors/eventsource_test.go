@@ -16,6 +16,7 @@ import (
 	"github.com/cenkalti/backoff/v4"
 	"github.com/ssecors/ssecors-go/ssecors"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
+	"github.com/ssecors/ssecors-go/ssecors/ssetrace"
 )
 
 // recorder registers handlers on a source and records what they see.
@@ -76,7 +77,13 @@ func (r *recorder) Delays() []time.Duration {
 // runSource runs es with a generous deadline and returns Run's error.
 func runSource(t *testing.T, es *ssecors.EventSource) error {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	return runSourceTraced(t, es, nil)
+}
+
+// runSourceTraced is runSource with tr attached to Run's context.
+func runSourceTraced(t *testing.T, es *ssecors.EventSource, tr *ssetrace.Trace) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ssetrace.WithTrace(context.Background(), tr), 20*time.Second)
 	defer cancel()
 	err := es.Run(ctx)
 	if ctx.Err() != nil {

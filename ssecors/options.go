@@ -55,7 +55,6 @@ type config struct {
 	idleTimeout  time.Duration
 	lastEventID  string
 	logger       *slog.Logger
-	trace        *Trace
 	now          func() time.Time
 
 	errs []*ConfigError

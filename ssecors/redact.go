@@ -24,6 +24,7 @@ var defaultSecretParams = []string{
 // format errors and logs.
 type redactor struct {
 	words []string // lowercase substrings of secret parameter names; fixed at New
+	extra []string // the words given to WithSecrets, which name headers too
 
 	mu      sync.RWMutex
 	values  []string          // literal secret values given at New
@@ -39,6 +40,7 @@ func newRedactor(extra []string) *redactor {
 	for _, w := range extra {
 		if w = strings.ToLower(w); w != "" {
 			r.words = append(r.words, w)
+			r.extra = append(r.extra, w)
 		}
 	}
 	return r
@@ -48,6 +50,21 @@ func newRedactor(extra []string) *redactor {
 func (r *redactor) secretName(name string) bool {
 	n := strings.ToLower(name)
 	for _, w := range r.words {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// secretHeader reports whether a header's values are secrets: a
+// credential header, or a name given to WithSecrets.
+func (r *redactor) secretHeader(canonical string) bool {
+	if secretHeader(canonical) {
+		return true
+	}
+	n := strings.ToLower(canonical)
+	for _, w := range r.extra {
 		if strings.Contains(n, w) {
 			return true
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/ssecors/ssecors-go/internal/site"
 
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
+	"github.com/ssecors/ssecors-go/ssecors/ssetrace"
 )
 
 // maxRedirects is Fetch's redirect limit: the 21st redirect is an error.
@@ -178,8 +179,8 @@ func (e *engine) observeRequest(ctx context.Context, h *hop, req *http.Request) 
 		es.log.DebugContext(ctx, "ssecors: request", "url", e.logURL(h.url),
 			"last_event_id", req.Header.Get("Last-Event-ID"))
 	}
-	if t := es.cfg.trace; t != nil && t.Request != nil {
-		t.Request(RequestInfo{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodGet,
+	if t := e.trace; t != nil && t.Request != nil {
+		t.Request(ssetrace.Request{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodGet,
 			URL: es.red.url(h.url), Header: es.redactHeader(req.Header), CORS: h.cors, Origin: h.origin,
 			Tainted: h.taint != taintSameOrigin, Credentials: h.credentials, Cookies: h.cookies})
 	}
@@ -191,10 +192,14 @@ func (e *engine) observeResponse(ctx context.Context, h *hop, resp *http.Respons
 	es := e.es
 	es.log.DebugContext(ctx, "ssecors: response", "url", e.logURL(h.url), "status", resp.StatusCode,
 		"content_type", es.red.text(resp.Header.Get("Content-Type")))
-	if t := es.cfg.trace; t != nil && t.Response != nil {
-		t.Response(ResponseInfo{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodGet,
+	if t := e.trace; t != nil && t.Response != nil {
+		var blocked error
+		if cerr != nil {
+			blocked = cerr
+		}
+		t.Response(ssetrace.Response{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodGet,
 			URL: es.red.url(h.url), StatusCode: resp.StatusCode, Header: es.redactHeader(resp.Header),
-			CORSChecked: h.cors, Blocked: cerr, SetCookies: stored})
+			Proto: resp.Proto, CORSChecked: h.cors, Blocked: blocked, SetCookies: stored})
 	}
 }
 

@@ -145,7 +145,6 @@ func TestValidation_refusedAtNew(t *testing.T) {
 		{name: "nil client", opts: []ssecors.Option{ssecors.WithHTTPClient(nil)}, option: "WithHTTPClient"},
 		{name: "nil jar", opts: []ssecors.Option{ssecors.WithCookieJar(nil)}, option: "WithCookieJar"},
 		{name: "nil logger", opts: []ssecors.Option{ssecors.WithLogger(nil)}, option: "WithLogger"},
-		{name: "nil trace", opts: []ssecors.Option{ssecors.WithTrace(nil)}, option: "WithTrace"},
 		{name: "nil query function", opts: []ssecors.Option{ssecors.WithQueryFunc(nil)}, option: "WithQueryFunc"},
 		{name: "unknown preflight mode", opts: append([]ssecors.Option{ssecors.WithPreflight(ssecors.PreflightMode(9))}, page...), option: "WithPreflight"},
 		{name: "preflight without an origin", opts: []ssecors.Option{ssecors.WithPreflight(ssecors.PreflightAlways)}, option: "WithPreflight"},

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/ssetrace"
 )
 
 // listenCommand runs "ssecors listen URL [flags]": it opens the stream and
@@ -47,11 +48,11 @@ func listenCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		return exitUsage
 	}
 	p := &printer{out: stdout, status: stderr, json: c.json, color: useColor(stdout, env)}
-	var last ssecors.ResponseInfo
-	opts = append(opts, ssecors.WithTrace(&ssecors.Trace{
-		Response:  func(ri ssecors.ResponseInfo) { last = ri },
+	var last ssetrace.Response
+	ctx = ssetrace.WithTrace(ctx, &ssetrace.Trace{
+		Response:  func(ri ssetrace.Response) { last = ri },
 		Reconnect: p.reconnect,
-	}))
+	})
 	es, err := ssecors.New(raw, opts...)
 	if err != nil {
 		fmt.Fprintln(stderr, explainConfig("listen", err))
@@ -154,7 +155,7 @@ func (p *printer) event(ev ssecors.Event) {
 	fmt.Fprintf(p.out, "%s%s: %s\n", head, id, data)
 }
 
-func (p *printer) open(ri ssecors.ResponseInfo) {
+func (p *printer) open(ri ssetrace.Response) {
 	ct := strings.Join(ri.Header.Values("Content-Type"), ", ")
 	if p.json {
 		p.writeJSON(jsonStatus{Kind: "open", URL: ri.URL, Status: ri.StatusCode, ContentType: ct})
@@ -163,7 +164,7 @@ func (p *printer) open(ri ssecors.ResponseInfo) {
 	fmt.Fprintf(p.status, "ssecors listen: open %s (%d %s, %s)\n", ri.URL, ri.StatusCode, http.StatusText(ri.StatusCode), ct)
 }
 
-func (p *printer) reconnect(ri ssecors.ReconnectInfo) {
+func (p *printer) reconnect(ri ssetrace.Reconnect) {
 	why := "the connection ended"
 	if ri.Err != nil {
 		why = strings.TrimPrefix(ri.Err.Error(), "ssecors: ")
