@@ -32,8 +32,8 @@ func corsLine(name, value string) string {
 	return fmt.Sprintf("%q", name+": "+value)
 }
 
-// newCORSError records a failed check of the response headers h.
-func newCORSError(h http.Header, reqOrigin string, credentials bool, op string, rule Rule, detail, fix string) *BlockedError {
+// newBlockedCORS records a failed check of the response headers h.
+func newBlockedCORS(h http.Header, reqOrigin string, credentials bool, op string, rule Rule, detail, fix string) *BlockedError {
 	return &BlockedError{
 		Rule:        rule,
 		Op:          op,
@@ -56,7 +56,7 @@ func newCORSError(h http.Header, reqOrigin string, credentials bool, op string, 
 // quoted with %q in Detail and Fix.
 func checkCORS(h http.Header, reqOrigin string, credentials bool) *BlockedError {
 	fail := func(rule Rule, detail, fix string) *BlockedError {
-		return newCORSError(h, reqOrigin, credentials, http.MethodGet, rule, detail, fix)
+		return newBlockedCORS(h, reqOrigin, credentials, http.MethodGet, rule, detail, fix)
 	}
 	tainted := reqOrigin == "null"
 

@@ -21,10 +21,17 @@
 //	for ev, err := range es.Events(ctx) { ... }
 //
 // [Decoder] parses a stream from any io.Reader, for streams that do not
-// arrive over HTTP. [Diagnose] answers, for an integration test, whether a
-// page on a given origin could open a stream, and if not which rule fails
-// and how to fix it; the ssecors command (cmd/ssecors) prints the same
-// report ("ssecors doctor URL --origin ORIGIN").
+// arrive over HTTP.
+//
+// Around the core: package ssecors/browserjar is the browser's cookie
+// store, which the core asks hop by hop which cookies go out and which
+// Set-Cookie headers stay; ssecors/ssetrace attaches hooks for every
+// request, response and reconnection to Run's context; ssecors/doctor
+// answers, for an integration test, whether a page on a given origin could
+// open a stream, and if not which rule fails and how to fix it (the
+// ssecors command prints the same report: "ssecors doctor URL --origin
+// ORIGIN"); and ssecors/ssetest is a test server, like net/http/httptest,
+// with several host names, TLS, CORS policies, cookie logins and faults.
 //
 // # Browser parity
 //
@@ -69,21 +76,19 @@
 // Each of these is off unless an option turns it on, and documented on it:
 // an explicit OPTIONS preflight before connecting ([WithPreflight]; no
 // browser preflights an EventSource), parameters added to the query string
-// for what a browser cannot send as headers ([WithQuery],
-// [WithHeaderQuery], [WithQueryFunc] for tokens refreshed per attempt),
-// custom headers ([WithHeader], reported as something a page cannot do),
-// backoff with jitter between failed attempts ([WithBackoff]), retry
-// limits ([WithRetryLimit]), reconnecting after 5xx and 429 with
-// Retry-After ([WithRetryServerErrors]), an idle-read timeout
+// for what a browser cannot send as headers ([WithQuery], and
+// [WithQueryFunc] for tokens refreshed per attempt), custom headers
+// ([WithHeader], reported as something a page cannot do), a retry policy
+// with growth, jitter, limits and reconnection after 5xx and 429 with
+// Retry-After ([WithRetry] and [RetryPolicy]), an idle-read timeout
 // ([WithIdleTimeout]), a starting last event ID ([WithLastEventID]), and
 // logging ([WithLogger]).
 //
 // Two limits are always on: an event, or a line, larger than the maximum
 // event size ([WithMaxEventSize], 1 MiB by default) ends the source with
 // [ErrEventTooLarge] and memory stays bounded; and an attempt that
-// delivered no event is followed by a wait of at least [MinReconnectDelay],
-// so that "retry: 0" and a server that closes at once cannot make the
-// client spin.
+// delivered no event is followed by a wait of at least 100 ms, so that
+// "retry: 0" and a server that closes at once cannot make the client spin.
 //
 // # Concurrency
 //
@@ -104,35 +109,41 @@
 //	DNS, refused, TLS, connect timeout,    *NetworkError (Op "GET")       Connecting  yes
 //	reset or malformed answer before the
 //	response, more than 20 redirects
-//	(Err ErrTooManyRedirects)
 //	stream ended by the server             *NetworkError (Err io.EOF)     Connecting  yes
 //	stream cut, reset, malformed chunking, *NetworkError (Op "read")      Connecting  yes
 //	idle timeout
 //	preflight not answered                 *NetworkError (Op "OPTIONS")   Connecting  yes
 //	WithQueryFunc returned an error        *NetworkError (Op "query")     Connecting  yes
 //	status not 200, wrong Content-Type     *ResponseError                 Closed      no (5xx/429 yes with
-//	                                                                                  WithRetryServerErrors)
-//	CORS check failed                      *CORSError (Stage response     Closed      no
-//	                                       or redirect)
-//	preflight answered but refused         *CORSError (Stage preflight)   Closed      no
+//	                                                                                  RetryServerErrors)
+//	204 No Content                         *ResponseError, ErrNoContent   Closed      no
+//	CORS check failed (stream, redirect)   *BlockedError (Op "GET")       Closed      no
+//	preflight answered but refused         *BlockedError (Op "OPTIONS")   Closed      no
 //	mixed content, bad redirect target     *BlockedError                  Closed      no
 //	event or line too large                wraps ErrEventTooLarge         Closed      no
 //	retry limits or backoff.Stop           wraps ErrRetriesExhausted      Closed      no
+//	                                       and the last failure
 //	Close                                  Run returns nil                Closed      no
 //	ctx ends                               Run returns context.Cause      Closed      no
 //
+// [*BlockedError] carries the [Rule] that failed, the values seen (Detail)
+// and what to change (Fix). Messages are short and name the request, in the
+// shape of [net/url.Error]: "ssecors: GET https://api.example/s: CORS: ...".
 // Errors that reconnect go to OnError only; errors that end the source go
 // to OnError once and are returned by Run, even if the handler calls Close.
-// Invalid arguments to New are a [*ConfigError], before anything is sent.
+// Invalid arguments to New are a [*ConfigError], before anything is sent;
+// so are options that describe the page ([WithCredentials],
+// [WithNestedFrame], [WithPreflight]) without [WithOrigin].
 //
 // # Secrets
 //
 // Query parameters whose names look like secrets (token, key, secret,
 // password, auth, signature, session, code... and the names given to
-// [WithSecretParams]), passwords in URLs, values of headers moved into the
-// query, and the same in URLs met later (redirect targets, the parameters
-// of [WithQueryFunc]) are replaced by "REDACTED" in every error message,
-// log record, [Trace] record and String output, wherever a server echoes
-// them. [EventSource.URL] keeps the real URL,
-// because it mirrors the browser attribute.
+// [WithSecrets]), passwords in URLs, and the same in URLs met later
+// (redirect targets, the parameters of [WithQueryFunc]) are replaced by
+// "REDACTED" in every error message, log record, trace record and String
+// output, wherever a server echoes them; so are the values of credential
+// headers (Authorization, Cookie, and headers named by WithSecrets).
+// [EventSource.URL] keeps the real URL, because it mirrors the browser
+// attribute.
 package ssecors

@@ -269,7 +269,7 @@ func cloneClient(c *http.Client) (*http.Client, time.Duration) {
 }
 
 // URL returns the stream URL as given to New, with the parameters of
-// WithQuery, WithQueryValues and WithHeaderQuery, and without any fragment
+// WithQuery, and without any fragment
 // (browser: EventSource.url). Like the browser attribute it does not change
 // after redirects, and it is not redacted.
 func (es *EventSource) URL() string { return es.url.String() }
@@ -294,7 +294,8 @@ func (es *EventSource) LastEventID() string {
 }
 
 // ReconnectionTime returns the current reconnection time: the one from
-// [WithReconnectionTime] (default 3 s), or the last "retry:" value received.
+// [RetryPolicy].InitialDelay (default 3 s), or the last "retry:" value
+// received.
 func (es *EventSource) ReconnectionTime() time.Duration {
 	return time.Duration(es.retry.Load())
 }
@@ -339,7 +340,7 @@ func (es *EventSource) Close() {
 //     than 200, a wrong Content-Type, a CORS or preflight failure, a blocked
 //     request), or a limit of ssecors' own is reached (maximum event size,
 //     retry limits): the state becomes Closed, OnError runs once, and Run
-//     returns that error: a [*ResponseError], [*CORSError], [*BlockedError],
+//     returns that error: a [*ResponseError] or [*BlockedError],
 //     or an error wrapping [ErrEventTooLarge] or [ErrRetriesExhausted].
 //
 // Handlers run on the calling goroutine. Run may be called once; later

@@ -402,7 +402,7 @@ func headerAllowed(name string, names []string, credentials bool) bool {
 // hours, and 0 when the result must not be cached.
 func checkPreflight(status int, h http.Header, reqOrigin string, credentials bool, unsafe []string) (*BlockedError, time.Duration) {
 	fail := func(rule Rule, detail, fix string) *BlockedError {
-		return newCORSError(h, reqOrigin, credentials, http.MethodOptions, rule, detail, fix)
+		return newBlockedCORS(h, reqOrigin, credentials, http.MethodOptions, rule, detail, fix)
 	}
 	if status < 200 || status > 299 {
 		return fail(RulePreflightStatus, preflightStatusDetail(status),

@@ -11,7 +11,7 @@ import (
 const redacted = "REDACTED"
 
 // defaultSecretParams are the query parameter names treated as secrets
-// unless the caller adds more with WithSecretParams. A parameter is secret
+// unless the caller adds more with WithSecrets. A parameter is secret
 // when its lowercased name contains one of these words.
 var defaultSecretParams = []string{
 	"token", "key", "secret", "password", "passwd", "pwd", "auth",
