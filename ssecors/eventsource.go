@@ -51,7 +51,7 @@ type EventSource struct {
 
 	dropMu    sync.Mutex
 	drop      context.CancelCauseFunc // cancels the current attempt
-	droppable bool                    // attempts get a context of their own (Diagnose)
+	droppable bool                    // attempts get a context of their own (the doctor, via internal/inspect)
 
 	// mu orders the moves to Closed (state is written under it) and
 	// guards closeCalled, cancel and handler updates.
@@ -462,7 +462,7 @@ func (es *EventSource) setDrop(f context.CancelCauseFunc) {
 }
 
 // dropConnection abandons the current connection as if the network had
-// failed, so that the source reconnects (Diagnose uses it to show a
+// failed, so that the source reconnects (the doctor uses it to show a
 // reconnection). It does nothing between attempts.
 func (es *EventSource) dropConnection() {
 	es.dropMu.Lock()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/doctor"
 )
 
 // doctorCommand runs "ssecors doctor URL --origin ORIGIN [flags]": it
@@ -20,7 +21,7 @@ func doctorCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	var c common
 	fs := newFlagSet("doctor", &c)
 	reconnect := fs.Bool("reconnect", false, "")
-	wait := fs.Duration("wait", ssecors.DefaultDiagnoseWait, "")
+	wait := fs.Duration("wait", 0, "") // 0: doctor.Options' default (5s, as the usage says)
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, usageText)
@@ -53,14 +54,14 @@ func doctorCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	}
 
 	prog := newProgress(stderr, isTerminal(stderr))
-	do := ssecors.DiagnoseOptions{
+	do := doctor.Options{
 		MaxEvents: c.maxEvents,
 		Wait:      *wait,
 		Timeout:   c.timeout,
 		Reconnect: *reconnect,
 		Progress:  prog.show,
 	}
-	rep, err := ssecors.Diagnose(ctx, raw, do, opts...)
+	rep, err := doctor.Diagnose(ctx, raw, do, opts...)
 	prog.done()
 	if err != nil {
 		var ce *ssecors.ConfigError

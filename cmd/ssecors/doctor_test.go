@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/doctor"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
@@ -70,7 +71,7 @@ var doctorCases = []struct {
 		ep:     ssetest.Endpoint{ContentType: "text/html; charset=utf-8", Body: "<!doctype html><p>events</p>", CORS: ssetest.AllowAll()},
 		args:   []string{crossSite, "--origin", page},
 		code:   exitFail,
-		rule:   "content-type",
+		rule:   doctor.RuleContentType,
 		step:   "response",
 		fixHas: `answer with "Content-Type: text/event-stream"`,
 	},
@@ -79,7 +80,7 @@ var doctorCases = []struct {
 		ep:     ssetest.Endpoint{Status: http.StatusUnauthorized, Body: "missing bearer token", CORS: ssetest.AllowAll()},
 		args:   []string{crossSite, "--origin", page},
 		code:   exitFail,
-		rule:   "status",
+		rule:   doctor.RuleStatus,
 		step:   "response",
 		fixHas: "cannot send an Authorization header",
 	},
@@ -100,7 +101,7 @@ var doctorCases = []struct {
 		ep:     ssetest.Endpoint{Events: ssetest.Messages("hi"), CORS: ssetest.AllowAll(), RequireCookie: "sid"},
 		args:   []string{crossSite, "--origin", page, "--with-credentials", "--cookie", "sid=42; SameSite=Lax", "--third-party-cookies", "allow"},
 		code:   exitFail,
-		rule:   "status",
+		rule:   doctor.RuleStatus,
 		step:   "response",
 		fixHas: "a browser did not send the cookie sid: SameSite=Lax is not sent on a cross-site subresource request; set `SameSite=None; Secure`",
 	},
@@ -164,7 +165,7 @@ func TestDoctor_misconfigurations(t *testing.T) {
 			if r.code != tc.code {
 				t.Errorf("--json: exit %d, want %d", r.code, tc.code)
 			}
-			var rep ssecors.Report
+			var rep doctor.Report
 			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 				t.Fatalf("--json output does not parse: %v\n%s", err, r.stdout)
 			}
@@ -179,7 +180,7 @@ func TestDoctor_misconfigurations(t *testing.T) {
 			}
 			if tc.step != "" {
 				s := rep.Find(tc.step)
-				if s == nil || s.Mark != ssecors.MarkFail || s.Rule != tc.rule {
+				if s == nil || s.Mark != doctor.MarkFail || s.Rule != tc.rule {
 					t.Errorf("step %s = %+v, want a failure of rule %s", tc.step, s, tc.rule)
 				}
 			}

@@ -343,7 +343,7 @@ func redactArg(s string) string {
 	return s
 }
 
-// explainConfig turns an SDK error from New or Diagnose into a usage line.
+// explainConfig turns an SDK error from New or doctor.Diagnose into a usage line.
 func explainConfig(cmd string, err error) string {
 	var ce *ssecors.ConfigError
 	if errors.As(err, &ce) {

@@ -1,4 +1,4 @@
-// Command doctor shows ssecors.Diagnose, the Go API behind "ssecors
+// Command doctor shows doctor.Diagnose, the Go API behind "ssecors
 // doctor": would a page on origin X be able to open this stream with
 // new EventSource(url, {withCredentials: true}), and if not, why? It
 // diagnoses two streams of the embedded test server, one broken and one
@@ -9,7 +9,7 @@
 //
 // In an integration test, the same call is an assertion:
 //
-//	rep, err := ssecors.Diagnose(ctx, streamURL, ssecors.DiagnoseOptions{},
+//	rep, err := doctor.Diagnose(ctx, streamURL, doctor.Options{},
 //		ssecors.WithOrigin("https://app.example.com"), ssecors.WithCredentials())
 //	if err != nil {
 //		t.Fatal(err) // the check could not run: a *ssecors.ConfigError
@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/doctor"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
@@ -49,7 +50,7 @@ func main() {
 		if *creds {
 			opts = append(opts, ssecors.WithCredentials())
 		}
-		rep, err := ssecors.Diagnose(ctx, *streamURL, ssecors.DiagnoseOptions{Reconnect: *reconnect}, opts...)
+		rep, err := doctor.Diagnose(ctx, *streamURL, doctor.Options{Reconnect: *reconnect}, opts...)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
@@ -76,7 +77,7 @@ func main() {
 		{"fixed: the exact origin and \"Access-Control-Allow-Credentials: true\"", "https://api.other.test/fixed"},
 	} {
 		fmt.Printf("== %s\n\n", c.title)
-		rep, err := ssecors.Diagnose(ctx, c.url, ssecors.DiagnoseOptions{MaxEvents: 2},
+		rep, err := doctor.Diagnose(ctx, c.url, doctor.Options{MaxEvents: 2},
 			ssecors.WithOrigin("https://app.example.test"),
 			ssecors.WithCredentials(),
 			ssecors.WithHTTPClient(srv.Client()),

@@ -1,10 +1,9 @@
-package ssecors_test
+package doctor_test
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/ssecors/ssecors-go/ssecors"
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
+	"github.com/ssecors/ssecors-go/ssecors/doctor"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
@@ -26,7 +26,7 @@ func diagnoseServer(t *testing.T, ep ssetest.Endpoint) *ssetest.Server {
 
 // diagnose runs Diagnose against srv with the client that resolves the
 // test host names, and fails the test when it could not run.
-func diagnose(t *testing.T, srv *ssetest.Server, streamURL string, do ssecors.DiagnoseOptions, opts ...ssecors.Option) *ssecors.Report {
+func diagnose(t *testing.T, srv *ssetest.Server, streamURL string, do doctor.Options, opts ...ssecors.Option) *doctor.Report {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -34,7 +34,7 @@ func diagnose(t *testing.T, srv *ssetest.Server, streamURL string, do ssecors.Di
 		do.Wait = 5 * time.Second
 	}
 	opts = append([]ssecors.Option{ssecors.WithHTTPClient(srv.Client())}, opts...)
-	rep, err := ssecors.Diagnose(ctx, streamURL, do, opts...)
+	rep, err := doctor.Diagnose(ctx, streamURL, do, opts...)
 	if err != nil {
 		t.Fatalf("Diagnose: %v", err)
 	}
@@ -44,7 +44,7 @@ func diagnose(t *testing.T, srv *ssetest.Server, streamURL string, do ssecors.Di
 	return rep
 }
 
-func stepMark(rep *ssecors.Report, name string) ssecors.Mark {
+func stepMark(rep *doctor.Report, name string) doctor.Mark {
 	if s := rep.Find(name); s != nil {
 		return s.Mark
 	}
@@ -95,7 +95,7 @@ func TestDiagnose_verdicts(t *testing.T) {
 		{
 			name:     "wrong content type",
 			ep:       ssetest.Endpoint{ContentType: "text/plain", Body: "hello", CORS: ssetest.AllowAll()},
-			rule:     "content-type",
+			rule:     doctor.RuleContentType,
 			step:     "response",
 			fixHas:   `"Content-Type: text/event-stream"`,
 			wantType: &ssecors.ResponseError{},
@@ -103,7 +103,7 @@ func TestDiagnose_verdicts(t *testing.T) {
 		{
 			name:     "401",
 			ep:       ssetest.Endpoint{Status: http.StatusUnauthorized, Body: "login first", CORS: ssetest.AllowAll()},
-			rule:     "status",
+			rule:     doctor.RuleStatus,
 			step:     "response",
 			fixHas:   "withCredentials is false",
 			wantType: &ssecors.ResponseError{},
@@ -121,7 +121,7 @@ func TestDiagnose_verdicts(t *testing.T) {
 			t.Parallel()
 			srv := diagnoseServer(t, tc.ep)
 			opts := append([]ssecors.Option{ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost))}, tc.opts...)
-			rep := diagnose(t, srv, srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath), ssecors.DiagnoseOptions{}, opts...)
+			rep := diagnose(t, srv, srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath), doctor.Options{}, opts...)
 			if rep.Connects != tc.connects {
 				t.Fatalf("Connects = %t, want %t; summary %q", rep.Connects, tc.connects, rep.Summary)
 			}
@@ -133,7 +133,7 @@ func TestDiagnose_verdicts(t *testing.T) {
 			}
 			if tc.step != "" {
 				s := rep.Find(tc.step)
-				if s == nil || s.Mark != ssecors.MarkFail || s.Rule != tc.rule {
+				if s == nil || s.Mark != doctor.MarkFail || s.Rule != tc.rule {
 					t.Errorf("step %s = %+v, want a failure of rule %s", tc.step, s, tc.rule)
 				}
 			}
@@ -143,7 +143,7 @@ func TestDiagnose_verdicts(t *testing.T) {
 			switch want := tc.wantType.(type) {
 			case *ssecors.BlockedError:
 				if !errors.As(rep.Err, &want) {
-					t.Errorf("Err = %v, want a *CORSError", rep.Err)
+					t.Errorf("Err = %v, want a *BlockedError", rep.Err)
 				}
 			case *ssecors.ResponseError:
 				if !errors.As(rep.Err, &want) {
@@ -161,12 +161,12 @@ func TestDiagnose_verdicts(t *testing.T) {
 func TestDiagnose_mixedContent(t *testing.T) {
 	t.Parallel()
 	srv := diagnoseServer(t, ssetest.Endpoint{CORS: ssetest.AllowAll()})
-	rep := diagnose(t, srv, srv.HostURL("http", ssetest.OtherHost, ssetest.EventsPath), ssecors.DiagnoseOptions{},
+	rep := diagnose(t, srv, srv.HostURL("http", ssetest.OtherHost, ssetest.EventsPath), doctor.Options{},
 		ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)))
-	if rep.Connects || rep.Rule != "mixed-content" {
+	if rep.Connects || rep.Rule != ssecors.RuleMixedContent {
 		t.Fatalf("got connects %t rule %q, want a mixed-content failure", rep.Connects, rep.Rule)
 	}
-	if got := stepMark(rep, "mixed-content"); got != ssecors.MarkFail {
+	if got := stepMark(rep, "mixed-content"); got != doctor.MarkFail {
 		t.Errorf("mixed-content mark = %q, want fail", got)
 	}
 	if n := len(srv.RequestsTo(ssetest.EventsPath)); n != 0 {
@@ -180,7 +180,7 @@ func TestDiagnose_taintedRedirect(t *testing.T) {
 	final := srv.HostURL("https", ssetest.ComHost, "/final")
 	srv.Handle("/start", ssetest.Endpoint{CORS: ssetest.AllowAll(), Redirect: &ssetest.Redirect{Location: final}})
 	srv.Handle("/final", ssetest.Endpoint{Events: ssetest.Messages("x")})
-	rep := diagnose(t, srv, srv.HostURL("https", ssetest.OtherHost, "/start"), ssecors.DiagnoseOptions{},
+	rep := diagnose(t, srv, srv.HostURL("https", ssetest.OtherHost, "/start"), doctor.Options{},
 		ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)), ssecors.WithCredentials())
 	if rep.Connects || rep.Rule != ssecors.RuleAllowOriginMissing {
 		t.Fatalf("got connects %t rule %q, want %s", rep.Connects, rep.Rule, ssecors.RuleAllowOriginMissing)
@@ -189,7 +189,7 @@ func TestDiagnose_taintedRedirect(t *testing.T) {
 		t.Errorf("Fix = %q, want the tainted-origin fix", rep.Fix)
 	}
 	red := rep.Find("redirect")
-	if red == nil || red.Mark != ssecors.MarkWarn || !strings.Contains(strings.Join(red.Details, "\n"), "Origin: null") {
+	if red == nil || red.Mark != doctor.MarkWarn || !strings.Contains(strings.Join(red.Details, "\n"), "Origin: null") {
 		t.Errorf("redirect step = %+v, want a warning about the tainted origin", red)
 	}
 }
@@ -204,7 +204,7 @@ func TestDiagnose_cookies(t *testing.T) {
 		reasonHas  string // in the cookies step
 		altHas     string // what the other policy would do
 		fixHas     string // in Report.Fix
-		cookieMark ssecors.Mark
+		cookieMark doctor.Mark
 	}{
 		{
 			name:       "lax session cookie, third-party cookies blocked",
@@ -212,7 +212,7 @@ func TestDiagnose_cookies(t *testing.T) {
 			reasonHas:  "third-party cookies are blocked",
 			altHas:     "with third-party cookies allowed: still not sent: SameSite=Lax is not sent on a cross-site subresource request",
 			fixHas:     "a browser did not send the cookie sid",
-			cookieMark: ssecors.MarkWarn,
+			cookieMark: doctor.MarkWarn,
 		},
 		{
 			name:       "lax session cookie, third-party cookies allowed",
@@ -220,7 +220,7 @@ func TestDiagnose_cookies(t *testing.T) {
 			cookie:     "sid=1; SameSite=Lax",
 			reasonHas:  "SameSite=Lax is not sent on a cross-site subresource request",
 			fixHas:     "set `SameSite=None; Secure`",
-			cookieMark: ssecors.MarkWarn,
+			cookieMark: doctor.MarkWarn,
 		},
 		{
 			name:       "none secure cookie, third-party cookies allowed",
@@ -229,7 +229,7 @@ func TestDiagnose_cookies(t *testing.T) {
 			connects:   true,
 			reasonHas:  "sent: `SameSite=None; Secure` cookie on a cross-site request",
 			altHas:     "with third-party cookies blocked: sid would not be sent",
-			cookieMark: ssecors.MarkPass,
+			cookieMark: doctor.MarkPass,
 		},
 	}
 	for _, tc := range tests {
@@ -245,7 +245,7 @@ func TestDiagnose_cookies(t *testing.T) {
 			}
 			u, _ := url.Parse(streamURL)
 			jar.SetCookies(u, []*http.Cookie{c})
-			rep := diagnose(t, srv, streamURL, ssecors.DiagnoseOptions{MaxEvents: 1},
+			rep := diagnose(t, srv, streamURL, doctor.Options{MaxEvents: 1},
 				ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)), ssecors.WithCredentials(),
 				ssecors.WithCookieJar(jar))
 			if rep.Connects != tc.connects {
@@ -268,7 +268,7 @@ func TestDiagnose_cookies(t *testing.T) {
 			if !strings.Contains(rep.Fix, tc.fixHas) {
 				t.Errorf("Fix = %q, want %q", rep.Fix, tc.fixHas)
 			}
-			if !tc.connects && rep.Rule != "status" {
+			if !tc.connects && rep.Rule != doctor.RuleStatus {
 				t.Errorf("Rule = %q, want status (the server answered 401)", rep.Rule)
 			}
 		})
@@ -284,7 +284,7 @@ func TestDiagnose_reconnect(t *testing.T) {
 		name      string
 		responses []ssetest.Response
 		maxEvents int
-		mark      ssecors.Mark
+		mark      doctor.Mark
 		titleHas  string
 		connects  bool
 		detailHas string
@@ -292,7 +292,7 @@ func TestDiagnose_reconnect(t *testing.T) {
 		{
 			name:      "resumes",
 			responses: []ssetest.Response{first, {Events: ssetest.Numbered(5, "e"), Resume: true}},
-			mark:      ssecors.MarkPass,
+			mark:      doctor.MarkPass,
 			titleHas:  "with Last-Event-ID: 2 and the server resumed",
 			connects:  true,
 			detailHas: `first event after reconnecting: message id=3 data="e3"`,
@@ -300,7 +300,7 @@ func TestDiagnose_reconnect(t *testing.T) {
 		{
 			name:      "ignores Last-Event-ID",
 			responses: []ssetest.Response{first, {Events: ssetest.Numbered(5, "e")}},
-			mark:      ssecors.MarkWarn,
+			mark:      doctor.MarkWarn,
 			titleHas:  "it ignores Last-Event-ID",
 			connects:  true,
 			detailHas: `first event after reconnecting: message id=1 data="e1"`,
@@ -309,7 +309,7 @@ func TestDiagnose_reconnect(t *testing.T) {
 			name:      "stream ends, then 204",
 			responses: []ssetest.Response{{Events: ssetest.Numbered(2, "e"), EndAfterScript: true}, {Status: http.StatusNoContent}},
 			maxEvents: 3, // more than the stream sends: it ends by itself
-			mark:      ssecors.MarkWarn,
+			mark:      doctor.MarkWarn,
 			titleHas:  "204 No Content",
 			connects:  true,
 			detailHas: "the server ended the stream",
@@ -317,7 +317,7 @@ func TestDiagnose_reconnect(t *testing.T) {
 		{
 			name:      "reconnection fails CORS",
 			responses: []ssetest.Response{first, {CORS: &ssetest.CORS{}, Events: ssetest.Numbered(2, "e")}},
-			mark:      ssecors.MarkFail,
+			mark:      doctor.MarkFail,
 			titleHas:  "[" + string(ssecors.RuleAllowOriginMissing) + "]",
 			detailHas: "with Last-Event-ID: 2",
 		},
@@ -331,7 +331,7 @@ func TestDiagnose_reconnect(t *testing.T) {
 				n = 2
 			}
 			rep := diagnose(t, srv, srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath),
-				ssecors.DiagnoseOptions{MaxEvents: n, Reconnect: true},
+				doctor.Options{MaxEvents: n, Reconnect: true},
 				ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)), ssecors.WithCredentials())
 			s := rep.Find("reconnect")
 			if s == nil {
@@ -361,13 +361,13 @@ func TestDiagnose_preflight(t *testing.T) {
 	t.Parallel()
 	srv := diagnoseServer(t, ssetest.Endpoint{Events: ssetest.Messages("a"),
 		CORS: &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowCredentials: "true", AllowMethods: "GET"}})
-	rep := diagnose(t, srv, srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath), ssecors.DiagnoseOptions{MaxEvents: 1},
+	rep := diagnose(t, srv, srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath), doctor.Options{MaxEvents: 1},
 		ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)), ssecors.WithCredentials(),
 		ssecors.WithHeader("X-Tenant", "acme"), ssecors.WithPreflight(ssecors.PreflightAuto))
 	if rep.Connects || rep.Rule != ssecors.RulePreflightAllowHeaders {
 		t.Fatalf("got connects %t rule %q, want %s", rep.Connects, rep.Rule, ssecors.RulePreflightAllowHeaders)
 	}
-	if got := stepMark(rep, "request"); got != ssecors.MarkWarn {
+	if got := stepMark(rep, "request"); got != doctor.MarkWarn {
 		t.Errorf("request mark = %q, want warn for a header a browser cannot send", got)
 	}
 	if !strings.Contains(rep.Fix, "x-tenant") {
@@ -379,12 +379,12 @@ func TestDiagnose_noEvents(t *testing.T) {
 	t.Parallel()
 	srv := diagnoseServer(t, ssetest.Endpoint{CORS: ssetest.AllowAll()})
 	rep := diagnose(t, srv, srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath),
-		ssecors.DiagnoseOptions{Wait: 50 * time.Millisecond},
+		doctor.Options{Wait: 50 * time.Millisecond},
 		ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)))
 	if !rep.Connects {
 		t.Fatalf("Connects = false, want true: %s", rep.Summary)
 	}
-	if got := stepMark(rep, "events"); got != ssecors.MarkWarn {
+	if got := stepMark(rep, "events"); got != doctor.MarkWarn {
 		t.Errorf("events mark = %q, want warn", got)
 	}
 }
@@ -396,15 +396,15 @@ func TestDiagnose_network(t *testing.T) {
 	origin := srv.Origin("https", ssetest.AppHost)
 	client := srv.Client()
 	srv.Close() // nothing listens any more
-	rep, err := ssecors.Diagnose(context.Background(), streamURL, ssecors.DiagnoseOptions{},
+	rep, err := doctor.Diagnose(context.Background(), streamURL, doctor.Options{},
 		ssecors.WithOrigin(origin), ssecors.WithHTTPClient(client))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Connects || rep.Rule != "network" {
+	if rep.Connects || rep.Rule != doctor.RuleNetwork {
 		t.Fatalf("got connects %t rule %q, want a network failure", rep.Connects, rep.Rule)
 	}
-	if got := stepMark(rep, "response"); got != ssecors.MarkFail {
+	if got := stepMark(rep, "response"); got != doctor.MarkFail {
 		t.Errorf("response mark = %q, want fail", got)
 	}
 }
@@ -414,18 +414,18 @@ func TestDiagnose_configErrors(t *testing.T) {
 	tests := []struct {
 		name   string
 		url    string
-		do     ssecors.DiagnoseOptions
+		do     doctor.Options
 		opts   []ssecors.Option
 		option string
 	}{
-		{"no origin", "https://api.example.com/events", ssecors.DiagnoseOptions{}, nil, "WithOrigin"},
-		{"bad url", "ftp://example.com/", ssecors.DiagnoseOptions{}, []ssecors.Option{ssecors.WithOrigin("https://app.example.com")}, "url"},
-		{"negative wait", "https://api.example.com/events", ssecors.DiagnoseOptions{Wait: -1}, []ssecors.Option{ssecors.WithOrigin("https://app.example.com")}, "DiagnoseOptions"},
+		{"no origin", "https://api.example.com/events", doctor.Options{}, nil, "WithOrigin"},
+		{"bad url", "ftp://example.com/", doctor.Options{}, []ssecors.Option{ssecors.WithOrigin("https://app.example.com")}, "url"},
+		{"negative wait", "https://api.example.com/events", doctor.Options{Wait: -1}, []ssecors.Option{ssecors.WithOrigin("https://app.example.com")}, "doctor.Options"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			rep, err := ssecors.Diagnose(context.Background(), tc.url, tc.do, tc.opts...)
+			rep, err := doctor.Diagnose(context.Background(), tc.url, tc.do, tc.opts...)
 			var ce *ssecors.ConfigError
 			if !errors.As(err, &ce) || ce.Option != tc.option {
 				t.Fatalf("got %v, want a *ConfigError for %s", err, tc.option)
@@ -443,7 +443,7 @@ func TestDiagnose_secrets(t *testing.T) {
 	srv := diagnoseServer(t, ssetest.Endpoint{Events: ssetest.Messages("a")})
 	progress := &strings.Builder{}
 	rep := diagnose(t, srv, srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath+"?token="+secret),
-		ssecors.DiagnoseOptions{Progress: func(s string) { progress.WriteString(s + "\n") }},
+		doctor.Options{Progress: func(s string) { progress.WriteString(s + "\n") }},
 		ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)), ssecors.WithQuery("api_key", secret+"2"))
 	js, err := json.Marshal(rep)
 	if err != nil {
@@ -462,7 +462,7 @@ func TestDiagnose_secrets(t *testing.T) {
 func TestReport_json(t *testing.T) {
 	t.Parallel()
 	srv := diagnoseServer(t, ssetest.Endpoint{Events: ssetest.Numbered(3, "e"), CORS: ssetest.AllowAll()})
-	rep := diagnose(t, srv, srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath), ssecors.DiagnoseOptions{MaxEvents: 2},
+	rep := diagnose(t, srv, srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath), doctor.Options{MaxEvents: 2},
 		ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)))
 	js, err := json.Marshal(rep)
 	if err != nil {
@@ -488,38 +488,16 @@ func TestReport_json(t *testing.T) {
 	}
 }
 
-// ExampleDiagnose asks whether a page on app.example.test could open a
-// cross-site stream with credentials, against a server that forgot
-// Access-Control-Allow-Credentials.
-func ExampleDiagnose() {
-	srv := ssetest.New(ssetest.Endpoint{
-		Events: ssetest.Messages("hello"),
-		CORS:   &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}},
-	})
-	defer srv.Close()
-
-	rep, err := ssecors.Diagnose(context.Background(),
-		"https://api.other.test/events", // port 443: the test client dials the test server
-		ssecors.DiagnoseOptions{},
-		ssecors.WithOrigin("https://app.example.test"),
-		ssecors.WithCredentials(),
-		ssecors.WithHTTPClient(srv.Client()),
-	)
-	if err != nil {
-		fmt.Println(err)
-		return
+func TestDiagnose_nilContext(t *testing.T) {
+	t.Parallel()
+	//lint:ignore SA1012 a nil context is the case under test
+	rep, err := doctor.Diagnose(nil, "https://api.example.com/events", doctor.Options{}, //nolint:staticcheck
+		ssecors.WithOrigin("https://app.example.com"))
+	var ce *ssecors.ConfigError
+	if !errors.As(err, &ce) || ce.Option != "context" {
+		t.Fatalf("got %v, want a *ConfigError for context", err)
 	}
-	fmt.Println(rep.Connects, rep.Rule)
-	fmt.Println(rep.Fix)
-	for _, s := range rep.Steps {
-		fmt.Println(s.Mark, s.Name)
+	if rep != nil {
+		t.Errorf("got a report, want none")
 	}
-	// Output:
-	// false allow-credentials
-	// add "Access-Control-Allow-Credentials: true" next to "Access-Control-Allow-Origin: https://app.example.test", or drop WithCredentials if the stream needs no cookies
-	// pass request
-	// pass mixed-content
-	// info cookies
-	// fail cors
-	// info response
 }

@@ -1,580 +1,31 @@
-package ssecors
+package doctor
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
-	"sync"
-	"time"
+	"unicode/utf8"
 
-	"github.com/ssecors/ssecors-go/internal/site"
-
+	"github.com/ssecors/ssecors-go/internal/inspect"
 	"github.com/ssecors/ssecors-go/internal/jarhook"
+	"github.com/ssecors/ssecors-go/internal/site"
+	"github.com/ssecors/ssecors-go/ssecors"
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 	"github.com/ssecors/ssecors-go/ssecors/ssetrace"
 )
 
-// This file holds Diagnose: one run of the real engine, observed through
-// Trace, turned into a report that says whether a page could open the
-// stream, and why not. Every verdict comes from the engine and the jar;
-// nothing here decides a CORS, cookie or mixed-content rule of its own.
-
-// Defaults of [DiagnoseOptions].
-const (
-	// DefaultDiagnoseMaxEvents is how many events Diagnose waits for.
-	DefaultDiagnoseMaxEvents = 3
-	// DefaultDiagnoseWait is how long Diagnose waits for them.
-	DefaultDiagnoseWait = 5 * time.Second
-	// DefaultDiagnoseTimeout is how long Diagnose waits for each
-	// response's headers.
-	DefaultDiagnoseTimeout = 10 * time.Second
-)
-
-// DiagnoseOptions configures [Diagnose]. The zero value asks for the
-// defaults.
-type DiagnoseOptions struct {
-	// MaxEvents is how many events to receive once the stream is open
-	// before the diagnosis ends. Default: DefaultDiagnoseMaxEvents (3).
-	MaxEvents int
-	// Wait bounds how long to wait for those events after the stream
-	// opened, and for the first event after a reconnection. Default:
-	// DefaultDiagnoseWait (5 s).
-	Wait time.Duration
-	// Timeout bounds the wait for each response's headers when the HTTP
-	// client given with WithHTTPClient has no Timeout of its own. Default:
-	// DefaultDiagnoseTimeout (10 s).
-	Timeout time.Duration
-	// Reconnect forces one reconnection after the events (or reports the
-	// one that follows when the server ends the stream), to show the
-	// Last-Event-ID a browser sends and what the server answers to it.
-	// The reconnection is made at once; the report states how long a
-	// browser would wait.
-	Reconnect bool
-	// Progress, when set, is called with a short line, secrets redacted,
-	// each time the diagnosis starts waiting on the network, such as
-	// "waiting for the response headers from https://...". It runs on the
-	// goroutine that called Diagnose.
-	Progress func(string)
-}
-
-// Mark grades one [Step] of a [Report].
-type Mark string
-
-// The marks of a step.
-const (
-	// MarkPass: what a browser needs.
-	MarkPass Mark = "pass"
-	// MarkWarn: a browser goes on, but something is likely wrong, or the
-	// diagnosis did something a browser cannot.
-	MarkWarn Mark = "warn"
-	// MarkFail: a browser stops here.
-	MarkFail Mark = "fail"
-	// MarkInfo: for information.
-	MarkInfo Mark = "info"
-)
-
-// Step is one part of a [Report]: the request, mixed content, the
-// preflight, cookies, a redirect, the CORS check, the response, Set-Cookie,
-// events or the reconnection.
-type Step struct {
-	// Name says what the step checks: "request", "mixed-content",
-	// "preflight", "cookies", "redirect", "cors", "response",
-	// "set-cookie", "events" or "reconnect".
-	Name string `json:"name"`
-	// Mark grades the step.
-	Mark Mark `json:"mark"`
-	// Title says what happened, in one line.
-	Title string `json:"title"`
-	// Details are the evidence, one line each: headers sent and received,
-	// cookie decisions with their reasons, events.
-	Details []string `json:"details,omitempty"`
-	// Rule names the rule a failing step broke (see Report.Rule).
-	Rule Rule `json:"rule,omitempty"`
-	// Fix says what to change, when there is something to change.
-	Fix string `json:"fix,omitempty"`
-}
-
-// ReportEvent is an event received during a diagnosis, with the fields of
-// [Event] under stable JSON names.
-type ReportEvent struct {
-	// Type is Event.Type: "message" unless the event named another.
-	Type string `json:"type"`
-	// Data is Event.Data.
-	Data string `json:"data"`
-	// LastEventID is Event.LastEventID.
-	LastEventID string `json:"last_event_id"`
-	// Origin is Event.Origin.
-	Origin string `json:"origin"`
-}
-
-// Report is the result of [Diagnose]: whether a page on Origin could open
-// the stream at URL with new EventSource(URL, {withCredentials:
-// Credentials}), the steps that led to that verdict, and the first events.
-// It marshals to JSON with stable lowercase field names; nothing in it
-// holds a secret query value or a cookie value.
-type Report struct {
-	// URL is the stream URL, secrets redacted.
-	URL string `json:"url"`
-	// Origin is the page origin given with WithOrigin.
-	Origin string `json:"origin"`
-	// Credentials is the withCredentials flag (WithCredentials).
-	Credentials bool `json:"credentials"`
-	// ThirdPartyCookies is the third-party cookie policy: "block" or
-	// "allow".
-	ThirdPartyCookies string `json:"third_party_cookies"`
-	// Connects is the verdict: the stream opened as a browser would open
-	// it, and, when a reconnection was diagnosed, it did not end the
-	// source.
-	Connects bool `json:"connects"`
-	// Rule names what stops a browser, empty when Connects: a CORS rule
-	// (CORSError.Rule, such as "allow-credentials"), a BlockedError
-	// reason (such as "mixed-content"), "status" or "content-type" for a
-	// response that does not open a stream, "network" or "timeout" when no
-	// response arrived, or "error" for anything else.
-	Rule Rule `json:"rule,omitempty"`
-	// Fix says what to change, empty when Connects.
-	Fix string `json:"fix,omitempty"`
-	// Summary is the verdict in one line.
-	Summary string `json:"summary"`
-	// Steps are the checks, in the order a browser makes them.
-	Steps []Step `json:"steps"`
-	// Events are the first events received (at most MaxEvents).
-	Events []ReportEvent `json:"events"`
-	// Err is the error that ended the diagnosed source, as Run returned it
-	// (a *CORSError, *ResponseError, *BlockedError, *NetworkError...), or
-	// nil when it connected. It is not marshaled.
-	Err error `json:"-"`
-}
-
-// Find returns the first step with the given name, or nil.
-func (r *Report) Find(name string) *Step {
-	for i := range r.Steps {
-		if r.Steps[i].Name == name {
-			return &r.Steps[i]
-		}
-	}
-	return nil
-}
-
-// String renders the report as text for a terminal: a header naming the
-// question, one block per step whose first line starts with PASS, WARN,
-// FAIL or INFO, and a final verdict line, "verdict: yes" or
-// "verdict: no", followed by the fix.
-func (r *Report) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "can a page on %s open\n  %s\nwith new EventSource(url, {withCredentials: %t})? (third-party cookies: %s)\n\n",
-		r.Origin, r.URL, r.Credentials, r.ThirdPartyCookies)
-	for _, s := range r.Steps {
-		fmt.Fprintf(&b, "%s %s: %s\n", markLabel(s.Mark), s.Name, s.Title)
-		for _, d := range s.Details {
-			fmt.Fprintf(&b, "     %s\n", d)
-		}
-		if s.Fix != "" {
-			fmt.Fprintf(&b, "     fix: %s\n", s.Fix)
-		}
-	}
-	b.WriteString("\n")
-	if r.Connects {
-		fmt.Fprintf(&b, "verdict: yes: %s\n", r.Summary)
-	} else {
-		fmt.Fprintf(&b, "verdict: no: %s\n", r.Summary)
-		if r.Fix != "" {
-			fmt.Fprintf(&b, "fix: %s\n", r.Fix)
-		}
-	}
-	return b.String()
-}
-
-func markLabel(m Mark) string {
-	switch m {
-	case MarkPass:
-		return "PASS"
-	case MarkWarn:
-		return "WARN"
-	case MarkFail:
-		return "FAIL"
-	}
-	return "INFO"
-}
-
-// Diagnose answers the question a browser's developer tools answer only in
-// pieces: would a page on the origin given with [WithOrigin] be able to
-// open rawURL with new EventSource(rawURL, {withCredentials}), and if not,
-// why, and how to fix it?
-//
-// It runs the real engine, configured by sourceOpts exactly as [New] is, and
-// watches it with [WithTrace]: the verdict is what an EventSource with those
-// options does. It opens the stream, waits for up to opts.MaxEvents events
-// for opts.Wait, optionally forces one reconnection, and closes the source.
-// A network error or a stream end is not retried: the report says what a
-// browser would do next.
-//
-// The error is non-nil only when the diagnosis could not run: a
-// [*ConfigError] for an invalid URL or option, or for a missing
-// WithOrigin (a page on the stream's own origin has nothing for a browser
-// to refuse), or context.Cause(ctx) when ctx ends first, with the report so
-// far. Everything about the stream is in the Report.
-//
-// Diagnose replaces the source's waits between attempts with none, and
-// applies opts.Timeout to connecting. A Trace given in sourceOpts still
-// sees every request and response.
-func Diagnose(ctx context.Context, rawURL string, opts DiagnoseOptions, sourceOpts ...Option) (*Report, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	es, err := New(rawURL, sourceOpts...)
-	if err != nil {
-		return nil, err
-	}
-	es.droppable = true // --reconnect drops the connection
-	if !es.cfg.emulate {
-		return nil, &ConfigError{Option: "WithOrigin",
-			Reason: "Diagnose needs the page origin to act as: without WithOrigin the source is a page on the stream's own origin, which no browser refuses for CORS, cookies or mixed content"}
-	}
-	if opts.MaxEvents < 0 || opts.Wait < 0 || opts.Timeout < 0 {
-		return nil, &ConfigError{Option: "DiagnoseOptions", Reason: "MaxEvents, Wait and Timeout must not be negative"}
-	}
-	if opts.MaxEvents == 0 {
-		opts.MaxEvents = DefaultDiagnoseMaxEvents
-	}
-	if opts.Wait == 0 {
-		opts.Wait = DefaultDiagnoseWait
-	}
-	if opts.Timeout == 0 {
-		opts.Timeout = DefaultDiagnoseTimeout
-	}
-	// New records the secret values of WithQuery only: hide those already
-	// in the URL too, wherever a response (an error body) echoes them.
-	for k, vs := range es.url.Query() {
-		if es.red.secretName(k) {
-			for _, v := range vs {
-				es.red.addValue(v)
-			}
-		}
-	}
-	d := &diagnosis{es: es, opts: opts, policy: browserjar.Block, other: browserjar.Allow}
-	if es.cookies != nil && es.cookies.ThirdPartyCookies() == browserjar.Allow {
-		d.policy, d.other = browserjar.Allow, browserjar.Block
-	}
-	return d.run(ctx)
-}
-
-// Stages of a diagnosis.
-const (
-	diagFirst        = iota // the first connection
-	diagReconnecting        // a reconnection was asked for or is under way
-	diagDone                // the source is being closed
-)
-
-// diagnosis is the state of one Diagnose call.
-type diagnosis struct {
-	es     *EventSource
-	opts   DiagnoseOptions
-	policy browserjar.Policy // the jar's third-party cookie policy (Block without a browserjar.Jar)
-	other  browserjar.Policy // the policy not in use, to show what it would change
-	rec    *setCookieRecorder
-
-	mu    sync.Mutex // guards stage and timer: timers fire elsewhere
-	stage int
-	timer *time.Timer
-
-	// The rest is touched only on the goroutine running the source.
-	attempts []*diagAttempt
-	current  int // the attempt of the latest request
-	latest   int // the latest attempt started, with or without a request
-}
-
-// diagAttempt is what one connection attempt showed.
-type diagAttempt struct {
-	n         int
-	preReq    *ssetrace.Request
-	preResp   *ssetrace.Response
-	hops      []*diagHop
-	opened    bool
-	events    []Event
-	extra     int                 // events dispatched past MaxEvents, before the drop took effect
-	err       error               // what ended it; nil when the diagnosis closed it
-	reconnect *ssetrace.Reconnect // the reconnection that followed it
-}
-
-// diagHop is one request of an attempt and its response.
-type diagHop struct {
-	req       ssetrace.Request
-	resp      *ssetrace.Response
-	altSent   []browserjar.Decision // under the other third-party policy
-	altStored []browserjar.Decision
-}
-
-func (d *diagnosis) run(ctx context.Context) (*Report, error) {
-	es := d.es
-	es.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
-	if es.connectTO == 0 {
-		es.connectTO = d.opts.Timeout
-	}
-	d.rec = &setCookieRecorder{base: es.client.Transport}
-	es.client.Transport = d.rec
-	ctx = ssetrace.WithTrace(ctx, &ssetrace.Trace{
-		Request:   d.request,
-		Response:  d.response,
-		Reconnect: d.reconnect,
-	})
-	es.OnOpen(d.open)
-
-	var final error
-	for ev, err := range es.Events(ctx) {
-		if err != nil {
-			final = err
-			break
-		}
-		d.event(ev)
-	}
-	d.mu.Lock()
-	d.stage = diagDone
-	if d.timer != nil {
-		d.timer.Stop()
-	}
-	d.mu.Unlock()
-	if final != nil {
-		d.attempt(max(d.latest, 1)).err = final
-	}
-	rep := d.report()
-	if final != nil && ctx.Err() != nil && errors.Is(final, context.Cause(ctx)) {
-		return rep, final
-	}
-	return rep, nil
-}
-
-func (d *diagnosis) progress(msg string) {
-	if d.opts.Progress != nil {
-		d.opts.Progress(msg)
-	}
-}
-
-// attempt returns the record of attempt n (from 1), creating it.
-func (d *diagnosis) attempt(n int) *diagAttempt {
-	for len(d.attempts) < n {
-		d.attempts = append(d.attempts, &diagAttempt{n: len(d.attempts) + 1})
-	}
-	return d.attempts[n-1]
-}
-
-func (d *diagnosis) get(n int) *diagAttempt {
-	if n < 1 || n > len(d.attempts) {
-		return nil
-	}
-	return d.attempts[n-1]
-}
-
-func (d *diagnosis) request(i ssetrace.Request) {
-	d.current = i.Attempt
-	d.latest = max(d.latest, i.Attempt)
-	a := d.attempt(i.Attempt)
-	if i.Method == http.MethodOptions {
-		a.preReq = &i
-		d.progress("waiting for the preflight response from " + i.URL)
-		return
-	}
-	h := &diagHop{req: i}
-	if jar := d.es.cookies; jar != nil {
-		if u, err := url.Parse(i.URL); err == nil {
-			alt := jarhook.WithPolicy(jar, d.other == browserjar.Allow).(*browserjar.Jar)
-			_, h.altSent = alt.CookiesFor(d.cookieRequest(u, i.Credentials))
-		}
-	}
-	a.hops = append(a.hops, h)
-	d.progress("waiting for the response headers from " + i.URL)
-}
-
-func (d *diagnosis) response(i ssetrace.Response) {
-	a := d.attempt(i.Attempt)
-	if i.Method == http.MethodOptions {
-		a.preResp = &i
-		return
-	}
-	u, lines := d.rec.next()
-	if len(a.hops) == 0 {
-		return
-	}
-	h := a.hops[len(a.hops)-1]
-	h.resp = &i
-	if d.es.cookies != nil && h.req.Credentials && len(lines) > 0 && u != nil {
-		scratch := browserjar.New(&browserjar.Options{Now: d.es.cfg.now, ThirdPartyCookies: d.other})
-		h.altStored = scratch.SetCookiesFrom(d.cookieRequest(u, true), lines)
-	}
-}
-
-// cookieRequest describes a hop to the jar (or the view of it under the
-// other third-party policy), as the engine describes it.
-func (d *diagnosis) cookieRequest(u *url.URL, credentials bool) browserjar.Request {
-	return browserjar.Request{
-		URL:         u,
-		TopLevel:    d.es.cfg.pageOrigin.String(),
-		NestedFrame: !d.es.cfg.topLevel,
-		Credentials: credentials,
-	}
-}
-
-func (d *diagnosis) open() {
-	a := d.attempt(d.current)
-	a.opened = true
-	d.mu.Lock()
-	stage := d.stage
-	if stage != diagDone {
-		if d.timer != nil {
-			d.timer.Stop()
-		}
-		d.timer = time.AfterFunc(d.opts.Wait, func() {
-			if stage == diagFirst {
-				d.finishFirst()
-			} else {
-				d.finish()
-			}
-		})
-	}
-	d.mu.Unlock()
-	switch stage {
-	case diagFirst:
-		d.progress(fmt.Sprintf("stream open: waiting up to %s for %d events", d.opts.Wait, d.opts.MaxEvents))
-	case diagReconnecting:
-		d.progress(fmt.Sprintf("reopened: waiting up to %s for the first event", d.opts.Wait))
-	}
-}
-
-func (d *diagnosis) event(ev Event) {
-	a := d.attempt(d.current)
-	d.mu.Lock()
-	stage := d.stage
-	d.mu.Unlock()
-	switch {
-	case a.n == 1:
-		if len(a.events) < d.opts.MaxEvents {
-			a.events = append(a.events, ev)
-		} else {
-			a.extra++
-		}
-		if stage == diagFirst && len(a.events) >= d.opts.MaxEvents {
-			d.finishFirst()
-		}
-	case stage == diagReconnecting:
-		a.events = append(a.events, ev)
-		d.finish()
-	}
-}
-
-// finishFirst ends the first connection: it forces the reconnection when
-// one was asked for, and closes the source otherwise.
-func (d *diagnosis) finishFirst() {
-	d.mu.Lock()
-	if d.stage != diagFirst {
-		d.mu.Unlock()
-		return
-	}
-	if d.opts.Reconnect {
-		d.stage = diagReconnecting
-		d.mu.Unlock()
-		d.es.dropConnection()
-		return
-	}
-	d.stage = diagDone
-	d.mu.Unlock()
-	d.es.Close()
-}
-
-func (d *diagnosis) finish() {
-	d.mu.Lock()
-	d.stage = diagDone
-	d.mu.Unlock()
-	d.es.Close()
-}
-
-func (d *diagnosis) reconnect(i ssetrace.Reconnect) {
-	a := d.attempt(i.Attempt)
-	a.err = i.Err
-	a.reconnect = &i
-	d.mu.Lock()
-	proceed := false
-	switch {
-	case d.stage == diagFirst && a.opened && d.opts.Reconnect:
-		d.stage, proceed = diagReconnecting, true
-	case d.stage == diagReconnecting && i.Attempt == 1:
-		proceed = true
-	default:
-		d.stage = diagDone
-	}
-	d.mu.Unlock()
-	if !proceed {
-		d.es.Close()
-		return
-	}
-	d.latest = i.Attempt + 1
-	msg := "reconnecting without Last-Event-ID"
-	if i.LastEventID != "" {
-		msg = "reconnecting with Last-Event-ID: " + d.es.red.text(i.LastEventID)
-	}
-	d.progress(msg)
-}
-
-// setCookieRecorder passes requests through and keeps the Set-Cookie lines
-// of every GET response, so that the diagnosis can show what the other
-// third-party policy would store. The lines never leave the package.
-type setCookieRecorder struct {
-	base http.RoundTripper
-
-	mu    sync.Mutex
-	queue []recordedSetCookie
-}
-
-type recordedSetCookie struct {
-	url   *url.URL
-	lines []string
-}
-
-func (r *setCookieRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	base := r.base
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	resp, err := base.RoundTrip(req)
-	if err == nil && req.Method == http.MethodGet {
-		r.mu.Lock()
-		r.queue = append(r.queue, recordedSetCookie{url: req.URL, lines: resp.Header.Values("Set-Cookie")})
-		r.mu.Unlock()
-	}
-	return resp, err
-}
-
-// CloseIdleConnections forwards to the wrapped transport.
-func (r *setCookieRecorder) CloseIdleConnections() {
-	if c, ok := r.base.(interface{ CloseIdleConnections() }); ok {
-		c.CloseIdleConnections()
-	}
-}
-
-// next returns the oldest recorded GET response: the engine reports
-// responses in the order it receives them.
-func (r *setCookieRecorder) next() (*url.URL, []string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.queue) == 0 {
-		return nil, nil
-	}
-	n := r.queue[0]
-	r.queue = r.queue[1:]
-	return n.url, n.lines
-}
-
-// The report.
+// This file turns what the trace showed into the report's steps.
 
 func (d *diagnosis) report() *Report {
-	es := d.es
 	r := &Report{
-		URL:               es.red.url(es.url),
-		Origin:            es.cfg.pageOrigin.String(),
-		Credentials:       es.cfg.credentials,
+		URL:               d.v.RedactURL(d.u),
+		Origin:            d.v.PageOrigin.String(),
+		Credentials:       d.es.Credentials(),
 		ThirdPartyCookies: d.policy.String(),
 		Events:            []ReportEvent{},
 	}
@@ -592,7 +43,7 @@ func (d *diagnosis) report() *Report {
 
 	r.Steps = append(r.Steps, d.requestStep(first))
 	r.Steps = append(r.Steps, d.mixedContentStep(first.err))
-	if es.cfg.preflight != PreflightNever {
+	if d.mode != ssecors.PreflightNever {
 		if s, ok := d.preflightStep(first); ok {
 			r.Steps = append(r.Steps, s)
 		}
@@ -668,7 +119,7 @@ func (d *diagnosis) successSummary(r *Report) string {
 	default:
 		s += fmt.Sprintf(" (%d warnings)", warns)
 	}
-	if len(d.es.cfg.header) > 0 {
+	if len(d.v.HeaderNames) > 0 {
 		s += "; but this check sent headers a browser cannot send, so a browser may still fail"
 	}
 	return s
@@ -677,13 +128,13 @@ func (d *diagnosis) successSummary(r *Report) string {
 // relation says how a URL relates to the page: same-origin, same-site or
 // cross-site.
 func (d *diagnosis) relation(u *url.URL) string {
-	page, o := d.es.cfg.pageOrigin, site.OriginOf(u)
+	page, o := d.v.PageOrigin, site.OriginOf(u)
 	switch {
-	case site.SameOrigin(page, o) && !d.es.cfg.topLevel:
+	case site.SameOrigin(page, o) && !d.v.TopLevel:
 		return "same-origin (in a cross-site frame, so cross-site for cookies)"
 	case site.SameOrigin(page, o):
 		return "same-origin"
-	case !d.es.cfg.topLevel:
+	case !d.v.TopLevel:
 		return "cross-origin, cross-site (the page is in a cross-site frame)"
 	case site.SameSite(page, o):
 		return "cross-origin, same-site"
@@ -694,8 +145,8 @@ func (d *diagnosis) relation(u *url.URL) string {
 func (d *diagnosis) requestStep(a *diagAttempt) Step {
 	es := d.es
 	s := Step{Name: "request", Mark: MarkPass}
-	rel := d.relation(es.url)
-	cross := !site.SameOrigin(es.cfg.pageOrigin, site.OriginOf(es.url))
+	rel := d.relation(d.u)
+	cross := !site.SameOrigin(d.v.PageOrigin, site.OriginOf(d.u))
 	if cross {
 		s.Title = rel + " GET: a simple request, so a browser sends it without a preflight"
 	} else {
@@ -706,17 +157,17 @@ func (d *diagnosis) requestStep(a *diagAttempt) Step {
 		req = &a.hops[0].req
 	}
 	if req == nil {
-		s.Details = append(s.Details, "GET "+es.red.url(es.url)+" (not sent)")
+		s.Details = append(s.Details, "GET "+d.v.RedactURL(d.u)+" (not sent)")
 	} else {
 		s.Details = append(s.Details, "GET "+req.URL)
-		for _, k := range sortedKeys(req.Header) {
+		for _, k := range slices.Sorted(maps.Keys(req.Header)) {
 			s.Details = append(s.Details, k+": "+strings.Join(req.Header[k], ", "))
 		}
 	}
 	switch {
 	case !cross:
 		s.Details = append(s.Details, "credentials: a same-origin request always carries cookies")
-	case es.cfg.credentials:
+	case d.es.Credentials():
 		s.Details = append(s.Details, "withCredentials: true: cookies go out and Set-Cookie is kept (subject to SameSite, Secure and the third-party cookie policy), and the response must allow credentials")
 	default:
 		s.Details = append(s.Details, "withCredentials: false: no cookies go to another origin and its Set-Cookie headers are ignored")
@@ -730,26 +181,25 @@ func (d *diagnosis) requestStep(a *diagAttempt) Step {
 			s.Details = append(s.Details, "beyond the browser: "+x)
 		}
 		if req != nil && cross {
-			if unsafe := unsafeHeaderNames(req.Header); len(unsafe) > 0 {
+			if unsafe := inspect.UnsafeHeaderNames(req.Header); len(unsafe) > 0 {
 				s.Details = append(s.Details, "with these headers a fetch() would be preflighted (CORS-unsafe: "+strings.Join(unsafe, ", ")+")")
 			}
 		}
-		if len(es.cfg.header) > 0 {
-			s.Fix = "a page cannot send request headers with EventSource: carry the value in the query string (WithQuery, WithHeaderQuery) or in a cookie"
+		if len(d.v.HeaderNames) > 0 {
+			s.Fix = "a page cannot send request headers with EventSource: carry the value in the query string (WithQuery) or in a cookie"
 		}
 	}
 	return s
 }
 
 func (d *diagnosis) mixedContentStep(err error) Step {
-	es := d.es
-	var be *BlockedError
-	if errors.As(err, &be) && be.Rule == "mixed-content" {
+	var be *ssecors.BlockedError
+	if errors.As(err, &be) && be.Rule == ssecors.RuleMixedContent {
 		return Step{Name: "mixed-content", Mark: MarkFail, Title: "blocked: " + be.URL,
 			Details: []string{be.Detail}, Rule: be.Rule, Fix: be.Fix}
 	}
-	page := es.cfg.pageOrigin
-	o := site.OriginOf(es.url)
+	page := d.v.PageOrigin
+	o := site.OriginOf(d.u)
 	s := Step{Name: "mixed-content", Mark: MarkPass}
 	switch {
 	case page.Scheme != "https":
@@ -765,17 +215,17 @@ func (d *diagnosis) mixedContentStep(err error) Step {
 }
 
 func (d *diagnosis) preflightStep(a *diagAttempt) (Step, bool) {
-	mode := d.es.cfg.preflight
+	mode := d.mode
 	s := Step{Name: "preflight", Mark: MarkPass}
 	note := "a browser never sends this preflight: it shows what a hand-made OPTIONS or a fetch()-based client gets (" + mode.String() + ", beyond the browser)"
 	if a.preReq == nil {
-		var be *BlockedError
+		var be *ssecors.BlockedError
 		if errors.As(a.err, &be) && len(a.hops) == 0 {
 			return s, false
 		}
 		s.Mark = MarkInfo
 		s.Title = "not sent: the request carries no CORS-unsafe header, so a fetch() would not preflight it either"
-		if !site.SameOrigin(d.es.cfg.pageOrigin, site.OriginOf(d.es.url)) && mode == PreflightAlways {
+		if !site.SameOrigin(d.v.PageOrigin, site.OriginOf(d.u)) && mode == ssecors.PreflightAlways {
 			s.Title = "not sent: a cached preflight result still covers the request"
 		}
 		s.Details = []string{note}
@@ -783,7 +233,7 @@ func (d *diagnosis) preflightStep(a *diagAttempt) (Step, bool) {
 	}
 	req := a.preReq
 	s.Details = append(s.Details, "OPTIONS "+req.URL)
-	for _, k := range sortedKeys(req.Header) {
+	for _, k := range slices.Sorted(maps.Keys(req.Header)) {
 		s.Details = append(s.Details, k+": "+strings.Join(req.Header[k], ", "))
 	}
 	if a.preResp == nil {
@@ -835,13 +285,12 @@ func cookieKey(c browserjar.Decision) string {
 }
 
 func (d *diagnosis) cookiesStep(a *diagAttempt) (Step, bool) {
-	es := d.es
 	s := Step{Name: "cookies"}
 	if len(a.hops) == 0 {
 		return s, false
 	}
-	if es.cookies == nil {
-		if es.plainJar == nil {
+	if d.v.Jar == nil {
+		if !d.v.PlainJar {
 			return s, false
 		}
 		s.Mark = MarkWarn
@@ -880,7 +329,7 @@ func (d *diagnosis) cookiesStep(a *diagAttempt) (Step, bool) {
 			}
 		}
 	}
-	u := es.url
+	u := d.u
 	if len(a.hops) > 0 {
 		if pu, err := url.Parse(a.hops[0].req.URL); err == nil {
 			u = pu
@@ -961,7 +410,7 @@ func (d *diagnosis) redirectStep(h, next *diagHop, failErr error) Step {
 		s.Details = append(s.Details, "the redirect passes the CORS check"+allowLines(resp.Header))
 	}
 	if next == nil {
-		var be *BlockedError
+		var be *ssecors.BlockedError
 		if errors.As(failErr, &be) {
 			s.Mark, s.Rule, s.Fix = MarkFail, be.Rule, be.Fix
 			s.Title = fmt.Sprintf("%d %s blocked [%s]", resp.StatusCode, http.StatusText(resp.StatusCode), be.Rule)
@@ -1021,7 +470,7 @@ func (d *diagnosis) corsStep(h *diagHop) Step {
 		return s
 	}
 	s.Title = "the response allows Origin " + h.req.Origin
-	if d.es.cfg.credentials {
+	if d.es.Credentials() {
 		s.Title += " with credentials"
 	}
 	return s
@@ -1042,12 +491,12 @@ func (d *diagnosis) responseStep(a *diagAttempt, h *diagHop, failErr error) Step
 		s.Title = desc + " (a browser never reads it: the CORS check failed)"
 		return s
 	}
-	var re *ResponseError
+	var re *ssecors.ResponseError
 	if errors.As(failErr, &re) {
 		rule, title, fix, details := d.explain(re, a)
 		s.Mark, s.Rule, s.Fix = MarkFail, rule, fix
 		s.Title = desc + ": " + title
-		if rule == "status" {
+		if rule == RuleStatus {
 			s.Title = desc + ": not 200, so a browser fails the connection and does not retry"
 		}
 		s.Details = details
@@ -1132,12 +581,12 @@ func (d *diagnosis) eventsStep(a *diagAttempt) Step {
 		s.Details = append(s.Details, fmt.Sprintf("and %d more, already received when the connection was dropped", a.extra))
 	}
 	if rc := a.reconnect; rc != nil && !d.opts.Reconnect {
-		s.Details = append(s.Details, fmt.Sprintf("then %s; a browser reconnects after %s%s", endedBy(rc.Err), rc.Delay, lastIDClause(d.es.red.text(rc.LastEventID))))
+		s.Details = append(s.Details, fmt.Sprintf("then %s; a browser reconnects after %s%s", endedBy(rc.Err), rc.Delay, lastIDClause(d.v.RedactText(rc.LastEventID))))
 	}
 	return s
 }
 
-func eventLine(ev Event) string {
+func eventLine(ev ssecors.Event) string {
 	line := ev.Type
 	if ev.LastEventID != "" {
 		line += " id=" + ev.LastEventID
@@ -1154,9 +603,9 @@ func lastIDClause(id string) string {
 
 // endedBy says why an attempt ended, for the reconnection.
 func endedBy(err error) string {
-	var ne *NetworkError
+	var ne *ssecors.NetworkError
 	switch {
-	case errors.Is(err, errDropped):
+	case errors.Is(err, inspect.ErrDropped):
 		return "ssecors dropped the connection to show a reconnection"
 	case errors.As(err, &ne) && ne.Err == io.EOF:
 		return "the server ended the stream"
@@ -1170,7 +619,7 @@ func endedBy(err error) string {
 // returns the error when it ended the source.
 func (d *diagnosis) reconnectStep(first, second *diagAttempt) (Step, error) {
 	rc := first.reconnect
-	lastID := d.es.red.text(rc.LastEventID)
+	lastID := d.v.RedactText(rc.LastEventID)
 	s := Step{Name: "reconnect", Mark: MarkPass}
 	s.Details = append(s.Details, endedBy(rc.Err)+"; a browser waits "+rc.Delay.String()+" (the reconnection time) before reconnecting; this check did not wait")
 	if second == nil {
@@ -1233,7 +682,7 @@ func (d *diagnosis) reconnectStep(first, second *diagAttempt) (Step, error) {
 		return s, nil
 	}
 	err := second.err
-	var re *ResponseError
+	var re *ssecors.ResponseError
 	if errors.As(err, &re) && re.StatusCode == http.StatusNoContent {
 		s.Mark = MarkWarn
 		s.Title = "the server answered 204 No Content: a browser stops reconnecting, for good"
@@ -1242,7 +691,7 @@ func (d *diagnosis) reconnectStep(first, second *diagAttempt) (Step, error) {
 	}
 	rule, title, fix, details := d.explain(err, second)
 	s.Details = append(s.Details, details...)
-	if fatal(err, d.es.cfg.retry.RetryServerErrors) {
+	if d.v.Fatal(err) {
 		s.Mark, s.Rule, s.Fix = MarkFail, rule, fix
 		s.Title = "the reconnection fails and a browser closes the EventSource [" + string(rule) + "]: " + title
 		return s, err
@@ -1254,39 +703,36 @@ func (d *diagnosis) reconnectStep(first, second *diagAttempt) (Step, error) {
 
 // explain names the rule an error broke, in a title, with the fix and the
 // evidence. a gives context: the cookies withheld from the request.
-func (d *diagnosis) explain(err error, a *diagAttempt) (rule Rule, title, fix string, details []string) {
+func (d *diagnosis) explain(err error, a *diagAttempt) (rule ssecors.Rule, title, fix string, details []string) {
 	var (
-		ce *BlockedError
-		be *BlockedError
-		re *ResponseError
-		ne *NetworkError
+		be *ssecors.BlockedError
+		re *ssecors.ResponseError
+		ne *ssecors.NetworkError
 	)
 	switch {
-	case errors.As(err, &ce):
-		return ce.Rule, ce.Detail, ce.Fix, nil
 	case errors.As(err, &be):
-		return be.Rule, be.Detail, be.Fix, []string{"blocked: " + be.URL}
+		return be.Rule, be.Detail, be.Fix, nil
 	case errors.As(err, &re):
 		return d.explainResponse(re, a)
 	case errors.As(err, &ne):
 		if ne.Timeout() {
-			return "timeout", "no response headers in time (" + ne.Error() + ")",
+			return RuleTimeout, "no response headers in time (" + ne.Error() + ")",
 				"send the response headers at once and flush them: a proxy or a compressing middleware that buffers the response keeps a browser waiting too", nil
 		}
-		return "network", ne.Error(),
+		return RuleNetwork, ne.Error(),
 			"check that the server is reachable at this URL from where the browser runs, and that its certificate is valid; a browser would keep retrying every few seconds", nil
-	case errors.Is(err, ErrEventTooLarge):
-		return "event-too-large", err.Error(), "send smaller events, or raise WithMaxEventSize (browsers have no limit)", nil
+	case errors.Is(err, ssecors.ErrEventTooLarge):
+		return RuleEventTooLarge, err.Error(), "send smaller events, or raise WithMaxEventSize (browsers have no limit)", nil
 	}
-	return "error", err.Error(), "", nil
+	return RuleError, err.Error(), "", nil
 }
 
-func (d *diagnosis) explainResponse(re *ResponseError, a *diagAttempt) (rule Rule, title, fix string, details []string) {
+func (d *diagnosis) explainResponse(re *ssecors.ResponseError, a *diagAttempt) (rule ssecors.Rule, title, fix string, details []string) {
 	if len(re.Body) > 0 {
 		details = append(details, "body: "+fmt.Sprintf("%q", truncate(string(re.Body), 200)))
 	}
 	if re.StatusCode != http.StatusOK {
-		rule = "status"
+		rule = RuleStatus
 		title = fmt.Sprintf("the server answered %d %s, not 200", re.StatusCode, http.StatusText(re.StatusCode))
 		if re.StatusCode == http.StatusNoContent {
 			title = re.Detail
@@ -1298,7 +744,7 @@ func (d *diagnosis) explainResponse(re *ResponseError, a *diagAttempt) (rule Rul
 			fix = "the server refused the request: a browser's EventSource cannot send an Authorization header or any header of its own; it authenticates with cookies (withCredentials) or a value in the URL"
 			if held := withheldCookies(a); held != "" {
 				fix = "a browser did not send the cookie " + held
-			} else if !d.es.cfg.credentials && !site.SameOrigin(d.es.cfg.pageOrigin, site.OriginOf(d.es.url)) {
+			} else if !d.es.Credentials() && !site.SameOrigin(d.v.PageOrigin, site.OriginOf(d.u)) {
 				fix += "; withCredentials is false, so no cookie was sent"
 			}
 		case code == http.StatusNotFound:
@@ -1312,7 +758,7 @@ func (d *diagnosis) explainResponse(re *ResponseError, a *diagAttempt) (rule Rul
 		}
 		return rule, title, fix, details
 	}
-	rule = "content-type"
+	rule = RuleContentType
 	if re.ContentType == "" {
 		title = "the response has no Content-Type"
 	} else {
@@ -1340,10 +786,31 @@ func withheldCookies(a *diagAttempt) string {
 }
 
 // blockedOf returns the CORS failure a traced response carries, or nil.
-func blockedOf(resp *ssetrace.Response) *BlockedError {
-	var be *BlockedError
+func blockedOf(resp *ssetrace.Response) *ssecors.BlockedError {
+	var be *ssecors.BlockedError
 	if resp == nil || !errors.As(resp.Blocked, &be) {
 		return nil
 	}
 	return be
+}
+
+func isRedirect(code int) bool {
+	switch code {
+	case 301, 302, 303, 307, 308:
+		return true
+	}
+	return false
+}
+
+// truncate shortens s to at most n bytes, on a rune boundary, marking the
+// cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

@@ -1,0 +1,422 @@
+package doctor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/ssecors/ssecors-go/internal/inspect"
+	"github.com/ssecors/ssecors-go/internal/jarhook"
+	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
+	"github.com/ssecors/ssecors-go/ssecors/ssetrace"
+)
+
+// This file holds Diagnose: one run of the real engine, observed through
+// ssetrace, turned into a report that says whether a page could open the
+// stream, and why not. Every verdict comes from the engine and the jar;
+// nothing here decides a CORS, cookie or mixed-content rule of its own.
+
+// The defaults of [Options].
+const (
+	defaultMaxEvents = 3
+	defaultWait      = 5 * time.Second
+	defaultTimeout   = 10 * time.Second
+)
+
+// Options configures [Diagnose]. The zero value asks for the defaults: 3
+// events, waited for up to 5 s, and 10 s for each response's headers.
+type Options struct {
+	// MaxEvents is how many events to receive once the stream is open
+	// before the diagnosis ends. Zero means 3.
+	MaxEvents int
+	// Wait bounds how long to wait for those events after the stream
+	// opened, and for the first event after a reconnection. Zero means 5 s.
+	Wait time.Duration
+	// Timeout bounds the wait for each response's headers when the HTTP
+	// client given with [ssecors.WithHTTPClient] has no Timeout of its
+	// own. Zero means 10 s.
+	Timeout time.Duration
+	// Reconnect forces one reconnection after the events (or reports the
+	// one that follows when the server ends the stream), to show the
+	// Last-Event-ID a browser sends and what the server answers to it.
+	// The reconnection is made at once; the report states how long a
+	// browser would wait.
+	Reconnect bool
+	// Progress, when set, is called with a short line, secrets redacted,
+	// each time the diagnosis starts waiting on the network, such as
+	// "waiting for the response headers from https://...". It runs on the
+	// goroutine that called Diagnose.
+	Progress func(string)
+}
+
+// Diagnose answers the question a browser's developer tools answer only in
+// pieces: would a page on the origin given with [ssecors.WithOrigin] be
+// able to open rawURL with new EventSource(rawURL, {withCredentials}), and
+// if not, why, and how to fix it?
+//
+// It runs the real engine, configured by sourceOpts exactly as
+// [ssecors.New] is, and watches it with an [ssetrace.Trace]: the verdict is
+// what an EventSource with those options does. It opens the stream, waits
+// for up to opts.MaxEvents events for opts.Wait, optionally forces one
+// reconnection, and closes the source. A network error or a stream end is
+// not retried: the report says what a browser would do next.
+//
+// The error is non-nil only when the diagnosis could not run: a
+// [*ssecors.ConfigError] for a nil ctx (Option "context"), an invalid URL,
+// option or Options field, or a missing WithOrigin (a page on the stream's
+// own origin has nothing for a browser to refuse); or context.Cause(ctx)
+// when ctx ends first, with the report so far. Everything about the stream
+// is in the Report.
+//
+// Diagnose replaces the source's waits between attempts with none, and
+// applies opts.Timeout to connecting. A Trace already carried by ctx (see
+// [ssetrace.WithTrace]) still sees every request and response.
+func Diagnose(ctx context.Context, rawURL string, opts Options, sourceOpts ...ssecors.Option) (*Report, error) {
+	if ctx == nil {
+		return nil, &ssecors.ConfigError{Option: "context", Reason: "nil context: pass context.Background() or a context that ends the diagnosis"}
+	}
+	es, err := ssecors.New(rawURL, sourceOpts...)
+	if err != nil {
+		return nil, err
+	}
+	v := inspect.Of(es)
+	if !v.Emulate {
+		return nil, &ssecors.ConfigError{Option: "WithOrigin",
+			Reason: "Diagnose needs the page origin to act as: without WithOrigin the source is a page on the stream's own origin, which no browser refuses for CORS, cookies or mixed content"}
+	}
+	if opts.MaxEvents < 0 || opts.Wait < 0 || opts.Timeout < 0 {
+		return nil, &ssecors.ConfigError{Option: "doctor.Options", Reason: "MaxEvents, Wait and Timeout must not be negative"}
+	}
+	if opts.MaxEvents == 0 {
+		opts.MaxEvents = defaultMaxEvents
+	}
+	if opts.Wait == 0 {
+		opts.Wait = defaultWait
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = defaultTimeout
+	}
+	u, err := url.Parse(es.URL())
+	if err != nil { // New validated it
+		return nil, &ssecors.ConfigError{Option: "url", Value: v.RedactText(rawURL), Reason: err.Error()}
+	}
+	d := &diagnosis{es: es, v: v, u: u, mode: ssecors.PreflightMode(v.Preflight), opts: opts,
+		policy: browserjar.Block, other: browserjar.Allow}
+	if v.Jar != nil && v.Jar.ThirdPartyCookies() == browserjar.Allow {
+		d.policy, d.other = browserjar.Allow, browserjar.Block
+	}
+	return d.run(ctx)
+}
+
+// Stages of a diagnosis.
+const (
+	diagFirst        = iota // the first connection
+	diagReconnecting        // a reconnection was asked for or is under way
+	diagDone                // the source is being closed
+)
+
+// diagnosis is the state of one Diagnose call.
+type diagnosis struct {
+	es     *ssecors.EventSource
+	v      *inspect.View
+	u      *url.URL              // the stream URL, as es.URL() gives it
+	mode   ssecors.PreflightMode // of WithPreflight
+	opts   Options
+	policy browserjar.Policy // the jar's third-party cookie policy (Block without a browserjar.Jar)
+	other  browserjar.Policy // the policy not in use, to show what it would change
+	rec    *setCookieRecorder
+
+	mu    sync.Mutex // guards stage and timer: timers fire elsewhere
+	stage int
+	timer *time.Timer
+
+	// The rest is touched only on the goroutine running the source.
+	attempts []*diagAttempt
+	current  int // the attempt of the latest request
+	latest   int // the latest attempt started, with or without a request
+}
+
+// diagAttempt is what one connection attempt showed.
+type diagAttempt struct {
+	n         int
+	preReq    *ssetrace.Request
+	preResp   *ssetrace.Response
+	hops      []*diagHop
+	opened    bool
+	events    []ssecors.Event
+	extra     int                 // events dispatched past MaxEvents, before the drop took effect
+	err       error               // what ended it; nil when the diagnosis closed it
+	reconnect *ssetrace.Reconnect // the reconnection that followed it
+}
+
+// diagHop is one request of an attempt and its response.
+type diagHop struct {
+	req       ssetrace.Request
+	resp      *ssetrace.Response
+	altSent   []browserjar.Decision // under the other third-party policy
+	altStored []browserjar.Decision
+}
+
+func (d *diagnosis) run(ctx context.Context) (*Report, error) {
+	es, v := d.es, d.v
+	v.Droppable() // Reconnect drops the connection
+	v.NoWait()
+	v.DefaultConnectTimeout(d.opts.Timeout)
+	v.WrapTransport(func(base http.RoundTripper) http.RoundTripper {
+		d.rec = &setCookieRecorder{base: base}
+		return d.rec
+	})
+	ctx = ssetrace.WithTrace(ctx, &ssetrace.Trace{
+		Request:   d.request,
+		Response:  d.response,
+		Reconnect: d.reconnect,
+	})
+	es.OnOpen(d.open)
+
+	var final error
+	for ev, err := range es.Events(ctx) {
+		if err != nil {
+			final = err
+			break
+		}
+		d.event(ev)
+	}
+	d.mu.Lock()
+	d.stage = diagDone
+	if d.timer != nil {
+		d.timer.Stop()
+	}
+	d.mu.Unlock()
+	if final != nil {
+		d.attempt(max(d.latest, 1)).err = final
+	}
+	rep := d.report()
+	if final != nil && ctx.Err() != nil && errors.Is(final, context.Cause(ctx)) {
+		return rep, final
+	}
+	return rep, nil
+}
+
+func (d *diagnosis) progress(msg string) {
+	if d.opts.Progress != nil {
+		d.opts.Progress(msg)
+	}
+}
+
+// attempt returns the record of attempt n (from 1), creating it.
+func (d *diagnosis) attempt(n int) *diagAttempt {
+	for len(d.attempts) < n {
+		d.attempts = append(d.attempts, &diagAttempt{n: len(d.attempts) + 1})
+	}
+	return d.attempts[n-1]
+}
+
+func (d *diagnosis) get(n int) *diagAttempt {
+	if n < 1 || n > len(d.attempts) {
+		return nil
+	}
+	return d.attempts[n-1]
+}
+
+func (d *diagnosis) request(i ssetrace.Request) {
+	d.current = i.Attempt
+	d.latest = max(d.latest, i.Attempt)
+	a := d.attempt(i.Attempt)
+	if i.Method == http.MethodOptions {
+		a.preReq = &i
+		d.progress("waiting for the preflight response from " + i.URL)
+		return
+	}
+	h := &diagHop{req: i}
+	if jar := d.v.Jar; jar != nil {
+		if u, err := url.Parse(i.URL); err == nil {
+			alt := jarhook.WithPolicy(jar, d.other == browserjar.Allow).(*browserjar.Jar)
+			_, h.altSent = alt.CookiesFor(d.cookieRequest(u, i.Credentials))
+		}
+	}
+	a.hops = append(a.hops, h)
+	d.progress("waiting for the response headers from " + i.URL)
+}
+
+func (d *diagnosis) response(i ssetrace.Response) {
+	a := d.attempt(i.Attempt)
+	if i.Method == http.MethodOptions {
+		a.preResp = &i
+		return
+	}
+	u, lines := d.rec.next()
+	if len(a.hops) == 0 {
+		return
+	}
+	h := a.hops[len(a.hops)-1]
+	h.resp = &i
+	if d.v.Jar != nil && h.req.Credentials && len(lines) > 0 && u != nil {
+		scratch := browserjar.New(&browserjar.Options{Now: d.v.Now, ThirdPartyCookies: d.other})
+		h.altStored = scratch.SetCookiesFrom(d.cookieRequest(u, true), lines)
+	}
+}
+
+// cookieRequest describes a hop to the jar (or the view of it under the
+// other third-party policy), as the engine describes it.
+func (d *diagnosis) cookieRequest(u *url.URL, credentials bool) browserjar.Request {
+	return browserjar.Request{
+		URL:         u,
+		TopLevel:    d.v.PageOrigin.String(),
+		NestedFrame: !d.v.TopLevel,
+		Credentials: credentials,
+	}
+}
+
+func (d *diagnosis) open() {
+	a := d.attempt(d.current)
+	a.opened = true
+	d.mu.Lock()
+	stage := d.stage
+	if stage != diagDone {
+		if d.timer != nil {
+			d.timer.Stop()
+		}
+		d.timer = time.AfterFunc(d.opts.Wait, func() {
+			if stage == diagFirst {
+				d.finishFirst()
+			} else {
+				d.finish()
+			}
+		})
+	}
+	d.mu.Unlock()
+	switch stage {
+	case diagFirst:
+		d.progress(fmt.Sprintf("stream open: waiting up to %s for %d events", d.opts.Wait, d.opts.MaxEvents))
+	case diagReconnecting:
+		d.progress(fmt.Sprintf("reopened: waiting up to %s for the first event", d.opts.Wait))
+	}
+}
+
+func (d *diagnosis) event(ev ssecors.Event) {
+	a := d.attempt(d.current)
+	d.mu.Lock()
+	stage := d.stage
+	d.mu.Unlock()
+	switch {
+	case a.n == 1:
+		if len(a.events) < d.opts.MaxEvents {
+			a.events = append(a.events, ev)
+		} else {
+			a.extra++
+		}
+		if stage == diagFirst && len(a.events) >= d.opts.MaxEvents {
+			d.finishFirst()
+		}
+	case stage == diagReconnecting:
+		a.events = append(a.events, ev)
+		d.finish()
+	}
+}
+
+// finishFirst ends the first connection: it forces the reconnection when
+// one was asked for, and closes the source otherwise.
+func (d *diagnosis) finishFirst() {
+	d.mu.Lock()
+	if d.stage != diagFirst {
+		d.mu.Unlock()
+		return
+	}
+	if d.opts.Reconnect {
+		d.stage = diagReconnecting
+		d.mu.Unlock()
+		d.v.Drop()
+		return
+	}
+	d.stage = diagDone
+	d.mu.Unlock()
+	d.es.Close()
+}
+
+func (d *diagnosis) finish() {
+	d.mu.Lock()
+	d.stage = diagDone
+	d.mu.Unlock()
+	d.es.Close()
+}
+
+func (d *diagnosis) reconnect(i ssetrace.Reconnect) {
+	a := d.attempt(i.Attempt)
+	a.err = i.Err
+	a.reconnect = &i
+	d.mu.Lock()
+	proceed := false
+	switch {
+	case d.stage == diagFirst && a.opened && d.opts.Reconnect:
+		d.stage, proceed = diagReconnecting, true
+	case d.stage == diagReconnecting && i.Attempt == 1:
+		proceed = true
+	default:
+		d.stage = diagDone
+	}
+	d.mu.Unlock()
+	if !proceed {
+		d.es.Close()
+		return
+	}
+	d.latest = i.Attempt + 1
+	msg := "reconnecting without Last-Event-ID"
+	if i.LastEventID != "" {
+		msg = "reconnecting with Last-Event-ID: " + d.v.RedactText(i.LastEventID)
+	}
+	d.progress(msg)
+}
+
+// setCookieRecorder passes requests through and keeps the Set-Cookie lines
+// of every GET response, so that the diagnosis can show what the other
+// third-party policy would store. The lines never leave the package.
+type setCookieRecorder struct {
+	base http.RoundTripper
+
+	mu    sync.Mutex
+	queue []recordedSetCookie
+}
+
+type recordedSetCookie struct {
+	url   *url.URL
+	lines []string
+}
+
+func (r *setCookieRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	base := r.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	resp, err := base.RoundTrip(req)
+	if err == nil && req.Method == http.MethodGet {
+		r.mu.Lock()
+		r.queue = append(r.queue, recordedSetCookie{url: req.URL, lines: resp.Header.Values("Set-Cookie")})
+		r.mu.Unlock()
+	}
+	return resp, err
+}
+
+// CloseIdleConnections forwards to the wrapped transport.
+func (r *setCookieRecorder) CloseIdleConnections() {
+	if c, ok := r.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// next returns the oldest recorded GET response: the engine reports
+// responses in the order it receives them.
+func (r *setCookieRecorder) next() (*url.URL, []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.queue) == 0 {
+		return nil, nil
+	}
+	n := r.queue[0]
+	r.queue = r.queue[1:]
+	return n.url, n.lines
+}

@@ -1,0 +1,77 @@
+package doctor_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/doctor"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
+)
+
+// ExampleDiagnose asserts, as an integration test would, that a page on
+// app.example.test can open a cross-site stream with credentials: the
+// server allows the exact origin and credentials.
+func ExampleDiagnose() {
+	srv := ssetest.New(ssetest.Endpoint{
+		Events: ssetest.Messages("hello", "world"),
+		CORS:   ssetest.AllowAll(),
+	})
+	defer srv.Close()
+
+	rep, err := doctor.Diagnose(context.Background(),
+		"https://api.other.test/events", // port 443: the test client dials the test server
+		doctor.Options{MaxEvents: 2},
+		ssecors.WithOrigin("https://app.example.test"),
+		ssecors.WithCredentials(),
+		ssecors.WithHTTPClient(srv.Client()),
+	)
+	if err != nil {
+		fmt.Println("the check could not run:", err)
+		return
+	}
+	fmt.Println(rep.Connects, rep.Summary)
+	for _, ev := range rep.Events {
+		fmt.Println(ev.Type, ev.Data)
+	}
+	// Output:
+	// true a page on https://app.example.test can open this stream with credentials
+	// message hello
+	// message world
+}
+
+// ExampleDiagnose_blocked asks whether a page on app.example.test could open
+// a cross-site stream with credentials, against a server that forgot
+// Access-Control-Allow-Credentials: the report names the rule and the fix.
+func ExampleDiagnose_blocked() {
+	srv := ssetest.New(ssetest.Endpoint{
+		Events: ssetest.Messages("hello"),
+		CORS:   &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}},
+	})
+	defer srv.Close()
+
+	rep, err := doctor.Diagnose(context.Background(),
+		"https://api.other.test/events",
+		doctor.Options{},
+		ssecors.WithOrigin("https://app.example.test"),
+		ssecors.WithCredentials(),
+		ssecors.WithHTTPClient(srv.Client()),
+	)
+	if err != nil {
+		fmt.Println("the check could not run:", err)
+		return
+	}
+	fmt.Println(rep.Connects, rep.Rule == ssecors.RuleAllowCredentials)
+	fmt.Println(rep.Fix)
+	for _, s := range rep.Steps {
+		fmt.Println(s.Mark, s.Name)
+	}
+	// Output:
+	// false true
+	// add "Access-Control-Allow-Credentials: true" next to "Access-Control-Allow-Origin: https://app.example.test", or drop WithCredentials if the stream needs no cookies
+	// pass request
+	// pass mixed-content
+	// info cookies
+	// fail cors
+	// info response
+}

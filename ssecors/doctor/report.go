@@ -1,0 +1,175 @@
+package doctor
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ssecors/ssecors-go/ssecors"
+)
+
+// The rules a [Report] names beside those of a [*ssecors.BlockedError]: why
+// a response did not open a stream, or why no response arrived.
+const (
+	// RuleStatus: the server answered a status other than 200, 204 No
+	// Content included; a browser fails the connection and does not
+	// reconnect.
+	RuleStatus ssecors.Rule = "status"
+	// RuleContentType: the server answered 200 without a text/event-stream
+	// Content-Type, or with a charset other than UTF-8.
+	RuleContentType ssecors.Rule = "content-type"
+	// RuleNetwork: no response arrived: DNS, a refused connection, TLS, a
+	// reset, too many redirects. A browser keeps retrying.
+	RuleNetwork ssecors.Rule = "network"
+	// RuleTimeout: the response headers did not arrive within
+	// [Options].Timeout (or the HTTP client's Timeout).
+	RuleTimeout ssecors.Rule = "timeout"
+	// RuleEventTooLarge: an event or a line exceeded the maximum event size
+	// (ssecors.WithMaxEventSize); a browser has no such limit.
+	RuleEventTooLarge ssecors.Rule = "event-too-large"
+	// RuleError: any other error that ended the source.
+	RuleError ssecors.Rule = "error"
+)
+
+// Mark grades one [Step] of a [Report].
+type Mark string
+
+// The marks of a step.
+const (
+	// MarkPass: what a browser needs.
+	MarkPass Mark = "pass"
+	// MarkWarn: a browser goes on, but something is likely wrong, or the
+	// diagnosis did something a browser cannot.
+	MarkWarn Mark = "warn"
+	// MarkFail: a browser stops here.
+	MarkFail Mark = "fail"
+	// MarkInfo: for information.
+	MarkInfo Mark = "info"
+)
+
+// Step is one part of a [Report]: the request, mixed content, the
+// preflight, cookies, a redirect, the CORS check, the response, Set-Cookie,
+// events or the reconnection.
+type Step struct {
+	// Name says what the step checks: "request", "mixed-content",
+	// "preflight", "cookies", "redirect", "cors", "response",
+	// "set-cookie", "events" or "reconnect".
+	Name string `json:"name"`
+	// Mark grades the step.
+	Mark Mark `json:"mark"`
+	// Title says what happened, in one line.
+	Title string `json:"title"`
+	// Details are the evidence, one line each: headers sent and received,
+	// cookie decisions with their reasons, events.
+	Details []string `json:"details,omitempty"`
+	// Rule names the rule a failing step broke (see [Report].Rule).
+	Rule ssecors.Rule `json:"rule,omitempty"`
+	// Fix says what to change, when there is something to change.
+	Fix string `json:"fix,omitempty"`
+}
+
+// ReportEvent is an event received during a diagnosis, with the fields of
+// [ssecors.Event] under stable JSON names.
+type ReportEvent struct {
+	// Type is Event.Type: "message" unless the event named another.
+	Type string `json:"type"`
+	// Data is Event.Data.
+	Data string `json:"data"`
+	// LastEventID is Event.LastEventID.
+	LastEventID string `json:"last_event_id"`
+	// Origin is Event.Origin.
+	Origin string `json:"origin"`
+}
+
+// Report is the result of [Diagnose]: whether a page on Origin could open
+// the stream at URL with new EventSource(URL, {withCredentials:
+// Credentials}), the steps that led to that verdict, and the first events.
+// It marshals to JSON with stable lowercase field names; nothing in it
+// holds a secret query value or a cookie value.
+type Report struct {
+	// URL is the stream URL, secrets redacted.
+	URL string `json:"url"`
+	// Origin is the page origin given with [ssecors.WithOrigin].
+	Origin string `json:"origin"`
+	// Credentials is the withCredentials flag ([ssecors.WithCredentials]).
+	Credentials bool `json:"credentials"`
+	// ThirdPartyCookies is the third-party cookie policy of the jar given
+	// with [ssecors.WithCookieJar] (its [browserjar.Policy]): "block" (the
+	// default) or "allow".
+	ThirdPartyCookies string `json:"third_party_cookies"`
+	// Connects is the verdict: the stream opened as a browser would open
+	// it, and, when a reconnection was diagnosed, it did not end the
+	// source.
+	Connects bool `json:"connects"`
+	// Rule names what stops a browser, empty when Connects: the Rule of a
+	// [*ssecors.BlockedError] (a CORS rule such as
+	// [ssecors.RuleAllowCredentials], or another refusal such as
+	// [ssecors.RuleMixedContent]), [RuleStatus] or [RuleContentType] for a
+	// response that does not open a stream, [RuleNetwork] or [RuleTimeout]
+	// when no response arrived, [RuleEventTooLarge], or [RuleError] for
+	// anything else.
+	Rule ssecors.Rule `json:"rule,omitempty"`
+	// Fix says what to change, empty when Connects.
+	Fix string `json:"fix,omitempty"`
+	// Summary is the verdict in one line.
+	Summary string `json:"summary"`
+	// Steps are the checks, in the order a browser makes them.
+	Steps []Step `json:"steps"`
+	// Events are the first events received (at most [Options].MaxEvents).
+	Events []ReportEvent `json:"events"`
+	// Err is the error that ended the diagnosed source, as
+	// [ssecors.EventSource.Run] returned it (a *ssecors.BlockedError,
+	// *ssecors.ResponseError, *ssecors.NetworkError...), or nil when it
+	// connected. It is not marshaled.
+	Err error `json:"-"`
+}
+
+// Find returns the first step with the given [Step].Name, or nil.
+func (r *Report) Find(name string) *Step {
+	for i := range r.Steps {
+		if r.Steps[i].Name == name {
+			return &r.Steps[i]
+		}
+	}
+	return nil
+}
+
+// String renders the report as text for a terminal: a header naming the
+// question, one block per step whose first line starts with PASS, WARN,
+// FAIL or INFO, and a final verdict line, "verdict: yes" or
+// "verdict: no", followed by the fix. [Report.Connects] decides which.
+func (r *Report) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "can a page on %s open\n  %s\nwith new EventSource(url, {withCredentials: %t})? (third-party cookies: %s)\n\n",
+		r.Origin, r.URL, r.Credentials, r.ThirdPartyCookies)
+	for _, s := range r.Steps {
+		fmt.Fprintf(&b, "%s %s: %s\n", markLabel(s.Mark), s.Name, s.Title)
+		for _, d := range s.Details {
+			fmt.Fprintf(&b, "     %s\n", d)
+		}
+		if s.Fix != "" {
+			fmt.Fprintf(&b, "     fix: %s\n", s.Fix)
+		}
+	}
+	b.WriteString("\n")
+	if r.Connects {
+		fmt.Fprintf(&b, "verdict: yes: %s\n", r.Summary)
+	} else {
+		fmt.Fprintf(&b, "verdict: no: %s\n", r.Summary)
+		if r.Fix != "" {
+			fmt.Fprintf(&b, "fix: %s\n", r.Fix)
+		}
+	}
+	return b.String()
+}
+
+func markLabel(m Mark) string {
+	switch m {
+	case MarkPass:
+		return "PASS"
+	case MarkWarn:
+		return "WARN"
+	case MarkFail:
+		return "FAIL"
+	}
+	return "INFO"
+}
