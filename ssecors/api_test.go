@@ -210,3 +210,18 @@ func TestWithSecrets_headers(t *testing.T) {
 		t.Errorf("X-Tenant-Id sent: got %q", got)
 	}
 }
+
+// TestURL_keepsFragment: URL mirrors EventSource.url, fragment included,
+// while the request never carries it.
+func TestURL_keepsFragment(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{stop204}})
+	es := mustNew(t, srv.EventsURL()+"?x=1#frag", ssecors.WithQuery("y", "2"))
+	if got, want := es.URL(), srv.EventsURL()+"?x=1&y=2#frag"; got != want {
+		t.Errorf("URL: got %q, want %q", got, want)
+	}
+	runSource(t, es)
+	if got := srv.RequestsTo(ssetest.EventsPath)[0].RawQuery; got != "x=1&y=2" {
+		t.Errorf("query sent: got %q", got)
+	}
+}

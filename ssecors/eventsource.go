@@ -268,10 +268,11 @@ func cloneClient(c *http.Client) (*http.Client, time.Duration) {
 	return &cp, to
 }
 
-// URL returns the stream URL as given to New, with the parameters of
-// WithQuery, and without any fragment
-// (browser: EventSource.url). Like the browser attribute it does not change
-// after redirects, and it is not redacted.
+// URL returns the stream URL as given to New (normalized as a browser's
+// URL parser does), with the parameters of WithQuery and with its
+// fragment, which is never sent (browser: EventSource.url). Like the
+// browser attribute it does not change after redirects, and it is not
+// redacted.
 func (es *EventSource) URL() string { return es.url.String() }
 
 // Credentials reports whether the source includes credentials on
