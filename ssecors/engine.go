@@ -123,7 +123,6 @@ func (e *engine) loop(ctx context.Context) error {
 }
 
 // fail fails the connection: Closed, then the error handler.
-
 func (e *engine) fail(ctx context.Context, err error) {
 	e.es.log.WarnContext(ctx, "ssecors: the source failed", "error", err.Error())
 	e.es.fireError(err, Closed)
@@ -133,7 +132,6 @@ func (e *engine) fail(ctx context.Context, err error) {
 // the trace. It reports false when a handler closed the source. It is kept
 // out of loop so that loop's frame, which stays on the stack of an idle
 // connection, is small.
-
 func (e *engine) reestablish(ctx context.Context, err error, d time.Duration) bool {
 	es := e.es
 	es.log.DebugContext(ctx, "ssecors: reconnecting", "error", err.Error(), "delay", d,
@@ -193,7 +191,6 @@ func (e *engine) attempt(ctx context.Context) (delivered bool, opened time.Durat
 // attemptContext gives an attempt a context of its own when something may
 // cancel the attempt and not the source: a timeout, or a forced
 // reconnection. done releases it.
-
 func (e *engine) attemptContext(ctx context.Context) (context.Context, context.CancelCauseFunc, func()) {
 	es := e.es
 	if es.connectTO <= 0 && es.cfg.idleTimeout <= 0 && !es.droppable {
@@ -236,7 +233,6 @@ func (e *engine) open(ctx context.Context, cancel context.CancelCauseFunc) (*htt
 // body returns what to read the stream from: the response body, watched
 // by the idle timer when WithIdleTimeout asks for one, and a function that
 // stops the timer.
-
 func (e *engine) body(resp *http.Response, cancel context.CancelCauseFunc) (io.Reader, func()) {
 	d := e.es.cfg.idleTimeout
 	if d <= 0 {
@@ -249,7 +245,6 @@ func (e *engine) body(resp *http.Response, cancel context.CancelCauseFunc) (io.R
 
 // readError turns the error that ended a stream into what the source
 // reports.
-
 func (e *engine) readError(ctx context.Context, err error, final *url.URL) error {
 	if errors.Is(err, ErrEventTooLarge) {
 		return err
@@ -273,7 +268,6 @@ func causeOf(ctx context.Context, err error) error {
 }
 
 // reset prepares the parser for the stream of final.
-
 func (e *engine) reset(body io.Reader, final *url.URL) {
 	e.p.reset(body, site.OriginOf(final).String())
 }

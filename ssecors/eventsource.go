@@ -400,7 +400,6 @@ func (es *EventSource) run(parent context.Context, yield func(Event) bool) error
 // end closes the source after its engine stopped and chooses what Run
 // returns. It is kept out of run, whose frame stays on the stack of every
 // idle connection.
-
 func (es *EventSource) end(parent context.Context, err error) error {
 	es.mu.Lock()
 	closedByUser := es.closeCalled

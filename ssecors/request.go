@@ -124,7 +124,6 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 
 // attemptURL returns the URL of the next attempt: where the last
 // connection ended up, with the parameters of WithQueryFunc.
-
 func (e *engine) attemptURL(ctx context.Context) (*url.URL, error) {
 	es := e.es
 	u := e.current
@@ -151,7 +150,6 @@ func (e *engine) attemptURL(ctx context.Context) (*url.URL, error) {
 }
 
 // checkHop applies the CORS check to the response of a CORS request.
-
 func (e *engine) checkHop(h *hop, resp *http.Response, redirect bool) *BlockedError {
 	es := e.es
 	cerr := checkCORS(resp.Header, h.origin, es.cfg.credentials)
@@ -169,7 +167,6 @@ func (e *engine) checkHop(h *hop, resp *http.Response, redirect bool) *BlockedEr
 // observeRequest logs and traces a request about to be sent. It and the
 // two below are kept out of connect, whose frame sits under http.Client.Do
 // on every attempt: a large frame there makes the goroutine's stack grow.
-
 func (e *engine) observeRequest(ctx context.Context, h *hop, req *http.Request) {
 	es := e.es
 	if es.cfg.emulate {
@@ -187,7 +184,6 @@ func (e *engine) observeRequest(ctx context.Context, h *hop, req *http.Request) 
 }
 
 // observeResponse logs and traces a response.
-
 func (e *engine) observeResponse(ctx context.Context, h *hop, resp *http.Response, stored []browserjar.Decision, cerr *BlockedError) {
 	es := e.es
 	es.log.DebugContext(ctx, "ssecors: response", "url", e.logURL(h.url), "status", resp.StatusCode,
@@ -204,7 +200,6 @@ func (e *engine) observeResponse(ctx context.Context, h *hop, resp *http.Respons
 }
 
 // observeRedirect logs a redirect.
-
 func (e *engine) observeRedirect(ctx context.Context, from, to *url.URL, status int) {
 	e.es.log.DebugContext(ctx, "ssecors: redirect", "from", e.logURL(from), "to", e.logURL(to), "status", status)
 }
