@@ -80,7 +80,7 @@ func (r *SDKRunner) Run(c *Case, run string, policy browserjar.Policy) Outcome {
 		mu.Unlock()
 	}
 	var errs []string
-	es.OnOpen(func() { record(EventRec{Kind: "open", RS: int(es.ReadyState())}) })
+	es.OnOpen(func(*http.Response) { record(EventRec{Kind: "open", RS: int(es.ReadyState())}) })
 	onMessage := func(ev ssecors.Event) {
 		record(EventRec{Kind: "message", Type: ev.Type, Data: ev.Data, ID: ev.LastEventID, Origin: ev.Origin, RS: int(es.ReadyState())})
 	}

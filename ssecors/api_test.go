@@ -116,13 +116,13 @@ func TestMaxEventSize_zeroIsDefault(t *testing.T) {
 	for _, n := range []int{0, -1} {
 		es := mustNew(t, srv.EventsURL(), ssecors.WithMaxEventSize(n))
 		if err := runSource(t, es); !errors.Is(err, ssecors.ErrEventTooLarge) ||
-			!strings.Contains(err.Error(), "(1048576 bytes)") {
+			!strings.Contains(err.Error(), "(16777216 bytes)") {
 			t.Errorf("WithMaxEventSize(%d): got %v, want ErrEventTooLarge at the default size", n, err)
 		}
 		d := ssecors.NewDecoder(strings.NewReader(over))
 		d.SetMaxEventSize(n)
 		if _, err := d.Decode(); !errors.Is(err, ssecors.ErrEventTooLarge) ||
-			!strings.Contains(err.Error(), "(1048576 bytes)") {
+			!strings.Contains(err.Error(), "(16777216 bytes)") {
 			t.Errorf("SetMaxEventSize(%d): got %v, want ErrEventTooLarge at the default size", n, err)
 		}
 	}

@@ -18,7 +18,7 @@
 //
 // Or pull style, with the same engine:
 //
-//	for ev, err := range es.Events(ctx) { ... }
+//	for ev, err := range es.Events(ctx) { ... } // err: see ErrReconnecting
 //
 // [Decoder] parses a stream from any io.Reader, for streams that do not
 // arrive over HTTP.
@@ -85,7 +85,7 @@
 // logging ([WithLogger]).
 //
 // Two limits are always on: an event, or a line, larger than the maximum
-// event size ([WithMaxEventSize], 1 MiB by default) ends the source with
+// event size ([WithMaxEventSize], 16 MiB by default) ends the source with
 // [ErrEventTooLarge] and memory stays bounded; and an attempt that
 // delivered no event is followed by a wait of at least 100 ms, so that
 // "retry: 0" and a server that closes at once cannot make the client spin.
@@ -111,7 +111,7 @@
 //	response, more than 20 redirects
 //	stream ended by the server             *NetworkError (Err io.EOF)     Connecting  yes
 //	stream cut, reset, malformed chunking, *NetworkError (Op "read")      Connecting  yes
-//	idle timeout
+//	idle or event timeout
 //	preflight not answered                 *NetworkError (Op "OPTIONS")   Connecting  yes
 //	WithQueryFunc returned an error        *NetworkError (Op "query")     Connecting  yes
 //	status not 200, wrong Content-Type     *ResponseError                 Closed      no (5xx/429 yes with
@@ -129,7 +129,8 @@
 // [*BlockedError] carries the [Rule] that failed, the values seen (Detail)
 // and what to change (Fix). Messages are short and name the request, in the
 // shape of [net/url.Error]: "ssecors: GET https://api.example/s: CORS: ...".
-// Errors that reconnect go to OnError only; errors that end the source go
+// Errors that reconnect go to OnError, and Events yields them marked with
+// [ErrReconnecting]; errors that end the source go
 // to OnError once and are returned by Run, even if the handler calls Close.
 // Invalid arguments to New are a [*ConfigError], before anything is sent;
 // so are options that describe the page ([WithCredentials],

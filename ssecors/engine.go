@@ -26,6 +26,20 @@ func (idleTimeoutError) Error() string   { return "no data received within the i
 func (idleTimeoutError) Timeout() bool   { return true }
 func (idleTimeoutError) Temporary() bool { return true }
 
+// errEventTimeout is the cause of an attempt cancelled by
+// WithEventTimeout.
+var errEventTimeout = eventTimeoutError{}
+
+type eventTimeoutError struct{}
+
+func (eventTimeoutError) Error() string   { return "no event received within the event timeout" }
+func (eventTimeoutError) Timeout() bool   { return true }
+func (eventTimeoutError) Temporary() bool { return true }
+
+// errRestart is the error a trace's Reconnect sees for a connection that
+// Restart dropped.
+var errRestart = errors.New("restarted by the client")
+
 // errDropped is the cause of an attempt the source itself dropped, to
 // force a reconnection (see dropConnection).
 var errDropped = errors.New("connection dropped by the client to force a reconnection")
@@ -44,7 +58,7 @@ func (connectTimeoutError) Temporary() bool { return true }
 // Only Run's goroutine touches it.
 type engine struct {
 	es      *EventSource
-	yield   func(Event) bool
+	yield   func(Event, error) bool
 	p       *parser
 	page    site.Origin // the page origin: WithOrigin's, or the stream's own
 	current *url.URL    // where the next attempt goes
@@ -59,9 +73,12 @@ type engine struct {
 	bo          backoff.BackOff
 	failures    int       // consecutive failed attempts
 	streakStart time.Time // when the first of them failed
+	lastErr     error     // the failure since the last open connection, or nil
+
+	evTimer *time.Timer // WithEventTimeout's timer while a stream is open
 }
 
-func newEngine(es *EventSource, trace *ssetrace.Trace, yield func(Event) bool) *engine {
+func newEngine(es *EventSource, trace *ssetrace.Trace, yield func(Event, error) bool) *engine {
 	e := &engine{
 		es:        es,
 		trace:     trace,
@@ -72,6 +89,7 @@ func newEngine(es *EventSource, trace *ssetrace.Trace, yield func(Event) bool) *
 		published: es.LastEventID(),
 	}
 	e.p.lastID = e.published
+	e.p.comment = es.fireComment
 	if es.cfg.emulate {
 		e.page = es.cfg.pageOrigin
 	} else {
@@ -101,6 +119,13 @@ func (e *engine) loop(ctx context.Context) error {
 		if errors.Is(err, errYieldStop) {
 			return err
 		}
+		if es.restarted() {
+			if !e.restart(ctx) {
+				return nil
+			}
+			continue
+		}
+		e.lastErr = err
 		if fatal(err, es.cfg.retry.RetryServerErrors) {
 			e.fail(ctx, err)
 			return err
@@ -116,6 +141,9 @@ func (e *engine) loop(ctx context.Context) error {
 		if !e.reestablish(ctx, err, d) {
 			return nil
 		}
+		if e.yield != nil && !e.yield(Event{}, &reconnectingError{err}) {
+			return errYieldStop
+		}
 		if err := es.sleep(ctx, d); err != nil {
 			return err
 		}
@@ -126,6 +154,25 @@ func (e *engine) loop(ctx context.Context) error {
 func (e *engine) fail(ctx context.Context, err error) {
 	e.es.log.WarnContext(ctx, "ssecors: the source failed", "error", err.Error())
 	e.es.fireError(err, Closed)
+}
+
+// restart announces a reconnection asked for by Restart: Connecting and
+// the trace, without the error handler or a delay. It reports false when
+// the source was closed meanwhile.
+func (e *engine) restart(ctx context.Context) bool {
+	es := e.es
+	es.log.DebugContext(ctx, "ssecors: restarting", "last_event_id", es.LastEventID())
+	es.mu.Lock()
+	if es.closedNow() {
+		es.mu.Unlock()
+		return false
+	}
+	es.state.Store(int32(Connecting))
+	es.mu.Unlock()
+	if t := e.trace; t != nil && t.Reconnect != nil {
+		t.Reconnect(ssetrace.Reconnect{Attempt: e.attempts, LastEventID: es.LastEventID(), Err: errRestart})
+	}
+	return !es.closedNow()
 }
 
 // reestablish announces a reconnection: Connecting, the error handler,
@@ -158,6 +205,8 @@ func (e *engine) attempt(ctx context.Context) (delivered bool, opened time.Durat
 		return false, 0, err
 	}
 	start := time.Now()
+	e.lastErr = nil
+	e.es.setBody(resp.Body)
 	body, stop := e.body(resp, cancel)
 	e.reset(body, final)
 	// The dispatch loop is here, not in a function of its own: its frames
@@ -166,12 +215,21 @@ func (e *engine) attempt(ctx context.Context) (delivered bool, opened time.Durat
 	n := 0
 	for {
 		if err = e.p.next(&e.ev); err == nil {
+			if e.es.restarting.Load() {
+				// Restart dropped this stream: the events still buffered go
+				// with it, and the last event ID stays the dispatched one.
+				e.p.lastID = e.published
+				break
+			}
 			e.publish()
+			if e.evTimer != nil {
+				e.evTimer.Reset(e.es.cfg.eventTimeout)
+			}
 			if !e.es.dispatchEvent(&e.ev) {
 				break
 			}
 			n++
-			if e.yield != nil && !e.yield(e.ev) {
+			if e.yield != nil && !e.yield(e.ev, nil) {
 				err = errYieldStop
 				break
 			}
@@ -181,6 +239,7 @@ func (e *engine) attempt(ctx context.Context) (delivered bool, opened time.Durat
 		break
 	}
 	stop()
+	e.es.setBody(nil)
 	resp.Body.Close()
 	if err != nil && err != errYieldStop {
 		err = e.readError(ctx, err, final)
@@ -193,7 +252,7 @@ func (e *engine) attempt(ctx context.Context) (delivered bool, opened time.Durat
 // reconnection. done releases it.
 func (e *engine) attemptContext(ctx context.Context) (context.Context, context.CancelCauseFunc, func()) {
 	es := e.es
-	if es.connectTO <= 0 && es.cfg.idleTimeout <= 0 && !es.droppable {
+	if es.connectTO <= 0 && es.cfg.idleTimeout <= 0 && es.cfg.eventTimeout <= 0 && !es.droppable {
 		return ctx, func(error) {}, func() {}
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -223,7 +282,7 @@ func (e *engine) open(ctx context.Context, cancel context.CancelCauseFunc) (*htt
 		return nil, nil, err
 	}
 	e.current = final
-	if !es.fireOpen() {
+	if !es.fireOpen(resp, final) {
 		resp.Body.Close()
 		return nil, nil, nil
 	}
@@ -234,13 +293,29 @@ func (e *engine) open(ctx context.Context, cancel context.CancelCauseFunc) (*htt
 // by the idle timer when WithIdleTimeout asks for one, and a function that
 // stops the timer.
 func (e *engine) body(resp *http.Response, cancel context.CancelCauseFunc) (io.Reader, func()) {
-	d := e.es.cfg.idleTimeout
-	if d <= 0 {
+	d, ed := e.es.cfg.idleTimeout, e.es.cfg.eventTimeout
+	if d <= 0 && ed <= 0 {
 		return resp.Body, func() {}
 	}
-	ir := &idleReader{r: resp.Body, d: d}
-	ir.t = time.AfterFunc(d, func() { cancel(errIdleTimeout) })
-	return ir, func() { ir.t.Stop() }
+	var r io.Reader = resp.Body
+	var ir *idleReader
+	if d > 0 {
+		ir = &idleReader{r: resp.Body, d: d}
+		ir.t = time.AfterFunc(d, func() { cancel(errIdleTimeout) })
+		r = ir
+	}
+	if ed > 0 {
+		e.evTimer = time.AfterFunc(ed, func() { cancel(errEventTimeout) })
+	}
+	return r, func() {
+		if ir != nil {
+			ir.t.Stop()
+		}
+		if e.evTimer != nil {
+			e.evTimer.Stop()
+			e.evTimer = nil
+		}
+	}
 }
 
 // readError turns the error that ended a stream into what the source
@@ -256,7 +331,7 @@ func (e *engine) readError(ctx context.Context, err error, final *url.URL) error
 // cancellation when that was a timeout of ours.
 func causeOf(ctx context.Context, err error) error {
 	c := context.Cause(ctx)
-	if c == errIdleTimeout || c == errConnectTimeout || c == errDropped {
+	if c == errIdleTimeout || c == errEventTimeout || c == errConnectTimeout || c == errDropped {
 		var ne *NetworkError
 		if errors.As(err, &ne) {
 			ne.Err = c

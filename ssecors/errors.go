@@ -27,6 +27,13 @@ var ErrRetriesExhausted = errors.New("ssecors: reconnection attempts exhausted")
 // it with errors.Is(err, ssecors.ErrNoContent).
 var ErrNoContent = errors.New("ssecors: the server answered 204 No Content")
 
+// ErrReconnecting marks the errors that [EventSource.Events] yields for
+// failed attempts the source recovers from: errors.Is(err,
+// ssecors.ErrReconnecting) reports true for them, and the loop goes on
+// (errors.As still finds the [*NetworkError] or [*ResponseError] inside).
+// Any other error ends the loop.
+var ErrReconnecting = errors.New("ssecors: reconnecting")
+
 // ErrStarted is returned by Run and yielded by Events when the source has
 // already been started: an EventSource runs once, like a browser's.
 var ErrStarted = errors.New("ssecors: event source already started")
@@ -243,6 +250,21 @@ func (e *BlockedError) Error() string {
 	}
 	return prefix + op + " " + e.URL + ": " + what + ": " + e.Detail
 }
+
+// reconnectingError is a recoverable failure as Events yields it.
+type reconnectingError struct{ err error }
+
+func (e *reconnectingError) Error() string   { return e.err.Error() + " (reconnecting)" }
+func (e *reconnectingError) Unwrap() []error { return []error{ErrReconnecting, e.err} }
+
+// endedError is what Run returns when its context ends while the source is
+// retrying: the context's cause, joined with the last attempt's failure.
+type endedError struct{ cause, last error }
+
+func (e *endedError) Error() string {
+	return e.cause.Error() + " (while reconnecting after: " + e.last.Error() + ")"
+}
+func (e *endedError) Unwrap() []error { return []error{e.cause, e.last} }
 
 // retriesError ends a source whose retry limits were reached: it wraps
 // ErrRetriesExhausted and the last attempt's error.

@@ -3,6 +3,7 @@ package ssecors
 import (
 	"context"
 	"errors"
+	"io"
 	"iter"
 	"log/slog"
 	"net/http"
@@ -48,6 +49,14 @@ type EventSource struct {
 	lastID   string
 	retry    atomic.Int64 // the reconnection time, in nanoseconds
 	handlers atomic.Pointer[handlerSet]
+
+	// bodyMu guards body and restarting: Restart closes the open
+	// stream's body to drop it, or wakes a wait between attempts.
+	bodyMu     sync.Mutex
+	body       io.Closer
+	restarting atomic.Bool   // read without the lock before each dispatch
+	wake       chan struct{} // ends the current wait between attempts, or nil
+	skipWait   bool          // Restart came while connecting: skip the next wait
 
 	dropMu    sync.Mutex
 	drop      context.CancelCauseFunc // cancels the current attempt
@@ -126,7 +135,8 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 			}
 		}
 	}
-	es := &EventSource{url: u, cfg: cfg, red: red, sleep: sleepCtx}
+	es := &EventSource{url: u, cfg: cfg, red: red}
+	es.sleep = es.sleepCtx
 	es.log = cfg.logger
 	if es.log == nil {
 		es.log = slog.New(slog.DiscardHandler)
@@ -336,7 +346,10 @@ func (es *EventSource) Close() {
 // network errors and stream ends, until one of:
 //   - Close is called: Run returns nil;
 //   - ctx ends: the source is closed (no error handler runs) and Run
-//     returns context.Cause(ctx);
+//     returns context.Cause(ctx) — joined, when the source was
+//     reconnecting, with the last attempt's failure, so that
+//     errors.Is(err, context.DeadlineExceeded) and errors.As(err,
+//     &networkError) both work and "connection refused" is not lost;
 //   - a failure ends the source as it would end a browser's (a status other
 //     than 200, a wrong Content-Type, a CORS or preflight failure, a blocked
 //     request), or a limit of ssecors' own is reached (maximum event size,
@@ -351,17 +364,30 @@ func (es *EventSource) Run(ctx context.Context) error {
 }
 
 // Events runs the same engine as Run and yields every dispatched event, of
-// every type, after the handlers for it have run. The loop ends when the
-// source is closed (nothing more is yielded), or with one final
-// (Event{}, err) pair carrying the error Run would have returned, including
-// the context's cause. Errors the source recovers from by reconnecting are
-// not yielded: they go to OnError. Breaking out of the loop closes the
-// source. Like Run, Events may be used once.
+// every type, after the handlers for it have run, and the error of every
+// failed attempt the source recovers from (after OnError), marked so that
+// errors.Is(err, [ErrReconnecting]) reports true: the loop goes on after
+// those. The loop ends when the source is closed (nothing more is
+// yielded), or with one final (Event{}, err) pair carrying the error Run
+// would have returned, including the context's cause. Comments are not
+// yielded (see [EventSource.OnComment]). Breaking out of the loop closes
+// the source. Like Run, Events may be used once.
+//
+//	for ev, err := range es.Events(ctx) {
+//		if errors.Is(err, ssecors.ErrReconnecting) {
+//			log.Print(err) // connection refused, stream ended...: retrying
+//			continue
+//		}
+//		if err != nil {
+//			return err // the source ended
+//		}
+//		handle(ev)
+//	}
 func (es *EventSource) Events(ctx context.Context) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		stopped := false
-		err := es.run(ctx, func(ev Event) bool {
-			if !yield(ev, nil) {
+		err := es.run(ctx, func(ev Event, err error) bool {
+			if !yield(ev, err) {
 				stopped = true
 				es.Close()
 				return false
@@ -374,7 +400,7 @@ func (es *EventSource) Events(ctx context.Context) iter.Seq2[Event, error] {
 	}
 }
 
-func (es *EventSource) run(parent context.Context, yield func(Event) bool) error {
+func (es *EventSource) run(parent context.Context, yield func(Event, error) bool) error {
 	if parent == nil {
 		return &ConfigError{Option: "context", Reason: "nil context: pass context.Background() or a context that ends the source"}
 	}
@@ -394,13 +420,13 @@ func (es *EventSource) run(parent context.Context, yield func(Event) bool) error
 	e := newEngine(es, ssetrace.ContextTrace(parent), yield)
 	err := e.loop(ctx)
 	e.finish()
-	return es.end(parent, err)
+	return es.end(parent, err, e.lastErr)
 }
 
 // end closes the source after its engine stopped and chooses what Run
 // returns. It is kept out of run, whose frame stays on the stack of every
 // idle connection.
-func (es *EventSource) end(parent context.Context, err error) error {
+func (es *EventSource) end(parent context.Context, err, retrying error) error {
 	es.mu.Lock()
 	closedByUser := es.closeCalled
 	es.state.Store(int32(Closed))
@@ -416,24 +442,85 @@ func (es *EventSource) end(parent context.Context, err error) error {
 	case closedByUser:
 		return nil
 	case parent.Err() != nil:
+		if retrying != nil {
+			return &endedError{cause: context.Cause(parent), last: retrying}
+		}
 		return context.Cause(parent)
 	}
 	return err
 }
 
-// sleepCtx waits for d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// sleepCtx waits for d, until ctx ends, or until Restart cuts the wait
+// short.
+func (es *EventSource) sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
+	es.bodyMu.Lock()
+	if es.skipWait {
+		es.skipWait = false
+		es.bodyMu.Unlock()
+		return ctx.Err()
+	}
+	wake := make(chan struct{})
+	es.wake = wake
+	es.bodyMu.Unlock()
+	defer func() {
+		es.bodyMu.Lock()
+		es.wake = nil
+		es.bodyMu.Unlock()
+	}()
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 		return nil
+	case <-wake:
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// Restart drops the current connection and reconnects at once, with
+// Last-Event-ID and without the reconnection delay: for a client that
+// knows its stream is stale (a browser offers no such thing; a page would
+// close the EventSource and open another). No error handler runs and
+// Events yields nothing for it; a trace's Reconnect hook sees it with a
+// zero delay. During a wait between attempts it ends the wait; while a
+// connection is being established it makes the next wait, if that attempt
+// fails, end at once. It does nothing after Close. Safe from any
+// goroutine, including from inside a handler.
+func (es *EventSource) Restart() {
+	es.bodyMu.Lock()
+	defer es.bodyMu.Unlock()
+	switch {
+	case es.body != nil:
+		es.restarting.Store(true)
+		es.body.Close()
+		es.body = nil
+	case es.wake != nil:
+		close(es.wake)
+		es.wake = nil
+	default:
+		es.skipWait = true
+	}
+}
+
+// setBody records the open stream's body for Restart, or forgets it (nil).
+// A Restart asked for while connecting is satisfied by the new connection.
+func (es *EventSource) setBody(b io.Closer) {
+	es.bodyMu.Lock()
+	es.body = b
+	if b != nil {
+		es.skipWait = false
+	}
+	es.bodyMu.Unlock()
+}
+
+// restarted reports, once, that Restart dropped the last connection.
+func (es *EventSource) restarted() bool {
+	return es.restarting.Swap(false)
 }
 
 // BrowserIncompatibilities lists what this source sends that a page's

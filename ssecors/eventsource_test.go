@@ -34,7 +34,7 @@ type recorder struct {
 // reconnection time.
 func record(es *ssecors.EventSource) *recorder {
 	r := &recorder{es: es}
-	es.OnOpen(func() { r.add("open " + es.ReadyState().String()) })
+	es.OnOpen(func(*http.Response) { r.add("open " + es.ReadyState().String()) })
 	es.OnMessage(func(ev ssecors.Event) {
 		r.mu.Lock()
 		r.events = append(r.events, ev)

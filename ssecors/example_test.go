@@ -52,7 +52,7 @@ func ExampleEventSource_Run() {
 	defer srv.Close()
 
 	es, _ := ssecors.New(srv.EventsURL())
-	es.OnOpen(func() { fmt.Println("open") })
+	es.OnOpen(func(*http.Response) { fmt.Println("open") })
 	es.OnMessage(func(ev ssecors.Event) { fmt.Printf("message %s (id %s)\n", ev.Data, ev.LastEventID) })
 	es.AddEventListener("update", func(ev ssecors.Event) { fmt.Printf("update %s (id %s)\n", ev.Data, ev.LastEventID) })
 	es.OnError(func(err error) { fmt.Printf("error, now %s\n", es.ReadyState()) })
@@ -79,19 +79,24 @@ func ExampleEventSource_Events() {
 
 	es, _ := ssecors.New(srv.EventsURL())
 	for ev, err := range es.Events(context.Background()) {
-		if errors.Is(err, ssecors.ErrNoContent) {
+		switch {
+		case errors.Is(err, ssecors.ErrReconnecting):
+			fmt.Println("reconnecting after:", strings.Contains(err.Error(), "stream ended by the server"))
+			continue
+		case errors.Is(err, ssecors.ErrNoContent):
 			fmt.Println("the server asked us to stop")
-			break
-		}
-		if err != nil {
+		case err != nil:
 			fmt.Println("ended:", err)
-			break
+		default:
+			fmt.Println(ev.Type, ev.Data)
+			continue
 		}
-		fmt.Println(ev.Type, ev.Data)
+		break
 	}
 	// Output:
 	// message hello
 	// update {"price":42}
+	// reconnecting after: true
 	// the server asked us to stop
 }
 
@@ -209,4 +214,105 @@ func ExampleWithQuery() {
 	// true
 	// 401 true
 	// acme corp
+}
+
+// The response that opened the stream: status, headers and protocol.
+func ExampleEventSource_OnOpen() {
+	srv := ssetest.New(ssetest.Endpoint{
+		Header:    http.Header{"X-Served-By": {"node-7"}},
+		Responses: []ssetest.Response{{Events: ssetest.Messages("hi"), EndAfterScript: true}, {Status: 204}},
+	})
+	defer srv.Close()
+
+	es, _ := ssecors.New(srv.HostURL("https", ssetest.APIHost, "/events"),
+		ssecors.WithHTTPClient(srv.Client()),
+		ssecors.WithRetry(ssecors.RetryPolicy{InitialDelay: time.Millisecond}))
+	es.OnOpen(func(resp *http.Response) {
+		fmt.Println(resp.StatusCode, resp.Proto, resp.Header.Get("Content-Type"), resp.Header.Get("X-Served-By"))
+	})
+	es.Run(context.Background())
+	// Output:
+	// 200 HTTP/2.0 text/event-stream node-7
+}
+
+// Comments, often keep-alives, in order with the events.
+func ExampleEventSource_OnComment() {
+	srv := ssetest.New(ssetest.Endpoint{Responses: []ssetest.Response{{
+		Events:         []ssetest.Event{{Comment: "keep-alive"}, {Data: "tick"}, {Comment: "keep-alive"}},
+		EndAfterScript: true,
+	}, {Status: 204}}})
+	defer srv.Close()
+
+	es, _ := ssecors.New(srv.EventsURL(), ssecors.WithRetry(ssecors.RetryPolicy{InitialDelay: time.Millisecond}))
+	es.OnComment(func(c string) { fmt.Println("comment:", c) })
+	es.OnMessage(func(ev ssecors.Event) { fmt.Println("message:", ev.Data) })
+	es.Run(context.Background())
+	// Output:
+	// comment: keep-alive
+	// message: tick
+	// comment: keep-alive
+}
+
+// A client that knows its stream went stale reconnects at once, resuming
+// with Last-Event-ID.
+func ExampleEventSource_Restart() {
+	srv := ssetest.New(ssetest.Endpoint{Events: ssetest.Numbered(3, "update "), Resume: true})
+	defer srv.Close()
+
+	es, _ := ssecors.New(srv.EventsURL())
+	es.OnMessage(func(ev ssecors.Event) {
+		fmt.Println(ev.LastEventID, ev.Data)
+		switch ev.LastEventID {
+		case "1":
+			es.Restart() // say the application saw the data go stale
+		case "3":
+			es.Close()
+		}
+	})
+	es.Run(context.Background())
+	fmt.Printf("Last-Event-ID sent: %q\n", srv.RequestsTo(ssetest.EventsPath)[1].LastEventID)
+	// Output:
+	// 1 update 1
+	// 2 update 2
+	// 3 update 3
+	// Last-Event-ID sent: "1"
+}
+
+// A relay that sends keep-alive comments while no event comes cannot hide
+// a stuck upstream from WithEventTimeout.
+func ExampleWithEventTimeout() {
+	srv := ssetest.New(ssetest.Endpoint{Responses: []ssetest.Response{
+		{Events: []ssetest.Event{{Comment: "ping"}}, Repeat: true, Interval: 10 * time.Millisecond},
+		{Status: 204},
+	}})
+	defer srv.Close()
+
+	es, _ := ssecors.New(srv.EventsURL(),
+		ssecors.WithEventTimeout(100*time.Millisecond),
+		ssecors.WithRetry(ssecors.RetryPolicy{InitialDelay: time.Millisecond}))
+	es.OnError(func(err error) {
+		var ne *ssecors.NetworkError
+		if errors.As(err, &ne) && ne.Timeout() {
+			fmt.Println("timed out:", ne.Err)
+		}
+	})
+	es.Run(context.Background())
+	// Output:
+	// timed out: no event received within the event timeout
+}
+
+// Parsing a stream that does not arrive over HTTP.
+func ExampleDecoder_All() {
+	stream := "retry: 1000\n\nid: 1\ndata: {\"delta\":\"Hel\"}\n\nid: 2\ndata: {\"delta\":\"lo\"}\n\ndata: [DONE]\n\n"
+	for ev, err := range ssecors.NewDecoder(strings.NewReader(stream)).All() {
+		if err != nil {
+			fmt.Println("error:", err)
+			break
+		}
+		fmt.Printf("%s %q\n", ev.LastEventID, ev.Data)
+	}
+	// Output:
+	// 1 "{\"delta\":\"Hel\"}"
+	// 2 "{\"delta\":\"lo\"}"
+	// 2 "[DONE]"
 }

@@ -1,13 +1,18 @@
 package ssecors
 
-import "sync/atomic"
+import (
+	"net/http"
+	"net/url"
+	"sync/atomic"
+)
 
 // handlerSet is an immutable snapshot of the handlers: updates copy it and
 // swap the pointer, so dispatch reads it without a lock and a handler may
 // change the handlers while it runs.
 type handlerSet struct {
-	open    func()
+	open    func(*http.Response)
 	err     func(error)
+	comment func(string)
 	message func(Event)
 	byType  map[string][]*listener
 }
@@ -28,9 +33,24 @@ func (es *EventSource) update(f func(h *handlerSet)) {
 
 // OnOpen sets the function called each time a connection opens, just after
 // the state becomes Open and before the stream's first event (browser:
-// EventSource.onopen). A nil fn removes it. It runs on Run's goroutine.
-func (es *EventSource) OnOpen(fn func()) {
+// EventSource.onopen). It gets the response that opened the stream, for
+// its status, headers and protocol (resp.Proto, such as "HTTP/2.0"): a
+// copy whose Body is http.NoBody, whose Header has credential values
+// (Set-Cookie, Authorization and the like) replaced by "REDACTED", and
+// whose Request holds only the method and the final URL after redirects,
+// secrets redacted. A nil fn removes it. It runs on Run's goroutine.
+func (es *EventSource) OnOpen(fn func(resp *http.Response)) {
 	es.update(func(h *handlerSet) { h.open = fn })
+}
+
+// OnComment sets the function called for each comment line of the stream
+// (a line starting with ":", often sent as a keep-alive), with the text
+// after the colon and one leading space removed, in stream order with the
+// events. Browsers ignore comments; watching them tells a live but quiet
+// stream from a dead one. A nil fn removes it, and with none set comments
+// cost nothing. It runs on Run's goroutine. Events does not yield comments.
+func (es *EventSource) OnComment(fn func(comment string)) {
+	es.update(func(h *handlerSet) { h.comment = fn })
 }
 
 // OnMessage sets the function called for each event of type "message"
@@ -125,7 +145,7 @@ func (es *EventSource) dispatchEvent(ev *Event) bool {
 }
 
 // fireOpen announces the connection: Open, then the open handler.
-func (es *EventSource) fireOpen() bool {
+func (es *EventSource) fireOpen(resp *http.Response, final *url.URL) bool {
 	es.mu.Lock()
 	if es.closedNow() {
 		es.mu.Unlock()
@@ -134,9 +154,44 @@ func (es *EventSource) fireOpen() bool {
 	es.state.Store(int32(Open))
 	es.mu.Unlock()
 	if f := es.handlers.Load().open; f != nil {
-		f()
+		f(es.openedResponse(resp, final))
 	}
 	return !es.closedNow()
+}
+
+// openedResponse is the copy of resp that OnOpen gets: no body, credential
+// headers redacted, and a request with the redacted final URL.
+func (es *EventSource) openedResponse(resp *http.Response, final *url.URL) *http.Response {
+	c := &http.Response{
+		Status:           es.red.text(resp.Status),
+		StatusCode:       resp.StatusCode,
+		Proto:            resp.Proto,
+		ProtoMajor:       resp.ProtoMajor,
+		ProtoMinor:       resp.ProtoMinor,
+		Header:           es.redactHeader(resp.Header),
+		Body:             http.NoBody,
+		ContentLength:    resp.ContentLength,
+		TransferEncoding: append([]string(nil), resp.TransferEncoding...),
+		Uncompressed:     resp.Uncompressed,
+		TLS:              resp.TLS,
+	}
+	if u, err := url.Parse(es.red.url(final)); err == nil {
+		c.Request = &http.Request{Method: http.MethodGet, URL: u, Header: http.Header{}}
+	}
+	return c
+}
+
+// fireComment runs the comment handler, if any: the parser calls it for
+// each comment line.
+func (es *EventSource) fireComment(line []byte) {
+	f := es.handlers.Load().comment
+	if f == nil || es.closedNow() {
+		return
+	}
+	if len(line) > 0 && line[0] == ' ' {
+		line = line[1:]
+	}
+	f(decodeUTF8(line))
 }
 
 // fireError sets the state (Connecting to reconnect, Closed to fail) and

@@ -53,6 +53,7 @@ type config struct {
 	retry        RetryPolicy // with its defaults filled in
 	maxEventSize int
 	idleTimeout  time.Duration
+	eventTimeout time.Duration
 	lastEventID  string
 	logger       *slog.Logger
 	now          func() time.Time
@@ -237,9 +238,10 @@ func WithRetry(p RetryPolicy) Option {
 // WithMaxEventSize bounds the size of one event (data, id and type) and of
 // any single line, in bytes. An event past it ends the source with an error
 // wrapping [ErrEventTooLarge] (terminal: the server would send it again on
-// reconnect), and memory stays bounded. n <= 0 selects the default,
-// [DefaultMaxEventSize] (1 MiB), as [Decoder.SetMaxEventSize] does.
-// Browsers have no bound.
+// reconnect), and memory stays bounded: the buffers grow to about the bound
+// only for an event that needs it, and shrink back after it. n <= 0 selects
+// the default, [DefaultMaxEventSize] (16 MiB), as [Decoder.SetMaxEventSize]
+// does. Browsers have no bound.
 func WithMaxEventSize(n int) Option {
 	return func(cfg *config) {
 		if n <= 0 {
@@ -260,6 +262,23 @@ func WithIdleTimeout(d time.Duration) Option {
 			return
 		}
 		cfg.idleTimeout = d
+	}
+}
+
+// WithEventTimeout treats a stream that dispatches no event for d as a
+// network error: the connection is dropped and re-established with
+// Last-Event-ID, and the error's Timeout method reports true. Unlike
+// [WithIdleTimeout], comments and bytes do not count, so a relay that keeps
+// sending keep-alive comments while its upstream is stuck cannot hide it;
+// set d above the longest quiet time the stream may have. Default: none.
+// Browsers have no such timeout.
+func WithEventTimeout(d time.Duration) Option {
+	return func(cfg *config) {
+		if d < 0 {
+			cfg.fail("WithEventTimeout", d.String(), "negative duration")
+			return
+		}
+		cfg.eventTimeout = d
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"iter"
 	"math"
 	"strings"
 	"time"
@@ -12,13 +13,17 @@ import (
 )
 
 // DefaultMaxEventSize is the default bound on the size of one event (its
-// data, id and type together) and of any single line: 1 MiB.
-const DefaultMaxEventSize = 1 << 20
+// data, id and type together) and of any single line: 16 MiB, the bound
+// the Go SDKs of the large LLM and MCP APIs settled on. The buffers grow to
+// it only for an event that needs it and shrink back after it.
+const DefaultMaxEventSize = 16 << 20
 
 // The read buffer starts small, so that an idle connection holds little,
-// grows for a line that does not fit (up to the maximum event size), and
-// grows for throughput when reads keep filling it (up to fastBufferSize):
-// a fast stream is then read in large chunks.
+// grows for a line that does not fit (doubling, up to the maximum event
+// size), and grows for throughput when reads keep filling it (up to
+// fastBufferSize): a fast stream is then read in large chunks. A buffer
+// grown past maxKeptBuffer by a long line is replaced by a small one once
+// the line is used, and no buffer is kept after the end of the stream.
 const (
 	initialBufferSize = 1024
 	fastBufferSize    = 64 << 10
@@ -29,7 +34,8 @@ const (
 const lineSlack = 64
 
 // maxKeptBuffer is the largest buffer kept for reuse after an event: a
-// buffer grown beyond it by one huge event is released.
+// read, data or type buffer grown beyond it by one huge event is released.
+// Events of up to about this size then cost no buffer allocation each.
 const maxKeptBuffer = 256 << 10
 
 // maxSharedData is the largest event data that shares its allocation with
@@ -85,6 +91,10 @@ type parser struct {
 	retrySet bool
 
 	origin string // Event.Origin of dispatched events
+
+	// comment, when set, is called with each comment line after its
+	// colon, synchronously, before the lines that follow are parsed.
+	comment func(line []byte)
 }
 
 func newParser(r io.Reader, max int) *parser {
@@ -102,7 +112,10 @@ func (p *parser) reset(r io.Reader, origin string) {
 	p.start, p.end, p.noCR, p.noLF = 0, 0, 0, 0
 	p.bomDone, p.skipLF = false, false
 	p.line, p.lineSet = nil, false
-	p.data, p.typ = p.data[:0], p.typ[:0]
+	p.data, p.typ = keep(p.data), keep(p.typ)
+	if len(p.buf) > maxKeptBuffer {
+		p.buf = nil
+	}
 	p.id = append(p.id[:0], p.lastID...)
 	p.idDirty = false
 	p.retrySet = false
@@ -113,6 +126,25 @@ func (p *parser) reset(r io.Reader, origin string) {
 func (p *parser) release() {
 	p.buf, p.line, p.lineSet = nil, nil, false
 	p.r = nil
+}
+
+// drop empties the buffers once nothing more will be parsed from the
+// stream (a read error or an event too large): the read buffer is released
+// and a large data or type buffer too, so that a source waiting to
+// reconnect, or a Decoder kept after its error, holds no large buffer.
+func (p *parser) drop() {
+	p.buf, p.start, p.end, p.noCR, p.noLF = nil, 0, 0, 0, 0
+	p.skipLF, p.full = false, false
+	p.line, p.lineSet = nil, false
+	p.data, p.typ = keep(p.data), keep(p.typ)
+}
+
+// keep returns b emptied for reuse, or nil when it is too large to keep.
+func keep(b []byte) []byte {
+	if cap(b) > maxKeptBuffer {
+		return nil
+	}
+	return b[:0]
 }
 
 // next stores the next dispatched event in ev. At the end of the stream it
@@ -141,6 +173,11 @@ func (p *parser) next(ev *Event) error {
 					return nil
 				}
 				continue
+			}
+			// A data line that field will append to the data buffer:
+			// make the buffer grow geometrically (see reserveData).
+			if (p.lineSet || len(p.data) > 0) && line[0] == 'd' {
+				p.reserveData(len(line))
 			}
 			if err := p.field(line); err != nil {
 				return err
@@ -253,9 +290,25 @@ func (p *parser) endAtCR(cr int) {
 // the buffer to its start and growing it when a single line fills it. It
 // returns the sticky read error once nothing is left to parse.
 func (p *parser) fill() error {
-	if p.start > 0 {
+	// A first data line still in the buffer stays there while there is
+	// room after it: moving it would copy it into the data buffer, and a
+	// long line would then be copied twice before its event is dispatched.
+	if p.start > 0 && (!p.lineSet || p.end == len(p.buf)) {
 		p.spillLine()
-		n := copy(p.buf, p.buf[p.start:p.end])
+		n := p.end - p.start
+		if len(p.buf) > maxKeptBuffer && n <= fastBufferSize/2 {
+			// The long line that grew the buffer has been used: go back
+			// to a small one.
+			size := initialBufferSize
+			for size < 2*n {
+				size *= 2
+			}
+			nb := make([]byte, size)
+			copy(nb, p.buf[p.start:p.end])
+			p.buf = nb
+		} else {
+			copy(p.buf, p.buf[p.start:p.end])
+		}
 		p.noCR -= p.start
 		if p.noCR < 0 {
 			p.noCR = 0
@@ -273,7 +326,7 @@ func (p *parser) fill() error {
 		return p.lineTooLong()
 	}
 	if p.err != nil {
-		return p.err
+		return p.endOfStream()
 	}
 	if p.end == len(p.buf) {
 		p.grow(2*len(p.buf), limit)
@@ -288,7 +341,7 @@ func (p *parser) fill() error {
 		if err != nil {
 			p.err = err
 			if n == 0 {
-				return err
+				return p.endOfStream()
 			}
 			return nil
 		}
@@ -297,18 +350,31 @@ func (p *parser) fill() error {
 		}
 		if empty == 100 {
 			p.err = io.ErrNoProgress
-			return p.err
+			return p.endOfStream()
 		}
 	}
 }
 
+// endOfStream drops the buffers and returns the sticky read error. fill
+// is called only when the buffer holds no complete line: what is left is
+// an unterminated line, which the end of the stream discards.
+func (p *parser) endOfStream() error {
+	p.drop()
+	return p.err
+}
+
 // grow replaces the read buffer by one of the given size (at least
-// initialBufferSize, at most limit), keeping the unread bytes.
+// initialBufferSize, at most limit), keeping the unread bytes. A size
+// within half of itself of the limit becomes the limit: with a limit just
+// past a power of two (a maximum event size of 16 MiB plus lineSlack), a
+// line at the bound then grows the buffer to 8 MiB and then to the limit,
+// not to 16 MiB first, and the buffers it allocates add up to twice the
+// bound, not three times.
 func (p *parser) grow(size, limit int) {
 	if size < initialBufferSize {
 		size = initialBufferSize
 	}
-	if size > limit {
+	if size > limit || limit-size < size/2 {
 		size = limit
 	}
 	p.spillLine()
@@ -325,7 +391,10 @@ func (p *parser) field(line []byte) error {
 	// the general rule, with one leading space stripped from the value.
 	switch {
 	case line[0] == ':':
-		return nil // comment
+		if p.comment != nil {
+			p.comment(line[1:])
+		}
+		return nil
 	case len(line) >= 5 && string(line[:5]) == "data:":
 		kind, value = fieldData, line[5:]
 	case len(line) >= 3 && string(line[:3]) == "id:":
@@ -402,13 +471,13 @@ const (
 
 func (p *parser) lineTooLong() error {
 	p.fatal = fmt.Errorf("%w (%d bytes): a line is longer", ErrEventTooLarge, p.max)
+	p.drop()
 	return p.fatal
 }
 
 func (p *parser) tooLarge() error {
 	p.fatal = fmt.Errorf("%w (%d bytes)", ErrEventTooLarge, p.max)
-	p.data, p.typ = p.data[:0], p.typ[:0]
-	p.line, p.lineSet = nil, false
+	p.drop()
 	return p.fatal
 }
 
@@ -424,10 +493,36 @@ func (p *parser) dataLen() int {
 // data buffer, before the read buffer moves or a second line arrives.
 func (p *parser) spillLine() {
 	if p.lineSet {
-		p.data = append(p.data[:0], p.line...)
+		p.data = p.data[:0]
+		p.reserveData(0) // the line and its LF
+		p.data = append(p.data, p.line...)
 		p.data = append(p.data, '\n')
 		p.line, p.lineSet = nil, false
 	}
+}
+
+// reserveData makes room for n more bytes in the data buffer, counting a
+// first data line still in the read buffer as already there, so that the
+// data lines of an event are appended in linear time: the buffer doubles,
+// up to the maximum event size, where append would grow a large buffer by
+// only a quarter each time and allocate five times the event in all. It
+// leaves small buffers to append and reserves nothing for a line past the
+// bound, which is refused anyway.
+func (p *parser) reserveData(n int) {
+	if need := p.dataLen() + n; need > cap(p.data) && need >= 1<<10 && need <= p.max+lineSlack {
+		p.growData(need)
+	}
+}
+
+// growData replaces the data buffer by a larger one, of at least need
+// bytes. need counts the field name of the line too: the last step goes
+// to the bound plus lineSlack, so that no line within the bound needs one
+// more.
+func (p *parser) growData(need int) {
+	size := min(max(2*cap(p.data), need), p.max+lineSlack)
+	nb := make([]byte, len(p.data), size)
+	copy(nb, p.data)
+	p.data = nb
 }
 
 // parseRetry interprets a "retry:" value: ASCII digits only, at least one,
@@ -466,7 +561,7 @@ func (p *parser) dispatch(ev *Event) bool {
 			p.lastID = decodeUTF8(p.id)
 			p.idDirty = false
 		}
-		p.typ = p.typ[:0]
+		p.typ = keep(p.typ)
 		return false
 	}
 	ev.Type, ev.Origin = "message", p.origin
@@ -493,14 +588,12 @@ func (p *parser) dispatch(ev *Event) bool {
 			p.lastType = decodeUTF8(p.typ)
 		}
 		ev.Type = p.lastType
+		if len(p.lastType) > maxKeptBuffer {
+			p.lastType = "" // kept for reuse, it would pin a huge type
+		}
 	}
 	p.line, p.lineSet = nil, false
-	if cap(p.data) > maxKeptBuffer {
-		p.data = nil
-	} else {
-		p.data = p.data[:0]
-	}
-	p.typ = p.typ[:0]
+	p.data, p.typ = keep(p.data), keep(p.typ)
 	return true
 }
 
@@ -614,6 +707,27 @@ func (d *Decoder) Decode() (Event, error) {
 	var ev Event
 	err := d.p.next(&ev)
 	return ev, err
+}
+
+// All returns an iterator over the events Decode would return, for
+//
+//	for ev, err := range dec.All() { ... }
+//
+// It ends quietly at the end of the input (io.EOF is not yielded), and
+// after yielding any other error once. Breaking out of the loop leaves the
+// Decoder where it stopped: Decode or All may continue from there.
+func (d *Decoder) All() iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		for {
+			ev, err := d.Decode()
+			if err == io.EOF {
+				return
+			}
+			if !yield(ev, err) || err != nil {
+				return
+			}
+		}
+	}
 }
 
 // LastEventID returns the last event ID string: the id of the last

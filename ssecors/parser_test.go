@@ -4,12 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 // ev is a compact expected event: type, data, last event ID.
@@ -306,3 +309,188 @@ func TestDecoder_noProgress(t *testing.T) {
 type zeroReader struct{}
 
 func (zeroReader) Read([]byte) (int, error) { return 0, nil }
+
+// largeEvent is the largest event the default bound admits (its data and
+// the LF after each data line add up to DefaultMaxEventSize), sent as one
+// data line or as 1 KiB data lines, followed by two small events.
+type largeEvent struct {
+	name string
+	in   string // the stream
+	data string // the large event's data
+}
+
+func largeEvents() []largeEvent {
+	const size = ssecors.DefaultMaxEventSize
+	one := "data: " + strings.Repeat("x", size-1) + "\n\n" + smallEvents
+	var b strings.Builder
+	b.Grow(size + size/1024*6 + len(smallEvents))
+	for i := 0; i < size/1024; i++ {
+		b.WriteString("data: ")
+		b.WriteString(long2k[:1023])
+		b.WriteString("\n")
+	}
+	b.WriteString("\n" + smallEvents)
+	return []largeEvent{
+		{"one data line", one, one[6 : 6+size-1]},
+		{"1 KiB data lines", b.String(), strings.Repeat(long2k[:1023]+"\n", size/1024-1) + long2k[:1023]},
+	}
+}
+
+const smallEvents = "data: after\n\ndata: last\n\n"
+
+// TestDecoder_buffersShrinkBack mixes events larger than the buffers the
+// parser keeps with small ones, split in many ways, so that the read
+// buffer grows, shrinks back and grows again mid-stream, with a first
+// data line waiting for its event's end and CR line ends around the
+// moves: the events are those of the whole input.
+func TestDecoder_buffersShrinkBack(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("x", 300<<10)
+	lines := strings.Repeat(long2k[:1000]+"\n", 299) + long2k[:1000]
+	in := "data: a\n\n" +
+		"data: " + big + "\n\n" +
+		"id: 1\ndata: b\n\n" +
+		"data: " + strings.ReplaceAll(lines, "\n", "\ndata: ") + "\n\n" +
+		"event: e\rdata: " + big[:100<<10] + "\r\n\r\n" +
+		"data: " + big + "\r\r" +
+		"data: c\n\n" +
+		"data: unterminated"
+	want := []ev{
+		{"message", "a", ""},
+		{"message", big, ""},
+		{"message", "b", "1"},
+		{"message", lines, "1"},
+		{"e", big[:100<<10], "1"},
+		{"message", big, "1"},
+		{"message", "c", "1"},
+	}
+	for _, n := range []int{1 << 30, 100000, 4096, 1000, 16, 7} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			t.Parallel()
+			got := decodeAll(&chunkReader{s: in, n: n}, 0)
+			if got.err != nil || len(got.events) != len(want) {
+				t.Fatalf("got %d events, error %v, want %d events", len(got.events), got.err, len(want))
+			}
+			for i, e := range got.events {
+				if e != want[i] {
+					t.Errorf("event %d: got type %q, %d bytes of data, id %q; want %q, %d bytes, %q",
+						i, e.typ, len(e.data), e.id, want[i].typ, len(want[i].data), want[i].id)
+				}
+			}
+		})
+	}
+}
+
+// TestDecoder_largeEventSmallReads decodes the largest default event from
+// a reader that returns 16 bytes a read: parsing stays linear (the bytes
+// allocated are a small multiple of the event), the heap stays bounded
+// while it is parsed, and once the event is dispatched the Decoder goes
+// back to a small footprint for the rest of the stream. Not parallel: it
+// measures the heap.
+func TestDecoder_largeEventSmallReads(t *testing.T) {
+	const size = ssecors.DefaultMaxEventSize
+	for _, tc := range largeEvents() {
+		t.Run(tc.name, func(t *testing.T) {
+			heap := hostileWatchHeap()
+			d := ssecors.NewDecoder(&chunkReader{s: tc.in, n: 16})
+			e, err := d.Decode()
+			if err != nil || e.Data != tc.data {
+				t.Fatalf("large event: got %d bytes of data, error %v, want %d bytes", len(e.Data), err, len(tc.data))
+			}
+			e = ssecors.Event{}
+			if e, err = d.Decode(); err != nil || e.Data != "after" {
+				t.Fatalf("event after the large one: got %q, %v", e.Data, err)
+			}
+			growth, allocated := heap.Stop()
+			// The Decoder is still reading the stream: what it holds now
+			// is what it holds for the rest of it.
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			held := int64(ms.HeapInuse) - int64(heap.base.HeapInuse)
+			if e, err = d.Decode(); err != nil || e.Data != "last" {
+				t.Fatalf("last event: got %q, %v", e.Data, err)
+			}
+			if _, err = d.Decode(); err != io.EOF {
+				t.Fatalf("end: got %v, want io.EOF", err)
+			}
+			t.Logf("%d-byte event in 16-byte reads: allocated %.2f× the event, heap peak +%.2f×, then held %d bytes",
+				size, float64(allocated)/size, float64(growth)/size, held)
+			if limit := uint64(3*size + 1<<20); allocated > limit {
+				t.Errorf("allocated %d bytes for a %d-byte event, want at most %d", allocated, size, limit)
+			}
+			if limit := uint64(4*size + 8<<20); growth > limit {
+				t.Errorf("heap grew by %d bytes for a %d-byte event, want at most %d", growth, size, limit)
+			}
+			if limit := int64(256 << 10); held > limit {
+				t.Errorf("the Decoder holds %d bytes after the large event, want at most %d", held, limit)
+			}
+		})
+	}
+}
+
+// TestEventSource_Run_largeEventThenSmall receives the largest default
+// event, then a small one and nothing more: once the source waits for more
+// on the open stream, it holds no large buffer. The source shrinks its
+// buffers before it blocks in a read, which the test cannot see, so it
+// polls the heap for that; it fails only if the heap never gets there.
+func TestEventSource_Run_largeEventThenSmall(t *testing.T) {
+	const size = ssecors.DefaultMaxEventSize
+	tc := largeEvents()[0]
+	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
+		{Handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			io.WriteString(w, tc.in[:len(tc.in)-len("data: last\n\n")])
+			http.NewResponseController(w).Flush()
+			<-r.Context().Done() // idle until the client leaves
+		}},
+		stop204,
+	}})
+	es := mustNew(t, srv.EventsURL())
+	var got []int
+	small := make(chan struct{})
+	es.OnMessage(func(ev ssecors.Event) {
+		got = append(got, len(ev.Data))
+		if ev.Data == "after" {
+			close(small)
+		}
+	})
+	const limit = 1 << 20
+	var base runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&base)
+	held, done := make(chan int64, 1), make(chan struct{})
+	go func() {
+		defer es.Close()
+		select {
+		case <-small:
+		case <-done: // Run returned before the small event
+			held <- -1
+			return
+		}
+		var ms runtime.MemStats
+		h := int64(0)
+		for i := 0; i < 500; i++ {
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			if h = int64(ms.HeapInuse) - int64(base.HeapInuse); h <= limit {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		held <- h
+	}()
+	err := runSource(t, es)
+	close(done)
+	h := <-held
+	if err != nil {
+		t.Fatalf("Run: got %v, want nil after Close", err)
+	}
+	if len(got) != 2 || got[0] != size-1 {
+		t.Fatalf("events: got data lengths %v, want [%d 5]", got, size-1)
+	}
+	t.Logf("after a %d-byte event, the open source holds %d bytes more than before it connected", size, h)
+	if h > limit {
+		t.Errorf("the open source holds %d bytes after the large event, want at most %d", h, limit)
+	}
+}

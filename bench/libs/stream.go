@@ -107,6 +107,9 @@ func startSSECors(ctx context.Context, cfg StreamConfig, h Handler) (func(), err
 	}
 	go func() {
 		for ev, err := range es.Events(ctx) {
+			if errors.Is(err, ssecors.ErrReconnecting) {
+				continue
+			}
 			if err != nil {
 				return
 			}

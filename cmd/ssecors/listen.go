@@ -48,11 +48,7 @@ func listenCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		return exitUsage
 	}
 	p := &printer{out: stdout, status: stderr, json: c.json, color: useColor(stdout, env)}
-	var last ssetrace.Response
-	ctx = ssetrace.WithTrace(ctx, &ssetrace.Trace{
-		Response:  func(ri ssetrace.Response) { last = ri },
-		Reconnect: p.reconnect,
-	})
+	ctx = ssetrace.WithTrace(ctx, &ssetrace.Trace{Reconnect: p.reconnect})
 	es, err := ssecors.New(raw, opts...)
 	if err != nil {
 		fmt.Fprintln(stderr, explainConfig("listen", err))
@@ -61,7 +57,7 @@ func listenCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	for _, inc := range es.BrowserIncompatibilities() {
 		fmt.Fprintln(stderr, "ssecors listen: note: "+inc)
 	}
-	es.OnOpen(func() { p.open(last) })
+	es.OnOpen(p.open)
 
 	if c.timeout > 0 {
 		var cancel context.CancelFunc
@@ -71,6 +67,9 @@ func listenCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	n := 0
 	var runErr error
 	for ev, err := range es.Events(ctx) {
+		if errors.Is(err, ssecors.ErrReconnecting) {
+			continue // printed by the trace's Reconnect hook
+		}
 		if err != nil {
 			runErr = err
 			break
@@ -120,6 +119,7 @@ type jsonStatus struct {
 	URL         string `json:"url,omitempty"`
 	Status      int    `json:"status,omitempty"`
 	ContentType string `json:"content_type,omitempty"`
+	Proto       string `json:"proto,omitempty"`
 	DelayMS     int64  `json:"delay_ms,omitempty"`
 	LastEventID string `json:"last_event_id,omitempty"`
 	Error       string `json:"error,omitempty"`
@@ -155,13 +155,17 @@ func (p *printer) event(ev ssecors.Event) {
 	fmt.Fprintf(p.out, "%s%s: %s\n", head, id, data)
 }
 
-func (p *printer) open(ri ssetrace.Response) {
-	ct := strings.Join(ri.Header.Values("Content-Type"), ", ")
+func (p *printer) open(resp *http.Response) {
+	ct := strings.Join(resp.Header.Values("Content-Type"), ", ")
+	u := ""
+	if resp.Request != nil && resp.Request.URL != nil {
+		u = resp.Request.URL.String()
+	}
 	if p.json {
-		p.writeJSON(jsonStatus{Kind: "open", URL: ri.URL, Status: ri.StatusCode, ContentType: ct})
+		p.writeJSON(jsonStatus{Kind: "open", URL: u, Status: resp.StatusCode, ContentType: ct, Proto: resp.Proto})
 		return
 	}
-	fmt.Fprintf(p.status, "ssecors listen: open %s (%d %s, %s)\n", ri.URL, ri.StatusCode, http.StatusText(ri.StatusCode), ct)
+	fmt.Fprintf(p.status, "ssecors listen: open %s (%d %s, %s, %s)\n", u, resp.StatusCode, http.StatusText(resp.StatusCode), ct, resp.Proto)
 }
 
 func (p *printer) reconnect(ri ssetrace.Reconnect) {

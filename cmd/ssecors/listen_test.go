@@ -25,7 +25,7 @@ func TestListen_maxEvents(t *testing.T) {
 	if r.stdout != want {
 		t.Errorf("stdout = %q, want %q", r.stdout, want)
 	}
-	if want := "ssecors listen: open https://api.other.test/events (200 OK, text/event-stream)\n"; r.stderr != want {
+	if want := "ssecors listen: open https://api.other.test/events (200 OK, text/event-stream, HTTP/2.0)\n"; r.stderr != want {
 		t.Errorf("stderr = %q, want %q", r.stderr, want)
 	}
 }

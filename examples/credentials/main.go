@@ -85,7 +85,7 @@ func run() error {
 	fmt.Println("stream URL (as the page would build it):", es.URL())
 	fmt.Println("ssecors redacts it in errors and logs as:", strings.TrimPrefix(es.String(), "ssecors.EventSource"))
 
-	es.OnOpen(func() { fmt.Println("open") })
+	es.OnOpen(func(*http.Response) { fmt.Println("open") })
 	es.OnMessage(func(ev ssecors.Event) { fmt.Printf("  message id=%s %q\n", ev.LastEventID, ev.Data) })
 	es.OnError(func(err error) {
 		if es.ReadyState() == ssecors.Connecting {

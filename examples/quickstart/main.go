@@ -12,6 +12,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"time"
 
@@ -50,7 +51,7 @@ func run(streamURL string, max int) error {
 		return err
 	}
 	received := 0
-	es.OnOpen(func() {
+	es.OnOpen(func(*http.Response) {
 		fmt.Printf("open     (state %s)\n", es.ReadyState())
 	})
 	es.OnMessage(func(ev ssecors.Event) {

@@ -180,6 +180,9 @@ func (d *diagnosis) run(ctx context.Context) (*Report, error) {
 
 	var final error
 	for ev, err := range es.Events(ctx) {
+		if errors.Is(err, ssecors.ErrReconnecting) {
+			continue // the trace's Reconnect hook records it
+		}
 		if err != nil {
 			final = err
 			break
@@ -272,7 +275,7 @@ func (d *diagnosis) cookieRequest(u *url.URL, credentials bool) browserjar.Reque
 	}
 }
 
-func (d *diagnosis) open() {
+func (d *diagnosis) open(*http.Response) {
 	a := d.attempt(d.current)
 	a.opened = true
 	d.mu.Lock()
