@@ -174,11 +174,6 @@ func (p *parser) next(ev *Event) error {
 				}
 				continue
 			}
-			// A data line that field will append to the data buffer:
-			// make the buffer grow geometrically (see reserveData).
-			if (p.lineSet || len(p.data) > 0) && line[0] == 'd' {
-				p.reserveData(len(line))
-			}
 			if err := p.field(line); err != nil {
 				return err
 			}
@@ -432,6 +427,7 @@ func (p *parser) field(line []byte) error {
 			return nil
 		}
 		p.spillLine()
+		p.reserveData(len(value) + 1)
 		p.data = append(p.data, value...)
 		p.data = append(p.data, '\n')
 	case fieldEvent:
