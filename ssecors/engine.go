@@ -89,7 +89,7 @@ func newEngine(es *EventSource, trace *ssetrace.Trace, yield func(Event, error) 
 		published: es.LastEventID(),
 	}
 	e.p.lastID = e.published
-	e.p.comment = es.fireComment
+	e.p.comment, e.p.commentOn = es.fireComment, &es.commentOn
 	if es.cfg.emulate {
 		e.page = es.cfg.pageOrigin
 	} else {

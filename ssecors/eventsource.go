@@ -43,12 +43,13 @@ type EventSource struct {
 	plainJar  http.CookieJar
 	preflight *preflightCache
 
-	state    atomic.Int32
-	started  atomic.Bool
-	idMu     sync.Mutex // guards lastID; a mutex, not an atomic pointer, so publishing does not allocate
-	lastID   string
-	retry    atomic.Int64 // the reconnection time, in nanoseconds
-	handlers atomic.Pointer[handlerSet]
+	state     atomic.Int32
+	started   atomic.Bool
+	idMu      sync.Mutex // guards lastID; a mutex, not an atomic pointer, so publishing does not allocate
+	lastID    string
+	retry     atomic.Int64 // the reconnection time, in nanoseconds
+	handlers  atomic.Pointer[handlerSet]
+	commentOn atomic.Bool // an OnComment handler is set
 
 	// bodyMu guards body and restarting: Restart closes the open
 	// stream's body to drop it, or wakes a wait between attempts.

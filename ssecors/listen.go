@@ -50,7 +50,10 @@ func (es *EventSource) OnOpen(fn func(resp *http.Response)) {
 // stream from a dead one. A nil fn removes it, and with none set comments
 // cost nothing. It runs on Run's goroutine. Events does not yield comments.
 func (es *EventSource) OnComment(fn func(comment string)) {
-	es.update(func(h *handlerSet) { h.comment = fn })
+	es.update(func(h *handlerSet) {
+		h.comment = fn
+		es.commentOn.Store(fn != nil)
+	})
 }
 
 // OnMessage sets the function called for each event of type "message"

@@ -8,6 +8,7 @@ import (
 	"iter"
 	"math"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -95,6 +96,9 @@ type parser struct {
 	// comment, when set, is called with each comment line after its
 	// colon, synchronously, before the lines that follow are parsed.
 	comment func(line []byte)
+	// commentOn says whether comment is to be called: a plain load per
+	// comment line instead of a call when nobody listens.
+	commentOn *atomic.Bool
 }
 
 func newParser(r io.Reader, max int) *parser {
@@ -386,7 +390,7 @@ func (p *parser) field(line []byte) error {
 	// the general rule, with one leading space stripped from the value.
 	switch {
 	case line[0] == ':':
-		if p.comment != nil {
+		if p.commentOn != nil && p.commentOn.Load() {
 			p.comment(line[1:])
 		}
 		return nil
