@@ -164,7 +164,7 @@ func TestBrowser_corsFailures(t *testing.T) {
 			err := runSource(t, es)
 			var ce *ssecors.BlockedError
 			if !errors.As(err, &ce) || ce.Rule != tc.rule || ce.Op != http.MethodGet {
-				t.Fatalf("Run: got %v, want *CORSError %s", err, tc.rule)
+				t.Fatalf("Run: got %v, want *BlockedError %s", err, tc.rule)
 			}
 			if ce.Origin != page || ce.Credentials != tc.credentials || ce.Fix == "" {
 				t.Errorf("error fields: %+v", ce)

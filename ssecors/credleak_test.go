@@ -601,7 +601,7 @@ func slFromLocation(secret string) bool {
 //  1. A secret that arrives only inside a redirect's Location (a signed
 //     URL's signature, or a password) is redacted where ssecors prints that
 //     URL, but not elsewhere: in the Location header of
-//     ResponseInfo.Header, in other response header values and in
+//     ssetrace.Response.Header, in other response header values and in
 //     ResponseError.Body when the next server echoes it. Secrets of the URL
 //     given to New and of options are recorded and hidden everywhere;
 //     those of a Location are not recorded.

@@ -24,15 +24,15 @@ package ssecors_test
 //	a flood of tiny events                  none; every event once
 //	a body larger than memory               none; every event once, heap stays small
 //	"retry: 0" and an instant close         *NetworkError io.EOF; each wait is at least Connecting  yes
-//	                                        MinReconnectDelay (or the backoff)
+//	                                        the 100 ms floor (or the backoff)
 //	redirect loop, same- or cross-origin    *NetworkError Op "GET", Err                 Connecting  yes, after R
-//	                                        ErrTooManyRedirects, after exactly 21                   (3 s here)
+//	                                        "more than 20 redirects", after exactly 21                   (3 s here)
 //	                                        requests per attempt
 //	malformed chunked encoding, short       *NetworkError Op "read"                     Connecting  yes
 //	  Content-Length
 //	malformed status line or headers        *NetworkError Op "GET"                      Connecting  yes
 //	200, then 503, then 204                 EOF (reconnects), then *ResponseError 503   Closed      no
-//	  with WithRetryServerErrors            ... 503 reconnects, *ResponseError 204      Closed      no
+//	  with RetryServerErrors            ... 503 reconnects, *ResponseError 204      Closed      no
 
 import (
 	"context"
@@ -751,7 +751,7 @@ func TestHostile_malformedHTTP(t *testing.T) {
 
 // TestHostile_retryZeroInstantClose answers "retry: 0" and ends every
 // stream at once, with no event. The source must not spin: every wait is
-// at least MinReconnectDelay, or the backoff's when there is one.
+// at least the 100 ms floor, or the backoff's when there is one.
 func TestHostile_retryZeroInstantClose(t *testing.T) {
 	t.Parallel()
 	spin := ssetest.Endpoint{HasRetry: true, EndAfterScript: true}
@@ -816,7 +816,7 @@ func TestHostile_retryZeroInstantClose(t *testing.T) {
 			t.Fatalf("Run: %v", err)
 		}
 		elapsed := time.Since(start)
-		// Each attempt but the first waited at least MinReconnectDelay.
+		// Each attempt but the first waited at least the 100 ms floor.
 		limit := int(elapsed/minReconnectDelay) + 1
 		if n := srv.Connections(ssetest.EventsPath); n > limit || n < 1 {
 			t.Errorf("connections in %v: got %d, want between 1 and %d", elapsed, n, limit)
@@ -826,9 +826,9 @@ func TestHostile_retryZeroInstantClose(t *testing.T) {
 
 // TestHostile_redirectLoops follows loops until the 20-redirect limit of
 // Fetch: exactly 21 requests per attempt (the first and 20 redirects),
-// then a network error wrapping ErrTooManyRedirects, after which the
+// then a network error wrapping "more than 20 redirects", after which the
 // source reconnects (as Chromium does), waiting at least
-// MinReconnectDelay since the attempt delivered nothing. The cross-origin
+// the 100 ms floor since the attempt delivered nothing. The cross-origin
 // loop passes every CORS check (the tainted hops send Origin: null and get
 // it echoed), so only the limit stops it.
 func TestHostile_redirectLoops(t *testing.T) {
@@ -904,7 +904,7 @@ func TestHostile_redirectLoops(t *testing.T) {
 
 // TestHostile_okThen503Then204 checks the documented sequence: a stream
 // that ends reconnects, a 503 fails the connection unless
-// WithRetryServerErrors lets it reconnect, and a 204 always fails it.
+// RetryServerErrors lets it reconnect, and a 204 always fails it.
 func TestHostile_okThen503Then204(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -915,7 +915,7 @@ func TestHostile_okThen503Then204(t *testing.T) {
 		waits       string
 	}{
 		{"browser", nil, 2, 503, "[3s]"},
-		{"WithRetryServerErrors", []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{RetryServerErrors: true})}, 3, 204, "[3s 3s]"},
+		{"RetryServerErrors", []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{RetryServerErrors: true})}, 3, 204, "[3s 3s]"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -648,7 +648,7 @@ func TestDoPreflight(t *testing.T) {
 		_, err = ssecors.DoPreflight(context.Background(), client, u, corsPageOrigin, true, nil)
 		var ce *ssecors.BlockedError
 		if !errors.As(err, &ce) {
-			t.Fatalf("got %v, want a *CORSError", err)
+			t.Fatalf("got %v, want a *BlockedError", err)
 		}
 		if ce.Rule != ssecors.RulePreflightStatus || ce.Op != http.MethodOptions {
 			t.Errorf("Rule, Op: got %q, %q, want %q, OPTIONS", ce.Rule, ce.Op, ssecors.RulePreflightStatus)

@@ -106,7 +106,7 @@ func TestValidation_refusedAtNew(t *testing.T) {
 		{name: "origin of 70 000 bytes", opts: []ssecors.Option{ssecors.WithOrigin("https://" + huge + ".test")}, option: "WithOrigin"},
 		{name: "origin with a five-part IPv4", opts: []ssecors.Option{ssecors.WithOrigin("https://1.2.3.4.5")}, option: "WithOrigin"},
 
-		// WithHeader and WithHeaders.
+		// WithHeader.
 		{name: "header name empty", opts: []ssecors.Option{ssecors.WithHeader("", "v")}, option: "WithHeader"},
 		{name: "header name with CRLF", opts: []ssecors.Option{ssecors.WithHeader("X-A\r\nX-B", "v")}, option: "WithHeader"},
 		{name: "header name with NUL", opts: []ssecors.Option{ssecors.WithHeader("X-\x00", "v")}, option: "WithHeader"},
