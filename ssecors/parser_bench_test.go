@@ -288,7 +288,7 @@ func BenchmarkParseTypicalCRLF(b *testing.B) { benchmarkParse(b, "typical-crlf")
 // blocks before each event.
 func BenchmarkParseHeartbeat(b *testing.B) { benchmarkParse(b, "heartbeat") }
 
-// BenchmarkParseLLMTokens parses chat-completion chunks: one ~150-byte JSON
+// BenchmarkParseLLMTokens parses chat-completion chunks: one ~190-byte JSON
 // data line per event, no event or id, ending with "data: [DONE]".
 func BenchmarkParseLLMTokens(b *testing.B) { benchmarkParse(b, "llm-tokens") }
 

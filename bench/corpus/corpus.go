@@ -61,7 +61,7 @@ func Describe(name string) string {
 	case Heartbeat:
 		return fmt.Sprintf("typical, with %d `: heartbeat` comment blocks before each event", HeartbeatsPerEvent)
 	case LLMTokens:
-		return "chat-completion chunks: one ~150-byte JSON `data:` line per event, no `event:` or `id:`, ending with `data: [DONE]`"
+		return "chat-completion chunks: one ~190-byte JSON `data:` line per event, no `event:` or `id:`, ending with `data: [DONE]`"
 	case LLMNamed:
 		return "message stream: `event: content_block_delta` (`message_start`, `ping`, `message_delta`, ...) and one JSON `data:` line per event"
 	case MCPLarge:
