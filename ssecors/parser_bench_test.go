@@ -28,6 +28,17 @@ type benchCorpus struct {
 	data      []byte
 	events    int
 	dataBytes int64
+	// readSize, when above 0, is the most bytes one Read of reader returns.
+	readSize int
+}
+
+// reader returns a new reader of data, in reads of at most readSize bytes
+// when readSize is set (bench/corpus.Corpus.Reader).
+func (c *benchCorpus) reader() io.Reader {
+	if c.readSize <= 0 {
+		return bytes.NewReader(c.data)
+	}
+	return &chunkReader{s: string(c.data), n: c.readSize}
 }
 
 // benchCorpusSize is the size of each benchmark corpus, as in bench/.
@@ -63,20 +74,46 @@ func benchJSON(seq int) []byte {
 	return append(b, `"}`...)
 }
 
+// benchMCPSizesMiB are the data sizes of the mcp-large corpus' events
+// (bench/corpus.mcpSizesMiB); benchMCPReadSize is the most bytes one Read
+// of it returns (bench/corpus.MCPReadSize).
+var benchMCPSizesMiB = []int{2, 8, 1, 4}
+
+const benchMCPReadSize = 16 << 10
+
+// benchLLMID is the completion or message ID of the LLM corpora
+// (bench/corpus.llmID).
+var benchLLMID = string(benchLetters(nil, 0, 24))
+
+// benchToken appends the text of token seq of the LLM corpora
+// (bench/corpus.appendToken).
+func benchToken(b []byte, seq int) []byte {
+	b = append(b, ' ')
+	return benchLetters(b, seq, 2+seq%8)
+}
+
 // buildBenchCorpus builds the named corpus of about size bytes
 // (bench/corpus.Build).
 func buildBenchCorpus(name string, size int) *benchCorpus {
 	c := &benchCorpus{}
 	var buf bytes.Buffer
 	minEvents := 4
-	if name == "large64k" {
+	switch name {
+	case "large64k":
 		minEvents = 16
+	case "mcp-large":
+		size, minEvents = 0, len(benchMCPSizesMiB)
+		c.readSize = benchMCPReadSize
 	}
 	line := func(eol string, parts ...[]byte) {
 		for _, p := range parts {
 			buf.Write(p)
 		}
 		buf.WriteString(eol)
+	}
+	data := func(d []byte) {
+		line("\n", []byte("data: "), d)
+		c.dataBytes += int64(len(d))
 	}
 	for seq := 1; buf.Len() < size || c.events < minEvents; seq++ {
 		eol := "\n"
@@ -116,19 +153,82 @@ func buildBenchCorpus(name string, size int) *benchCorpus {
 			}
 			c.dataBytes += 19
 			line(eol)
+		case "llm-tokens":
+			d := []byte(`{"id":"chatcmpl-` + benchLLMID + `","object":"chat.completion.chunk","created":1741570283,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{`)
+			if seq == 1 {
+				d = append(d, `"role":"assistant","content":""`...)
+			} else {
+				d = append(d, `"content":"`...)
+				d = benchToken(d, seq)
+				d = append(d, '"')
+			}
+			d = append(d, `},"finish_reason":null}]}`...)
+			data(d)
+			line(eol)
+		case "llm-named":
+			var d []byte
+			switch {
+			case seq == 1:
+				line(eol, []byte("event: message_start"))
+				d = []byte(`{"type":"message_start","message":{"id":"msg_` + benchLLMID + `","type":"message","role":"assistant","content":[],"model":"claude-sonnet-4-5","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":25,"output_tokens":1}}}`)
+			case seq == 2:
+				line(eol, []byte("event: content_block_start"))
+				d = []byte(`{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`)
+			case seq%64 == 0:
+				line(eol, []byte("event: ping"))
+				d = []byte(`{"type": "ping"}`)
+			default:
+				line(eol, []byte("event: content_block_delta"))
+				d = benchToken([]byte(`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"`), seq)
+				d = append(d, `"}}`...)
+			}
+			data(d)
+			line(eol)
+		case "mcp-large":
+			line(eol, []byte("id: "), strconv.AppendInt(nil, int64(seq), 10))
+			line(eol, []byte("event: message"))
+			size := benchMCPSizesMiB[(seq-1)%len(benchMCPSizesMiB)] << 20
+			d := strconv.AppendInt([]byte(`{"jsonrpc":"2.0","id":`), int64(seq), 10)
+			d = append(d, `,"result":{"content":[{"type":"text","text":"`...)
+			tail := `"}],"isError":false}}`
+			d = benchLetters(d, seq, size-len(d)-len(tail))
+			d = append(d, tail...)
+			data(d)
+			line(eol)
 		default:
 			panic("unknown corpus " + name)
 		}
 		c.events++
 	}
+	// The LLM streams end with a few closing events (bench/corpus.appendTail).
+	n := c.events
+	switch name {
+	case "llm-tokens":
+		data([]byte(`{"id":"chatcmpl-` + benchLLMID + `","object":"chat.completion.chunk","created":1741570283,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`))
+		line("\n")
+		data([]byte("[DONE]"))
+		line("\n")
+		c.events += 2
+	case "llm-named":
+		line("\n", []byte("event: content_block_stop"))
+		data([]byte(`{"type":"content_block_stop","index":0}`))
+		line("\n")
+		line("\n", []byte("event: message_delta"))
+		data(append(strconv.AppendInt([]byte(`{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":`), int64(n), 10), '}', '}'))
+		line("\n")
+		line("\n", []byte("event: message_stop"))
+		data([]byte(`{"type":"message_stop"}`))
+		line("\n")
+		c.events += 3
+	}
 	c.data = buf.Bytes()
 	return c
 }
 
-// benchDecodeAll decodes every event of data and returns their count and total
+// benchDecodeAll decodes every event of r and returns their count and total
 // data length.
-func benchDecodeAll(data []byte) (int, int64, error) {
-	d := ssecors.NewDecoder(bytes.NewReader(data))
+func benchDecodeAll(r io.Reader) (int, int64, error) {
+	d := ssecors.NewDecoder(r)
 	n, total := 0, int64(0)
 	for {
 		ev, err := d.Decode()
@@ -145,7 +245,7 @@ func benchDecodeAll(data []byte) (int, int64, error) {
 
 func benchmarkParse(b *testing.B, name string) {
 	c := buildBenchCorpus(name, benchCorpusSize)
-	n, total, err := benchDecodeAll(c.data)
+	n, total, err := benchDecodeAll(c.reader())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -158,7 +258,7 @@ func benchmarkParse(b *testing.B, name string) {
 	runtime.ReadMemStats(&before)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if n, _, err := benchDecodeAll(c.data); err != nil || n != c.events {
+		if n, _, err := benchDecodeAll(c.reader()); err != nil || n != c.events {
 			b.Fatalf("got %d events (%v), want %d", n, err, c.events)
 		}
 	}
@@ -188,6 +288,18 @@ func BenchmarkParseTypicalCRLF(b *testing.B) { benchmarkParse(b, "typical-crlf")
 // blocks before each event.
 func BenchmarkParseHeartbeat(b *testing.B) { benchmarkParse(b, "heartbeat") }
 
+// BenchmarkParseLLMTokens parses chat-completion chunks: one ~190-byte JSON
+// data line per event, no event or id, ending with "data: [DONE]".
+func BenchmarkParseLLMTokens(b *testing.B) { benchmarkParse(b, "llm-tokens") }
+
+// BenchmarkParseLLMNamed parses a message stream: an event name and one
+// JSON data line per event.
+func BenchmarkParseLLMNamed(b *testing.B) { benchmarkParse(b, "llm-named") }
+
+// BenchmarkParseMCPLarge parses four JSON events of 1 to 8 MiB arriving in
+// 16 KiB reads.
+func BenchmarkParseMCPLarge(b *testing.B) { benchmarkParse(b, "mcp-large") }
+
 // benchCorpusDigests are the SHA-256 prefixes of the 64 KiB corpora;
 // bench/corpus checks the same values, so the two generators cannot drift
 // apart unnoticed.
@@ -201,6 +313,9 @@ var benchCorpusDigests = []struct {
 	{name: "multiline20", digest: "2eac3034692491bb"},
 	{name: "typical-crlf", digest: "5b16d7d934f2c037"},
 	{name: "heartbeat", digest: "7a56fd627c4206e5"},
+	{name: "llm-tokens", digest: "6cbfedb28325d4a8"},
+	{name: "llm-named", digest: "c70053c949aaddd0"},
+	{name: "mcp-large", digest: "cfd29592a952b530"},
 }
 
 // TestBenchCorpora checks that the benchmark corpora are those of bench/
@@ -215,7 +330,7 @@ func TestBenchCorpora(t *testing.T) {
 			if got := hex.EncodeToString(sum[:8]); got != tt.digest {
 				t.Errorf("got digest %s, want %s", got, tt.digest)
 			}
-			n, total, err := benchDecodeAll(c.data)
+			n, total, err := benchDecodeAll(c.reader())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,6 +10,7 @@ package corpus
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"strconv"
 )
 
@@ -21,14 +22,28 @@ const (
 	Multiline20 = "multiline20"  // id and 20 data lines of 40 bytes
 	TypicalCRLF = "typical-crlf" // Typical with CRLF line ends
 	Heartbeat   = "heartbeat"    // Typical with HeartbeatsPerEvent comment blocks before each event
+	LLMTokens   = "llm-tokens"   // chat-completion chunks: "data: {json delta}" only, ending with "data: [DONE]"
+	LLMNamed    = "llm-named"    // message stream: an "event:" name and a JSON "data:" line per chunk
+	MCPLarge    = "mcp-large"    // MCP tool results: single JSON events of 1 to 8 MiB, read 16 KiB at a time
 )
 
 // HeartbeatsPerEvent is how many ": heartbeat" comment blocks the Heartbeat
 // corpus puts before each event.
 const HeartbeatsPerEvent = 3
 
+// MCPReadSize is the most bytes one Read of the MCPLarge corpus returns
+// (Corpus.Reader): a large event arrives in many reads, as over a network.
+const MCPReadSize = 16 << 10
+
+// mcpSizesMiB are the data sizes of the MCPLarge corpus' events, in MiB.
+var mcpSizesMiB = []int{2, 8, 1, 4}
+
+// Synthetic lists the synthetic corpora of issue 5, whose targets the
+// report judges.
+var Synthetic = []string{Small32, Typical, Large64K, Multiline20, TypicalCRLF, Heartbeat}
+
 // Names lists every corpus name in report order.
-var Names = []string{Small32, Typical, Large64K, Multiline20, TypicalCRLF, Heartbeat}
+var Names = append(append([]string(nil), Synthetic...), LLMTokens, LLMNamed, MCPLarge)
 
 // Describe returns a one-line description of the named corpus.
 func Describe(name string) string {
@@ -45,6 +60,12 @@ func Describe(name string) string {
 		return "typical, with CRLF line ends"
 	case Heartbeat:
 		return fmt.Sprintf("typical, with %d `: heartbeat` comment blocks before each event", HeartbeatsPerEvent)
+	case LLMTokens:
+		return "chat-completion chunks: one ~190-byte JSON `data:` line per event, no `event:` or `id:`, ending with `data: [DONE]`"
+	case LLMNamed:
+		return "message stream: `event: content_block_delta` (`message_start`, `ping`, `message_delta`, ...) and one JSON `data:` line per event"
+	case MCPLarge:
+		return fmt.Sprintf("MCP tool results: `id:`, `event: message` and one JSON `data:` line of %v MiB, read %d KiB at a time (size ignored)", mcpSizesMiB, MCPReadSize>>10)
 	}
 	return ""
 }
@@ -65,6 +86,33 @@ type Corpus struct {
 	// Offsets[i] is where event i starts in Data; Offsets[Events] == len(Data).
 	// Comment blocks before an event belong to it.
 	Offsets []int
+	// ReadSize, when above 0, is the most bytes one Read of Reader returns.
+	ReadSize int
+}
+
+// Reader returns a new reader of Data that returns at most ReadSize bytes
+// per Read (any number when ReadSize is 0).
+func (c *Corpus) Reader() io.Reader {
+	if c.ReadSize <= 0 {
+		return bytes.NewReader(c.Data)
+	}
+	return &chunkReader{data: c.Data, n: c.ReadSize}
+}
+
+// chunkReader returns at most n bytes of data per Read. It has no WriteTo,
+// so that io.Copy and the like read it in chunks too.
+type chunkReader struct {
+	data []byte
+	n    int
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), r.n)], r.data)
+	r.data = r.data[n:]
+	return n, nil
 }
 
 // JSON returns a deterministic JSON object of exactly 200 bytes for seq.
@@ -115,22 +163,82 @@ func AppendEvent(b []byte, id int, retryMillis int) []byte {
 	return b
 }
 
+// llmID is the deterministic completion or message ID of the LLM corpora.
+var llmID = string(appendLetters(nil, 0, 24))
+
+// appendToken appends the deterministic text of token seq of the LLM
+// corpora: a space and 2 to 9 letters.
+func appendToken(b []byte, seq int) []byte {
+	b = append(b, ' ')
+	return appendLetters(b, seq, 2+seq%8)
+}
+
 // Build returns the named corpus, about size bytes long (at least a few
+// events; MCPLarge ignores size and always holds its len(mcpSizesMiB)
 // events). It panics on an unknown name.
 func Build(name string, size int) *Corpus {
 	c := &Corpus{Name: name}
 	var buf bytes.Buffer
 	minEvents := 4
-	if name == Large64K {
+	switch name {
+	case Large64K:
 		minEvents = 16
+	case MCPLarge:
+		size, minEvents = 0, len(mcpSizesMiB)
+		c.ReadSize = MCPReadSize
 	}
 	for seq := 1; buf.Len() < size || c.Events < minEvents; seq++ {
 		c.Offsets = append(c.Offsets, buf.Len())
 		c.appendOne(&buf, name, seq)
 	}
+	// The LLM streams end with a few closing events.
+	body := c.Events
+	for i := 0; i < tailEvents(name); i++ {
+		c.Offsets = append(c.Offsets, buf.Len())
+		c.appendTail(&buf, name, i, body)
+	}
 	c.Offsets = append(c.Offsets, buf.Len())
 	c.Data = buf.Bytes()
 	return c
+}
+
+// tailEvents returns how many closing events the named corpus ends with.
+func tailEvents(name string) int {
+	switch name {
+	case LLMTokens:
+		return 2
+	case LLMNamed:
+		return 3
+	}
+	return 0
+}
+
+// data appends a "data: " line holding d and counts d.
+func (c *Corpus) data(buf *bytes.Buffer, d []byte) {
+	c.line(buf, "\n", []byte("data: "), d)
+	c.DataBytes += int64(len(d))
+}
+
+// appendTail appends closing event i of an LLM corpus whose body held n
+// events.
+func (c *Corpus) appendTail(buf *bytes.Buffer, name string, i, n int) {
+	switch {
+	case name == LLMTokens && i == 0:
+		c.data(buf, []byte(`{"id":"chatcmpl-`+llmID+`","object":"chat.completion.chunk","created":1741570283,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`))
+	case name == LLMTokens:
+		c.data(buf, []byte("[DONE]"))
+	case name == LLMNamed && i == 0:
+		c.line(buf, "\n", []byte("event: content_block_stop"))
+		c.data(buf, []byte(`{"type":"content_block_stop","index":0}`))
+	case name == LLMNamed && i == 1:
+		c.line(buf, "\n", []byte("event: message_delta"))
+		c.data(buf, append(strconv.AppendInt([]byte(`{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":`), int64(n), 10), '}', '}'))
+	default:
+		c.line(buf, "\n", []byte("event: message_stop"))
+		c.data(buf, []byte(`{"type":"message_stop"}`))
+	}
+	c.line(buf, "\n")
+	c.Events++
 }
 
 func (c *Corpus) line(buf *bytes.Buffer, eol string, parts ...[]byte) {
@@ -179,6 +287,48 @@ func (c *Corpus) appendOne(buf *bytes.Buffer, name string, seq int) {
 			c.DataBytes += int64(len(d))
 		}
 		c.DataBytes += 19 // the LFs joining the 20 lines
+		c.line(buf, eol)
+	case LLMTokens:
+		d := []byte(`{"id":"chatcmpl-` + llmID + `","object":"chat.completion.chunk","created":1741570283,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{`)
+		if seq == 1 {
+			d = append(d, `"role":"assistant","content":""`...)
+		} else {
+			d = append(d, `"content":"`...)
+			d = appendToken(d, seq)
+			d = append(d, '"')
+		}
+		d = append(d, `},"finish_reason":null}]}`...)
+		c.data(buf, d)
+		c.line(buf, eol)
+	case LLMNamed:
+		var d []byte
+		switch {
+		case seq == 1:
+			c.line(buf, eol, []byte("event: message_start"))
+			d = []byte(`{"type":"message_start","message":{"id":"msg_` + llmID + `","type":"message","role":"assistant","content":[],"model":"claude-sonnet-4-5","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":25,"output_tokens":1}}}`)
+		case seq == 2:
+			c.line(buf, eol, []byte("event: content_block_start"))
+			d = []byte(`{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`)
+		case seq%64 == 0:
+			c.line(buf, eol, []byte("event: ping"))
+			d = []byte(`{"type": "ping"}`)
+		default:
+			c.line(buf, eol, []byte("event: content_block_delta"))
+			d = appendToken([]byte(`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"`), seq)
+			d = append(d, `"}}`...)
+		}
+		c.data(buf, d)
+		c.line(buf, eol)
+	case MCPLarge:
+		c.line(buf, eol, []byte("id: "), strconv.AppendInt(nil, int64(seq), 10))
+		c.line(buf, eol, []byte("event: message"))
+		size := mcpSizesMiB[(seq-1)%len(mcpSizesMiB)] << 20
+		d := strconv.AppendInt([]byte(`{"jsonrpc":"2.0","id":`), int64(seq), 10)
+		d = append(d, `,"result":{"content":[{"type":"text","text":"`...)
+		tail := `"}],"isError":false}}`
+		d = appendLetters(d, seq, size-len(d)-len(tail))
+		d = append(d, tail...)
+		c.data(buf, d)
 		c.line(buf, eol)
 	default:
 		panic("corpus: unknown corpus " + strconv.Quote(name))

@@ -46,6 +46,31 @@ func TestBuild(t *testing.T) {
 	}
 }
 
+// TestReader checks that Reader returns Data, in reads of at most ReadSize
+// bytes when ReadSize is set.
+func TestReader(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{corpus.Typical, corpus.MCPLarge} {
+		c := corpus.Build(name, 64<<10)
+		r := c.Reader()
+		var got []byte
+		buf := make([]byte, 1<<20)
+		for {
+			n, err := r.Read(buf)
+			if c.ReadSize > 0 && n > c.ReadSize {
+				t.Fatalf("%s: got a read of %d bytes, want at most %d", name, n, c.ReadSize)
+			}
+			got = append(got, buf[:n]...)
+			if err != nil {
+				break
+			}
+		}
+		if !bytes.Equal(got, c.Data) {
+			t.Errorf("%s: Reader returned %d bytes that differ from Data (%d bytes)", name, len(got), len(c.Data))
+		}
+	}
+}
+
 func TestJSON(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -92,6 +117,9 @@ func TestDigests(t *testing.T) {
 		{name: corpus.Multiline20, digest: "2eac3034692491bb"},
 		{name: corpus.TypicalCRLF, digest: "5b16d7d934f2c037"},
 		{name: corpus.Heartbeat, digest: "7a56fd627c4206e5"},
+		{name: corpus.LLMTokens, digest: "6cbfedb28325d4a8"},
+		{name: corpus.LLMNamed, digest: "c70053c949aaddd0"},
+		{name: corpus.MCPLarge, digest: "cfd29592a952b530"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -109,7 +109,7 @@ func runParse(args []string, enc *json.Encoder) error {
 	}
 	for _, c := range corpora {
 		res := ParseResult{Lib: p.Name, Corpus: c.Name, Size: len(c.Data), Events: c.Events, Lines: c.Lines, Comments: c.Comments}
-		got, err := p.Parse(c.Data)
+		got, err := p.Parse(c.Reader())
 		res.GotEvents, res.GotData = got.Events, got.DataBytes
 		if err != nil {
 			res.Check = err.Error()
@@ -117,7 +117,7 @@ func runParse(args []string, enc *json.Encoder) error {
 			res.Check = err.Error()
 		}
 		if err == nil {
-			res.Measurement = Measure(func() { _, _ = p.Parse(c.Data) }, *minTime, *samples)
+			res.Measurement = Measure(func() { _, _ = p.Parse(c.Reader()) }, *minTime, *samples)
 		}
 		if err := enc.Encode(res); err != nil {
 			return err

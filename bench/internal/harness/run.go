@@ -33,6 +33,11 @@ type Config struct {
 	ParseSize    int           // bytes per corpus
 	ParseMinTime time.Duration // measured time per library, corpus and round
 
+	// The mcp-large corpus (about 15 MiB, whatever ParseSize) is parsed in the
+	// first LargeRounds rounds only, LargeSamples times per library and round.
+	LargeRounds  int
+	LargeSamples int
+
 	E2EEvents int // events per end-to-end run
 
 	IdleConns  []int // connection counts
@@ -56,6 +61,7 @@ func Preset(name string) (Config, error) {
 		return Config{
 			Name: name, Rounds: 5,
 			ParseSize: 1 << 20, ParseMinTime: 250 * time.Millisecond,
+			LargeRounds: 3, LargeSamples: 3,
 			E2EEvents:  1000000,
 			IdleConns:  []int{1000, 5000},
 			IdleRounds: 3, IdleSettle: time.Second,
@@ -67,6 +73,7 @@ func Preset(name string) (Config, error) {
 		return Config{
 			Name: name, Rounds: 2,
 			ParseSize: 256 << 10, ParseMinTime: 80 * time.Millisecond,
+			LargeRounds: 1, LargeSamples: 3,
 			E2EEvents:  50000,
 			IdleConns:  []int{200, 1000},
 			IdleRounds: 1, IdleSettle: 300 * time.Millisecond,
@@ -78,6 +85,7 @@ func Preset(name string) (Config, error) {
 		return Config{
 			Name: name, Rounds: 1,
 			ParseSize: 32 << 10, ParseMinTime: time.Nanosecond,
+			LargeRounds: 1, LargeSamples: 1,
 			E2EEvents:  2000,
 			IdleConns:  []int{10},
 			IdleRounds: 1, IdleSettle: 10 * time.Millisecond,
@@ -234,20 +242,33 @@ func streamerNames(reconnecting bool) []string {
 }
 
 func (r *Runner) runParse(cfg Config, res *Results) error {
+	var small []string
+	for _, c := range corpus.Names {
+		if c != corpus.MCPLarge {
+			small = append(small, c)
+		}
+	}
 	for round := 0; round < cfg.Rounds; round++ {
 		for _, lib := range rotate(parserNames(), round) {
 			r.logf("parse round %d/%d: %s", round+1, cfg.Rounds, lib)
-			args := []string{"parse", "-lib", lib, "-size", strconv.Itoa(cfg.ParseSize), "-mintime", cfg.ParseMinTime.String()}
-			err := r.child(10*time.Minute, args, func(d *json.Decoder) error {
-				var pr driver.ParseResult
-				if err := d.Decode(&pr); err != nil {
+			runs := [][]string{{"-corpora", strings.Join(small, ","), "-mintime", cfg.ParseMinTime.String()}}
+			if round < cfg.LargeRounds {
+				// Each parse of mcp-large takes long enough to time by itself.
+				runs = append(runs, []string{"-corpora", corpus.MCPLarge, "-mintime", "1ns", "-samples", strconv.Itoa(max(cfg.LargeSamples, 1))})
+			}
+			for _, run := range runs {
+				args := append([]string{"parse", "-lib", lib, "-size", strconv.Itoa(cfg.ParseSize)}, run...)
+				err := r.child(10*time.Minute, args, func(d *json.Decoder) error {
+					var pr driver.ParseResult
+					if err := d.Decode(&pr); err != nil {
+						return err
+					}
+					res.Parse = append(res.Parse, pr)
+					return nil
+				})
+				if err != nil {
 					return err
 				}
-				res.Parse = append(res.Parse, pr)
-				return nil
-			})
-			if err != nil {
-				return err
 			}
 		}
 	}
