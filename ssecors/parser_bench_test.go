@@ -341,35 +341,41 @@ func TestBenchCorpora(t *testing.T) {
 	}
 }
 
-// BenchmarkParseLargeEventSmallReads decodes one large event arriving 16
-// bytes a read, as one data line and as 1 KiB data lines, and reports
-// ns/byte: parsing is linear when ns/byte stays the same from 1 MiB to
-// 16 MiB, and a quadratic step would show as a ratio near 16. The events
+// BenchmarkParseLargeEventSmallReads decodes one large event of 1, 4 and
+// 16 MiB arriving 16 bytes or 16 KiB a read, as one data line and as 1 KiB
+// data lines, and reports ns/byte: parsing is linear when ns/byte stays the
+// same from 1 MiB to 16 MiB, and a quadratic step would show as a ratio
+// near 16. The events
 // are the largest a bound of their size admits (the LF after each data
 // line counts), decoded with that bound.
 func BenchmarkParseLargeEventSmallReads(b *testing.B) {
 	for _, size := range []struct {
 		name string
 		n    int
-	}{{"1MiB", 1 << 20}, {"16MiB", 16 << 20}} {
+	}{{"1MiB", 1 << 20}, {"4MiB", 4 << 20}, {"16MiB", 16 << 20}} {
 		line := "data: " + strings.Repeat("x", size.n-1) + "\n\n"
 		lines := strings.Repeat("data: "+strings.Repeat("y", 1023)+"\n", size.n/1024) + "\n"
 		for _, in := range []struct {
 			name string
 			s    string
 		}{{"", line}, {"-1KiB-lines", lines}} {
-			b.Run(size.name+in.name, func(b *testing.B) {
-				b.ReportAllocs()
-				b.SetBytes(int64(len(in.s)))
-				for i := 0; i < b.N; i++ {
-					d := ssecors.NewDecoder(&chunkReader{s: in.s, n: 16})
-					d.SetMaxEventSize(size.n)
-					if ev, err := d.Decode(); err != nil || len(ev.Data) != size.n-1 {
-						b.Fatalf("got %d bytes of data, error %v, want %d bytes", len(ev.Data), err, size.n-1)
+			for _, read := range []struct {
+				name string
+				n    int
+			}{{"-16B-reads", 16}, {"-16KiB-reads", 16 << 10}} {
+				b.Run(size.name+in.name+read.name, func(b *testing.B) {
+					b.ReportAllocs()
+					b.SetBytes(int64(len(in.s)))
+					for i := 0; i < b.N; i++ {
+						d := ssecors.NewDecoder(&chunkReader{s: in.s, n: read.n})
+						d.SetMaxEventSize(size.n)
+						if ev, err := d.Decode(); err != nil || len(ev.Data) != size.n-1 {
+							b.Fatalf("got %d bytes of data, error %v, want %d bytes", len(ev.Data), err, size.n-1)
+						}
 					}
-				}
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(in.s)), "ns/byte")
-			})
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(in.s)), "ns/byte")
+				})
+			}
 		}
 	}
 }
