@@ -128,7 +128,7 @@ func TestMaxEventSize_zeroIsDefault(t *testing.T) {
 	}
 	d := ssecors.NewDecoder(strings.NewReader("data: " + strings.Repeat("y", 200) + "\n\n"))
 	d.SetMaxEventSize(100)
-	if _, err := d.Decode(); err == nil || err.Error() != "ssecors: event exceeds the maximum event size (100 bytes): a line is longer" {
+	if _, err := d.Decode(); err == nil || err.Error() != "ssecors: event exceeds the maximum event size (100 bytes): a line exceeds it" {
 		t.Errorf("limit 100: got %v", err)
 	}
 }

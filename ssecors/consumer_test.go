@@ -250,3 +250,44 @@ func TestDecoder_All(t *testing.T) {
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, fmt.Errorf("boom") }
+
+// TestRestart_fromOnOpen: a Restart from the open handler drops the
+// connection that just opened.
+func TestRestart_fromOnOpen(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{
+		streamOf(ssetest.Event{ID: "1", Data: "dropped"}), streamOf(ssetest.Event{Data: "kept"}),
+	}})
+	es := mustNew(t, srv.EventsURL(), ssecors.WithRetry(ssecors.RetryPolicy{InitialDelay: time.Hour}))
+	opens := 0
+	es.OnOpen(func(*http.Response) {
+		if opens++; opens == 1 {
+			es.Restart()
+		}
+	})
+	var got []string
+	es.OnMessage(func(ev ssecors.Event) { got = append(got, ev.Data); es.Close() })
+	runSource(t, es)
+	if s := strings.Join(got, ","); s != "kept" || opens != 2 {
+		t.Errorf("events %q after %d opens, want only the second stream's", s, opens)
+	}
+}
+
+// TestRetryPolicy_deliveringStreamsAreHealthy: a stream that delivers
+// events and is then cut (a proxy's idle limit) is not a failure that
+// MaxAttempts counts.
+func TestRetryPolicy_deliveringStreamsAreHealthy(t *testing.T) {
+	t.Parallel()
+	short := ssetest.Response{Events: ssetest.Messages("x"), EndAfterScript: true}
+	srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{short, short, short, short, stop204}})
+	es := mustNew(t, srv.EventsURL(), ssecors.WithRetry(ssecors.RetryPolicy{
+		InitialDelay: time.Second, Multiplier: 2, MaxAttempts: 2}))
+	rec := record(es)
+	err := runSource(t, es)
+	if !errors.Is(err, ssecors.ErrNoContent) {
+		t.Fatalf("Run: got %v, want the 204 after four delivering streams", err)
+	}
+	if got := fmt.Sprint(rec.Delays()); got != "[1s 1s 1s 1s]" {
+		t.Errorf("delays: got %s, want no growth", got)
+	}
+}

@@ -144,7 +144,8 @@
 // (redirect targets, the parameters of [WithQueryFunc]) are replaced by
 // "REDACTED" in every error message, log record, trace record and String
 // output, wherever a server echoes them; so are the values of credential
-// headers (Authorization, Cookie, and headers named by WithSecrets).
+// headers (Authorization, Cookie, names containing token, key, secret or
+// auth, and names given to WithSecrets).
 // [EventSource.URL] keeps the real URL, because it mirrors the browser
 // attribute.
 package ssecors

@@ -119,6 +119,13 @@ func (e *engine) loop(ctx context.Context) error {
 		if errors.Is(err, errYieldStop) {
 			return err
 		}
+		// A failure that ends the source wins over a Restart that raced it.
+		if fatal(err, es.cfg.retry.RetryServerErrors) {
+			es.restarted()
+			e.lastErr = err
+			e.fail(ctx, err)
+			return err
+		}
 		if es.restarted() {
 			if !e.restart(ctx) {
 				return nil
@@ -126,11 +133,7 @@ func (e *engine) loop(ctx context.Context) error {
 			continue
 		}
 		e.lastErr = err
-		if fatal(err, es.cfg.retry.RetryServerErrors) {
-			e.fail(ctx, err)
-			return err
-		}
-		if opened > 0 && opened >= es.cfg.retry.ResetAfter {
+		if delivered || opened > 0 && opened >= es.cfg.retry.ResetAfter {
 			e.healthy()
 		}
 		d, stop := e.nextDelay(err, delivered)
@@ -206,7 +209,6 @@ func (e *engine) attempt(ctx context.Context) (delivered bool, opened time.Durat
 	}
 	start := time.Now()
 	e.lastErr = nil
-	e.es.setBody(resp.Body)
 	body, stop := e.body(resp, cancel)
 	e.reset(body, final)
 	// The dispatch loop is here, not in a function of its own: its frames
@@ -282,7 +284,11 @@ func (e *engine) open(ctx context.Context, cancel context.CancelCauseFunc) (*htt
 		return nil, nil, err
 	}
 	e.current = final
+	// The body is known before OnOpen runs, so that a Restart from the
+	// handler drops this connection.
+	es.setBody(resp.Body)
 	if !es.fireOpen(resp, final) {
+		es.setBody(nil)
 		resp.Body.Close()
 		return nil, nil, nil
 	}

@@ -262,7 +262,7 @@ func (e *reconnectingError) Unwrap() []error { return []error{ErrReconnecting, e
 type endedError struct{ cause, last error }
 
 func (e *endedError) Error() string {
-	return e.cause.Error() + " (while reconnecting after: " + e.last.Error() + ")"
+	return prefix + unprefixed(e.cause) + " (while reconnecting after: " + unprefixed(e.last) + ")"
 }
 func (e *endedError) Unwrap() []error { return []error{e.cause, e.last} }
 
@@ -275,7 +275,11 @@ type retriesError struct {
 }
 
 func (e *retriesError) Error() string {
-	return fmt.Sprintf(prefix+"gave up after %d attempts (%s): %s", e.attempts, e.why, unprefixed(e.last))
+	attempts := "attempts"
+	if e.attempts == 1 {
+		attempts = "attempt"
+	}
+	return fmt.Sprintf(prefix+"gave up after %d %s (%s): %s", e.attempts, attempts, e.why, unprefixed(e.last))
 }
 
 func (e *retriesError) Unwrap() []error { return []error{ErrRetriesExhausted, e.last} }

@@ -490,21 +490,28 @@ func (es *EventSource) sleepCtx(ctx context.Context, d time.Duration) error {
 // Events yields nothing for it; a trace's Reconnect hook sees it with a
 // zero delay. During a wait between attempts it ends the wait; while a
 // connection is being established it makes the next wait, if that attempt
-// fails, end at once. It does nothing after Close. Safe from any
+// fails, end at once. It does nothing before Run and after Close, and a
+// failure that ends the source wins over it. Safe from any
 // goroutine, including from inside a handler.
 func (es *EventSource) Restart() {
+	if !es.started.Load() || es.closedNow() {
+		return
+	}
 	es.bodyMu.Lock()
-	defer es.bodyMu.Unlock()
+	var drop io.Closer
 	switch {
 	case es.body != nil:
 		es.restarting.Store(true)
-		es.body.Close()
-		es.body = nil
+		drop, es.body = es.body, nil
 	case es.wake != nil:
 		close(es.wake)
 		es.wake = nil
 	default:
 		es.skipWait = true
+	}
+	es.bodyMu.Unlock()
+	if drop != nil {
+		drop.Close() // outside the lock: closing may wait on the connection
 	}
 }
 

@@ -840,7 +840,7 @@ func TestEventSource_Run_retryPolicy(t *testing.T) {
 		}
 		// One prefix, and the last failure's words after the count.
 		msg := err.Error()
-		if strings.Count(msg, "ssecors:") != 1 || !regexp.MustCompile(`^ssecors: gave up after \d+ attempts \(time limit\): GET http://\S+: status 503 Service Unavailable, want 200$`).MatchString(msg) {
+		if strings.Count(msg, "ssecors:") != 1 || !regexp.MustCompile(`^ssecors: gave up after \d+ attempts? \(time limit\): GET http://\S+: status 503 Service Unavailable, want 200$`).MatchString(msg) {
 			t.Errorf("message: %q", msg)
 		}
 	})

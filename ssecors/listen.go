@@ -188,7 +188,7 @@ func (es *EventSource) openedResponse(resp *http.Response, final *url.URL) *http
 // each comment line.
 func (es *EventSource) fireComment(line []byte) {
 	f := es.handlers.Load().comment
-	if f == nil || es.closedNow() {
+	if f == nil || es.closedNow() || es.restarting.Load() {
 		return
 	}
 	if len(line) > 0 && line[0] == ' ' {

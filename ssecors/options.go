@@ -213,8 +213,10 @@ func WithHeader(name, value string) Option {
 // String output; [EventSource.URL] keeps the real values. A name is secret
 // when, lowercased, it contains one of the names given or one of the
 // defaults: token, key, secret, password, passwd, pwd, auth, signature,
-// sig, session, credential, code. Authorization, Proxy-Authorization and
-// Cookie headers are always secret.
+// sig, session, credential, code. For headers the rule is narrower, so
+// that ordinary headers stay readable in traces: Authorization,
+// Proxy-Authorization, Cookie and Set-Cookie, a name containing token,
+// key, secret or auth, and a name containing one of the names given here.
 func WithSecrets(names ...string) Option {
 	return func(cfg *config) { cfg.secrets = append(cfg.secrets, names...) }
 }
@@ -254,7 +256,9 @@ func WithMaxEventSize(n int) Option {
 // WithIdleTimeout treats a stream that delivers no byte for d (events and
 // comments both count) as a network error: the connection is dropped and
 // re-established, as a browser would after the network failed. Servers
-// send comment lines as heartbeats to stay under it. Default: none.
+// send comment lines as heartbeats to stay under it. The timer runs while
+// handlers run, so a handler slower than d also drops the stream. Default:
+// none.
 func WithIdleTimeout(d time.Duration) Option {
 	return func(cfg *config) {
 		if d < 0 {
@@ -270,7 +274,8 @@ func WithIdleTimeout(d time.Duration) Option {
 // Last-Event-ID, and the error's Timeout method reports true. Unlike
 // [WithIdleTimeout], comments and bytes do not count, so a relay that keeps
 // sending keep-alive comments while its upstream is stuck cannot hide it;
-// set d above the longest quiet time the stream may have. Default: none.
+// set d above the longest quiet time the stream may have. The timer runs
+// while handlers run. Default: none.
 // Browsers have no such timeout.
 func WithEventTimeout(d time.Duration) Option {
 	return func(cfg *config) {

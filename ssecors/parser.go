@@ -470,7 +470,7 @@ const (
 )
 
 func (p *parser) lineTooLong() error {
-	p.fatal = fmt.Errorf("%w (%d bytes): a line is longer", ErrEventTooLarge, p.max)
+	p.fatal = fmt.Errorf("%w (%d bytes): a line exceeds it", ErrEventTooLarge, p.max)
 	p.drop()
 	return p.fatal
 }

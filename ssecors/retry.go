@@ -21,8 +21,10 @@ import (
 //
 // After n consecutive failed attempts the wait is R × Multiplier^(n-1),
 // capped at MaxDelay but never below R, then lengthened by a random
-// fraction of up to Jitter of itself. A connection that stays open for
-// ResetAfter clears the count, so growth and limits start again.
+// fraction of up to Jitter of itself. A connection that delivers an event,
+// or stays open for ResetAfter, clears the count, so growth and limits
+// start again: MaxAttempts counts consecutive attempts that failed
+// without delivering anything.
 type RetryPolicy struct {
 	// InitialDelay is the reconnection time R until the server sends
 	// "retry:". Zero selects 3 s, as Chromium and WebKit (Firefox waits
@@ -47,8 +49,10 @@ type RetryPolicy struct {
 	// MaxElapsed ends the source the same way once failures have gone on
 	// for this long. Zero: no limit.
 	MaxElapsed time.Duration
-	// ResetAfter is how long a connection must stay open to count as
-	// healthy, clearing the failure count. Zero selects 1 minute.
+	// ResetAfter is how long a connection that delivers no event must stay
+	// open to count as healthy; a connection that delivers an event is
+	// healthy at once. Either clears the failure count. Zero selects 1
+	// minute.
 	ResetAfter time.Duration
 	// RetryServerErrors makes a 5xx or 429 response a reason to reconnect
 	// rather than to fail the connection, waiting at least as long as its
