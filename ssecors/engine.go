@@ -40,10 +40,6 @@ func (eventTimeoutError) Temporary() bool { return true }
 // Restart dropped.
 var errRestart = errors.New("restarted by the client")
 
-// errDropped is the cause of an attempt the source itself dropped, to
-// force a reconnection (see dropConnection).
-var errDropped = errors.New("connection dropped by the client to force a reconnection")
-
 // errConnectTimeout is the cause of an attempt cancelled by the client's
 // Timeout before the response headers arrived.
 var errConnectTimeout = connectTimeoutError{}
@@ -254,15 +250,11 @@ func (e *engine) attempt(ctx context.Context) (delivered bool, opened time.Durat
 // reconnection. done releases it.
 func (e *engine) attemptContext(ctx context.Context) (context.Context, context.CancelCauseFunc, func()) {
 	es := e.es
-	if es.connectTO <= 0 && es.cfg.idleTimeout <= 0 && es.cfg.eventTimeout <= 0 && !es.droppable {
+	if es.connectTO <= 0 && es.cfg.idleTimeout <= 0 && es.cfg.eventTimeout <= 0 {
 		return ctx, func(error) {}, func() {}
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
-	es.setDrop(cancel)
-	return ctx, cancel, func() {
-		es.setDrop(nil)
-		cancel(nil)
-	}
+	return ctx, cancel, func() { cancel(nil) }
 }
 
 // open connects and announces the connection. It returns a nil response
@@ -337,7 +329,7 @@ func (e *engine) readError(ctx context.Context, err error, final *url.URL) error
 // cancellation when that was a timeout of ours.
 func causeOf(ctx context.Context, err error) error {
 	c := context.Cause(ctx)
-	if c == errIdleTimeout || c == errEventTimeout || c == errConnectTimeout || c == errDropped {
+	if c == errIdleTimeout || c == errEventTimeout || c == errConnectTimeout {
 		var ne *NetworkError
 		if errors.As(err, &ne) {
 			ne.Err = c

@@ -59,10 +59,6 @@ type EventSource struct {
 	wake       chan struct{} // ends the current wait between attempts, or nil
 	skipWait   bool          // Restart came while connecting: skip the next wait
 
-	dropMu    sync.Mutex
-	drop      context.CancelCauseFunc // cancels the current attempt
-	droppable bool                    // attempts get a context of their own (the doctor, via internal/inspect)
-
 	// mu orders the moves to Closed (state is written under it) and
 	// guards closeCalled, cancel and handler updates.
 	mu          sync.Mutex
@@ -548,22 +544,4 @@ func (es *EventSource) BrowserIncompatibilities() []string {
 		out = append(out, "sends Last-Event-ID on the first request: a browser sends it only when reconnecting")
 	}
 	return out
-}
-
-func (es *EventSource) setDrop(f context.CancelCauseFunc) {
-	es.dropMu.Lock()
-	es.drop = f
-	es.dropMu.Unlock()
-}
-
-// dropConnection abandons the current connection as if the network had
-// failed, so that the source reconnects (the doctor uses it to show a
-// reconnection). It does nothing between attempts.
-func (es *EventSource) dropConnection() {
-	es.dropMu.Lock()
-	f := es.drop
-	es.dropMu.Unlock()
-	if f != nil {
-		f(errDropped)
-	}
 }

@@ -20,7 +20,7 @@ func init() {
 		}
 		return es.inspectView()
 	}
-	inspect.ErrDropped = errDropped
+	inspect.ErrRestart = errRestart
 	inspect.UnsafeHeaderNames = unsafeHeaderNames
 }
 
@@ -50,7 +50,5 @@ func (es *EventSource) inspectView() *inspect.View {
 		WrapTransport: func(wrap func(http.RoundTripper) http.RoundTripper) {
 			es.client.Transport = wrap(es.client.Transport)
 		},
-		Droppable: func() { es.droppable = true },
-		Drop:      es.dropConnection,
 	}
 }

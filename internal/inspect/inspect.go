@@ -15,8 +15,8 @@ import (
 
 // View is what the doctor sees of one EventSource, and the levers it pulls.
 // The fields describe the source as New configured it. Pull the levers
-// before Run or Events, on the goroutine that will call them; only Drop may
-// be called while the source runs, from any goroutine.
+// before Run or Events, on the goroutine that will call them. (To drop a
+// connection while the source runs, the doctor calls the public Restart.)
 type View struct {
 	// PageOrigin is the page origin given with WithOrigin, and Emulate
 	// reports whether WithOrigin was given at all.
@@ -54,23 +54,15 @@ type View struct {
 	// HTTP client by wrap(transport); the transport given to wrap may be nil
 	// for http.DefaultTransport.
 	WrapTransport func(wrap func(http.RoundTripper) http.RoundTripper)
-	// Droppable gives every attempt a context of its own, so that Drop can
-	// end it.
-	Droppable func()
-	// Drop abandons the current connection as if the network had failed, so
-	// that the source reconnects; the attempt's error then wraps
-	// ErrDropped. It does nothing between attempts, or unless Droppable was
-	// called.
-	Drop func()
 }
 
 // Of returns the View of es, a *ssecors.EventSource, or nil for anything
 // else. Each call returns a new View of the same source.
 var Of func(es any) *View
 
-// ErrDropped is wrapped by the error of an attempt that View.Drop ended.
-// The core sets it.
-var ErrDropped error
+// ErrRestart is the Err of the trace's Reconnect for a connection that
+// EventSource.Restart dropped. The core sets it.
+var ErrRestart error
 
 // UnsafeHeaderNames returns the lowercased, sorted CORS-unsafe request
 // header names among h: those that make a fetch() send a preflight (the

@@ -164,7 +164,6 @@ type diagHop struct {
 
 func (d *diagnosis) run(ctx context.Context) (*Report, error) {
 	es, v := d.es, d.v
-	v.Droppable() // Reconnect drops the connection
 	v.NoWait()
 	v.DefaultConnectTimeout(d.opts.Timeout)
 	v.WrapTransport(func(base http.RoundTripper) http.RoundTripper {
@@ -333,7 +332,7 @@ func (d *diagnosis) finishFirst() {
 	if d.opts.Reconnect {
 		d.stage = diagReconnecting
 		d.mu.Unlock()
-		d.v.Drop()
+		d.es.Restart() // show a reconnection now, as the browser's would be after its wait
 		return
 	}
 	d.stage = diagDone
@@ -349,6 +348,10 @@ func (d *diagnosis) finish() {
 }
 
 func (d *diagnosis) reconnect(i ssetrace.Reconnect) {
+	if errors.Is(i.Err, inspect.ErrRestart) {
+		// Restart does not wait; a browser would wait its reconnection time.
+		i.Delay = d.es.ReconnectionTime()
+	}
 	a := d.attempt(i.Attempt)
 	a.err = i.Err
 	a.reconnect = &i

@@ -605,7 +605,7 @@ func lastIDClause(id string) string {
 func endedBy(err error) string {
 	var ne *ssecors.NetworkError
 	switch {
-	case errors.Is(err, inspect.ErrDropped):
+	case errors.Is(err, inspect.ErrRestart):
 		return "ssecors dropped the connection to show a reconnection"
 	case errors.As(err, &ne) && ne.Err == io.EOF:
 		return "the server ended the stream"
