@@ -17,38 +17,25 @@ import (
 // errYieldStop ends the engine when the consumer of Events stops.
 var errYieldStop = errors.New("ssecors: iteration stopped")
 
-// errIdleTimeout is the cause of an attempt cancelled by WithIdleTimeout.
-var errIdleTimeout = idleTimeoutError{}
+// timeoutError is the cause of an attempt that a timer of ours cancelled;
+// like a net.Error, it reports Timeout.
+type timeoutError string
 
-type idleTimeoutError struct{}
+func (e timeoutError) Error() string { return string(e) }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
 
-func (idleTimeoutError) Error() string   { return "no data received within the idle timeout" }
-func (idleTimeoutError) Timeout() bool   { return true }
-func (idleTimeoutError) Temporary() bool { return true }
-
-// errEventTimeout is the cause of an attempt cancelled by
-// WithEventTimeout.
-var errEventTimeout = eventTimeoutError{}
-
-type eventTimeoutError struct{}
-
-func (eventTimeoutError) Error() string   { return "no event received within the event timeout" }
-func (eventTimeoutError) Timeout() bool   { return true }
-func (eventTimeoutError) Temporary() bool { return true }
+// The timeouts: WithIdleTimeout, WithEventTimeout, and the client's
+// Timeout before the response headers arrived.
+const (
+	errIdleTimeout    timeoutError = "no data received within the idle timeout"
+	errEventTimeout   timeoutError = "no event received within the event timeout"
+	errConnectTimeout timeoutError = "no response within the client timeout"
+)
 
 // errRestart is the error a trace's Reconnect sees for a connection that
 // Restart dropped.
 var errRestart = errors.New("restarted by the client")
-
-// errConnectTimeout is the cause of an attempt cancelled by the client's
-// Timeout before the response headers arrived.
-var errConnectTimeout = connectTimeoutError{}
-
-type connectTimeoutError struct{}
-
-func (connectTimeoutError) Error() string   { return "no response within the client timeout" }
-func (connectTimeoutError) Timeout() bool   { return true }
-func (connectTimeoutError) Temporary() bool { return true }
 
 // engine is the state of one Run: the connect, dispatch and reconnect loop.
 // Only Run's goroutine touches it.
@@ -161,13 +148,9 @@ func (e *engine) fail(ctx context.Context, err error) {
 func (e *engine) restart(ctx context.Context) bool {
 	es := e.es
 	es.log.DebugContext(ctx, "ssecors: restarting", "last_event_id", es.LastEventID())
-	es.mu.Lock()
-	if es.closedNow() {
-		es.mu.Unlock()
+	if !es.moveTo(Connecting) {
 		return false
 	}
-	es.state.Store(int32(Connecting))
-	es.mu.Unlock()
 	if t := e.trace; t != nil && t.Reconnect != nil {
 		t.Reconnect(ssetrace.Reconnect{Attempt: e.attempts, LastEventID: es.LastEventID(), Err: errRestart})
 	}
@@ -328,8 +311,7 @@ func (e *engine) readError(ctx context.Context, err error, final *url.URL) error
 // causeOf replaces a context error by the cause of the attempt's
 // cancellation when that was a timeout of ours.
 func causeOf(ctx context.Context, err error) error {
-	c := context.Cause(ctx)
-	if c == errIdleTimeout || c == errEventTimeout || c == errConnectTimeout {
+	if c, ok := context.Cause(ctx).(timeoutError); ok {
 		var ne *NetworkError
 		if errors.As(err, &ne) {
 			ne.Err = c
@@ -377,7 +359,7 @@ func (e *engine) maybePreflight(ctx context.Context, h *hop, hd http.Header) err
 		if t.Request != nil {
 			if req, rerr := newPreflightRequest(ctx, h.url, h.origin, unsafeNames); rerr == nil {
 				t.Request(ssetrace.Request{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodOptions,
-					URL: es.red.url(h.url), Header: es.redactHeader(req.Header), CORS: true, Origin: h.origin,
+					URL: es.red.url(h.url), Header: es.red.header(req.Header), CORS: true, Origin: h.origin,
 					Tainted: h.taint != taintSameOrigin, UnsafeHeaders: unsafeNames})
 			}
 		}
@@ -388,7 +370,7 @@ func (e *engine) maybePreflight(ctx context.Context, h *hop, hd http.Header) err
 				blocked = be
 			}
 			t.Response(ssetrace.Response{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodOptions,
-				URL: es.red.url(h.url), StatusCode: res.status, Header: es.redactHeader(res.header),
+				URL: es.red.url(h.url), StatusCode: res.status, Header: es.red.header(res.header),
 				CORSChecked: true, Blocked: blocked})
 		}
 	}

@@ -158,17 +158,6 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 	return es, nil
 }
 
-// secretHeader reports whether a header's values are credentials.
-func secretHeader(canonical string) bool {
-	switch canonical {
-	case "Authorization", "Proxy-Authorization", "Cookie":
-		return true
-	}
-	n := strings.ToLower(canonical)
-	return strings.Contains(n, "token") || strings.Contains(n, "key") ||
-		strings.Contains(n, "secret") || strings.Contains(n, "auth")
-}
-
 // parseStreamURL validates the URL given to New, and normalizes it as the
 // URL Standard's parser would for an http(s) URL: surrounding spaces and
 // control characters removed, backslashes read as slashes and extra slashes

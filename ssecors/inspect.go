@@ -28,7 +28,7 @@ func (es *EventSource) inspectView() *inspect.View {
 	return &inspect.View{
 		PageOrigin:  es.cfg.pageOrigin,
 		Emulate:     es.cfg.emulate,
-		TopLevel:    es.cfg.topLevel,
+		TopLevel:    !es.cfg.nested,
 		Preflight:   int(es.cfg.preflight),
 		HeaderNames: sortedKeys(es.cfg.header),
 		Jar:         es.cookies,

@@ -147,15 +147,23 @@ func (es *EventSource) dispatchEvent(ev *Event) bool {
 	return !es.closedNow()
 }
 
-// fireOpen announces the connection: Open, then the open handler.
-func (es *EventSource) fireOpen(resp *http.Response, final *url.URL) bool {
+// moveTo sets the state, unless the source is closed already, which it
+// reports false for. Moves to Closed are ordered by es.mu.
+func (es *EventSource) moveTo(state ReadyState) bool {
 	es.mu.Lock()
+	defer es.mu.Unlock()
 	if es.closedNow() {
-		es.mu.Unlock()
 		return false
 	}
-	es.state.Store(int32(Open))
-	es.mu.Unlock()
+	es.state.Store(int32(state))
+	return true
+}
+
+// fireOpen announces the connection: Open, then the open handler.
+func (es *EventSource) fireOpen(resp *http.Response, final *url.URL) bool {
+	if !es.moveTo(Open) {
+		return false
+	}
 	if f := es.handlers.Load().open; f != nil {
 		f(es.openedResponse(resp, final))
 	}
@@ -171,7 +179,7 @@ func (es *EventSource) openedResponse(resp *http.Response, final *url.URL) *http
 		Proto:            resp.Proto,
 		ProtoMajor:       resp.ProtoMajor,
 		ProtoMinor:       resp.ProtoMinor,
-		Header:           es.redactHeader(resp.Header),
+		Header:           es.red.header(resp.Header),
 		Body:             http.NoBody,
 		ContentLength:    resp.ContentLength,
 		TransferEncoding: append([]string(nil), resp.TransferEncoding...),
@@ -200,13 +208,9 @@ func (es *EventSource) fireComment(line []byte) {
 // fireError sets the state (Connecting to reconnect, Closed to fail) and
 // runs the error handler, unless the source was closed meanwhile.
 func (es *EventSource) fireError(err error, state ReadyState) {
-	es.mu.Lock()
-	if es.closedNow() {
-		es.mu.Unlock()
+	if !es.moveTo(state) {
 		return
 	}
-	es.state.Store(int32(state))
-	es.mu.Unlock()
 	if f := es.handlers.Load().err; f != nil {
 		f(err)
 	}

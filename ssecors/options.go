@@ -42,8 +42,7 @@ type config struct {
 	credentials bool
 	jar         http.CookieJar
 	preflight   PreflightMode
-	topLevel    bool // the page origin is the top-level site (default)
-	nested      bool // WithNestedFrame was given
+	nested      bool // the page is in a cross-site frame (WithNestedFrame), not top-level
 
 	query     []queryParam // static parameters, in order
 	queryFunc func(context.Context) (url.Values, error)
@@ -73,7 +72,6 @@ func defaultConfig() config {
 	return config{
 		retry:        RetryPolicy{InitialDelay: defaultReconnectionTime, Multiplier: 1, ResetAfter: defaultResetAfter},
 		maxEventSize: DefaultMaxEventSize,
-		topLevel:     true,
 		now:          time.Now,
 	}
 }
@@ -324,5 +322,5 @@ func WithLogger(l *slog.Logger) Option {
 // purposes. Default: the page is top-level. Like every option that
 // describes the page, it needs WithOrigin.
 func WithNestedFrame() Option {
-	return func(cfg *config) { cfg.topLevel, cfg.nested = false, true }
+	return func(cfg *config) { cfg.nested = true }
 }

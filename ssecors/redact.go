@@ -1,6 +1,7 @@
 package ssecors
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -58,18 +59,48 @@ func (r *redactor) secretName(name string) bool {
 }
 
 // secretHeader reports whether a header's values are secrets: a
-// credential header, or a name given to WithSecrets.
+// credential header (Authorization, Proxy-Authorization, Cookie,
+// Set-Cookie, or a name containing token, key, secret or auth), or a name
+// containing one given to WithSecrets.
 func (r *redactor) secretHeader(canonical string) bool {
-	if secretHeader(canonical) {
+	switch canonical {
+	case "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie":
 		return true
 	}
 	n := strings.ToLower(canonical)
+	for _, w := range [...]string{"token", "key", "secret", "auth"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
 	for _, w := range r.extra {
 		if strings.Contains(n, w) {
 			return true
 		}
 	}
 	return false
+}
+
+// header copies h with the values of secret headers replaced and secrets
+// hidden in the others (a Location's URL is redacted as a URL).
+func (r *redactor) header(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for k, v := range h {
+		cp := make([]string, len(v))
+		for i, s := range v {
+			switch {
+			case r.secretHeader(k):
+				s = redacted
+			case k == "Location" || k == "Content-Location":
+				if u, err := url.Parse(s); err == nil {
+					s = r.url(u)
+				}
+			}
+			cp[i] = r.text(s)
+		}
+		out[k] = cp
+	}
+	return out
 }
 
 // addValue records a literal secret value (such as a value mapped from a

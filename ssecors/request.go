@@ -178,7 +178,7 @@ func (e *engine) observeRequest(ctx context.Context, h *hop, req *http.Request) 
 	}
 	if t := e.trace; t != nil && t.Request != nil {
 		t.Request(ssetrace.Request{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodGet,
-			URL: es.red.url(h.url), Header: es.redactHeader(req.Header), CORS: h.cors, Origin: h.origin,
+			URL: es.red.url(h.url), Header: es.red.header(req.Header), CORS: h.cors, Origin: h.origin,
 			Tainted: h.taint != taintSameOrigin, Credentials: h.credentials, Cookies: h.cookies})
 	}
 }
@@ -194,7 +194,7 @@ func (e *engine) observeResponse(ctx context.Context, h *hop, resp *http.Respons
 			blocked = cerr
 		}
 		t.Response(ssetrace.Response{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodGet,
-			URL: es.red.url(h.url), StatusCode: resp.StatusCode, Header: es.redactHeader(resp.Header),
+			URL: es.red.url(h.url), StatusCode: resp.StatusCode, Header: es.red.header(resp.Header),
 			Proto: resp.Proto, CORSChecked: h.cors, Blocked: blocked, SetCookies: stored})
 	}
 }
@@ -266,7 +266,7 @@ func (e *engine) cookieRequest(h *hop) browserjar.Request {
 	return browserjar.Request{
 		URL:         h.url,
 		TopLevel:    e.page.String(),
-		NestedFrame: !e.es.cfg.topLevel,
+		NestedFrame: e.es.cfg.nested,
 		Credentials: h.credentials,
 	}
 }
