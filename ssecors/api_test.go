@@ -100,10 +100,15 @@ func TestRun_nilContext(t *testing.T) {
 		t.Fatalf("Run(nil): got %v, want a *ConfigError for the context", err)
 	}
 	es = mustNew(t, "http://127.0.0.1:1/events")
+	yielded := 0
 	for _, err := range es.Events(nil) { //nolint:staticcheck
+		yielded++
 		if !errors.As(err, &ce) || ce.Option != "context" {
 			t.Fatalf("Events(nil): got %v, want a *ConfigError for the context", err)
 		}
+	}
+	if yielded != 1 {
+		t.Errorf("Events(nil) yielded %d pairs, want the one error", yielded)
 	}
 }
 
