@@ -106,6 +106,10 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 				Reason: "needs WithOrigin: it describes the page that opens the stream, and without a page origin the source is a plain client whose every request is same-origin"}
 		}
 	}
+	if cerr := cfg.checkFetch(); cerr != nil {
+		cerr.Value = red.text(cerr.Value)
+		return nil, cerr
+	}
 	u, cerr = mergeQuery(u, cfg.query, false)
 	if cerr != nil {
 		cerr.Value = red.text(cerr.Value)
@@ -149,7 +153,7 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 	default:
 		es.plainJar = j
 	}
-	if cfg.preflight != PreflightNever {
+	if cfg.preflight != PreflightNever || cfg.fetch != nil && cfg.emulate {
 		es.preflight = newPreflightCache(cfg.now)
 	}
 	es.lastID = cfg.lastEventID

@@ -46,8 +46,10 @@ type config struct {
 
 	query     []queryParam // static parameters, in order
 	queryFunc func(context.Context) (url.Values, error)
-	header    http.Header
-	secrets   []string
+	header     http.Header
+	headerFunc func(context.Context) (http.Header, error)
+	secrets    []string
+	fetch      *fetchConfig // fetch mode (WithFetch), or nil for an EventSource
 
 	retry        RetryPolicy // with its defaults filled in
 	maxEventSize int
