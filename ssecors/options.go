@@ -44,8 +44,8 @@ type config struct {
 	preflight   PreflightMode
 	nested      bool // the page is in a cross-site frame (WithNestedFrame), not top-level
 
-	query     []queryParam // static parameters, in order
-	queryFunc func(context.Context) (url.Values, error)
+	query      []queryParam // static parameters, in order
+	queryFunc  func(context.Context) (url.Values, error)
 	header     http.Header
 	headerFunc func(context.Context) (http.Header, error)
 	secrets    []string
