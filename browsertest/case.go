@@ -80,6 +80,14 @@ type Case struct {
 	// Preflight is the answer to an OPTIONS request to any endpoint of the
 	// case (neither side should send one). Default: a permissive 204.
 	Preflight *Resp
+	// Pre scripts the OPTIONS answers of an endpoint, as Eps does its
+	// other requests (the n-th preflight gets the n-th response, the last
+	// one repeats); it wins over Preflight for that endpoint.
+	Pre map[string][]Resp
+	// Fetch, when set, makes the case a fetch case: the page opens the
+	// stream with fetch() and a body reader instead of an EventSource, and
+	// ssecors with WithFetch (see fetchcase.go). Cred is then unused.
+	Fetch *FetchInit
 	// Wait bounds how long the run is observed when the source does not
 	// reach CLOSED on its own. Default: 4 s.
 	Wait time.Duration
@@ -102,7 +110,10 @@ func (c *Case) wait() time.Duration {
 	return c.Wait
 }
 
-func (c *Case) preflight() Resp {
+func (c *Case) preflight(ep string, n int) Resp {
+	if script := c.Pre[ep]; len(script) > 0 {
+		return script[min(n, len(script)-1)]
+	}
 	if c.Preflight != nil {
 		return *c.Preflight
 	}

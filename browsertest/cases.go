@@ -378,5 +378,5 @@ func Cases() []*Case {
 		&Case{Name: "mailto: URL", URL: "mailto:someone@example.test", Diff: "scheme"},
 		&Case{Name: "data: URL", URL: "data:text/event-stream,data:%20x%0A%0A", Diff: "data-url"},
 	)
-	return cs
+	return append(cs, fetchCases()...)
 }

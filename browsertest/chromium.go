@@ -56,7 +56,7 @@ function __finish() {
   const rs = __es ? __es.readyState : 2;
   const url = __es ? __es.url : "";
   if (__es) __es.close();
-  return {rs: rs, url: url, ev: __ev};
+  return {rs: rs, url: url, ev: __ev, fx: window.__fx || []};
 }
 </script>`
 
@@ -197,6 +197,7 @@ type jsFinish struct {
 	RS  int       `json:"rs"`
 	URL string    `json:"url"`
 	Ev  []jsEvent `json:"ev"`
+	Fx  []string  `json:"fx"`
 }
 
 // primeOrigins returns the origins whose login page sets the case's
@@ -240,8 +241,13 @@ func (b *Browser) Run(c *Case, run string) Outcome {
 		return out
 	}
 
+	start := "__start"
 	args, _ := json.Marshal([]any{expandURL(c.URL, run, port), c.Cred, append([]string{}, c.Types...)})
-	threw, err := chromedp.Run(tctx, chromedp.Evaluate[string]("__start(..."+string(args)+")"))
+	if c.Fetch != nil {
+		start = "__fetchStart"
+		args, _ = json.Marshal([]any{expandURL(c.URL, run, port), c.Fetch.jsInit()})
+	}
+	threw, err := chromedp.Run(tctx, chromedp.Evaluate[string](start+"(..."+string(args)+")"))
 	if err != nil {
 		out.Harness = fmt.Errorf("__start: %w", err)
 		return out
@@ -264,6 +270,9 @@ func (b *Browser) Run(c *Case, run string) Outcome {
 	if threw != "" {
 		out.State = -1
 		out.Detail = threw
+	}
+	if c.Fetch != nil {
+		out.Fetches = fin.Fx
 	}
 	for _, e := range fin.Ev {
 		out.Events = append(out.Events, EventRec{Kind: e.K, Type: e.Type, Data: e.Data, ID: e.ID, Origin: e.Origin, RS: e.RS})

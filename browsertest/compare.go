@@ -33,6 +33,12 @@ type Outcome struct {
 	// Jar is the cookie store after the run: name=value@domain, with
 	// "(partitioned)" for Partitioned cookies.
 	Jar []string
+	// Fetches lists, for a fetch case, the result of each fetch: "status
+	// N readable=[names]" for a response that opened the stream (the
+	// header names a page can read, Date and Content-Length left out),
+	// "status N type=T" for one that did not, "rejected TypeError" for a
+	// network error (a failed CORS check included).
+	Fetches []string
 	// Referers are the Referer headers of the requests, with the run's
 	// path prefix written {run}; recorded for the report, not compared.
 	Referers []string
@@ -90,6 +96,7 @@ const (
 	FieldRequests = "requests"
 	FieldGaps     = "reconnect delay"
 	FieldJar      = "cookie jar"
+	FieldFetch    = "fetch results"
 )
 
 // gapTolerance is how far two reconnection delays may differ: scheduling
@@ -132,6 +139,9 @@ func Diff(a, b Outcome) (fields []string, why []string) {
 				break
 			}
 		}
+	}
+	if !slices.Equal(a.Fetches, b.Fetches) {
+		add(FieldFetch, "Chromium %s, ssecors %s", list(a.Fetches), list(b.Fetches))
 	}
 	if !slices.Equal(a.Jar, b.Jar) {
 		add(FieldJar, "Chromium %s, ssecors %s", list(a.Jar), list(b.Jar))

@@ -79,6 +79,9 @@ func TestParity(t *testing.T) {
 			}
 			if testing.Verbose() {
 				t.Logf("Chromium: %v gaps %v\nssecors:  %v gaps %v", eventStrings(r.Chromium.Events), r.Chromium.Gaps, eventStrings(r.SDK.Events), r.SDK.Gaps)
+				if r.Case.Fetch != nil {
+					t.Logf("Chromium requests: %s\nChromium fetches: %s; jar %s", list(r.Chromium.Requests), list(r.Chromium.Fetches), list(r.Chromium.Jar))
+				}
 			}
 			if !r.Verdict.Pass() {
 				t.Errorf("ssecors differs from Chromium:\n  %s\n  ssecors said: %s", strings.Join(r.Verdict.Why, "\n  "), r.SDK.Detail)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,8 +62,11 @@ func (r *SDKRunner) Run(c *Case, run string, policy browserjar.Policy) Outcome {
 		ssecors.WithCookieJar(jar),
 		ssecors.WithHTTPClient(client),
 	}
-	if c.Cred {
+	if c.Cred && c.Fetch == nil {
 		opts = append(opts, ssecors.WithCredentials())
+	}
+	if c.Fetch != nil {
+		opts = append(opts, fetchOptions(c.Fetch)...)
 	}
 	opts = append(opts, r.Extra...)
 	es, err := ssecors.New(expandURL(c.URL, run, port), opts...)
@@ -80,7 +85,23 @@ func (r *SDKRunner) Run(c *Case, run string, policy browserjar.Policy) Outcome {
 		mu.Unlock()
 	}
 	var errs []string
-	es.OnOpen(func(*http.Response) { record(EventRec{Kind: "open", RS: int(es.ReadyState())}) })
+	// opened is set between a fetch case's open and the next error, so
+	// that an error tells a failed attempt from the end of a stream.
+	opened := false
+	es.OnOpen(func(resp *http.Response) {
+		if c.Fetch != nil {
+			var final *url.URL
+			if resp.Request != nil {
+				final = resp.Request.URL
+			}
+			names := readableNames(resp.Header, sameOriginURL(final, c.page()), c.Fetch.Credentials == "include")
+			mu.Lock()
+			out.Fetches = append(out.Fetches, fmt.Sprintf("status %d readable=[%s]", resp.StatusCode, strings.Join(names, " ")))
+			opened = true
+			mu.Unlock()
+		}
+		record(EventRec{Kind: "open", RS: int(es.ReadyState())})
+	})
 	onMessage := func(ev ssecors.Event) {
 		record(EventRec{Kind: "message", Type: ev.Type, Data: ev.Data, ID: ev.LastEventID, Origin: ev.Origin, RS: int(es.ReadyState())})
 	}
@@ -92,6 +113,14 @@ func (r *SDKRunner) Run(c *Case, run string, policy browserjar.Policy) Outcome {
 		record(EventRec{Kind: "error", RS: int(es.ReadyState())})
 		mu.Lock()
 		errs = append(errs, err.Error())
+		if c.Fetch != nil {
+			if !opened {
+				out.Fetches = append(out.Fetches, fetchFailure(err))
+			} else if c.Fetch.OneShot {
+				out.Fetches = append(out.Fetches, "body failed")
+			}
+			opened = false
+		}
 		mu.Unlock()
 	})
 
@@ -116,6 +145,10 @@ func (r *SDKRunner) Run(c *Case, run string, policy browserjar.Policy) Outcome {
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	if c.Fetch != nil && c.Fetch.OneShot && opened && runErr != nil && len(out.Fetches) > 0 {
+		// A one-shot stream whose body failed: Run returns the error.
+		out.Fetches = append(out.Fetches, "body failed")
+	}
 	if runErr != nil {
 		out.Detail = runErr.Error()
 	} else if len(errs) > 0 {
@@ -126,4 +159,34 @@ func (r *SDKRunner) Run(c *Case, run string, policy browserjar.Policy) Outcome {
 	}
 	sort.Strings(out.Jar)
 	return out
+}
+
+// fetchOptions are the ssecors options of a fetch case: WithFetch with the
+// case's method, body and credentials mode, and the page's headers.
+func fetchOptions(f *FetchInit) []ssecors.Option {
+	fc := ssecors.Fetch{Method: f.Method, Credentials: f.Credentials, OneShot: f.OneShot}
+	if f.Body != nil {
+		body := *f.Body
+		fc.Body = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(body)), nil }
+	}
+	opts := []ssecors.Option{ssecors.WithFetch(fc)}
+	for _, kv := range f.Headers {
+		opts = append(opts, ssecors.WithHeader(kv[0], kv[1]))
+	}
+	return opts
+}
+
+// fetchFailure describes a failed fetch attempt as the page records it:
+// a response that does not open the stream shows its status and type,
+// anything else is what fetch() rejects with.
+func fetchFailure(err error) string {
+	var re *ssecors.ResponseError
+	if errors.As(err, &re) {
+		ct := re.ContentType
+		if ct == "" {
+			ct = "-"
+		}
+		return fmt.Sprintf("status %d type=%s", re.StatusCode, ct)
+	}
+	return "rejected TypeError"
 }

@@ -81,7 +81,24 @@ type Request struct {
 	// Referer is recorded for the report but not compared: ssecors, like
 	// any non-browser client, sends none.
 	Referer string
+
+	// Fetch is set for the requests of a fetch case, which describe
+	// themselves with the fields below too.
+	Fetch bool
+	// ContentType is the Content-Type request header ("-" when absent).
+	ContentType string
+	// ContentLength is the declared body length (-1: unknown, chunked).
+	ContentLength int64
+	// Body is the request body (at most maxBody bytes).
+	Body string
+	// Page are the values of the headers the case's page sets itself
+	// (FetchInit.Headers, by lowercase name, in the case's order; "-"
+	// when absent).
+	Page [][2]string
 }
+
+// maxBody bounds the request body the server records.
+const maxBody = 4 << 10
 
 // NewServer starts the server with a self-signed certificate generated
 // now for the test host names.
@@ -226,6 +243,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		scheme = "https"
 	}
 	host := s.displayHost(r, scheme)
+	// The body is read before taking the lock: a slow client must not
+	// hold up the other runs.
+	var body []byte
+	if kind == "e" && r.Body != nil {
+		body, _ = io.ReadAll(io.LimitReader(r.Body, maxBody))
+	}
 
 	s.mu.Lock()
 	st := s.runs[run]
@@ -253,11 +276,22 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if v, ok := r.Header["Last-Event-Id"]; ok {
 			req.LastEventID, req.HasLEID = strings.Join(v, ", "), true
 		}
+		if c.Fetch != nil {
+			req.Fetch = true
+			req.ContentType = headerOrDash(r.Header, "Content-Type")
+			req.ContentLength = r.ContentLength
+			for _, name := range c.Fetch.pageHeaderNames() {
+				req.Page = append(req.Page, [2]string{name, headerOrDash(r.Header, name)})
+			}
+			req.Body = string(body)
+		}
 		if r.Method == http.MethodOptions {
 			req.Attempt = -1
+			n := st.counts["OPTIONS "+ep]
+			st.counts["OPTIONS "+ep]++
 			st.log = append(st.log, req)
 			s.mu.Unlock()
-			s.writeResp(w, r, run, c.preflight())
+			s.writeResp(w, r, run, c.preflight(ep, n))
 			return
 		}
 		req.Attempt = st.counts[ep]
@@ -286,7 +320,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		io.WriteString(w, "<!doctype html><meta charset=utf-8><title>"+html.EscapeString(c.Name)+"</title>"+pageScript)
+		io.WriteString(w, "<!doctype html><meta charset=utf-8><title>"+html.EscapeString(c.Name)+"</title>"+pageScript+fetchScript)
 	default:
 		s.mu.Unlock()
 		http.NotFound(w, r)
@@ -398,6 +432,9 @@ func newCert() (tls.Certificate, *x509.CertPool, error) {
 // headers), nothing that depends on timing. Cookie pairs are sorted so
 // that creation-time ties do not matter.
 func (r Request) describe() string {
+	if r.Fetch {
+		return r.describeFetch()
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s://%s/%s", r.Method, r.Scheme, r.Host, r.Endpoint)
 	if r.HasOrigin {
