@@ -267,3 +267,22 @@ func (cfg *config) checkFetch() *ConfigError {
 	}
 	return nil
 }
+
+// method is the request method of the source's first request.
+func (es *EventSource) method() string {
+	if es.cfg.fetch != nil {
+		return es.cfg.fetch.method
+	}
+	return http.MethodGet
+}
+
+// credentialsMode names the credentials mode as Fetch does.
+func (es *EventSource) credentialsMode() string {
+	switch {
+	case es.omitCredentials():
+		return "omit"
+	case es.cfg.credentials:
+		return "include"
+	}
+	return "same-origin"
+}
