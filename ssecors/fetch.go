@@ -246,6 +246,12 @@ func readableHeaders(h http.Header, credentials bool) []string {
 // checkFetch validates fetch mode against the other options.
 func (cfg *config) checkFetch() *ConfigError {
 	if cfg.fetch == nil {
+		for _, h := range eventSourceHeaders {
+			if cfg.header[h] != nil {
+				return &ConfigError{Option: "WithHeader", Value: h,
+					Reason: "this header is managed by ssecors, as a browser manages it for an EventSource (a page's fetch() may set it: see WithFetch)"}
+			}
+		}
 		return nil
 	}
 	switch {

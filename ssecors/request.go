@@ -187,6 +187,10 @@ func (e *engine) attemptInputs(ctx context.Context, h *hop) error {
 		h.extraHeader = make(http.Header, len(hd))
 		for k, vs := range hd {
 			ck := http.CanonicalHeaderKey(k)
+			if managedHeader(ck, es.cfg.fetch != nil) {
+				return &ConfigError{Option: "WithHeaderFunc", Value: ck,
+					Reason: "returned a header managed by ssecors, as a browser manages it"}
+			}
 			for _, v := range vs {
 				if !validHeaderValue(v) || !isToken(k) {
 					return &NetworkError{Op: "header", URL: es.red.url(h.url),
