@@ -69,6 +69,13 @@ var Intentionals = []Intentional{
 		SSECORS:  "New returns a *ConfigError: only http and https URLs",
 		Reason:   "ssecors is a network client; a stream already in memory is read with ssecors.NewDecoder",
 	},
+	{
+		ID:       "acah-wildcard-authorization",
+		Fields:   []string{FieldEvents, FieldRequests, FieldFetch},
+		Chromium: "a preflight answered Access-Control-Allow-Headers: * (no credentials) lets a request carrying Authorization through: the actual request is sent and the stream opens (measured in Chromium 156)",
+		SSECORS:  "fails the preflight check (\"*\" never covers Authorization): the actual request is not sent",
+		Reason:   "the Fetch standard (CORS-preflight fetch, \"CORS non-wildcard request-header name\") and Firefox and WebKit require Authorization to be listed by name; a server that relies on Chromium's leniency breaks in the other engines, and the error names the fix (list authorization in Access-Control-Allow-Headers). Pending the lead's decision: follow Chromium, or keep the standard",
+	},
 }
 
 func intentionalByID(id string) (Intentional, bool) {
