@@ -346,14 +346,24 @@ func parseCORSList(h http.Header, name string) (items []string, present, ok bool
 }
 
 // parsePreflightMaxAge returns the preflight result's lifetime from
-// Access-Control-Max-Age: delta-seconds, capped at preflightMaxAgeCap; 5
-// seconds when the header is absent, repeated or does not parse.
+// Access-Control-Max-Age: delta-seconds, capped at preflightMaxAgeCap; 0
+// (no caching) for a negative integer, as Chromium; 5 seconds when the
+// header is absent, repeated or does not parse.
 func parsePreflightMaxAge(h http.Header) time.Duration {
 	values := h.Values("Access-Control-Max-Age")
 	if len(values) != 1 {
 		return preflightMaxAgeDefault
 	}
-	digits, rest := leadingDigits(values[0])
+	v := values[0]
+	if neg, ok := strings.CutPrefix(v, "-"); ok {
+		// Chromium parses the value as a signed integer: a negative one
+		// is a lifetime already over (browsertest "fetch: Max-Age -1").
+		if digits, rest := leadingDigits(neg); digits != "" && rest == "" {
+			return 0
+		}
+		return preflightMaxAgeDefault
+	}
+	digits, rest := leadingDigits(v)
 	if digits == "" || rest != "" {
 		return preflightMaxAgeDefault
 	}

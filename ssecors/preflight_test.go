@@ -241,7 +241,9 @@ func TestCheckPreflight(t *testing.T) {
 		// Access-Control-Max-Age.
 		{name: "Max-Age 600", status: 204, header: ok("Access-Control-Max-Age", "600"), wantMaxAge: 600 * time.Second},
 		{name: "Max-Age invalid", status: 204, header: ok("Access-Control-Max-Age", "ten"), wantMaxAge: 5 * time.Second},
-		{name: "Max-Age negative", status: 204, header: ok("Access-Control-Max-Age", "-1"), wantMaxAge: 5 * time.Second},
+		// Chromium parses a signed integer: -1 means no caching (browsertest "fetch: Max-Age -1").
+		{name: "Max-Age negative", status: 204, header: ok("Access-Control-Max-Age", "-1"), wantMaxAge: 0},
+		{name: "Max-Age fraction", status: 204, header: ok("Access-Control-Max-Age", "1.5"), wantMaxAge: 5 * time.Second},
 		{name: "Max-Age twice", status: 204, header: ok("Access-Control-Max-Age", "60", "Access-Control-Max-Age", "60"), wantMaxAge: 5 * time.Second},
 		{name: "Max-Age 0", status: 204, header: ok("Access-Control-Max-Age", "0"), wantMaxAge: 0},
 		{name: "Max-Age capped", status: 204, header: ok("Access-Control-Max-Age", "86400"), wantMaxAge: 2 * time.Hour},
