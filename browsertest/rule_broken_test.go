@@ -99,6 +99,43 @@ func TestParityCatchesBrokenRule(t *testing.T) {
 			}})}},
 			cases: []string{"retry: 0"},
 		},
+		{
+			name:   "fetch: preflight headers not checked",
+			broken: "a preflight must allow every non-safelisted header (Fetch CORS-preflight fetch)",
+			runner: SDKRunner{Client: client(nil, func(r *http.Request, resp *http.Response) {
+				if r.Method == http.MethodOptions {
+					resp.Header.Set("Access-Control-Allow-Headers", r.Header.Get("Access-Control-Request-Headers"))
+				}
+			})},
+			cases: []string{"fetch: JSON, preflight without ACAH", "fetch: X-Api-Key + JSON, ACAH lists content-type only",
+				"fetch: reconnect with id, ACAH without last-event-id"},
+		},
+		{
+			name:   "fetch: no preflight sent",
+			broken: "a cross-origin request that is not simple is preflighted (Fetch)",
+			runner: SDKRunner{Client: func() *http.Client {
+				c := s.Srv.Client()
+				c.Transport = answerPreflights{next: c.Transport}
+				return c
+			}},
+			cases: []string{"fetch: JSON, preflight allows content-type", "fetch: PUT, ACAM PUT"},
+		},
+		{
+			name:   "fetch: Max-Age ignored",
+			broken: "the preflight cache honours Access-Control-Max-Age",
+			runner: SDKRunner{Client: client(nil, func(r *http.Request, resp *http.Response) {
+				if r.Method == http.MethodOptions {
+					resp.Header.Set("Access-Control-Max-Age", "7200")
+				}
+			})},
+			cases: []string{"fetch: Max-Age 0", "fetch: Max-Age 1, second fetch after 1.5 s"},
+		},
+		{
+			name:   "fetch: no Last-Event-ID on reconnect",
+			broken: "a fetch-event-source reconnect sends Last-Event-ID",
+			runner: SDKRunner{Client: client(func(r *http.Request) { r.Header.Del("Last-Event-Id") }, nil)},
+			cases:  []string{"fetch: reconnect with id, ACAH with last-event-id"},
+		},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,4 +159,21 @@ func TestParityCatchesBrokenRule(t *testing.T) {
 			}
 		})
 	}
+}
+
+// answerPreflights is an http.RoundTripper that answers every OPTIONS
+// request itself, permissively, so that the server never sees a
+// preflight: a client that skips the preflight.
+type answerPreflights struct{ next http.RoundTripper }
+
+func (a answerPreflights) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method != http.MethodOptions {
+		return a.next.RoundTrip(r)
+	}
+	h := http.Header{}
+	h.Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
+	h.Set("Access-Control-Allow-Methods", r.Header.Get("Access-Control-Request-Method"))
+	h.Set("Access-Control-Allow-Headers", r.Header.Get("Access-Control-Request-Headers"))
+	return &http.Response{StatusCode: http.StatusNoContent, Status: "204 No Content", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: h, Body: http.NoBody, Request: r}, nil
 }
