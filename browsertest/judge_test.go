@@ -1,6 +1,7 @@
 package browsertest
 
 import (
+	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -95,11 +96,56 @@ func TestRequestDescribe(t *testing.T) {
 		{name: "preflight", req: Request{Method: "OPTIONS", Scheme: "https", Host: "api.other.test", Endpoint: "s",
 			Origin: "https://app.example.test", HasOrigin: true, ACRMethod: "GET", ACRHeaders: "last-event-id"},
 			want: "OPTIONS https://api.other.test/s Origin=https://app.example.test ACR-Method=GET ACR-Headers=last-event-id"},
+		{name: "fetch POST", req: Request{Fetch: true, Method: "POST", Scheme: "https", Host: "api.other.test", Endpoint: "s",
+			Origin: "https://app.example.test", HasOrigin: true, ContentType: "application/json", ContentLength: 7, Body: `{"a":1}`,
+			Page: [][2]string{{"accept", "text/event-stream"}, {"cache-control", "-"}, {"pragma", "-"}, {"x-api-key", "k"}}},
+			want: `POST https://api.other.test/s Origin=https://app.example.test Content-Type="application/json" Body="{\"a\":1}" x-api-key="k"`},
+		{name: "fetch preflight", req: Request{Fetch: true, Method: "OPTIONS", Scheme: "https", Host: "api.other.test", Endpoint: "s",
+			Origin: "https://app.example.test", HasOrigin: true, ACRMethod: "PUT", ACRHeaders: "content-type", ContentType: "-",
+			Page: [][2]string{{"accept", "*/*"}, {"cache-control", "no-cache"}, {"pragma", "-"}}},
+			want: `OPTIONS https://api.other.test/s Origin=https://app.example.test ACR-Method=PUT ACR-Headers=content-type cache-control="no-cache"`},
+		{name: "fetch GET, chunked body", req: Request{Fetch: true, Method: "GET", Scheme: "https", Host: "app.example.test", Endpoint: "s",
+			ContentType: "-", ContentLength: -1, Body: "x", Page: [][2]string{{"accept", "application/json"}}},
+			want: `GET https://app.example.test/s Body="x" (no Content-Length) accept="application/json"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			if got := tt.req.describe(); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func Test_readableNames(t *testing.T) {
+	t.Parallel()
+	h := http.Header{
+		"Content-Type":                  {"text/event-stream"},
+		"Cache-Control":                 {"no-store"},
+		"Date":                          {"x"},
+		"X-Trace":                       {"1"},
+		"X-Other":                       {"2"},
+		"Set-Cookie":                    {"a=1"},
+		"Access-Control-Expose-Headers": {"X-Trace, set-cookie"},
+	}
+	star := h.Clone()
+	star.Set("Access-Control-Expose-Headers", "*")
+	tests := []struct {
+		name              string
+		h                 http.Header
+		sameOrigin, creds bool
+		want              []string
+	}{
+		{"cors, listed", h, false, false, []string{"cache-control", "content-type", "x-trace"}},
+		{"cors, * without credentials", star, false, false, []string{"access-control-expose-headers", "cache-control", "content-type", "x-other", "x-trace"}},
+		{"cors, * with credentials", star, false, true, []string{"cache-control", "content-type"}},
+		{"same origin", h, true, true, []string{"access-control-expose-headers", "cache-control", "content-type", "x-other", "x-trace"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := readableNames(tt.h, tt.sameOrigin, tt.creds); !slices.Equal(got, tt.want) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})

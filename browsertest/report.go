@@ -42,11 +42,13 @@ func Report(s *Suite) string {
 	p("- Suite run time: %s\n", s.Elapsed.Round(time.Second))
 	p("- Regenerate: `%s` (needs `apt-get install chromium`)\n\n", RegenerateCommand)
 
+	p("Cases named `fetch: …` (the fetch suite, issue 14) run instead as a page's `fetch(url, {method, headers, body, credentials})` read with `res.body.getReader()`, against `ssecors.New(url, WithOrigin(page), WithFetch(ssecors.Fetch{Method, Body, Credentials, OneShot}), WithHeader(...)..., WithCookieJar(...), WithHTTPClient(client))`; see [Fetch mode](#fetch-mode).\n\n")
 	p("## What is compared\n\n")
 	p("For each run: whether the constructor threw (`new EventSource` / `ssecors.New`); the open, message and error events in order, each with the readyState seen inside its handler, and message data, type, `lastEventId` and `origin`; the readyState when observation ended; every request the server received for the case (method, scheme, host, endpoint, `Origin`, `Cookie`, `Last-Event-ID`, `Access-Control-Request-*`, so preflights show up); the delays between consecutive requests (reconnection time, tolerance 400 ms + 25%%; a run whose only difference is a delay is run once more, alone, since a loaded machine can fire a timer late); and the cookie store afterwards (Chromium's `Storage.getCookies` for the case's browser context, ssecors' `Jar.All`), which shows which `Set-Cookie` headers were kept even when no reconnect followed.\n\n")
 	p("A difference fails the run unless the case names an intentional difference below that covers every differing field.\n\n")
 
 	p("## Cases\n\n")
+	p("For fetch cases, `fetch:` lists each fetch's result (`status N readable=[…]`: the stream opened and the page could read those response headers; `status N type=T`: the response did not open it; `rejected TypeError`: fetch() rejected, a CORS or network failure), and each request shows its body, `Content-Type` and the page's own headers. ")
 	p("Events: `open`, `msg \"data\"` (with `id=`, type and origin when not the defaults), `err→C` (error, readyState CONNECTING), `err→X` (error, readyState CLOSED). `req` lists the requests as the server saw them. ssecors' column says *same* when it matches Chromium exactly.\n\n")
 	p("| # | group | case | Chromium | ssecors | verdict |\n|---|---|---|---|---|---|\n")
 	for i, r := range s.Runs {
@@ -86,6 +88,8 @@ func Report(s *Suite) string {
 		}
 		p("\n")
 	}
+
+	writeFetchSection(&b, s)
 
 	p("## Not compared\n\n")
 	p("Request headers outside the EventSource rules are recorded but not compared. `Referer`, as the server saw it (`-` for none):\n\n")
@@ -152,6 +156,9 @@ func summarize(c *Case, o Outcome) string {
 			g = append(g, fmt.Sprint(d.Round(100*time.Millisecond).Milliseconds()))
 		}
 		parts = append(parts, "gaps ≈ "+strings.Join(g, ", ")+" ms")
+	}
+	if c.Fetch != nil && len(o.Fetches) > 0 {
+		parts = append(parts, "fetch: "+cell(strings.Join(o.Fetches, "; ")))
 	}
 	if len(o.Jar) > 0 {
 		parts = append(parts, "jar: "+cell(strings.Join(o.Jar, ", ")))
