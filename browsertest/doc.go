@@ -37,4 +37,16 @@
 // passes only when the case names an entry of [Intentionals] that covers
 // it. Cookie cases run under both third-party cookie policies, with one
 // Chromium process per policy.
+//
+// # The fetch suite
+//
+// A case with a [FetchInit] (the cases named "fetch: ...", issue 14) is
+// opened by the page with fetch(url, {method, headers, body, credentials})
+// and read with res.body.getReader(), as @microsoft/fetch-event-source
+// does: the page parses the events itself and, unless the case is
+// one-shot, fetches again with Last-Event-ID when the body ends. ssecors
+// runs it with WithFetch and WithHeader. The server logs the preflights
+// with their Access-Control-Request-* headers, and every request's body,
+// Content-Type and page headers; [Outcome.Fetches] records each fetch's
+// result and the response header names the page can read.
 package browsertest
