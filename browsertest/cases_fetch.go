@@ -1,11 +1,15 @@
 package browsertest
 
+import "strings"
+
 // The fetch suite (issue 14): streams a page opens with fetch() and reads
 // with a body reader, against ssecors' fetch mode (WithFetch).
 
 // Request builders of the fetch cases.
 
 func hdr(name, value string) [2]string { return [2]string{name, value} }
+
+func ptr(s string) *string { return &s }
 
 // post is a one-shot POST of body with the page's headers.
 func post(body string, headers ...[2]string) *FetchInit {
@@ -93,6 +97,15 @@ func fetchCases() []*Case {
 			URL: x, Fetch: &FetchInit{OneShot: true}, Eps: eps("s", stream(origin))},
 		&Case{Name: "fetch: POST form-urlencoded", Why: "a safelisted Content-Type",
 			URL: x, Fetch: post("a=1", hdr("Content-Type", "application/x-www-form-urlencoded")), Eps: eps("s", stream(origin))},
+		&Case{Name: "fetch: text/plain with a CORS-unsafe byte", Why: "a Content-Type value holding \" is not safelisted: preflight",
+			URL: x, Fetch: post(jsonBody, hdr("Content-Type", `text/plain; a="b"`)), Preflight: pf(origin, acah("content-type")), Eps: eps("s", stream(origin))},
+		&Case{Name: "fetch: Accept with a CORS-unsafe byte", Why: "( ) make Accept unsafe: preflight",
+			URL: x, Fetch: post(jsonBody, hdr("Accept", "text/event-stream (sse)")), Preflight: pf(origin, acah("accept")), Eps: eps("s", stream(origin))},
+		&Case{Name: "fetch: Accept over 128 bytes", Why: "a safelisted header longer than 128 bytes is unsafe",
+			URL: x, Fetch: post(jsonBody, hdr("Accept", "text/event-stream, "+strings.Repeat("application/x-long, ", 6)+"*/*")),
+			Preflight: pf(origin, acah("accept")), Eps: eps("s", stream(origin))},
+		&Case{Name: "fetch: Content-Language and Accept-Language", Why: "safelisted request headers: no preflight",
+			URL: x, Fetch: post(jsonBody, hdr("Content-Language", "en"), hdr("Accept-Language", "fr")), Eps: eps("s", stream(origin))},
 		&Case{Name: "fetch: simple POST, no ACAO on the response", Why: "no preflight; the response's CORS check fails",
 			URL: x, Fetch: post(jsonBody, ctText), Eps: eps("s", stream())},
 	)
@@ -178,6 +191,8 @@ func fetchCases() []*Case {
 			Preflight: pf(origin, acah("content-type")), Eps: eps("s", stream(cors))},
 		&Case{Name: "fetch: preflight ok, response without ACAO", Why: "the actual response is checked too",
 			URL: x, Fetch: post(jsonBody, ctJSON), Preflight: pf(origin, acah("content-type")), Eps: eps("s", stream())},
+		&Case{Name: "fetch: preflight ok, response ACAO other origin", URL: x, Fetch: post(jsonBody, ctJSON),
+			Preflight: pf(origin, acah("content-type")), Eps: eps("s", stream(acao("https://evil.test")))},
 		&Case{Name: "fetch: preflight ok, response ACAO * with credentials", URL: x, Fetch: creds("include", post(jsonBody, ctJSON)),
 			Preflight: pf(cors, acah("content-type")), Eps: eps("s", stream(acao("*"), acac("true")))},
 	)
@@ -211,6 +226,9 @@ func fetchCases() []*Case {
 			URL: x, Fetch: reconnecting(post(jsonBody, ctText)), Preflight: pf(origin, acah("last-event-id")), Eps: eps("s", twice("e1", "100", origin))},
 		&Case{Name: "fetch: simple POST, reconnect with id, no ACAH", URL: x, Fetch: reconnecting(post(jsonBody, ctText)),
 			Preflight: pf(origin), Eps: eps("s", twice("e1", "100", origin))},
+		&Case{Name: "fetch: header per attempt (WithHeaderFunc)", Why: "a token refreshed per fetch; the preflight cache covers the header name",
+			URL: x, Fetch: &FetchInit{Method: "POST", Body: ptr(jsonBody), AttemptHeader: "X-Attempt"},
+			Preflight: pf(origin, acah("x-attempt")), Eps: eps("s", twice("", "100", origin))},
 		&Case{Name: "fetch: same-origin reconnect with id", Why: "same-origin: never a preflight",
 			URL: ep(pageOrigin, "s"), Fetch: jsonRe(), Eps: eps("s", twice("e1", "100"))},
 	)
@@ -229,6 +247,8 @@ func fetchCases() []*Case {
 		&Case{Name: "fetch: include, cross-site, preflighted", Why: "the preflight carries no cookie",
 			URL: x, Fetch: creds("include", post(jsonBody, ctJSON)), Cookies: primeFour(crossSite), Policies: true,
 			Preflight: pf(cors, acah("content-type")), Eps: eps("s", stream(cors))},
+		&Case{Name: "fetch: omit, cross-site, ACAO *", Why: "omit allows * and sends no cookie",
+			URL: x, Fetch: creds("omit", post(jsonBody)), Cookies: primeFour(crossSite), Policies: true, Eps: eps("s", stream(acao("*")))},
 		&Case{Name: "fetch: include, no ACAC on the response", URL: x, Fetch: creds("include", post(jsonBody)),
 			Eps: eps("s", stream(origin))},
 	)

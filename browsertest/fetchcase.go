@@ -34,6 +34,10 @@ type FetchInit struct {
 	// Attempts bounds the fetches the page makes (default 4); scripts
 	// should end the stream themselves (a final 204) well before.
 	Attempts int
+	// AttemptHeader, when set, is a header whose value is the attempt
+	// number, 1 for the first fetch: the page computes it per fetch,
+	// ssecors gets it from WithHeaderFunc.
+	AttemptHeader string
 }
 
 func (f *FetchInit) attempts() int {
@@ -49,6 +53,9 @@ func (f *FetchInit) attempts() int {
 // mode), then the case's own.
 func (f *FetchInit) pageHeaderNames() []string {
 	names := []string{"accept", "cache-control", "pragma"}
+	if f.AttemptHeader != "" {
+		names = append(names, strings.ToLower(f.AttemptHeader))
+	}
 	for _, kv := range f.Headers {
 		n := strings.ToLower(kv[0])
 		if n != "content-type" && !slices.Contains(names, n) {
@@ -72,6 +79,9 @@ func (f *FetchInit) jsInit() map[string]any {
 	}
 	if f.Credentials != "" {
 		m["credentials"] = f.Credentials
+	}
+	if f.AttemptHeader != "" {
+		m["attemptHeader"] = f.AttemptHeader
 	}
 	return m
 }
@@ -205,6 +215,7 @@ function __fetchStart(url, init) {
       for (const [k, v] of init.headers) headers.append(k, v);
       if (!headers.has("accept")) headers.set("accept", "text/event-stream");
       if (lastId !== "") headers.set("last-event-id", lastId);
+      if (init.attemptHeader) headers.set(init.attemptHeader, String(n + 1));
       const opts = {headers: headers, signal: ctl.signal};
       if ("method" in init) opts.method = init.method;
       if ("body" in init) opts.body = init.body;

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
@@ -172,6 +173,12 @@ func fetchOptions(f *FetchInit) []ssecors.Option {
 	opts := []ssecors.Option{ssecors.WithFetch(fc)}
 	for _, kv := range f.Headers {
 		opts = append(opts, ssecors.WithHeader(kv[0], kv[1]))
+	}
+	if name := f.AttemptHeader; name != "" {
+		var n atomic.Int64
+		opts = append(opts, ssecors.WithHeaderFunc(func(context.Context) (http.Header, error) {
+			return http.Header{http.CanonicalHeaderKey(name): {strconv.FormatInt(n.Add(1), 10)}}, nil
+		}))
 	}
 	return opts
 }
