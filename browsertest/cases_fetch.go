@@ -106,6 +106,9 @@ func fetchCases() []*Case {
 			Preflight: pf(origin, acah("accept")), Eps: eps("s", stream(origin))},
 		&Case{Name: "fetch: Content-Language and Accept-Language", Why: "safelisted request headers: no preflight",
 			URL: x, Fetch: post(jsonBody, hdr("Content-Language", "en"), hdr("Accept-Language", "fr")), Eps: eps("s", stream(origin))},
+		&Case{Name: "fetch: POST with an empty body", Why: "an empty string is still a body: Content-Type text/plain;charset=UTF-8",
+			URL: x, Fetch: post(""), Eps: eps("s", stream(origin))},
+		&Case{Name: "fetch: POST without a body", URL: x, Fetch: &FetchInit{Method: "POST", OneShot: true}, Eps: eps("s", stream(origin))},
 		&Case{Name: "fetch: simple POST, no ACAO on the response", Why: "no preflight; the response's CORS check fails",
 			URL: x, Fetch: post(jsonBody, ctText), Eps: eps("s", stream())},
 	)
@@ -334,6 +337,9 @@ func fetchCases() []*Case {
 			URL: x, Fetch: post(jsonBody), Eps: eps("s", stream(origin, ctype("text/event-stream; charset=windows-1252")))},
 		&Case{Name: "fetch: one-shot body cut", Why: "a network error mid-body",
 			URL: x, Fetch: post(jsonBody), Eps: eps("s", script(sse(oneEv, origin, then(Abort))))},
+		&Case{Name: "fetch: network error before the response", Why: "the connection is reset before any header",
+			URL: x, Fetch: reconnecting(post(jsonBody)), Eps: eps("s", script(Resp{Then: AbortBeforeHeaders}, sse("retry: 100\n"+oneEv, origin), Resp{Status: 204, Header: [][2]string{{"Access-Control-Allow-Origin", "{origin}"}}})),
+			Diff: "fetch-network-retry"},
 		&Case{Name: "fetch: reconnecting, body cut", Why: "the stream reconnects, body replayed",
 			URL: x, Fetch: reconnecting(post(jsonBody)), Eps: eps("s", script(sse("retry: 100\n"+oneEv, origin, then(Abort)), Resp{Status: 204, Header: [][2]string{{"Access-Control-Allow-Origin", "{origin}"}}}))},
 	)

@@ -76,6 +76,13 @@ var Intentionals = []Intentional{
 		SSECORS:  "fails the preflight check (\"*\" never covers Authorization): the actual request is not sent",
 		Reason:   "the Fetch standard (CORS-preflight fetch, \"CORS non-wildcard request-header name\") and Firefox and WebKit require Authorization to be listed by name; a server that relies on Chromium's leniency breaks in the other engines, and the error names the fix (list authorization in Access-Control-Allow-Headers). Pending the lead's decision: follow Chromium, or keep the standard",
 	},
+	{
+		ID:       "fetch-network-retry",
+		Fields:   []string{FieldEvents, FieldRequests, FieldFetch, FieldGaps},
+		Chromium: "fetch() rejects with the same TypeError for a connection reset before any response as for a failed CORS check (and does not retry a POST on its own), so the page's client, which cannot tell them apart, ends the stream (a client that retried every TypeError would retry CORS failures forever)",
+		SSECORS:  "a network error before the response is an error event (CONNECTING) and a reconnection after the reconnection time, replaying the body; a CORS failure ends the stream",
+		Reason:   "ssecors sees the difference a page cannot: it reconnects after a network failure as an EventSource does (HTML \"reestablish the connection\") and as fetch-event-source retries, and gives up only where retrying cannot help",
+	},
 }
 
 func intentionalByID(id string) (Intentional, bool) {
