@@ -25,7 +25,8 @@ var fetchFindings = []struct {
 			"fetch: simple POST, reconnect with id"}},
 	{"What does a redirect do to method, body, `Origin` and `Authorization`?",
 		[]string{"fetch: 303 after POST", "fetch: 307 keeps POST and body", "fetch: 307 after preflight, to another origin",
-			"fetch: Authorization after a cross-origin redirect", "fetch: preflight redirect 307"}},
+			"fetch: Authorization after a cross-origin redirect", "fetch: same-origin JSON POST, 307 to another origin",
+			"fetch: preflight redirect 307"}},
 	{"Which response headers can the page read?",
 		[]string{"fetch: no ACEH", "fetch: ACEH * without credentials", "fetch: ACEH * with credentials", "fetch: ACEH set-cookie"}},
 }
