@@ -341,6 +341,11 @@ func fetchCases() []*Case {
 			URL: x, Fetch: post(jsonBody), Eps: eps("s", script(status(401)))},
 		&Case{Name: "fetch: charset=windows-1252", Why: "a page decodes the body itself",
 			URL: x, Fetch: post(jsonBody), Eps: eps("s", stream(origin, ctype("text/event-stream; charset=windows-1252")))},
+		&Case{Name: "fetch: event types, ids, comments, CRLF", Why: "the stream format over fetch: every event reaches the page's onmessage",
+			URL: x, Fetch: post(jsonBody), Types: []string{"update"},
+			Eps: eps("s", stream(origin, func(r *Resp) {
+				r.Body = "\ufeff: hello\r\nevent: update\r\ndata: x\r\ndata: y\r\nid: 7\r\n\r\ndata: plain\r\n\r\nid\r\ndata: reset\n\ndata: partial"
+			}))},
 		&Case{Name: "fetch: one-shot body cut", Why: "a network error mid-body",
 			URL: x, Fetch: post(jsonBody), Eps: eps("s", script(sse(oneEv, origin, then(Abort))))},
 		&Case{Name: "fetch: network error before the response", Why: "the connection is reset before any header",

@@ -77,7 +77,7 @@ func TestParityCatchesBrokenRule(t *testing.T) {
 			name:   "no Origin header",
 			broken: "cross-origin requests carry Origin (rule 3.2)",
 			runner: SDKRunner{Client: client(func(r *http.Request) { r.Header.Del("Origin") }, nil)},
-			cases:  []string{"cross-site, ACAO exact"},
+			cases:  []string{"cross-site, ACAO exact", "fetch: same-origin POST JSON", "fetch: JSON, preflight allows content-type"},
 		},
 		{
 			name:   "no Last-Event-ID",
@@ -135,6 +135,16 @@ func TestParityCatchesBrokenRule(t *testing.T) {
 			broken: "a fetch-event-source reconnect sends Last-Event-ID",
 			runner: SDKRunner{Client: client(func(r *http.Request) { r.Header.Del("Last-Event-Id") }, nil)},
 			cases:  []string{"fetch: reconnect with id, ACAH with last-event-id"},
+		},
+		{
+			name:   "fetch: body not replayed",
+			broken: "every fetch-mode attempt replays the body",
+			runner: SDKRunner{Client: client(func(r *http.Request) {
+				if r.Method == http.MethodPost && r.Header.Get("Last-Event-Id") != "" {
+					r.Body, r.ContentLength = http.NoBody, 0
+				}
+			}, nil)},
+			cases: []string{"fetch: reconnect with id, ACAH with last-event-id", "fetch: simple POST, reconnect with id"},
 		},
 	}
 	for i, tt := range tests {
