@@ -503,6 +503,52 @@ func TestFetch_credentialsModes(t *testing.T) {
 			if got := reqs[0].Cookie != ""; got != tc.wantCookie {
 				t.Errorf("cookie sent %v, want %v", got, tc.wantCookie)
 			}
+			// A POST carries Origin, same-origin too (Fetch; Chromium).
+			if reqs[0].Origin != page {
+				t.Errorf("Origin %q, want %q", reqs[0].Origin, page)
+			}
+		})
+	}
+}
+
+// Same-origin, Origin goes out only when the method is neither GET nor
+// HEAD, as Fetch's "append a request Origin header" and Chromium do
+// (browsertest "fetch: same-origin POST JSON", "fetch: same-origin GET").
+func TestFetch_sameOriginOrigin(t *testing.T) {
+	for _, tc := range []struct {
+		method string
+		body   bool
+		want   bool
+	}{
+		{method: "GET"},
+		{method: "POST", body: true, want: true},
+		{method: "POST", want: true},
+		{method: "PUT", body: true, want: true},
+		{method: "DELETE", want: true},
+	} {
+		t.Run(tc.method, func(t *testing.T) {
+			srv := newFetchServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+				sseHead(w)
+				fmt.Fprint(w, "data: ok\n\n")
+			})
+			f := ssecors.Fetch{Method: tc.method, OneShot: true}
+			if tc.body {
+				f.Body = jsonBody(`{}`)
+			}
+			es, err := ssecors.New(srv.URL, fastRetry, ssecors.WithOrigin(srv.URL), ssecors.WithFetch(f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := runFor(t, es); err != nil {
+				t.Fatal(err)
+			}
+			reqs := srv.seen()
+			if len(reqs) != 1 {
+				t.Fatalf("requests %+v", reqs)
+			}
+			if got := reqs[0].Origin != ""; got != tc.want || tc.want && reqs[0].Origin != srv.URL {
+				t.Errorf("Origin %q, want one: %v", reqs[0].Origin, tc.want)
+			}
 		})
 	}
 }
