@@ -97,7 +97,8 @@ func WithHTTPClient(c *http.Client) Option {
 
 // WithOrigin makes the source act as a page on the given origin, such as
 // "https://app.example.com", does: cross-origin requests carry an Origin
-// header and their responses must pass the CORS check, cookies follow the
+// header (in fetch mode, so do same-origin ones whose method is not GET or
+// HEAD) and their responses must pass the CORS check, cookies follow the
 // credentials mode and SameSite rules relative to this origin's site, and an
 // https page may not open an http stream (mixed content).
 //
