@@ -3,6 +3,7 @@ package browsertest
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -66,14 +67,42 @@ func TestCases(t *testing.T) {
 		t.Errorf("%d cases, want at least 60", len(cs))
 	}
 	names := map[string]bool{}
+	fetch := 0
 	for _, c := range cs {
+		if c.Fetch != nil {
+			fetch++
+			if !strings.HasPrefix(c.Name, "fetch: ") {
+				t.Errorf("fetch case %q: name it \"fetch: ...\" so that -case '^fetch: ' selects it", c.Name)
+			}
+		}
 		if names[c.Name] {
 			t.Errorf("duplicate case name %q", c.Name)
 		}
 		names[c.Name] = true
+		if c.Fetch == nil && strings.HasPrefix(c.Name, "fetch: ") {
+			t.Errorf("case %q is named as a fetch case but has no Fetch", c.Name)
+		}
 		if c.Diff != "" {
 			if _, ok := intentionalByID(c.Diff); !ok {
 				t.Errorf("case %q names unknown intentional difference %q", c.Name, c.Diff)
+			}
+		}
+	}
+	if fetch < 40 {
+		t.Errorf("%d fetch cases, want at least 40", fetch)
+	}
+}
+
+func TestFetchFindingsNameCases(t *testing.T) {
+	t.Parallel()
+	names := map[string]bool{}
+	for _, c := range Cases() {
+		names[c.Name] = true
+	}
+	for _, f := range fetchFindings {
+		for _, n := range f.Cases {
+			if !names[n] {
+				t.Errorf("fetchFindings names %q, which is not a case", n)
 			}
 		}
 	}
