@@ -137,11 +137,12 @@ var safelistedResponse = []string{"cache-control", "content-language", "content-
 	"content-type", "expires", "last-modified", "pragma"}
 
 // readableNames is what res.headers.keys() lists on a page for a response
-// with headers h: every header of a same-origin (basic) response, the
+// with headers h: every header of a basic response (same-origin, and
+// never redirected through another origin), the
 // CORS-safelisted ones and those of Access-Control-Expose-Headers ("*":
 // all, only without credentials) of a CORS response; never Set-Cookie.
 // Date is left out on both sides (see readableFilter).
-func readableNames(h http.Header, sameOrigin, credentials bool) []string {
+func readableNames(h http.Header, basic, credentials bool) []string {
 	var exposed []string
 	for _, v := range h.Values("Access-Control-Expose-Headers") {
 		for _, item := range strings.Split(v, ",") {
@@ -150,7 +151,7 @@ func readableNames(h http.Header, sameOrigin, credentials bool) []string {
 			}
 		}
 	}
-	all := sameOrigin || (slices.Contains(exposed, "*") && !credentials)
+	all := basic || (slices.Contains(exposed, "*") && !credentials)
 	var out []string
 	for name := range h {
 		n := strings.ToLower(name)

@@ -95,7 +95,12 @@ func (r *SDKRunner) Run(c *Case, run string, policy browserjar.Policy) Outcome {
 			if resp.Request != nil {
 				final = resp.Request.URL
 			}
-			names := readableNames(resp.Header, sameOriginURL(final, c.page()), c.Fetch.Credentials == "include")
+			// A response is basic (every header readable) only when no
+			// hop was cross-origin: the first and final URLs are
+			// same-origin (no case goes out and back in between).
+			first, _ := url.Parse(es.URL())
+			basic := sameOriginURL(first, c.page()) && sameOriginURL(final, c.page())
+			names := readableNames(resp.Header, basic, c.Fetch.Credentials == "include")
 			mu.Lock()
 			out.Fetches = append(out.Fetches, fmt.Sprintf("status %d readable=[%s]", resp.StatusCode, strings.Join(names, " ")))
 			opened = true
