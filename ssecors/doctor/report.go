@@ -51,8 +51,9 @@ const (
 // events or the reconnection.
 type Step struct {
 	// Name says what the step checks: "request", "mixed-content",
-	// "preflight", "cookies", "redirect", "cors", "response",
-	// "set-cookie", "events" or "reconnect".
+	// "preflight", "cookies", "redirect", "cors", "response", "expose"
+	// (the response headers a fetch() page can read), "set-cookie",
+	// "events" or "reconnect".
 	Name string `json:"name"`
 	// Mark grades the step.
 	Mark Mark `json:"mark"`
@@ -82,7 +83,8 @@ type ReportEvent struct {
 
 // Report is the result of [Diagnose]: whether a page on Origin could open
 // the stream at URL with new EventSource(URL, {withCredentials:
-// Credentials}), the steps that led to that verdict, and the first events.
+// Credentials}), or with fetch() as [Options].Fetch describes it, the
+// steps that led to that verdict, and the first events.
 // It marshals to JSON with stable lowercase field names; nothing in it
 // holds a secret query value or a cookie value.
 type Report struct {
@@ -90,8 +92,15 @@ type Report struct {
 	URL string `json:"url"`
 	// Origin is the page origin given with [ssecors.WithOrigin].
 	Origin string `json:"origin"`
-	// Credentials is the withCredentials flag ([ssecors.WithCredentials]).
+	// Credentials is the withCredentials flag ([ssecors.WithCredentials]),
+	// or, for a fetch stream, whether its credentials mode is "include".
 	Credentials bool `json:"credentials"`
+	// Method is the method of a fetch stream ([Options].Fetch), empty for
+	// an EventSource, whose request is always a GET.
+	Method string `json:"method,omitempty"`
+	// CredentialsMode is the credentials mode of a fetch stream: "omit",
+	// "same-origin" or "include"; empty for an EventSource.
+	CredentialsMode string `json:"credentials_mode,omitempty"`
 	// ThirdPartyCookies is the third-party cookie policy of the jar given
 	// with [ssecors.WithCookieJar] (its [browserjar.Policy]): "block" (the
 	// default) or "allow".
@@ -139,8 +148,12 @@ func (r *Report) Find(name string) *Step {
 // "verdict: no", followed by the fix. [Report.Connects] decides which.
 func (r *Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "can a page on %s open\n  %s\nwith new EventSource(url, {withCredentials: %t})? (third-party cookies: %s)\n\n",
-		r.Origin, r.URL, r.Credentials, r.ThirdPartyCookies)
+	call := fmt.Sprintf("new EventSource(url, {withCredentials: %t})", r.Credentials)
+	if r.Method != "" {
+		call = fmt.Sprintf("fetch(url, {method: %q, credentials: %q}) and a streaming reader", r.Method, r.CredentialsMode)
+	}
+	fmt.Fprintf(&b, "can a page on %s open\n  %s\nwith %s? (third-party cookies: %s)\n\n",
+		r.Origin, r.URL, call, r.ThirdPartyCookies)
 	for _, s := range r.Steps {
 		fmt.Fprintf(&b, "%s %s: %s\n", markLabel(s.Mark), s.Name, s.Title)
 		for _, d := range s.Details {
