@@ -59,6 +59,8 @@ type engine struct {
 	lastErr     error     // the failure since the last open connection, or nil
 
 	evTimer *time.Timer // WithEventTimeout's timer while a stream is open
+
+	streamed bool // the last attempt's response opened the stream
 }
 
 func newEngine(es *EventSource, trace *ssetrace.Trace, yield func(Event, error) bool) *engine {
@@ -114,6 +116,16 @@ func (e *engine) loop(ctx context.Context) error {
 				return nil
 			}
 			continue
+		}
+		if e.streamed && es.cfg.fetch != nil && es.cfg.fetch.oneShot {
+			// A one-shot stream is over once its response arrived: a clean
+			// end closes the source, anything else fails it.
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			e.lastErr = err
+			e.fail(ctx, err)
+			return err
 		}
 		e.lastErr = err
 		if delivered || opened > 0 && opened >= es.cfg.retry.ResetAfter {
@@ -180,6 +192,7 @@ func (e *engine) reestablish(ctx context.Context, err error, d time.Duration) bo
 // open (zero if it never opened), and the error that ended the attempt.
 func (e *engine) attempt(ctx context.Context) (delivered bool, opened time.Duration, err error) {
 	e.attempts++
+	e.streamed = false
 	ctx, cancel, done := e.attemptContext(ctx)
 	defer done()
 	resp, final, err := e.open(ctx, cancel)
@@ -188,6 +201,7 @@ func (e *engine) attempt(ctx context.Context) (delivered bool, opened time.Durat
 	}
 	start := time.Now()
 	e.lastErr = nil
+	e.streamed = true
 	body, stop := e.body(resp, cancel)
 	e.reset(body, final)
 	// The dispatch loop is here, not in a function of its own: its frames
@@ -343,13 +357,19 @@ func (e *engine) publish() {
 	}
 }
 
-// maybePreflight sends the explicit preflight that WithPreflight asks for,
-// unless the preflight cache already covers the request.
+// maybePreflight sends the preflight a CORS request needs, unless the
+// preflight cache already covers it: in fetch mode when the request is not
+// simple, as the browser does; for an EventSource as WithPreflight asks.
 func (e *engine) maybePreflight(ctx context.Context, h *hop, hd http.Header) error {
 	es := e.es
-	unsafeNames := unsafeHeaderNames(hd)
-	sent, res, err := es.preflight.preflight(ctx, es.client, es.cfg.preflight, true, h.url, h.origin,
-		es.cfg.credentials, unsafeNames, es.red)
+	fetch := es.cfg.fetch != nil
+	unsafeNames := unsafeHeaderNames(hd, !fetch)
+	forced := !fetch && es.cfg.preflight == PreflightAlways
+	if fetch && !fetchNeedsPreflight(h.method, unsafeNames) || !fetch && !needsPreflight(es.cfg.preflight, true, unsafeNames) {
+		return nil
+	}
+	sent, res, err := es.preflight.preflight(ctx, es.client, h.url, h.origin,
+		es.cfg.credentials, h.method, forced, unsafeNames, es.red)
 	if !sent {
 		return nil
 	}
@@ -357,7 +377,7 @@ func (e *engine) maybePreflight(ctx context.Context, h *hop, hd http.Header) err
 		"headers", unsafeNames, "status", res.status, "ok", err == nil)
 	if t := e.trace; t != nil {
 		if t.Request != nil {
-			if req, rerr := newPreflightRequest(ctx, h.url, h.origin, unsafeNames); rerr == nil {
+			if req, rerr := newPreflightRequest(ctx, h.url, h.origin, h.method, unsafeNames); rerr == nil {
 				t.Request(ssetrace.Request{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodOptions,
 					URL: es.red.url(h.url), Header: es.red.header(req.Header), CORS: true, Origin: h.origin,
 					Tainted: h.taint != taintSameOrigin, UnsafeHeaders: unsafeNames})

@@ -523,9 +523,19 @@ func (es *EventSource) restarted() bool {
 // BrowserIncompatibilities lists what this source sends that a page's
 // EventSource could not: custom headers ([WithHeader]), an explicit
 // preflight ([WithPreflight]), a Last-Event-ID on the first request
-// ([WithLastEventID]). Each entry is a sentence; nil means the requests
-// are exactly what a browser would send.
+// ([WithLastEventID]), headers from [WithHeaderFunc]. In fetch mode
+// ([WithFetch]) a page sets its own headers, so the only entries are
+// forbidden request-headers that a plain client sends (with [WithOrigin]
+// New refuses them). Each entry is a sentence; nil means the requests are
+// exactly what a browser would send.
 func (es *EventSource) BrowserIncompatibilities() []string {
+	if es.cfg.fetch != nil {
+		var out []string
+		for _, h := range forbiddenHeaders(es.cfg.header) {
+			out = append(out, "sends the header "+http.CanonicalHeaderKey(h)+": a forbidden request-header, which a page's fetch() cannot set")
+		}
+		return out
+	}
 	var out []string
 	for _, h := range sortedKeys(es.cfg.header) {
 		out = append(out, "sends the header "+h+": a browser's EventSource cannot set request headers (send it as a query parameter with WithQuery)")
@@ -535,6 +545,9 @@ func (es *EventSource) BrowserIncompatibilities() []string {
 	}
 	if es.cfg.lastEventID != "" {
 		out = append(out, "sends Last-Event-ID on the first request: a browser sends it only when reconnecting")
+	}
+	if es.cfg.headerFunc != nil {
+		out = append(out, "sends the headers of WithHeaderFunc: a browser's EventSource cannot set request headers")
 	}
 	return out
 }

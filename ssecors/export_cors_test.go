@@ -14,11 +14,30 @@ import (
 
 var (
 	CheckCORS           = checkCORS
-	UnsafeHeaderNames   = unsafeHeaderNames
 	NeedsPreflight      = needsPreflight
-	NewPreflightRequest = newPreflightRequest
-	CheckPreflight      = checkPreflight
+	FetchNeedsPreflight = fetchNeedsPreflight
+	CheckPreflightFor   = checkPreflight
+	NewPreflightFor     = newPreflightRequest
+	NormalizeMethod     = normalizeMethod
+	ReadableHeaders     = readableHeaders
+	RedirectDropsBody   = redirectDropsBody
 )
+
+// UnsafeHeaderNames is unsafeHeaderNames for an EventSource request.
+func UnsafeHeaderNames(h http.Header) []string { return unsafeHeaderNames(h, true) }
+
+// UnsafeFetchHeaderNames is unsafeHeaderNames for a fetch() request.
+func UnsafeFetchHeaderNames(h http.Header) []string { return unsafeHeaderNames(h, false) }
+
+// NewPreflightRequest builds the preflight of a GET.
+func NewPreflightRequest(ctx context.Context, u *url.URL, reqOrigin string, unsafe []string) (*http.Request, error) {
+	return newPreflightRequest(ctx, u, reqOrigin, http.MethodGet, unsafe)
+}
+
+// CheckPreflight checks the preflight of a GET.
+func CheckPreflight(status int, h http.Header, reqOrigin string, credentials bool, unsafe []string) (*BlockedError, time.Duration) {
+	return checkPreflight(status, h, reqOrigin, credentials, http.MethodGet, unsafe)
+}
 
 // RedirectTaint returns the redirect-taint and the serialized request
 // origin of a request made by a page at pageOrigin whose URL list is urls
@@ -43,7 +62,7 @@ func mustOrigin(s string) site.Origin {
 // DoPreflight is sendPreflight with a redactor using the default secret
 // parameter names.
 func DoPreflight(ctx context.Context, client *http.Client, u *url.URL, reqOrigin string, credentials bool, unsafe []string) (time.Duration, error) {
-	res, err := sendPreflight(ctx, client, u, reqOrigin, credentials, unsafe, newRedactor(nil))
+	res, err := sendPreflight(ctx, client, u, reqOrigin, credentials, http.MethodGet, unsafe, newRedactor(nil))
 	return res.maxAge, err
 }
 
@@ -55,19 +74,29 @@ func NewPreflightCache(now func() time.Time) *PreflightCache {
 	return &PreflightCache{newPreflightCache(now)}
 }
 
-// Covers calls covers.
+// Covers calls covers for a forced preflight of a GET.
 func (p *PreflightCache) Covers(reqOrigin, u string, credentials bool, unsafe []string) bool {
-	return p.c.covers(reqOrigin, u, credentials, unsafe)
+	return p.c.covers(reqOrigin, u, credentials, http.MethodGet, true, unsafe)
 }
 
-// CoversFor calls coversFor.
+// CoversFor calls covers for a GET under mode.
 func (p *PreflightCache) CoversFor(mode PreflightMode, reqOrigin, u string, credentials bool, unsafe []string) bool {
-	return p.c.coversFor(mode, reqOrigin, u, credentials, unsafe)
+	return p.c.covers(reqOrigin, u, credentials, http.MethodGet, mode == PreflightAlways, unsafe)
 }
 
-// Store calls store.
+// CoversMethod calls covers for a fetch() with method.
+func (p *PreflightCache) CoversMethod(reqOrigin, u string, credentials bool, method string, unsafe []string) bool {
+	return p.c.covers(reqOrigin, u, credentials, method, false, unsafe)
+}
+
+// Store calls store for a forced preflight of a GET.
 func (p *PreflightCache) Store(reqOrigin, u string, credentials bool, h http.Header, maxAge time.Duration) {
-	p.c.store(reqOrigin, u, credentials, h, maxAge)
+	p.c.store(reqOrigin, u, credentials, http.MethodGet, h, maxAge)
+}
+
+// StoreMethod calls store for a fetch() with method.
+func (p *PreflightCache) StoreMethod(reqOrigin, u string, credentials bool, method string, h http.Header, maxAge time.Duration) {
+	p.c.store(reqOrigin, u, credentials, method, h, maxAge)
 }
 
 // Clear calls clear.
@@ -82,6 +111,9 @@ func (p *PreflightCache) Len() int {
 
 // Preflight calls preflight with the default redactor.
 func (p *PreflightCache) Preflight(ctx context.Context, client *http.Client, mode PreflightMode, crossOrigin bool, u *url.URL, reqOrigin string, credentials bool, unsafe []string) (bool, error) {
-	sent, _, err := p.c.preflight(ctx, client, mode, crossOrigin, u, reqOrigin, credentials, unsafe, newRedactor(nil))
+	if !needsPreflight(mode, crossOrigin, unsafe) {
+		return false, nil
+	}
+	sent, _, err := p.c.preflight(ctx, client, u, reqOrigin, credentials, http.MethodGet, mode == PreflightAlways, unsafe, newRedactor(nil))
 	return sent, err
 }

@@ -246,6 +246,12 @@ func readableHeaders(h http.Header, credentials bool) []string {
 // checkFetch validates fetch mode against the other options.
 func (cfg *config) checkFetch() *ConfigError {
 	if cfg.fetch == nil {
+		for _, h := range eventSourceHeaders {
+			if cfg.header[h] != nil {
+				return &ConfigError{Option: "WithHeader", Value: h,
+					Reason: "this header is managed by ssecors, as a browser manages it for an EventSource (a page's fetch() may set it: see WithFetch)"}
+			}
+		}
 		return nil
 	}
 	switch {
@@ -266,4 +272,23 @@ func (cfg *config) checkFetch() *ConfigError {
 		cfg.credentials = true
 	}
 	return nil
+}
+
+// method is the request method of the source's first request.
+func (es *EventSource) method() string {
+	if es.cfg.fetch != nil {
+		return es.cfg.fetch.method
+	}
+	return http.MethodGet
+}
+
+// credentialsMode names the credentials mode as Fetch does.
+func (es *EventSource) credentialsMode() string {
+	switch {
+	case es.omitCredentials():
+		return "omit"
+	case es.cfg.credentials:
+		return "include"
+	}
+	return "same-origin"
 }

@@ -21,7 +21,10 @@ func init() {
 		return es.inspectView()
 	}
 	inspect.ErrRestart = errRestart
-	inspect.UnsafeHeaderNames = unsafeHeaderNames
+	inspect.UnsafeHeaderNames = func(h http.Header) []string { return unsafeHeaderNames(h, true) }
+	inspect.UnsafeFetchHeaderNames = func(h http.Header) []string { return unsafeHeaderNames(h, false) }
+	inspect.FetchNeedsPreflight = fetchNeedsPreflight
+	inspect.ReadableHeaders = readableHeaders
 }
 
 func (es *EventSource) inspectView() *inspect.View {
@@ -31,6 +34,9 @@ func (es *EventSource) inspectView() *inspect.View {
 		TopLevel:    !es.cfg.nested,
 		Preflight:   int(es.cfg.preflight),
 		HeaderNames: sortedKeys(es.cfg.header),
+		Fetch:       es.cfg.fetch != nil,
+		Method:      es.method(),
+		Credentials: es.credentialsMode(),
 		Jar:         es.cookies,
 		PlainJar:    es.plainJar != nil,
 		Now:         es.cfg.now,

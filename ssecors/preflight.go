@@ -84,16 +84,17 @@ const (
 // the WithHeader headers, Last-Event-ID and Accept. Each value of a name
 // counts as a header of its own, as Fetch's header list has it.
 //
-// Cache-Control and Pragma never count: Fetch adds them later, in
-// HTTP-network-or-cache fetch, after the preflight decision. Forbidden
-// request-headers (Origin, Cookie, Host, Sec-*, ...) never count either:
+// For an EventSource request (uaCache), Cache-Control and Pragma never
+// count: Fetch adds them later, in HTTP-network-or-cache fetch, after the
+// preflight decision; in fetch mode they are the page's own and count.
+// Forbidden request-headers (Origin, Cookie, Host, Sec-*, ...) never count:
 // a fetch() could not set them, and they are the user agent's.
-func unsafeHeaderNames(h http.Header) []string {
+func unsafeHeaderNames(h http.Header, uaCache bool) []string {
 	var unsafe, safe []string
 	total := 0
 	for name, values := range h {
 		lower := strings.ToLower(name)
-		if lower == "cache-control" || lower == "pragma" {
+		if uaCache && (lower == "cache-control" || lower == "pragma") {
 			continue
 		}
 		for _, v := range values {
@@ -282,13 +283,20 @@ func needsPreflight(mode PreflightMode, crossOrigin bool, unsafe []string) bool 
 	return false
 }
 
-// newPreflightRequest builds the OPTIONS preflight for a GET to u, as Fetch
-// "CORS-preflight fetch" does: Accept: */*, Access-Control-Request-Method:
-// GET, Access-Control-Request-Headers with the unsafe names joined by ","
+// fetchNeedsPreflight is Fetch's preflight decision for a fetch() to
+// another origin: a method that is not CORS-safelisted, or CORS-unsafe
+// request-header names.
+func fetchNeedsPreflight(method string, unsafe []string) bool {
+	return !safelistedMethod(method) || len(unsafe) > 0
+}
+
+// newPreflightRequest builds the OPTIONS preflight for a request to u with
+// method, as Fetch "CORS-preflight fetch" does: Accept: */*,
+// Access-Control-Request-Method: method, Access-Control-Request-Headers with the unsafe names joined by ","
 // without spaces (only when there are some), and Origin. It has no body, no
 // cookies and no Authorization: any userinfo in u is dropped, since Go's
 // client would turn it into an Authorization header.
-func newPreflightRequest(ctx context.Context, u *url.URL, reqOrigin string, unsafe []string) (*http.Request, error) {
+func newPreflightRequest(ctx context.Context, u *url.URL, reqOrigin, method string, unsafe []string) (*http.Request, error) {
 	if u == nil {
 		return nil, errors.New("ssecors: preflight without a URL")
 	}
@@ -301,7 +309,7 @@ func newPreflightRequest(ctx context.Context, u *url.URL, reqOrigin string, unsa
 		return nil, err
 	}
 	req.Header.Set("Accept", "*/*")
-	req.Header.Set("Access-Control-Request-Method", http.MethodGet)
+	req.Header.Set("Access-Control-Request-Method", method)
 	if len(unsafe) > 0 {
 		names := make([]string, len(unsafe))
 		for i, n := range unsafe {
@@ -389,24 +397,27 @@ func headerAllowed(name string, names []string, credentials bool) bool {
 	return false
 }
 
-// checkPreflight evaluates a preflight response: an ok status (200-299; a
-// redirect is not followed and fails), then the CORS check with the actual
-// request's credentials mode, then Access-Control-Allow-Methods and
+// checkPreflight evaluates a preflight response for a request with method
+// and the unsafe header names: an ok status (200-299; a redirect is not
+// followed and fails), then the CORS check with the actual request's
+// credentials mode, then Access-Control-Allow-Methods and
 // Access-Control-Allow-Headers parsed as #method and #field-name lists (a
-// parse failure fails), the method rule (GET is safelisted) and the header
-// rule ("*" only without credentials, and never for Authorization).
+// parse failure fails), the method rule (GET, HEAD and POST are safelisted;
+// others must be listed, matched case-sensitively, or "*" without
+// credentials) and the header rule ("*" only without credentials, and
+// never for Authorization).
 //
 // On failure it returns a *BlockedError with Op "OPTIONS" (the caller
 // fills URL). On success it returns nil and the result's lifetime from
 // Access-Control-Max-Age: 5 seconds when absent or invalid, at most 2
 // hours, and 0 when the result must not be cached.
-func checkPreflight(status int, h http.Header, reqOrigin string, credentials bool, unsafe []string) (*BlockedError, time.Duration) {
+func checkPreflight(status int, h http.Header, reqOrigin string, credentials bool, method string, unsafe []string) (*BlockedError, time.Duration) {
 	fail := func(rule Rule, detail, fix string) *BlockedError {
 		return newBlockedCORS(h, reqOrigin, credentials, http.MethodOptions, rule, detail, fix)
 	}
 	if status < 200 || status > 299 {
 		return fail(RulePreflightStatus, preflightStatusDetail(status),
-			preflightStatusFix(status)+"; answer it with "+preflightAnswer(reqOrigin, credentials, unsafe)), 0
+			preflightStatusFix(status)+"; answer it with "+preflightAnswer(reqOrigin, credentials, method, unsafe)), 0
 	}
 	if e := checkCORS(h, reqOrigin, credentials); e != nil {
 		e.Op = http.MethodOptions
@@ -418,12 +429,9 @@ func checkPreflight(status int, h http.Header, reqOrigin string, credentials boo
 			fmt.Sprintf("Access-Control-Allow-Methods %q is not a comma-separated list of methods", h.Values("Access-Control-Allow-Methods")),
 			"separate methods with commas, for example "+corsLine("Access-Control-Allow-Methods", "GET, POST")), 0
 	}
-	if !methodAllowed(http.MethodGet, methods, credentials) {
-		// Unreachable for GET, a CORS-safelisted method; kept so that the
-		// rule reads as Fetch has it.
-		return fail(RulePreflightAllowMethods,
-			fmt.Sprintf("Access-Control-Allow-Methods %q does not allow GET", methods),
-			"send "+corsLine("Access-Control-Allow-Methods", "GET")), 0
+	if !methodAllowed(method, methods, credentials) {
+		return fail(RulePreflightAllowMethods, missingMethodDetail(method, methods, credentials),
+			"send "+corsLine("Access-Control-Allow-Methods", method)+" (methods match case-sensitively)"), 0
 	}
 	names, _, ok := parseCORSList(h, "Access-Control-Allow-Headers")
 	if !ok {
@@ -461,14 +469,30 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
+// missingMethodDetail says why Access-Control-Allow-Methods does not allow
+// method.
+func missingMethodDetail(method string, methods []string, credentials bool) string {
+	d := fmt.Sprintf("Access-Control-Allow-Methods %q does not allow %s", methods, method)
+	if methods == nil {
+		d = "the preflight response has no Access-Control-Allow-Methods, so it does not allow " + method
+	}
+	switch {
+	case containsFold(methods, method):
+		d += " (methods match case-sensitively)"
+	case credentials && containsFold(methods, "*"):
+		d += `; "*" is only a wildcard for requests without credentials`
+	}
+	return d
+}
+
 // preflightAnswer lists the status and header lines a preflight response
 // needs for this request.
-func preflightAnswer(reqOrigin string, credentials bool, unsafe []string) string {
+func preflightAnswer(reqOrigin string, credentials bool, method string, unsafe []string) string {
 	lines := []string{corsLine("Access-Control-Allow-Origin", reqOrigin)}
 	if credentials {
 		lines = append(lines, corsLine("Access-Control-Allow-Credentials", "true"))
 	}
-	lines = append(lines, corsLine("Access-Control-Allow-Methods", "GET"))
+	lines = append(lines, corsLine("Access-Control-Allow-Methods", method))
 	if len(unsafe) > 0 {
 		lines = append(lines, corsLine("Access-Control-Allow-Headers", strings.Join(lowerAll(unsafe), ", ")))
 	}
@@ -589,27 +613,21 @@ func (e *preflightEntry) headerMatch(name string, credentials bool) bool {
 }
 
 // covers reports whether the cache holds a live result that spares a
-// preflight for a GET to u carrying the unsafe header names, as when a
-// preflight is forced (PreflightAlways, Fetch's use-CORS-preflight flag):
-// it needs an entry for GET and one for every unsafe name.
-func (c *preflightCache) covers(reqOrigin, u string, credentials bool, unsafe []string) bool {
-	return c.coversFor(PreflightAlways, reqOrigin, u, credentials, unsafe)
-}
-
-// coversFor is covers for a mode. Under PreflightAuto the method needs no
-// entry, since GET is a CORS-safelisted method and only the unsafe header
-// names made the preflight necessary.
-func (c *preflightCache) coversFor(mode PreflightMode, reqOrigin, u string, credentials bool, unsafe []string) bool {
+// preflight for a request to u with method and the unsafe header names: an
+// entry for every unsafe name, and one for the method when forced (Fetch's
+// use-CORS-preflight flag, PreflightAlways) or when the method is not
+// CORS-safelisted.
+func (c *preflightCache) covers(reqOrigin, u string, credentials bool, method string, forced bool, unsafe []string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
 	live := func(e *preflightEntry) bool {
 		return now.Before(e.expires) && e.entryMatch(reqOrigin, u, credentials)
 	}
-	if mode == PreflightAlways {
+	if forced || !safelistedMethod(method) {
 		found := false
 		for i := range c.entries {
-			if e := &c.entries[i]; live(e) && e.methodMatch(http.MethodGet, credentials) {
+			if e := &c.entries[i]; live(e) && e.methodMatch(method, credentials) {
 				found = true
 				break
 			}
@@ -633,19 +651,22 @@ func (c *preflightCache) coversFor(mode PreflightMode, reqOrigin, u string, cred
 	return true
 }
 
-// store records a successful preflight response h for a GET to u with its
-// lifetime maxAge (from checkPreflight): one entry per allowed method and
-// per allowed header name. Matching entries get the new lifetime; the
-// others are created. When Access-Control-Allow-Methods is absent, GET is
-// recorded, as Fetch does for a forced preflight. A maxAge of 0 or less
-// expires the matching entries and creates none.
-func (c *preflightCache) store(reqOrigin, u string, credentials bool, h http.Header, maxAge time.Duration) {
+// store records a successful preflight response h for a request to u
+// with method with its lifetime maxAge (from checkPreflight): one entry per
+// allowed method and per allowed header name. Matching entries get the new
+// lifetime; the others are created. When Access-Control-Allow-Methods is
+// absent, the method is recorded, as Fetch does for a forced preflight. A
+// maxAge of 0 or less expires the matching entries and creates none.
+func (c *preflightCache) store(reqOrigin, u string, credentials bool, method string, h http.Header, maxAge time.Duration) {
 	methods, present, ok := parseCORSList(h, "Access-Control-Allow-Methods")
 	if !ok {
 		return
 	}
 	if !present {
-		methods = []string{http.MethodGet}
+		// Fetch records the method only for a forced preflight; for
+		// another, the check has passed, so the method is safelisted and
+		// its entry is only ever consulted by a forced preflight.
+		methods = []string{method}
 	}
 	headers, _, ok := parseCORSList(h, "Access-Control-Allow-Headers")
 	if !ok {
@@ -725,24 +746,21 @@ func (c *preflightCache) clear(reqOrigin, u string) {
 	c.entries = kept
 }
 
-// preflight sends the preflight a GET to u needs under mode, unless the
-// request is same-origin, the mode does not ask for one, or the cache
-// covers it; a successful result is stored in the cache. It reports
-// whether an OPTIONS request was sent, and what it returned. Errors are
-// those of sendPreflight.
-func (c *preflightCache) preflight(ctx context.Context, client *http.Client, mode PreflightMode, crossOrigin bool, u *url.URL, reqOrigin string, credentials bool, unsafe []string, red *redactor) (sent bool, res preflightResult, err error) {
-	if !needsPreflight(mode, crossOrigin, unsafe) {
-		return false, res, nil
-	}
+// preflight sends the preflight that a request to u with method and the
+// unsafe header names needs, unless the cache covers it; a successful
+// result is stored in the cache. forced is Fetch's use-CORS-preflight flag
+// (PreflightAlways). It reports whether an OPTIONS request was sent, and
+// what it returned. Errors are those of sendPreflight.
+func (c *preflightCache) preflight(ctx context.Context, client *http.Client, u *url.URL, reqOrigin string, credentials bool, method string, forced bool, unsafe []string, red *redactor) (sent bool, res preflightResult, err error) {
 	key := u.String()
-	if c.coversFor(mode, reqOrigin, key, credentials, unsafe) {
+	if c.covers(reqOrigin, key, credentials, method, forced, unsafe) {
 		return false, res, nil
 	}
-	res, err = sendPreflight(ctx, client, u, reqOrigin, credentials, unsafe, red)
+	res, err = sendPreflight(ctx, client, u, reqOrigin, credentials, method, unsafe, red)
 	if err != nil {
 		return true, res, err
 	}
-	c.store(reqOrigin, key, credentials, res.header, res.maxAge)
+	c.store(reqOrigin, key, credentials, method, res.header, res.maxAge)
 	return true, res, nil
 }
 
@@ -767,11 +785,11 @@ type preflightResult struct {
 // by red, and the inner error with any *url.Error unwrapped so that no raw
 // URL leaks. A failed check is a *BlockedError with Op "OPTIONS" and
 // the URL redacted; the result then still holds the status and headers.
-func sendPreflight(ctx context.Context, client *http.Client, u *url.URL, reqOrigin string, credentials bool, unsafe []string, red *redactor) (preflightResult, error) {
+func sendPreflight(ctx context.Context, client *http.Client, u *url.URL, reqOrigin string, credentials bool, method string, unsafe []string, red *redactor) (preflightResult, error) {
 	if red == nil {
 		red = newRedactor(nil)
 	}
-	req, err := newPreflightRequest(ctx, u, reqOrigin, unsafe)
+	req, err := newPreflightRequest(ctx, u, reqOrigin, method, unsafe)
 	if err != nil {
 		return preflightResult{}, &NetworkError{Op: http.MethodOptions, URL: red.url(u), Err: unwrapURLError(err)}
 	}
@@ -787,7 +805,7 @@ func sendPreflight(ctx context.Context, client *http.Client, u *url.URL, reqOrig
 	}
 	discard(resp)
 	res := preflightResult{status: resp.StatusCode, header: resp.Header}
-	cerr, maxAge := checkPreflight(resp.StatusCode, resp.Header, reqOrigin, credentials, unsafe)
+	cerr, maxAge := checkPreflight(resp.StatusCode, resp.Header, reqOrigin, credentials, method, unsafe)
 	if cerr != nil {
 		cerr.URL = red.url(u)
 		red.blockedError(cerr)

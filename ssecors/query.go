@@ -3,6 +3,7 @@ package ssecors
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -11,8 +12,8 @@ import (
 // managedHeaders are the request headers ssecors sets itself, as a browser
 // does; WithHeader refuses them.
 var managedHeaders = map[string]bool{
-	"Accept": true, "Cache-Control": true, "Pragma": true, "Last-Event-Id": true,
-	"Origin": true, "Cookie": true, "Host": true, "Content-Length": true,
+	"Last-Event-Id": true,
+	"Origin":        true, "Cookie": true, "Host": true, "Content-Length": true,
 	"Transfer-Encoding": true, "Connection": true, "Upgrade": true, "Te": true,
 	"Trailer": true, "Keep-Alive": true, "Proxy-Connection": true,
 }
@@ -21,11 +22,21 @@ var managedHeaders = map[string]bool{
 // input is almost certainly a mistake, and servers reject it anyway.
 const maxParamLen = 8 << 10
 
+// eventSourceHeaders are set by an EventSource's request itself; a page's
+// fetch() may set them (checked in New, once the mode is known).
+var eventSourceHeaders = []string{"Accept", "Cache-Control", "Pragma"}
+
+// managedHeader reports whether the canonical header name ck is ssecors'
+// own in the source's mode.
+func managedHeader(ck string, fetch bool) bool {
+	return managedHeaders[ck] || !fetch && slices.Contains(eventSourceHeaders, ck)
+}
+
 func addHeader(cfg *config, option, name, value string) {
 	switch {
 	case !validHeaderName(name):
 		cfg.fail(option, name, "not a valid header name")
-	case managedHeaders[http.CanonicalHeaderKey(name)]:
+	case managedHeader(http.CanonicalHeaderKey(name), true):
 		cfg.fail(option, name, "this header is managed by ssecors, as a browser manages it")
 	case !validHeaderValue(value):
 		cfg.fail(option, name, "header value contains a control character or is too long")

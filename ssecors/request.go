@@ -1,11 +1,13 @@
 package ssecors
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +39,12 @@ type hop struct {
 	redirects   int    // redirects followed before this hop
 	otherOrigin bool   // an origin other than the first URL's has been seen
 	cookies     []browserjar.Decision
+
+	method      string      // the request method: GET, or fetch mode's
+	body        []byte      // fetch mode's body for this attempt
+	hasBody     bool        // the request carries body
+	noBodyHdrs  bool        // a redirect dropped the body and its headers
+	extraHeader http.Header // WithHeaderFunc's headers for this attempt
 }
 
 // connect sends one connection attempt, following redirects with the
@@ -48,9 +56,12 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 	if err != nil {
 		return nil, nil, err
 	}
+	h := hop{url: u, method: http.MethodGet}
+	if err := e.attemptInputs(ctx, &h); err != nil {
+		return nil, nil, err
+	}
 
 	first := site.OriginOf(u)
-	h := hop{url: u}
 	for redirects := 0; ; redirects++ {
 		hopOrigin := site.OriginOf(h.url)
 		if es.cfg.emulate {
@@ -61,7 +72,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 				h.cors = true
 			}
 		}
-		h.credentials = es.cfg.credentials || !h.cors
+		h.credentials = !es.omitCredentials() && (es.cfg.credentials || !h.cors)
 		if h.cors {
 			h.origin = serializeRequestOrigin(e.page, h.taint)
 		}
@@ -82,7 +93,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 			if es.preflight != nil && h.cors {
 				es.preflight.clear(h.origin, h.url.String())
 			}
-			return nil, nil, &NetworkError{Op: "GET", URL: es.red.url(h.url), Err: es.red.err(unwrapURLError(err))}
+			return nil, nil, &NetworkError{Op: h.method, URL: es.red.url(h.url), Err: es.red.err(unwrapURLError(err))}
 		}
 		if loc := resp.Header.Get("Location"); loc != "" {
 			// A signed redirect target is as secret as the first URL, in
@@ -112,6 +123,9 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 		discard(resp)
 		if err != nil {
 			return nil, nil, err
+		}
+		if redirectDropsBody(resp.StatusCode, h.method) {
+			h.method, h.body, h.hasBody, h.noBodyHdrs = http.MethodGet, nil, false, true
 		}
 		e.observeRedirect(ctx, h.url, next, resp.StatusCode)
 		if es.cfg.emulate {
@@ -149,6 +163,60 @@ func (e *engine) attemptURL(ctx context.Context) (*url.URL, error) {
 	return nu, nil
 }
 
+// attemptInputs prepares what an attempt sends besides its URL: fetch
+// mode's method and body, and the headers of WithHeaderFunc. A failing
+// function fails the attempt before any request is sent.
+func (e *engine) attemptInputs(ctx context.Context, h *hop) error {
+	es := e.es
+	if f := es.cfg.fetch; f != nil {
+		h.method = f.method
+		if f.body != nil {
+			rd, err := readBody(f.body)
+			if err != nil {
+				return &NetworkError{Op: "body", URL: es.red.url(h.url), Err: es.red.err(err)}
+			}
+			h.body, h.hasBody = make([]byte, rd.Len()), true
+			rd.Read(h.body)
+		}
+	}
+	if f := es.cfg.headerFunc; f != nil {
+		hd, err := f(ctx)
+		if err != nil {
+			return &NetworkError{Op: "header", URL: es.red.url(h.url), Err: es.red.err(err)}
+		}
+		h.extraHeader = make(http.Header, len(hd))
+		for k, vs := range hd {
+			ck := http.CanonicalHeaderKey(k)
+			if managedHeader(ck, es.cfg.fetch != nil) {
+				return &ConfigError{Option: "WithHeaderFunc", Value: ck,
+					Reason: "returned a header managed by ssecors, as a browser manages it"}
+			}
+			for _, v := range vs {
+				if !validHeaderValue(v) || !isToken(k) {
+					return &NetworkError{Op: "header", URL: es.red.url(h.url),
+						Err: errors.New("WithHeaderFunc returned an invalid header " + strconv.Quote(ck))}
+				}
+				if es.red.secretHeader(ck) {
+					es.red.addValue(v)
+				}
+			}
+			h.extraHeader[ck] = append(h.extraHeader[ck], vs...)
+		}
+		if es.cfg.fetch != nil && es.cfg.emulate {
+			if bad := forbiddenHeaders(h.extraHeader); len(bad) > 0 {
+				return &ConfigError{Option: "WithHeaderFunc", Value: bad[0],
+					Reason: "returned a forbidden request-header (Fetch): a page's fetch() cannot set it, the browser does"}
+			}
+		}
+	}
+	return nil
+}
+
+// omitCredentials reports fetch mode's "omit" credentials mode.
+func (es *EventSource) omitCredentials() bool {
+	return es.cfg.fetch != nil && es.cfg.fetch.creds == credOmit
+}
+
 // checkHop applies the CORS check to the response of a CORS request.
 func (e *engine) checkHop(h *hop, resp *http.Response, redirect bool) *BlockedError {
 	es := e.es
@@ -156,6 +224,7 @@ func (e *engine) checkHop(h *hop, resp *http.Response, redirect bool) *BlockedEr
 	if cerr == nil {
 		return nil
 	}
+	cerr.Op = h.method
 	if redirect {
 		cerr.Detail = "the redirect response (" + strconv.Itoa(resp.StatusCode) + "): " + cerr.Detail
 	}
@@ -177,7 +246,7 @@ func (e *engine) observeRequest(ctx context.Context, h *hop, req *http.Request) 
 			"last_event_id", req.Header.Get("Last-Event-ID"))
 	}
 	if t := e.trace; t != nil && t.Request != nil {
-		t.Request(ssetrace.Request{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodGet,
+		t.Request(ssetrace.Request{Attempt: e.attempts, Redirects: h.redirects, Method: h.method,
 			URL: es.red.url(h.url), Header: es.red.header(req.Header), CORS: h.cors, Origin: h.origin,
 			Tainted: h.taint != taintSameOrigin, Credentials: h.credentials, Cookies: h.cookies})
 	}
@@ -193,7 +262,7 @@ func (e *engine) observeResponse(ctx context.Context, h *hop, resp *http.Respons
 		if cerr != nil {
 			blocked = cerr
 		}
-		t.Response(ssetrace.Response{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodGet,
+		t.Response(ssetrace.Response{Attempt: e.attempts, Redirects: h.redirects, Method: h.method,
 			URL: es.red.url(h.url), StatusCode: resp.StatusCode, Header: es.red.header(resp.Header),
 			Proto: resp.Proto, CORSChecked: h.cors, Blocked: blocked, SetCookies: stored})
 	}
@@ -204,28 +273,46 @@ func (e *engine) observeRedirect(ctx context.Context, from, to *url.URL, status 
 	e.es.log.DebugContext(ctx, "ssecors: redirect", "from", e.logURL(from), "to", e.logURL(to), "status", status)
 }
 
-// newRequest builds the GET a browser sends for h: Accept, Cache-Control
-// and Pragma as Fetch sets them for an EventSource, Last-Event-ID when the
-// last event ID is not empty, Origin on a CORS request, the cookies the
-// credentials mode and the jar allow, and the caller's own headers (minus
-// Authorization once another origin than the first was seen, as Fetch
-// removes it).
+// newRequest builds the request a browser sends for h: for an
+// EventSource, a GET with Accept, Cache-Control and Pragma as Fetch sets
+// them; in fetch mode, the method and body of the attempt, Accept:
+// text/event-stream unless the caller set one, and fetch()'s Content-Type
+// for a body without one. Then Last-Event-ID when the last event ID is not
+// empty, Origin on a CORS request, the cookies the credentials mode and the
+// jar allow, and the caller's own headers (minus Authorization once
+// another origin than the first was seen, and the request-body headers once
+// a redirect dropped the body, as Fetch removes them).
 func (e *engine) newRequest(ctx context.Context, h *hop) (*http.Request, error) {
 	es := e.es
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.url.String(), nil)
+	var body io.Reader
+	if h.hasBody {
+		body = bytes.NewReader(h.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, h.method, h.url.String(), body)
 	if err != nil {
-		return nil, &NetworkError{Op: "GET", URL: es.red.url(h.url), Err: es.red.err(err)}
+		return nil, &NetworkError{Op: h.method, URL: es.red.url(h.url), Err: es.red.err(err)}
 	}
 	hd := req.Header
-	for k, v := range es.cfg.header {
-		if h.otherOrigin && k == "Authorization" {
-			continue
+	for _, src := range [2]http.Header{es.cfg.header, h.extraHeader} {
+		for k, v := range src {
+			if h.otherOrigin && k == "Authorization" || h.noBodyHdrs && slices.Contains(requestBodyHeaders, k) {
+				continue
+			}
+			hd[k] = v
 		}
-		hd[k] = v
 	}
-	hd["Accept"] = []string{"text/event-stream"}
-	hd["Cache-Control"] = []string{"no-cache"}
-	hd["Pragma"] = []string{"no-cache"}
+	if es.cfg.fetch != nil {
+		if len(hd["Accept"]) == 0 {
+			hd["Accept"] = []string{"text/event-stream"}
+		}
+		if h.hasBody && len(hd["Content-Type"]) == 0 {
+			hd["Content-Type"] = []string{"text/plain;charset=UTF-8"}
+		}
+	} else {
+		hd["Accept"] = []string{"text/event-stream"}
+		hd["Cache-Control"] = []string{"no-cache"}
+		hd["Pragma"] = []string{"no-cache"}
+	}
 	// Chromium trims surrounding spaces and tabs (header values cannot
 	// carry them), and an id with a control byte cannot be sent at all:
 	// it is left out rather than failing every reconnection.
@@ -317,7 +404,7 @@ func (e *engine) followRedirect(resp *http.Response, h *hop, redirects int) (*ur
 	es := e.es
 	if redirects >= maxRedirects {
 		// A network error: Chromium reestablishes the connection after it.
-		return nil, &NetworkError{Op: "GET", URL: es.red.url(h.url), Err: errTooManyRedirects}
+		return nil, &NetworkError{Op: h.method, URL: es.red.url(h.url), Err: errTooManyRedirects}
 	}
 	loc := resp.Header.Get("Location")
 	next, err := h.url.Parse(loc)
@@ -349,14 +436,19 @@ func isRedirect(code int) bool {
 // checkResponse decides whether a final response opens the stream, as the
 // EventSource processResponse steps do: 200 and a text/event-stream
 // Content-Type. It follows Chromium in also refusing a charset other than
-// UTF-8.
+// UTF-8. In fetch mode any ok status but 204 opens, with any charset: a
+// page reads and decodes the body itself.
 func (e *engine) checkResponse(resp *http.Response, u *url.URL) error {
 	ct := resp.Header.Values("Content-Type")
+	fetch := e.es.cfg.fetch != nil
 	ok, charset := resp.StatusCode == http.StatusOK, false
+	if fetch {
+		ok = resp.StatusCode >= 200 && resp.StatusCode <= 299 && resp.StatusCode != http.StatusNoContent
+	}
 	if ok {
 		essence, cs, parsed := extractMIME(ct)
 		ok = parsed && essence == "text/event-stream"
-		charset = ok && cs != "" && !strings.EqualFold(cs, "utf-8")
+		charset = ok && !fetch && cs != "" && !strings.EqualFold(cs, "utf-8")
 		ok = ok && !charset
 	}
 	if ok {

@@ -29,6 +29,12 @@ type View struct {
 	Preflight int
 	// HeaderNames are the canonical names given to WithHeader, sorted.
 	HeaderNames []string
+	// Fetch reports fetch mode (WithFetch); Method is the request method
+	// (GET for an EventSource) and Credentials the credentials mode:
+	// "omit", "same-origin" or "include".
+	Fetch       bool
+	Method      string
+	Credentials string
 	// Jar is the browser jar the source asks for cookies, or nil; PlainJar
 	// reports a jar given to WithCookieJar that is not a *browserjar.Jar.
 	Jar      *browserjar.Jar
@@ -68,3 +74,16 @@ var ErrRestart error
 // header names among h: those that make a fetch() send a preflight (the
 // core's rule, Fetch "CORS-unsafe request-header names").
 var UnsafeHeaderNames func(h http.Header) []string
+
+// UnsafeFetchHeaderNames is UnsafeHeaderNames for a fetch() request, whose
+// Cache-Control and Pragma are the page's own and count.
+var UnsafeFetchHeaderNames func(h http.Header) []string
+
+// FetchNeedsPreflight reports whether a cross-origin fetch() with method
+// and the CORS-unsafe header names sends a preflight.
+var FetchNeedsPreflight func(method string, unsafe []string) bool
+
+// ReadableHeaders returns the lowercased names of the response headers
+// a page could read from a cross-origin fetch() response:
+// CORS-safelisted response headers and Access-Control-Expose-Headers.
+var ReadableHeaders func(h http.Header, credentials bool) []string
