@@ -54,9 +54,10 @@ type Options struct {
 	// and a streaming body reader instead of new EventSource: a method, a
 	// body, request headers and a credentials mode, and the CORS preflight
 	// a browser sends when the request is not simple (see [Fetch]). nil
-	// diagnoses an EventSource. Give a fetch stream here rather than with
-	// [ssecors.WithFetch]: the report needs to know the request; Diagnose
-	// refuses sourceOpts holding WithFetch or WithCredentials with Fetch.
+	// diagnoses an EventSource, unless sourceOpts hold [ssecors.WithFetch]:
+	// Diagnose then reports the fetch stream the engine sends, but cannot
+	// show the body's size or hide secrets an error body might echo from
+	// the request body. Give the stream in one place only.
 	Fetch *Fetch
 	// Progress, when set, is called with a short line, secrets redacted,
 	// each time the diagnosis starts waiting on the network, such as
@@ -101,10 +102,14 @@ func Diagnose(ctx context.Context, rawURL string, opts Options, sourceOpts ...ss
 		return nil, &ssecors.ConfigError{Option: "WithOrigin",
 			Reason: "Diagnose needs the page origin to act as: without WithOrigin the source is a page on the stream's own origin, which no browser refuses for CORS, cookies or mixed content"}
 	}
-	if err := checkSourceOptions(rawURL, v, sourceOpts); err != nil {
-		return nil, err
-	}
-	if opts.Fetch != nil {
+	bodyUnknown := false
+	switch {
+	case v.Fetch && opts.Fetch != nil:
+		return nil, &ssecors.ConfigError{Option: "doctor.Options.Fetch",
+			Reason: "the source options already hold ssecors.WithFetch: describe the fetch stream once, preferably in Options.Fetch, which lets the report show the body's size"}
+	case v.Fetch:
+		opts.Fetch, bodyUnknown = fetchOf(v), v.Method != http.MethodGet && v.Method != http.MethodHead
+	case opts.Fetch != nil:
 		if es, err = ssecors.New(rawURL, append(slices.Clip(sourceOpts), opts.Fetch.options()...)...); err != nil {
 			return nil, err
 		}
@@ -127,7 +132,7 @@ func Diagnose(ctx context.Context, rawURL string, opts Options, sourceOpts ...ss
 		return nil, &ssecors.ConfigError{Option: "url", Value: v.RedactText(rawURL), Reason: err.Error()}
 	}
 	d := &diagnosis{es: es, v: v, u: u, mode: ssecors.PreflightMode(v.Preflight), opts: opts,
-		fetch: opts.Fetch, policy: browserjar.Block, other: browserjar.Allow}
+		fetch: opts.Fetch, bodyUnknown: bodyUnknown, policy: browserjar.Block, other: browserjar.Allow}
 	if d.fetch != nil {
 		d.secrets = fetchSecrets(d.fetch)
 	}
@@ -146,16 +151,17 @@ const (
 
 // diagnosis is the state of one Diagnose call.
 type diagnosis struct {
-	es      *ssecors.EventSource
-	v       *inspect.View
-	u       *url.URL              // the stream URL, as es.URL() gives it
-	mode    ssecors.PreflightMode // of WithPreflight
-	opts    Options
-	fetch   *Fetch            // nil for an EventSource
-	secrets []string          // what the report must not show, beyond the source's redaction
-	policy  browserjar.Policy // the jar's third-party cookie policy (Block without a browserjar.Jar)
-	other   browserjar.Policy // the policy not in use, to show what it would change
-	rec     *setCookieRecorder
+	es          *ssecors.EventSource
+	v           *inspect.View
+	u           *url.URL              // the stream URL, as es.URL() gives it
+	mode        ssecors.PreflightMode // of WithPreflight
+	opts        Options
+	fetch       *Fetch            // nil for an EventSource
+	secrets     []string          // what the report must not show, beyond the source's redaction
+	bodyUnknown bool              // a fetch stream given with ssecors.WithFetch, whose body may be unknown
+	policy      browserjar.Policy // the jar's third-party cookie policy (Block without a browserjar.Jar)
+	other       browserjar.Policy // the policy not in use, to show what it would change
+	rec         *setCookieRecorder
 
 	mu    sync.Mutex // guards stage and timer: timers fire elsewhere
 	stage int

@@ -80,45 +80,19 @@ func (f *Fetch) options() []ssecors.Option {
 	return opts
 }
 
-// credentialsMode is f's credentials mode as fetch() names it.
-func (f *Fetch) credentialsMode() string {
-	if f.Credentials == "" {
+// fetchOf describes the fetch stream of a source that sourceOpts made
+// one with ssecors.WithFetch: its method and credentials mode, from the
+// engine, and no body the report could measure.
+func fetchOf(v *inspect.View) *Fetch {
+	return &Fetch{Method: v.Method, Credentials: v.Credentials}
+}
+
+// credentialsMode is the source's credentials mode as fetch() names it.
+func (d *diagnosis) credentialsMode() string {
+	if d.v.Credentials == "" {
 		return "same-origin"
 	}
-	return f.Credentials
-}
-
-// method is f's method as fetch() sends it (the engine validated it).
-func (f *Fetch) method() string {
-	switch u := strings.ToUpper(f.Method); u {
-	case "":
-		return http.MethodGet
-	case "DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT":
-		return u
-	}
-	return f.Method
-}
-
-// checkSourceOptions refuses sourceOpts that already make the source a
-// fetch stream: the report could not describe a request it does not know.
-// It asks the public API: New refuses WithPreflight in fetch mode.
-func checkSourceOptions(rawURL string, v *inspect.View, sourceOpts []ssecors.Option) error {
-	if ssecors.PreflightMode(v.Preflight) != ssecors.PreflightNever {
-		return nil // New accepted WithPreflight, so the source is no fetch stream
-	}
-	probe := append(slices.Clip(sourceOpts), ssecors.WithPreflight(ssecors.PreflightAuto))
-	_, err := ssecors.New(rawURL, probe...)
-	var ce *ssecors.ConfigError
-	if errors.As(err, &ce) && ce.Option == "WithPreflight" {
-		return &ssecors.ConfigError{Option: "WithFetch",
-			Reason: "give a fetch stream to Diagnose as doctor.Options.Fetch, not as ssecors.WithFetch: the report needs its method, headers, body and credentials mode"}
-	}
-	return nil
-}
-
-// safelistedMethod is Fetch's "CORS-safelisted method".
-func safelistedMethod(m string) bool {
-	return m == http.MethodGet || m == http.MethodHead || m == http.MethodPost
+	return d.v.Credentials
 }
 
 // unsafeReason says why a CORS-unsafe request header (a lowercased name,
@@ -142,8 +116,11 @@ func unsafeReason(name string, h http.Header) string {
 // header names (h holds their values) is not simple, one reason a line;
 // nil for a simple request.
 func whyPreflight(method string, unsafe []string, h http.Header) []string {
+	if !inspect.FetchNeedsPreflight(method, unsafe) {
+		return nil
+	}
 	var out []string
-	if !safelistedMethod(method) {
+	if inspect.FetchNeedsPreflight(method, nil) {
 		out = append(out, "the method "+method+" is not CORS-safelisted (GET, HEAD and POST are)")
 	}
 	for _, n := range unsafe {
@@ -160,7 +137,7 @@ func (d *diagnosis) unsafeOf(a *diagAttempt) []string {
 	case a.preReq != nil:
 		return a.preReq.UnsafeHeaders
 	case len(a.hops) > 0:
-		return inspect.UnsafeHeaderNames(a.hops[0].req.Header)
+		return inspect.UnsafeFetchHeaderNames(a.hops[0].req.Header)
 	}
 	h := d.fetch.Header.Clone()
 	if h == nil {
@@ -169,7 +146,7 @@ func (d *diagnosis) unsafeOf(a *diagAttempt) []string {
 	if d.fetch.Body != nil && h.Get("Content-Type") == "" {
 		h.Set("Content-Type", "text/plain;charset=UTF-8")
 	}
-	return inspect.UnsafeHeaderNames(h)
+	return inspect.UnsafeFetchHeaderNames(h)
 }
 
 // methodOf returns the method attempt a sent.
@@ -182,13 +159,13 @@ func (d *diagnosis) methodOf(a *diagAttempt) string {
 			return m
 		}
 	}
-	return d.fetch.method()
+	return d.v.Method
 }
 
 // shortReasons names what makes a request non-simple, for a title.
 func shortReasons(method string, unsafe []string, h http.Header) string {
 	var parts []string
-	if !safelistedMethod(method) {
+	if inspect.FetchNeedsPreflight(method, nil) {
 		parts = append(parts, "the method "+method)
 	}
 	for _, n := range unsafe {
@@ -242,15 +219,25 @@ func (d *diagnosis) fetchRequestStep(a *diagAttempt) Step {
 		s.Title = rel + " " + method + " with " + shortReasons(method, unsafe, h) + ": not a simple request, so a browser sends a CORS preflight first"
 	}
 	if req == nil {
-		s.Details = append(s.Details, method+" "+d.v.RedactURL(d.u)+" (not sent)")
+		s.Details = append(s.Details, method+" "+d.v.RedactURL(d.u)+" (not sent), with the page's headers")
+		for _, k := range slices.Sorted(maps.Keys(d.fetch.Header)) {
+			v := strings.Join(d.fetch.Header[k], ", ")
+			if secretName(k) {
+				v = "REDACTED"
+			}
+			s.Details = append(s.Details, http.CanonicalHeaderKey(k)+": "+v)
+		}
 	} else {
 		s.Details = append(s.Details, method+" "+req.URL)
 		for _, k := range slices.Sorted(maps.Keys(req.Header)) {
 			s.Details = append(s.Details, k+": "+strings.Join(req.Header[k], ", "))
 		}
 	}
-	if d.fetch.Body != nil {
+	switch {
+	case d.fetch.Body != nil:
 		s.Details = append(s.Details, fmt.Sprintf("body: %d bytes (not shown)", len(d.fetch.Body)))
+	case d.bodyUnknown:
+		s.Details = append(s.Details, "body: as ssecors.WithFetch gives it (give it in doctor.Options.Fetch to see its size)")
 	}
 	s.Details = append(s.Details, d.credentialsLine(cross))
 	if cross {
@@ -272,7 +259,7 @@ func (d *diagnosis) fetchRequestStep(a *diagAttempt) Step {
 
 // credentialsLine explains the credentials mode of a fetch stream.
 func (d *diagnosis) credentialsLine(cross bool) string {
-	switch mode := d.fetch.credentialsMode(); {
+	switch mode := d.credentialsMode(); {
 	case mode == "omit":
 		return `credentials: "omit": no cookies at all, not even same-origin ones, and Set-Cookie is ignored`
 	case mode == "include" && cross:
@@ -429,36 +416,26 @@ func quoteLine(name, value string) string {
 	return strconv.Quote(name + ": " + value)
 }
 
-// The CORS-safelisted response-header names (Fetch): what a page can read
-// of a cross-origin response without Access-Control-Expose-Headers.
-var safelistedResponseHeaders = []string{"cache-control", "content-language", "content-length",
-	"content-type", "expires", "last-modified", "pragma"}
-
 // readableHeaders splits the names of the response headers h into those a
-// page can read from a cross-origin fetch() response (resp.headers.get)
-// and those hidden from it, both lowercased and sorted: readable are the
-// CORS-safelisted names and those Access-Control-Expose-Headers lists,
-// where "*" exposes every name unless the request includes credentials.
-// Set-Cookie and Set-Cookie2 are never readable; the CORS headers
-// themselves are left out of both lists.
+// page can read from a cross-origin fetch() response (the engine's rule:
+// the CORS-safelisted names and those Access-Control-Expose-Headers
+// lists, "*" only without credentials, never Set-Cookie) and those hidden
+// from it, both lowercased and sorted; the CORS headers themselves are in
+// neither list.
 func readableHeaders(h http.Header, credentials bool) (readable, hidden []string) {
-	exposed := headerList(h.Values("Access-Control-Expose-Headers"))
-	all := slices.Contains(exposed, "*") && !credentials
+	for _, n := range inspect.ReadableHeaders(h, credentials) {
+		if !strings.HasPrefix(n, "access-control-") {
+			readable = append(readable, n)
+		}
+	}
 	for name := range h {
 		n := strings.ToLower(name)
-		switch {
-		case strings.HasPrefix(n, "access-control-"):
-		case n == "set-cookie" || n == "set-cookie2":
-			hidden = append(hidden, n)
-		case all || slices.Contains(safelistedResponseHeaders, n) || slices.Contains(exposed, n):
-			readable = append(readable, n)
-		default:
+		if !strings.HasPrefix(n, "access-control-") && !slices.Contains(readable, n) {
 			hidden = append(hidden, n)
 		}
 	}
-	sort.Strings(readable)
 	sort.Strings(hidden)
-	return readable, hidden
+	return readable, slices.Compact(hidden)
 }
 
 // exposeStep says which headers of the response that opened a
@@ -638,7 +615,7 @@ func (d *diagnosis) reconnectPreflight(a *diagAttempt) []string {
 			return nil
 		}
 		req := a.hops[0].req
-		unsafe := inspect.UnsafeHeaderNames(req.Header)
+		unsafe := inspect.UnsafeFetchHeaderNames(req.Header)
 		if len(whyPreflight(req.Method, unsafe, req.Header)) == 0 {
 			return []string{"no preflight: the reconnection is still a simple request"}
 		}
@@ -681,8 +658,8 @@ func (d *diagnosis) explainFetchStatus(re *ssecors.ResponseError, a *diagAttempt
 		fix = "the server refused the request: check the credentials the page sends (an Authorization header, or cookies, which need credentials: \"include\" cross-origin)"
 		if held := withheldCookies(a); held != "" {
 			fix = "a browser did not send the cookie " + held
-		} else if d.fetch.credentialsMode() != "include" && d.crossOrigin() {
-			fix += fmt.Sprintf("; the credentials mode is %q, so no cookie was sent", d.fetch.credentialsMode())
+		} else if d.credentialsMode() != "include" && d.crossOrigin() {
+			fix += fmt.Sprintf("; the credentials mode is %q, so no cookie was sent", d.credentialsMode())
 		}
 	case code == http.StatusNotFound:
 		fix = "check the URL: the server has no stream at this path"
