@@ -547,7 +547,12 @@ func fetchSecrets(f *Fetch) []string {
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	sort.Slice(out, func(i, j int) bool { // longest first, duplicates side by side
+		if len(out[i]) != len(out[j]) {
+			return len(out[i]) > len(out[j])
+		}
+		return out[i] < out[j]
+	})
 	return slices.Compact(out)
 }
 

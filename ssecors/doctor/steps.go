@@ -50,7 +50,7 @@ func (d *diagnosis) buildReport() *Report {
 
 	if d.fetch != nil {
 		r.Method = d.methodOf(first)
-		r.CredentialsMode = d.fetch.credentialsMode()
+		r.CredentialsMode = d.credentialsMode()
 		r.Steps = append(r.Steps, d.fetchRequestStep(first))
 	} else {
 		r.Steps = append(r.Steps, d.requestStep(first))
