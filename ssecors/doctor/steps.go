@@ -483,6 +483,9 @@ func (d *diagnosis) corsStep(h *diagHop) Step {
 	}
 	for _, k := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Credentials"} {
 		vals := resp.Header.Values(k)
+		if len(vals) == 0 && k == "Access-Control-Allow-Credentials" && d.fetch != nil && !d.es.Credentials() {
+			continue // no credentials, nothing to allow
+		}
 		if len(vals) == 0 {
 			s.Details = append(s.Details, k+": (absent)")
 		}
@@ -611,9 +614,18 @@ func (d *diagnosis) eventsStep(a *diagAttempt) Step {
 		s.Details = append(s.Details, fmt.Sprintf("and %d more, already received when the connection was dropped", a.extra))
 	}
 	if rc := a.reconnect; rc != nil && !d.opts.Reconnect {
-		s.Details = append(s.Details, fmt.Sprintf("then %s; a browser reconnects after %s%s", endedBy(rc.Err), rc.Delay, lastIDClause(d.v.RedactText(rc.LastEventID))))
+		s.Details = append(s.Details, fmt.Sprintf("then %s; %s reconnects after %s%s", endedBy(rc.Err), d.client(), rc.Delay, lastIDClause(d.v.RedactText(rc.LastEventID))))
 	}
 	return s
+}
+
+// client names what reconnects: the browser's EventSource, or the page's
+// own code around fetch().
+func (d *diagnosis) client() string {
+	if d.fetch != nil {
+		return "the page's fetch()-based client"
+	}
+	return "a browser"
 }
 
 func eventLine(ev ssecors.Event) string {
@@ -651,10 +663,10 @@ func (d *diagnosis) reconnectStep(first, second *diagAttempt) (Step, error) {
 	rc := first.reconnect
 	lastID := d.v.RedactText(rc.LastEventID)
 	s := Step{Name: "reconnect", Mark: MarkPass}
-	s.Details = append(s.Details, endedBy(rc.Err)+"; a browser waits "+rc.Delay.String()+" (the reconnection time) before reconnecting; this check did not wait")
+	s.Details = append(s.Details, endedBy(rc.Err)+"; "+d.client()+" waits "+rc.Delay.String()+" (the reconnection time) before reconnecting; this check did not wait")
 	if second == nil {
 		s.Mark = MarkInfo
-		s.Title = "a browser reconnects after " + rc.Delay.String() + lastIDClause(lastID)
+		s.Title = d.client() + " reconnects after " + rc.Delay.String() + lastIDClause(lastID)
 		return s, nil
 	}
 	var req *ssetrace.Request
