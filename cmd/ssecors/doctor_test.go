@@ -115,6 +115,38 @@ var doctorCases = []struct {
 		fixHas: "serve the stream over https",
 	},
 	{
+		name: "fetch-acah-missing",
+		ep: ssetest.Endpoint{Events: ssetest.Messages("hi"),
+			CORS: &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowMethods: "POST", AllowHeaders: "content-type"}},
+		args: []string{crossSite, "--origin", page, "--method", "POST", "-H", "Authorization: Bearer t0k3n-xyz",
+			"-H", "Content-Type: application/json", "--data", `{"q":1}`},
+		code:   exitFail,
+		rule:   ssecors.RulePreflightAllowHeaders,
+		step:   "preflight",
+		fixHas: `"Access-Control-Allow-Headers: authorization, content-type"`,
+	},
+	{
+		name: "fetch-reconnect-last-event-id",
+		ep: ssetest.Endpoint{Events: ssetest.Numbered(4, "tick "), Resume: true,
+			CORS: &ssetest.CORS{AllowOrigin: []string{"*"}}},
+		args:   []string{crossSite, "--origin", page, "--fetch", "--max-events", "2", "--reconnect"},
+		code:   exitFail,
+		rule:   ssecors.RulePreflightAllowHeaders,
+		step:   "reconnect",
+		fixHas: "last-event-id",
+	},
+	{
+		name: "fetch-fixed",
+		ep: ssetest.Endpoint{Events: ssetest.Numbered(4, "tick "), Resume: true, RequireCookie: "sid",
+			CORS: &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowCredentials: "true", AllowMethods: "PUT",
+				AllowHeaders: "Authorization, Content-Type, Last-Event-ID", MaxAge: "7200"},
+			Header: http.Header{"Access-Control-Expose-Headers": {"X-Request-Id"}, "X-Request-Id": {"7"}, "X-Internal": {"1"}}},
+		args: []string{crossSite, "--origin", page, "-X", "PUT", "-H", "Authorization: Bearer t0k3n-xyz",
+			"-H", "Content-Type: application/json", "-d", `{"q":1}`, "--with-credentials",
+			"--cookie", "sid=42; SameSite=None; Secure", "--third-party-cookies", "allow", "--max-events", "2", "--reconnect"},
+		code: exitOK,
+	},
+	{
 		name: "fixed",
 		ep: ssetest.Endpoint{
 			CORS:          ssetest.AllowAll(),
@@ -304,6 +336,32 @@ var demoCommands = []struct {
 	{"demo-broken", []string{"doctor", "--demo", "https://api.other.test/broken", "--origin", "https://app.example.test", "--with-credentials"}, exitFail},
 	{"demo-fixed", []string{"doctor", "--demo", "https://api.example.test/fixed", "--origin", "https://app.example.test", "--with-credentials",
 		"--cookie", "sid=42", "--reconnect"}, exitOK},
+	{"demo-fetch-broken", []string{"doctor", "--demo", "https://api.other.test/chat-broken", "--origin", "https://app.example.test",
+		"--method", "POST", "-H", "Authorization: Bearer demo-token", "-H", "Content-Type: application/json", "--data", `{"prompt":"hi"}`}, exitFail},
+	{"demo-fetch-fixed", []string{"doctor", "--demo", "https://api.other.test/chat-fixed", "--origin", "https://app.example.test",
+		"--method", "POST", "-H", "Authorization: Bearer demo-token", "-H", "Content-Type: application/json", "--data", `{"prompt":"hi"}`,
+		"--reconnect"}, exitOK},
+}
+
+// shellJoin renders args as a shell command line: arguments holding
+// anything but letters, digits and -_./:@=, are single-quoted.
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		plain := a != ""
+		for _, c := range a {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_./:@=,", c)) {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			out[i] = a
+		} else {
+			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // TestDoctor_demo runs the commands of the README's doctor section with
@@ -322,7 +380,7 @@ func TestDoctor_demo(t *testing.T) {
 			t.Errorf("README.md not checked: %v", docErr)
 			continue
 		}
-		if cmd := "$ ssecors " + strings.Join(c.args, " "); !strings.Contains(string(doc), cmd) {
+		if cmd := "$ ssecors " + shellJoin(c.args); !strings.Contains(string(doc), cmd) {
 			t.Errorf("README.md does not show the command %q", cmd)
 		}
 		if !strings.Contains(string(doc), r.stdout) {

@@ -166,7 +166,7 @@ func (d *diagnosis) methodOf(a *diagAttempt) string {
 func shortReasons(method string, unsafe []string, h http.Header) string {
 	var parts []string
 	if inspect.FetchNeedsPreflight(method, nil) {
-		parts = append(parts, "the method "+method)
+		parts = append(parts, "the method")
 	}
 	for _, n := range unsafe {
 		if n == "content-type" {
@@ -216,7 +216,7 @@ func (d *diagnosis) fetchRequestStep(a *diagAttempt) Step {
 	case len(reasons) == 0:
 		s.Title = rel + " " + method + ": a simple request, so a browser sends it without a preflight"
 	default:
-		s.Title = rel + " " + method + " with " + shortReasons(method, unsafe, h) + ": not a simple request, so a browser sends a CORS preflight first"
+		s.Title = rel + " " + method + ": not a simple request (" + shortReasons(method, unsafe, h) + "), so a browser sends a CORS preflight first"
 	}
 	if req == nil {
 		s.Details = append(s.Details, method+" "+d.v.RedactURL(d.u)+" (not sent), with the page's headers")
@@ -641,7 +641,7 @@ func (d *diagnosis) reconnectPreflight(a *diagAttempt) []string {
 		lines = append(lines, fmt.Sprintf("  answer: %d %s", resp.StatusCode, http.StatusText(resp.StatusCode)))
 		for _, k := range []string{"Access-Control-Allow-Methods", "Access-Control-Allow-Headers"} {
 			vals := resp.Header.Values(k)
-			if len(vals) == 0 {
+			if len(vals) == 0 && (k != "Access-Control-Allow-Methods" || inspect.FetchNeedsPreflight(d.methodOf(a), nil)) {
 				lines = append(lines, "  "+k+": (absent)")
 			}
 			for _, v := range vals {
