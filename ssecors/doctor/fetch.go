@@ -519,6 +519,10 @@ func fetchSecrets(f *Fetch) []string {
 	add := func(v string) {
 		if v = strings.TrimSpace(v); len(v) >= minSecret {
 			out = append(out, v)
+			// The report quotes bodies and event data with %q.
+			if q := strconv.Quote(v); q[1:len(q)-1] != v {
+				out = append(out, q[1:len(q)-1])
+			}
 		}
 	}
 	for k, vs := range f.Header {

@@ -162,6 +162,11 @@ func Test_fetchSecrets(t *testing.T) {
 			f:    doctor.Fetch{Body: []byte(`user=ann&password=hunter22`)},
 			want: []string{"hunter22", "user=ann&password=hunter22"}, never: []string{"ann"},
 		},
+		{
+			name: "quoted forms",
+			f:    doctor.Fetch{Body: []byte("{\"q\": \"a\tb\"}\n")},
+			want: []string{"{\"q\": \"a\tb\"}", `{\"q\": \"a\tb\"}`},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
