@@ -206,6 +206,17 @@ func TestDiagnose_fetch(t *testing.T) {
 			},
 		},
 		{
+			name: "preflight passes, the stream lacks ACAO",
+			ep: ssetest.Endpoint{Events: events, CORS: &ssetest.CORS{PreflightAllowOrigin: []string{ssetest.EchoOrigin},
+				AllowMethods: "POST", AllowHeaders: "authorization, content-type"}},
+			fetch:      chatFetch(),
+			rule:       ssecors.RuleAllowOriginMissing,
+			step:       "cors",
+			fixHas:     `"Access-Control-Allow-Origin: https://app.example.test"`,
+			preflight:  doctor.MarkPass,
+			preflights: 1,
+		},
+		{
 			name:       "same-origin",
 			ep:         ssetest.Endpoint{Events: events},
 			fetch:      &doctor.Fetch{Method: "POST", Header: chatFetch().Header, Body: []byte("{}")},
@@ -387,5 +398,37 @@ func TestDiagnose_fetchNetwork(t *testing.T) {
 	}
 	if rep.Connects || stepMark(rep, "preflight") != doctor.MarkFail {
 		t.Errorf("connects %t, preflight %q; want a failed preflight\n%s", rep.Connects, stepMark(rep, "preflight"), rep)
+	}
+}
+
+// TestReport_fetchJSON pins the JSON names of a fetch report.
+func TestReport_fetchJSON(t *testing.T) {
+	t.Parallel()
+	srv := diagnoseServer(t, ssetest.Endpoint{Events: ssetest.Messages("a"), CORS: corsFor("POST", "authorization, content-type")})
+	rep := diagnose(t, srv, fetchStream, doctor.Options{MaxEvents: 1, Fetch: chatFetch()}, ssecors.WithOrigin(fetchPage))
+	js, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Method          string `json:"method"`
+		CredentialsMode string `json:"credentials_mode"`
+		Credentials     bool   `json:"credentials"`
+		Connects        bool   `json:"connects"`
+		Steps           []struct {
+			Name string `json:"name"`
+			Mark string `json:"mark"`
+		} `json:"steps"`
+	}
+	if err := json.Unmarshal(js, &got); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range got.Steps {
+		names = append(names, s.Name+":"+s.Mark)
+	}
+	want := "request:pass mixed-content:pass preflight:pass cookies:info cors:pass response:pass expose:info events:pass"
+	if got.Method != "POST" || got.CredentialsMode != "same-origin" || got.Credentials || !got.Connects || strings.Join(names, " ") != want {
+		t.Errorf("got %+v, steps %q; want POST, same-origin, no credentials, connects, steps %q", got, strings.Join(names, " "), want)
 	}
 }
