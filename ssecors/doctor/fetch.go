@@ -318,7 +318,10 @@ func (d *diagnosis) fetchPreflightStep(a *diagAttempt) (Step, bool) {
 	s.Details = append(s.Details, fmt.Sprintf("answer: %d %s", resp.StatusCode, http.StatusText(resp.StatusCode)))
 	for _, k := range preflightHeaders {
 		vals := resp.Header.Values(k)
-		if len(vals) == 0 && k != "Access-Control-Max-Age" && (k != "Access-Control-Allow-Credentials" || d.es.Credentials()) {
+		needed := k == "Access-Control-Allow-Origin" || k == "Access-Control-Allow-Headers" && len(req.UnsafeHeaders) > 0 ||
+			k == "Access-Control-Allow-Credentials" && d.es.Credentials() ||
+			k == "Access-Control-Allow-Methods" && inspect.FetchNeedsPreflight(d.methodOf(a), nil)
+		if len(vals) == 0 && needed {
 			s.Details = append(s.Details, k+": (absent)")
 		}
 		for _, v := range vals {
