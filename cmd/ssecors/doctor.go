@@ -72,6 +72,14 @@ func doctorCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	}
 	rep, err := doctor.Diagnose(ctx, raw, do, opts...)
 	prog.done()
+	if rep != nil && fetch == nil {
+		// The headers went to the source with WithHeader: hide their
+		// secrets wherever a server may have echoed them (fetch mode does
+		// this in the doctor).
+		if h, herr := c.header(); herr == nil {
+			rep.Redact(doctor.HeaderSecrets(h)...)
+		}
+	}
 	if err != nil {
 		var ce *ssecors.ConfigError
 		if errors.As(err, &ce) {

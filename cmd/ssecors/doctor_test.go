@@ -281,6 +281,12 @@ func TestDoctor_secretsStayHidden(t *testing.T) {
 		if strings.Contains(r.stdout+r.stderr, secret) {
 			t.Errorf("%s: the output holds the secret:\n%s%s", format, r.stdout, r.stderr)
 		}
+		// The bearer token alone, echoed by the server, with no query to
+		// give it away.
+		r = runWith(t, srv, "", "doctor", crossSite, "--origin", page, "-H", "Authorization: Bearer "+secret, format)
+		if r.code != exitFail || strings.Contains(r.stdout+r.stderr, secret) {
+			t.Errorf("%s, header only: exit %d, want 1 and no secret:\n%s%s", format, r.code, r.stdout, r.stderr)
+		}
 	}
 }
 

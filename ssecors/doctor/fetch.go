@@ -522,10 +522,6 @@ func fetchSecrets(f *Fetch) []string {
 	add := func(v string) {
 		if v = strings.TrimSpace(v); len(v) >= minSecret {
 			out = append(out, v)
-			// The report quotes bodies and event data with %q.
-			if q := strconv.Quote(v); q[1:len(q)-1] != v {
-				out = append(out, q[1:len(q)-1])
-			}
 		}
 	}
 	for k, vs := range f.Header {
@@ -554,13 +550,18 @@ func fetchSecrets(f *Fetch) []string {
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { // longest first, duplicates side by side
-		if len(out[i]) != len(out[j]) {
-			return len(out[i]) > len(out[j])
-		}
-		return out[i] < out[j]
-	})
-	return slices.Compact(out)
+	return out
+}
+
+// HeaderSecrets returns the values of h that a report must not show: those
+// of credential headers (Authorization, Proxy-Authorization, Cookie, and
+// names holding token, key, secret, password, auth, session, credential,
+// sig or code), and the credentials after a scheme such as "Bearer ", for
+// a server that echoes only the token. Give them to [Report.Redact]
+// when the headers went to the source with [ssecors.WithHeader], which
+// the report only knows redacted as a whole.
+func HeaderSecrets(h http.Header) []string {
+	return fetchSecrets(&Fetch{Header: h})
 }
 
 // jsonSecrets calls add with the string and number values under secret
@@ -583,35 +584,6 @@ func jsonSecrets(doc any, secret bool, add func(string)) {
 		if secret {
 			add(strconv.FormatFloat(v, 'f', -1, 64))
 		}
-	}
-}
-
-// scrub hides the secrets in every string of r.
-func scrub(r *Report, secrets []string) {
-	if len(secrets) == 0 {
-		return
-	}
-	hide := func(s *string) {
-		for _, x := range secrets {
-			if strings.Contains(*s, x) {
-				*s = strings.ReplaceAll(*s, x, "REDACTED")
-			}
-		}
-	}
-	hide(&r.URL)
-	hide(&r.Summary)
-	hide(&r.Fix)
-	for i := range r.Steps {
-		st := &r.Steps[i]
-		hide(&st.Title)
-		hide(&st.Fix)
-		for j := range st.Details {
-			hide(&st.Details[j])
-		}
-	}
-	for i := range r.Events {
-		hide(&r.Events[i].Data)
-		hide(&r.Events[i].LastEventID)
 	}
 }
 

@@ -2,6 +2,9 @@ package doctor
 
 import (
 	"fmt"
+	"slices"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ssecors/ssecors-go/ssecors"
@@ -185,4 +188,56 @@ func markLabel(m Mark) string {
 		return "FAIL"
 	}
 	return "INFO"
+}
+
+// Redact replaces every occurrence of each secret (of at least 4 bytes),
+// and of its %q-quoted form, in the report's text — URL, summary, fix,
+// steps and events — with "REDACTED": for secrets the report cannot
+// recognize, such as a token that a server echoes in an error body. The
+// report already hides secret query values, credential header values and,
+// for [Options].Fetch, the secrets of the fetch request.
+func (r *Report) Redact(secrets ...string) {
+	var list []string
+	for _, x := range secrets {
+		if len(x) < minSecret {
+			continue
+		}
+		list = append(list, x)
+		// The report quotes bodies and event data with %q.
+		if q := strconv.Quote(x); q[1:len(q)-1] != x {
+			list = append(list, q[1:len(q)-1])
+		}
+	}
+	if len(list) == 0 {
+		return
+	}
+	sort.Slice(list, func(i, j int) bool { // longest first, duplicates side by side
+		if len(list[i]) != len(list[j]) {
+			return len(list[i]) > len(list[j])
+		}
+		return list[i] < list[j]
+	})
+	secrets = slices.Compact(list)
+	hide := func(s *string) {
+		for _, x := range secrets {
+			if strings.Contains(*s, x) {
+				*s = strings.ReplaceAll(*s, x, "REDACTED")
+			}
+		}
+	}
+	hide(&r.URL)
+	hide(&r.Summary)
+	hide(&r.Fix)
+	for i := range r.Steps {
+		st := &r.Steps[i]
+		hide(&st.Title)
+		hide(&st.Fix)
+		for j := range st.Details {
+			hide(&st.Details[j])
+		}
+	}
+	for i := range r.Events {
+		hide(&r.Events[i].Data)
+		hide(&r.Events[i].LastEventID)
+	}
 }

@@ -24,7 +24,7 @@ import (
 // report builds the report, then hides the fetch request's secrets in it.
 func (d *diagnosis) report() *Report {
 	r := d.buildReport()
-	scrub(r, d.secrets)
+	r.Redact(d.secrets...)
 	return r
 }
 
