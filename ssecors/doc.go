@@ -71,6 +71,31 @@
 //     source waits the reconnection time (3 s, or the last "retry:") before
 //     trying again, for ever.
 //
+// # Streams read with fetch()
+//
+// Many pages read a stream with fetch() and a body reader instead of an
+// EventSource — LLM completion APIs, MCP's Streamable HTTP transport — to
+// send a method, a body and headers of their own. [WithFetch] makes the
+// source such a page:
+//
+//	es, err := ssecors.New("https://api.example.com/v1/chat",
+//		ssecors.WithOrigin("https://app.example.com"), // optional: the page
+//		ssecors.WithFetch(ssecors.Fetch{Method: "POST", Body: body, OneShot: true}),
+//		ssecors.WithHeader("Content-Type", "application/json"),
+//		ssecors.WithHeaderFunc(func(ctx context.Context) (http.Header, error) {
+//			return http.Header{"Authorization": {"Bearer " + token(ctx)}}, nil
+//		}),
+//	)
+//
+// Then the browser rules are Fetch's: a cross-origin request that is not
+// simple (a method other than GET, HEAD or POST, or a CORS-unsafe header
+// such as Authorization, Content-Type: application/json, a custom header,
+// or Last-Event-ID on a reconnection) is preceded by the OPTIONS preflight
+// the browser sends, checked and cached as Chromium does; the credentials
+// mode is omit, same-origin or include; the body is replayed on every
+// attempt; and OneShot ends the source with the body instead of
+// reconnecting. See [Fetch].
+//
 // # Beyond the browser
 //
 // Each of these is off unless an option turns it on, and documented on it:

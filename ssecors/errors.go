@@ -104,11 +104,13 @@ func (e *ResponseError) Unwrap() error {
 }
 
 // responseDetail describes a response that opens no stream.
-func responseDetail(status int, contentType string, charset bool) string {
+func responseDetail(status int, contentType string, charset, fetch bool) string {
 	switch {
 	case status == http.StatusNoContent:
 		return "204 No Content: the server asks the client to stop reconnecting"
-	case status != http.StatusOK:
+	case fetch && (status < 200 || status > 299):
+		return "status " + strconv.Itoa(status) + " " + http.StatusText(status) + ", want an ok status (2xx)"
+	case !fetch && status != http.StatusOK:
 		return "status " + strconv.Itoa(status) + " " + http.StatusText(status) + ", want 200"
 	case contentType == "":
 		return "no Content-Type, want text/event-stream"

@@ -131,7 +131,7 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 		for _, h := range sortedKeys(cfg.header) {
 			if red.secretHeader(h) {
 				for _, v := range cfg.header[h] {
-					red.addValue(v)
+					red.addHeaderValue(v)
 				}
 			}
 		}

@@ -254,7 +254,8 @@ func TestFetch_headerFuncPerAttempt(t *testing.T) {
 			fmt.Fprintf(w, "id: %d\ndata: x\n\n", n)
 			return
 		}
-		http.Error(w, "bad token "+r.Header.Get("Authorization"), http.StatusUnauthorized)
+		// The token alone, without its scheme: redacted too.
+		http.Error(w, "bad token "+strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), http.StatusUnauthorized)
 	})
 	n := 0
 	es, err := ssecors.New(srv.URL, fastRetry,
@@ -278,7 +279,7 @@ func TestFetch_headerFuncPerAttempt(t *testing.T) {
 	if got := strings.Join(auths, ","); got != "Bearer tok-1,Bearer tok-2,Bearer tok-3" {
 		t.Errorf("Authorization per attempt: %s", got)
 	}
-	if strings.Contains(err.Error()+string(re.Body), "tok-3") {
+	if strings.Contains(err.Error()+string(re.Body), "tok-3") || !strings.Contains(string(re.Body), "REDACTED") {
 		t.Errorf("token in error: %v / %s", err, re.Body)
 	}
 }

@@ -3,6 +3,7 @@ package ssecors
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -103,6 +104,55 @@ func (r *redactor) header(h http.Header) http.Header {
 	return out
 }
 
+// putLearned records v as the latest secret value of name. r.mu must be
+// held.
+func (r *redactor) putLearned(name, v string) {
+	if len(v) < 4 {
+		return
+	}
+	if _, ok := r.learned[name]; !ok && len(r.learned) >= maxLearned {
+		return
+	}
+	if r.learned == nil {
+		r.learned = make(map[string]string)
+	}
+	r.learned[name] = v
+}
+
+// credentialPart returns the credentials of an Authorization-style value
+// after its scheme ("Bearer X" gives X), or "" when v has no scheme: a
+// server that echoes the token alone must not reveal it either.
+func credentialPart(v string) string {
+	scheme, rest, ok := strings.Cut(strings.TrimSpace(v), " ")
+	if !ok || !isToken(scheme) {
+		return ""
+	}
+	return strings.TrimSpace(rest)
+}
+
+// addHeaderValue records the value of a secret header given at New, and
+// its credentials after any scheme.
+func (r *redactor) addHeaderValue(v string) {
+	r.addValue(v)
+	if c := credentialPart(v); c != "" {
+		r.addValue(c)
+	}
+}
+
+// learnHeader records the i-th value v of the secret header name, as
+// returned by WithHeaderFunc for one attempt, and its credentials after any
+// scheme. Only the latest values per header are kept: a refreshed token
+// replaces the previous one, and the redactor stays bounded.
+func (r *redactor) learnHeader(name string, i int, v string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	key := "\x00header " + name + " " + strconv.Itoa(i)
+	r.putLearned(key, v)
+	if c := credentialPart(v); c != "" {
+		r.putLearned(key+" credentials", c)
+	}
+}
+
 // addValue records a literal secret value (such as a value mapped from a
 // header, or returned by a query function) to hide wherever it appears.
 func (r *redactor) addValue(v string) {
@@ -129,18 +179,7 @@ func (r *redactor) learn(u *url.URL) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	put := func(name, v string) {
-		if len(v) < 4 {
-			return
-		}
-		if _, ok := r.learned[name]; !ok && len(r.learned) >= maxLearned {
-			return
-		}
-		if r.learned == nil {
-			r.learned = make(map[string]string)
-		}
-		r.learned[name] = v
-	}
+	put := r.putLearned
 	if u.User != nil {
 		if p, ok := u.User.Password(); ok {
 			put("\x00password", p)

@@ -191,13 +191,13 @@ func (e *engine) attemptInputs(ctx context.Context, h *hop) error {
 				return &ConfigError{Option: "WithHeaderFunc", Value: ck,
 					Reason: "returned a header managed by ssecors, as a browser manages it"}
 			}
-			for _, v := range vs {
+			for i, v := range vs {
 				if !validHeaderValue(v) || !isToken(k) {
 					return &NetworkError{Op: "header", URL: es.red.url(h.url),
 						Err: errors.New("WithHeaderFunc returned an invalid header " + strconv.Quote(ck))}
 				}
 				if es.red.secretHeader(ck) {
-					es.red.addValue(v)
+					es.red.learnHeader(ck, i, v)
 				}
 			}
 			h.extraHeader[ck] = append(h.extraHeader[ck], vs...)
@@ -467,7 +467,7 @@ func (e *engine) checkResponse(resp *http.Response, u *url.URL) error {
 		StatusCode:  resp.StatusCode,
 		ContentType: contentType,
 		RetryAfter:  parseRetryAfter(resp.Header.Get("Retry-After"), e.es.cfg.now()),
-		Detail:      responseDetail(resp.StatusCode, contentType, charset),
+		Detail:      responseDetail(resp.StatusCode, contentType, charset, fetch),
 	}
 	// Keep the first bytes of what the server said, without waiting on a
 	// body that never ends: a stream with the wrong type stays open.

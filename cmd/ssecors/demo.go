@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
@@ -18,6 +19,14 @@ import (
 //     (401 without it) and resumes after Last-Event-ID.
 //
 // Both send a few events 200 ms apart and set the cookie "seen".
+//
+// For fetch() streams (POST with a JSON body, as LLM APIs take them):
+//
+//   - /chat-broken: its preflight allows POST and Content-Type but not
+//     Authorization;
+//   - /chat-fixed: its preflight allows authorization, content-type and
+//     last-event-id for 10 minutes, and the stream exposes X-Request-Id
+//     and resumes after Last-Event-ID.
 func startDemo() *ssetest.Server {
 	srv := ssetest.New(ssetest.Endpoint{})
 	events := []ssetest.Event{
@@ -42,6 +51,29 @@ func startDemo() *ssetest.Server {
 		Resume:        true,
 		SetCookies:    seen,
 		RequireCookie: "sid",
+	})
+	tokens := []ssetest.Event{
+		{ID: "1", Data: `{"delta":"Hello"}`},
+		{ID: "2", Data: `{"delta":" from"}`},
+		{ID: "3", Data: `{"delta":" the"}`},
+		{ID: "4", Data: `{"delta":" stream"}`},
+		{ID: "5", Data: "[DONE]"},
+	}
+	reqID := http.Header{"X-Request-Id": {"req-42"}}
+	srv.Handle("/chat-broken", ssetest.Endpoint{
+		CORS:     &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowMethods: "POST", AllowHeaders: "content-type"},
+		Events:   tokens,
+		Interval: 200 * time.Millisecond,
+		Resume:   true,
+		Header:   reqID,
+	})
+	srv.Handle("/chat-fixed", ssetest.Endpoint{
+		CORS: &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowMethods: "POST",
+			AllowHeaders: "authorization, content-type, last-event-id", MaxAge: "600"},
+		Events:   tokens,
+		Interval: 200 * time.Millisecond,
+		Resume:   true,
+		Header:   http.Header{"X-Request-Id": {"req-42"}, "Access-Control-Expose-Headers": {"X-Request-Id"}},
 	})
 	return srv
 }

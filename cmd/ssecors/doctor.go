@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
@@ -22,6 +24,8 @@ func doctorCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	fs := newFlagSet("doctor", &c)
 	reconnect := fs.Bool("reconnect", false, "")
 	wait := fs.Duration("wait", 0, "") // 0: doctor.Options' default (5s, as the usage says)
+	var ff fetchFlags
+	ff.define(fs)
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, usageText)
@@ -29,6 +33,10 @@ func doctorCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	}
 	if err == nil {
 		err = c.checkDoctor(*wait)
+	}
+	var fetch *doctor.Fetch
+	if err == nil {
+		fetch, err = ff.fetch(fs, &c, stdin)
 	}
 	var raw string
 	if err == nil {
@@ -60,9 +68,18 @@ func doctorCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		Timeout:   c.timeout,
 		Reconnect: *reconnect,
 		Progress:  prog.show,
+		Fetch:     fetch,
 	}
 	rep, err := doctor.Diagnose(ctx, raw, do, opts...)
 	prog.done()
+	if rep != nil && fetch == nil {
+		// The headers went to the source with WithHeader: hide their
+		// secrets wherever a server may have echoed them (fetch mode does
+		// this in the doctor).
+		if h, herr := c.header(); herr == nil {
+			rep.Redact(doctor.HeaderSecrets(h)...)
+		}
+	}
 	if err != nil {
 		var ce *ssecors.ConfigError
 		if errors.As(err, &ce) {
@@ -103,4 +120,93 @@ func (c *common) checkDoctor(wait time.Duration) error {
 		return usagef("--timeout and --wait must not be negative")
 	}
 	return nil
+}
+
+// fetchFlags are the flags of doctor that describe a fetch() stream.
+type fetchFlags struct {
+	useFetch    bool
+	method      string
+	data        string
+	credentials string
+	oneShot     bool
+}
+
+func (f *fetchFlags) define(fs *flag.FlagSet) {
+	fs.BoolVar(&f.useFetch, "fetch", false, "")
+	fs.StringVar(&f.method, "method", "", "")
+	fs.StringVar(&f.method, "X", "", "")
+	fs.StringVar(&f.data, "data", "", "")
+	fs.StringVar(&f.data, "d", "", "")
+	fs.StringVar(&f.credentials, "credentials", "", "")
+	fs.BoolVar(&f.oneShot, "one-shot", false, "")
+}
+
+// maxData bounds a request body read from a file or standard input.
+const maxData = 16 << 20
+
+// fetch returns the fetch() call the flags describe, or nil for an
+// EventSource. Any of --fetch, --method, --data, --credentials and
+// --one-shot selects fetch(); its headers then go to the fetch() call
+// rather than to the EventSource, and --with-credentials means
+// --credentials include.
+func (f *fetchFlags) fetch(fs *flag.FlagSet, c *common, stdin io.Reader) (*doctor.Fetch, error) {
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if !f.useFetch && !set["method"] && !set["X"] && !set["data"] && !set["d"] && !set["credentials"] && !f.oneShot {
+		return nil, nil
+	}
+	if set["preflight"] {
+		return nil, usagef("--preflight is for an EventSource: a fetch() stream is preflighted exactly when a browser would preflight it")
+	}
+	creds := f.credentials
+	switch creds {
+	case "", "omit", "same-origin", "include":
+	default:
+		return nil, usagef("--credentials %q: want omit, same-origin or include", creds)
+	}
+	if c.credentials {
+		if creds != "" && creds != "include" {
+			return nil, usagef("--with-credentials means --credentials include, not %s", creds)
+		}
+		creds, c.credentials = "include", false
+	}
+	h, err := c.header()
+	if err != nil {
+		return nil, err
+	}
+	c.fetch = true
+	out := &doctor.Fetch{Method: f.method, Header: h, Credentials: creds, OneShot: f.oneShot}
+	if set["data"] || set["d"] {
+		out.Body, err = readData(f.data, stdin)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// readData reads --data: the value itself, "@FILE" for a file's
+// content, or "@-" for standard input.
+func readData(v string, stdin io.Reader) ([]byte, error) {
+	name, ok := strings.CutPrefix(v, "@")
+	if !ok {
+		return []byte(v), nil
+	}
+	r := stdin
+	if name != "-" {
+		file, err := os.Open(name)
+		if err != nil {
+			return nil, usagef("--data: %v", err)
+		}
+		defer file.Close()
+		r = file
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxData+1))
+	switch {
+	case err != nil:
+		return nil, usagef("--data %s: %v", v, err)
+	case len(b) > maxData:
+		return nil, usagef("--data %s: more than %d MiB", v, maxData>>20)
+	}
+	return b, nil
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -113,6 +115,38 @@ var doctorCases = []struct {
 		rule:   "mixed-content",
 		step:   "mixed-content",
 		fixHas: "serve the stream over https",
+	},
+	{
+		name: "fetch-acah-missing",
+		ep: ssetest.Endpoint{Events: ssetest.Messages("hi"),
+			CORS: &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowMethods: "POST", AllowHeaders: "content-type"}},
+		args: []string{crossSite, "--origin", page, "--method", "POST", "-H", "Authorization: Bearer t0k3n-xyz",
+			"-H", "Content-Type: application/json", "--data", `{"q":1}`},
+		code:   exitFail,
+		rule:   ssecors.RulePreflightAllowHeaders,
+		step:   "preflight",
+		fixHas: `"Access-Control-Allow-Headers: authorization, content-type"`,
+	},
+	{
+		name: "fetch-reconnect-last-event-id",
+		ep: ssetest.Endpoint{Events: ssetest.Numbered(4, "tick "), Resume: true,
+			CORS: &ssetest.CORS{AllowOrigin: []string{"*"}}},
+		args:   []string{crossSite, "--origin", page, "--fetch", "--max-events", "2", "--reconnect"},
+		code:   exitFail,
+		rule:   ssecors.RulePreflightAllowHeaders,
+		step:   "reconnect",
+		fixHas: "last-event-id",
+	},
+	{
+		name: "fetch-fixed",
+		ep: ssetest.Endpoint{Events: ssetest.Numbered(4, "tick "), Resume: true, RequireCookie: "sid",
+			CORS: &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowCredentials: "true", AllowMethods: "PUT",
+				AllowHeaders: "Authorization, Content-Type, Last-Event-ID", MaxAge: "7200"},
+			Header: http.Header{"Access-Control-Expose-Headers": {"X-Request-Id"}, "X-Request-Id": {"7"}, "X-Internal": {"1"}}},
+		args: []string{crossSite, "--origin", page, "-X", "PUT", "-H", "Authorization: Bearer t0k3n-xyz",
+			"-H", "Content-Type: application/json", "-d", `{"q":1}`, "--with-credentials",
+			"--cookie", "sid=42; SameSite=None; Secure", "--third-party-cookies", "allow", "--max-events", "2", "--reconnect"},
+		code: exitOK,
 	},
 	{
 		name: "fixed",
@@ -247,6 +281,12 @@ func TestDoctor_secretsStayHidden(t *testing.T) {
 		if strings.Contains(r.stdout+r.stderr, secret) {
 			t.Errorf("%s: the output holds the secret:\n%s%s", format, r.stdout, r.stderr)
 		}
+		// The bearer token alone, echoed by the server, with no query to
+		// give it away.
+		r = runWith(t, srv, "", "doctor", crossSite, "--origin", page, "-H", "Authorization: Bearer "+secret, format)
+		if r.code != exitFail || strings.Contains(r.stdout+r.stderr, secret) {
+			t.Errorf("%s, header only: exit %d, want 1 and no secret:\n%s%s", format, r.code, r.stdout, r.stderr)
+		}
 	}
 }
 
@@ -304,6 +344,32 @@ var demoCommands = []struct {
 	{"demo-broken", []string{"doctor", "--demo", "https://api.other.test/broken", "--origin", "https://app.example.test", "--with-credentials"}, exitFail},
 	{"demo-fixed", []string{"doctor", "--demo", "https://api.example.test/fixed", "--origin", "https://app.example.test", "--with-credentials",
 		"--cookie", "sid=42", "--reconnect"}, exitOK},
+	{"demo-fetch-broken", []string{"doctor", "--demo", "https://api.other.test/chat-broken", "--origin", "https://app.example.test",
+		"--method", "POST", "-H", "Authorization: Bearer demo-token", "-H", "Content-Type: application/json", "--data", `{"prompt":"hi"}`}, exitFail},
+	{"demo-fetch-fixed", []string{"doctor", "--demo", "https://api.other.test/chat-fixed", "--origin", "https://app.example.test",
+		"--method", "POST", "-H", "Authorization: Bearer demo-token", "-H", "Content-Type: application/json", "--data", `{"prompt":"hi"}`,
+		"--reconnect"}, exitOK},
+}
+
+// shellJoin renders args as a shell command line: arguments holding
+// anything but letters, digits and -_./:@=, are single-quoted.
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		plain := a != ""
+		for _, c := range a {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_./:@=,", c)) {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			out[i] = a
+		} else {
+			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // TestDoctor_demo runs the commands of the README's doctor section with
@@ -322,11 +388,100 @@ func TestDoctor_demo(t *testing.T) {
 			t.Errorf("README.md not checked: %v", docErr)
 			continue
 		}
-		if cmd := "$ ssecors " + strings.Join(c.args, " "); !strings.Contains(string(doc), cmd) {
+		if cmd := "$ ssecors " + shellJoin(c.args); !strings.Contains(string(doc), cmd) {
 			t.Errorf("README.md does not show the command %q", cmd)
 		}
 		if !strings.Contains(string(doc), r.stdout) {
 			t.Errorf("README.md does not hold the output of %s verbatim (paste testdata/%s.golden)", c.name, c.name)
 		}
+	}
+}
+
+// TestDoctor_fetchSecretsStayHidden runs fetch diagnoses that fail and
+// that pass, as text and JSON, with secrets in the query, in credential
+// headers and in the body (given inline, from a file and from standard
+// input), against a server that echoes the request in its error body: no
+// secret may reach the output.
+func TestDoctor_fetchSecretsStayHidden(t *testing.T) {
+	t.Parallel()
+	const (
+		querySecret  = "qs-SECRET-11aa22bb"
+		bearer       = "bt-SECRET-33cc44dd"
+		apiKey       = "ak-SECRET-55ee66ff"
+		bodyPassword = "pw-SECRET-77aa88bb"
+	)
+	body := `{"password":"` + bodyPassword + `","prompt":"hello"}`
+	file := filepath.Join(t.TempDir(), "body.json")
+	if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	echo := func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, "refused "+string(b)+" "+r.Header.Get("Authorization")+" "+r.Header.Get("X-Api-Key")+" "+r.URL.RawQuery)
+	}
+	endpoints := map[string]ssetest.Endpoint{
+		"echoes and refuses": {Handler: echo, CORS: ssetest.AllowAll()},
+		"preflight fails":    {Events: ssetest.Messages("hi"), CORS: &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowMethods: "POST"}},
+		"opens":              {Events: ssetest.Messages("hi"), Resume: true, CORS: ssetest.AllowAll()},
+	}
+	for name, ep := range endpoints {
+		for _, data := range []string{body, "@" + file, "@-"} {
+			for _, format := range []string{"--json=false", "--json"} {
+				srv := ssetest.New(ep)
+				r := runWith(t, srv, body, "doctor", crossSite+"?access_token="+querySecret, "--origin", page,
+					"--method", "POST", "--with-credentials", "--max-events", "1", "--reconnect",
+					"-H", "Authorization: Bearer "+bearer, "-H", "X-Api-Key: "+apiKey, "-H", "Content-Type: application/json",
+					"--data", data, format)
+				srv.Close()
+				if r.code == exitUsage {
+					t.Errorf("%s, --data %s, %s: exit 2: %s", name, data, format, r.stderr)
+				}
+				if !strings.Contains(r.stdout, "POST") {
+					t.Errorf("%s, --data %s, %s: no report:\n%s%s", name, data, format, r.stdout, r.stderr)
+				}
+				quoted := strconv.Quote(body)
+				for _, secret := range []string{querySecret, bearer, apiKey, bodyPassword, body, quoted[1 : len(quoted)-1]} {
+					if strings.Contains(r.stdout+r.stderr, secret) {
+						t.Errorf("%s, --data %s, %s: the output holds %q:\n%s%s", name, data, format, secret, r.stdout, r.stderr)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestDoctor_fetchUsageErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		args   []string
+		stderr string
+	}{
+		{"bad credentials", []string{"--credentials", "always"}, `--credentials "always": want omit, same-origin or include`},
+		{"with-credentials and omit", []string{"--with-credentials", "--credentials", "omit"}, "--with-credentials means --credentials include"},
+		{"preflight", []string{"--method", "POST", "--preflight", "always"}, "--preflight is for an EventSource"},
+		{"missing data file", []string{"--data", "@testdata/no-such-body.json"}, "--data: open testdata/no-such-body.json"},
+		{"forbidden method", []string{"--method", "TRACE"}, "forbidden method"},
+		{"GET with a body", []string{"--fetch", "--data", "x"}, "cannot have a body"},
+		{"forbidden header", []string{"--fetch", "-H", "Sec-Custom: 1"}, "forbidden request-header"},
+		{"header without a colon", []string{"--fetch", "-H", "Bearer s3cr3t-value"}, "--header number 1: want 'Name: value'"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"doctor", crossSite, "--origin", page}, tc.args...)
+			r := runWith(t, nil, "", args...)
+			if r.code != exitUsage {
+				t.Errorf("exit %d, want 2\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tc.stderr) {
+				t.Errorf("stderr = %q, want %q", r.stderr, tc.stderr)
+			}
+			if strings.Contains(r.stderr, "s3cr3t") {
+				t.Errorf("stderr shows the header line: %q", r.stderr)
+			}
+		})
 	}
 }

@@ -9,9 +9,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +45,7 @@ type common struct {
 	insecure    bool
 	cacert      string
 	demo        bool
+	fetch       bool // doctor: a fetch() stream, whose headers go to doctor.Fetch
 }
 
 // usageError is a problem with the command line: exit 2.
@@ -65,6 +68,7 @@ func newFlagSet(name string, c *common) *flag.FlagSet {
 	fs.StringVar(&c.thirdParty, "third-party-cookies", "block", "")
 	fs.Var(&c.query, "query", "")
 	fs.Var(&c.headers, "header", "")
+	fs.Var(&c.headers, "H", "")
 	fs.StringVar(&c.preflight, "preflight", "never", "")
 	fs.StringVar(&c.lastEventID, "last-event-id", "", "")
 	fs.IntVar(&c.maxEvents, "max-events", 0, "")
@@ -191,12 +195,16 @@ func (c *common) options(rawURL string, client *http.Client, stdin io.Reader, st
 		}
 		opts = append(opts, ssecors.WithQuery(k, v))
 	}
-	for _, h := range c.headers {
-		k, v, ok := strings.Cut(h, ":")
-		if !ok || strings.TrimSpace(k) == "" {
-			return nil, usagef("--header %q: want 'Name: value'", h)
+	h, err := c.header()
+	if err != nil {
+		return nil, err
+	}
+	if !c.fetch {
+		for _, k := range sortedHeaderNames(h) {
+			for _, v := range h[k] {
+				opts = append(opts, ssecors.WithHeader(k, v))
+			}
 		}
-		opts = append(opts, ssecors.WithHeader(strings.TrimSpace(k), strings.TrimSpace(v)))
 	}
 	if c.lastEventID != "" {
 		opts = append(opts, ssecors.WithLastEventID(c.lastEventID))
@@ -239,6 +247,28 @@ func (c *common) options(rawURL string, client *http.Client, stdin io.Reader, st
 		opts = append(opts, ssecors.WithCookieJar(browserjar.New(&browserjar.Options{ThirdPartyCookies: policy})))
 	}
 	return opts, nil
+}
+
+// header parses the --header flags, in the order given.
+func (c *common) header() (http.Header, error) {
+	var h http.Header
+	for i, line := range c.headers {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			// Not quoted: the line may hold a credential.
+			return nil, usagef("--header number %d: want 'Name: value'", i+1)
+		}
+		if h == nil {
+			h = make(http.Header)
+		}
+		h[strings.TrimSpace(k)] = append(h[strings.TrimSpace(k)], strings.TrimSpace(v))
+	}
+	return h, nil
+}
+
+// sortedHeaderNames returns the names of h, sorted.
+func sortedHeaderNames(h http.Header) []string {
+	return slices.Sorted(maps.Keys(h))
 }
 
 // primeCookie stores a --cookie value, parsed as a Set-Cookie header, as a

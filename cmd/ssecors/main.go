@@ -3,6 +3,8 @@
 //
 //	ssecors listen URL [flags]                   print the events as they arrive
 //	ssecors doctor URL --origin ORIGIN [flags]   would a page on ORIGIN open this stream?
+//	ssecors doctor URL --origin ORIGIN --method POST -H 'Authorization: ...' --data @body.json
+//	                                             and with fetch()?
 //
 // Install it with
 //
@@ -65,6 +67,7 @@ Usage:
   ssecors listen URL [flags]                  print the events as they arrive
   ssecors doctor URL --origin ORIGIN [flags]  would a page on ORIGIN open this stream with
                                               new EventSource(URL, {withCredentials})? why not?
+                                              with --method, --data...: with fetch(URL, {...})?
 
 Flags of both commands:
   --origin ORIGIN          act as a page on ORIGIN (https://app.example.com): send Origin,
@@ -78,7 +81,9 @@ Flags of both commands:
                            the browser's third-party cookie setting (default block,
                            as a fresh Chrome profile)
   --query K=V              add a query parameter to the URL (repeatable)
-  --header 'K: V'          send a request header (repeatable): a browser cannot
+  --header 'K: V', -H 'K: V'
+                           send a request header (repeatable): an EventSource cannot;
+                           with fetch, the page's own headers
   --preflight never|auto|always
                            send an explicit OPTIONS preflight (default never: browsers
                            never preflight an EventSource); needs --origin
@@ -98,6 +103,19 @@ Flags of doctor:
                            and what the server answers
   --wait D                 how long to wait for events once the stream is open (default 5s)
 
+Flags of doctor for a stream a page reads with fetch() (any of them selects fetch):
+  --fetch                  fetch(URL) instead of new EventSource(URL); a GET unless --method
+  --method M, -X M         the request method (default GET)
+  --data BODY, -d BODY     the request body; @FILE reads a file, @- standard input; the
+                           report shows its size, never its content
+  --credentials omit|same-origin|include
+                           fetch()'s credentials mode (default same-origin;
+                           --with-credentials means include)
+  --one-shot               the stream is one response (an LLM completion): no reconnection
+  A cross-origin fetch() that is not simple (a method other than GET, HEAD or POST, or a
+  header such as Authorization or Content-Type: application/json) is preflighted, as a
+  browser does; --reconnect shows the preflight that Last-Event-ID causes.
+
 Exit status:
   listen  0 stopped (Ctrl-C, --max-events, --timeout), 1 the stream failed, 2 bad usage
   doctor  0 a browser would connect, 1 it would not, 2 the check could not run
@@ -107,4 +125,6 @@ Examples:
   ssecors doctor https://api.example.com/events --origin https://app.example.com \
       --with-credentials --cookie 'session=abc; SameSite=None; Secure' --reconnect
   ssecors doctor --demo https://api.other.test/broken --origin https://app.example.test --with-credentials
+  ssecors doctor https://api.example.com/v1/chat --origin https://app.example.com --method POST \
+      -H 'Authorization: Bearer $TOKEN' -H 'Content-Type: application/json' --data @request.json
 `

@@ -1,8 +1,9 @@
 // Package doctor answers, for an integration test or a terminal, the
 // question a browser's developer tools answer only in pieces: can a page on
 // origin X open this server-sent event stream with
-// new EventSource(url, {withCredentials}), and if not, which rule stops it
-// and what to change?
+// new EventSource(url, {withCredentials}) — or with
+// fetch(url, {method, headers, body, credentials}) and a stream reader —
+// and if not, which rule stops it and what to change?
 //
 //	rep, err := doctor.Diagnose(ctx, streamURL, doctor.Options{},
 //		ssecors.WithOrigin("https://app.example.com"), ssecors.WithCredentials())
@@ -26,6 +27,20 @@
 // changes only what a check must: it does not wait between attempts, bounds
 // each wait for response headers, and closes the source when it has seen
 // enough.
+//
+// # Streams read with fetch()
+//
+// With [Options].Fetch the page calls fetch() instead (see [Fetch]), as
+// LLM APIs and MCP clients do. A cross-origin fetch() that is not simple —
+// a method other than GET, HEAD or POST, or a CORS-unsafe header such as
+// Authorization, Content-Type: application/json, a custom header, or
+// Last-Event-ID when resuming — is preceded by a CORS preflight, which the
+// engine sends and checks as Chromium does. The report says why the
+// request is or is not simple, shows the preflight and its answer, the
+// response headers the page can read (step "expose"), and, with
+// Options.Reconnect, whether the preflight of a reconnection carrying
+// Last-Event-ID passes. The body never appears in the report, only its
+// size.
 //
 // # The verdict
 //

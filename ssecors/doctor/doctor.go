@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -45,8 +46,19 @@ type Options struct {
 	// one that follows when the server ends the stream), to show the
 	// Last-Event-ID a browser sends and what the server answers to it.
 	// The reconnection is made at once; the report states how long a
-	// browser would wait.
+	// browser would wait. For a fetch stream ([Options].Fetch) the
+	// reconnection carries Last-Event-ID as a request header, which makes a
+	// cross-origin request non-simple: the report shows its preflight too.
 	Reconnect bool
+	// Fetch, when set, diagnoses a stream that a page opens with fetch()
+	// and a streaming body reader instead of new EventSource: a method, a
+	// body, request headers and a credentials mode, and the CORS preflight
+	// a browser sends when the request is not simple (see [Fetch]). nil
+	// diagnoses an EventSource, unless sourceOpts hold [ssecors.WithFetch]:
+	// Diagnose then reports the fetch stream the engine sends, but cannot
+	// show the body's size or hide secrets an error body might echo from
+	// the request body. Give the stream in one place only.
+	Fetch *Fetch
 	// Progress, when set, is called with a short line, secrets redacted,
 	// each time the diagnosis starts waiting on the network, such as
 	// "waiting for the response headers from https://...". It runs on the
@@ -56,8 +68,9 @@ type Options struct {
 
 // Diagnose answers the question a browser's developer tools answer only in
 // pieces: would a page on the origin given with [ssecors.WithOrigin] be
-// able to open rawURL with new EventSource(rawURL, {withCredentials}), and
-// if not, why, and how to fix it?
+// able to open rawURL with new EventSource(rawURL, {withCredentials}), or
+// with the fetch() call described by opts.Fetch, and if not, why, and how
+// to fix it?
 //
 // It runs the real engine, configured by sourceOpts exactly as
 // [ssecors.New] is, and watches it with an [ssetrace.Trace]: the verdict is
@@ -89,6 +102,19 @@ func Diagnose(ctx context.Context, rawURL string, opts Options, sourceOpts ...ss
 		return nil, &ssecors.ConfigError{Option: "WithOrigin",
 			Reason: "Diagnose needs the page origin to act as: without WithOrigin the source is a page on the stream's own origin, which no browser refuses for CORS, cookies or mixed content"}
 	}
+	bodyUnknown := false
+	switch {
+	case v.Fetch && opts.Fetch != nil:
+		return nil, &ssecors.ConfigError{Option: "doctor.Options.Fetch",
+			Reason: "the source options already hold ssecors.WithFetch: describe the fetch stream once, preferably in Options.Fetch, which lets the report show the body's size"}
+	case v.Fetch:
+		opts.Fetch, bodyUnknown = fetchOf(v), v.Method != http.MethodGet && v.Method != http.MethodHead
+	case opts.Fetch != nil:
+		if es, err = ssecors.New(rawURL, append(slices.Clip(sourceOpts), opts.Fetch.options()...)...); err != nil {
+			return nil, err
+		}
+		v = inspect.Of(es)
+	}
 	if opts.MaxEvents < 0 || opts.Wait < 0 || opts.Timeout < 0 {
 		return nil, &ssecors.ConfigError{Option: "doctor.Options", Reason: "MaxEvents, Wait and Timeout must not be negative"}
 	}
@@ -106,7 +132,10 @@ func Diagnose(ctx context.Context, rawURL string, opts Options, sourceOpts ...ss
 		return nil, &ssecors.ConfigError{Option: "url", Value: v.RedactText(rawURL), Reason: err.Error()}
 	}
 	d := &diagnosis{es: es, v: v, u: u, mode: ssecors.PreflightMode(v.Preflight), opts: opts,
-		policy: browserjar.Block, other: browserjar.Allow}
+		fetch: opts.Fetch, bodyUnknown: bodyUnknown, policy: browserjar.Block, other: browserjar.Allow}
+	if d.fetch != nil {
+		d.secrets = fetchSecrets(d.fetch)
+	}
 	if v.Jar != nil && v.Jar.ThirdPartyCookies() == browserjar.Allow {
 		d.policy, d.other = browserjar.Allow, browserjar.Block
 	}
@@ -122,14 +151,17 @@ const (
 
 // diagnosis is the state of one Diagnose call.
 type diagnosis struct {
-	es     *ssecors.EventSource
-	v      *inspect.View
-	u      *url.URL              // the stream URL, as es.URL() gives it
-	mode   ssecors.PreflightMode // of WithPreflight
-	opts   Options
-	policy browserjar.Policy // the jar's third-party cookie policy (Block without a browserjar.Jar)
-	other  browserjar.Policy // the policy not in use, to show what it would change
-	rec    *setCookieRecorder
+	es          *ssecors.EventSource
+	v           *inspect.View
+	u           *url.URL              // the stream URL, as es.URL() gives it
+	mode        ssecors.PreflightMode // of WithPreflight
+	opts        Options
+	fetch       *Fetch            // nil for an EventSource
+	secrets     []string          // what the report must not show, beyond the source's redaction
+	bodyUnknown bool              // a fetch stream given with ssecors.WithFetch, whose body may be unknown
+	policy      browserjar.Policy // the jar's third-party cookie policy (Block without a browserjar.Jar)
+	other       browserjar.Policy // the policy not in use, to show what it would change
+	rec         *setCookieRecorder
 
 	mu    sync.Mutex // guards stage and timer: timers fire elsewhere
 	stage int
@@ -329,7 +361,7 @@ func (d *diagnosis) finishFirst() {
 		d.mu.Unlock()
 		return
 	}
-	if d.opts.Reconnect {
+	if d.opts.Reconnect && !d.oneShot() {
 		d.stage = diagReconnecting
 		d.mu.Unlock()
 		d.es.Restart() // show a reconnection now, as the browser's would be after its wait
@@ -339,6 +371,9 @@ func (d *diagnosis) finishFirst() {
 	d.mu.Unlock()
 	d.es.Close()
 }
+
+// oneShot reports a one-shot fetch stream, which never reconnects.
+func (d *diagnosis) oneShot() bool { return d.fetch != nil && d.fetch.OneShot }
 
 func (d *diagnosis) finish() {
 	d.mu.Lock()
@@ -379,7 +414,7 @@ func (d *diagnosis) reconnect(i ssetrace.Reconnect) {
 }
 
 // setCookieRecorder passes requests through and keeps the Set-Cookie lines
-// of every GET response, so that the diagnosis can show what the other
+// of every response but a preflight's, so that the diagnosis can show what the other
 // third-party policy would store. The lines never leave the package.
 type setCookieRecorder struct {
 	base http.RoundTripper
@@ -399,7 +434,7 @@ func (r *setCookieRecorder) RoundTrip(req *http.Request) (*http.Response, error)
 		base = http.DefaultTransport
 	}
 	resp, err := base.RoundTrip(req)
-	if err == nil && req.Method == http.MethodGet {
+	if err == nil && req.Method != http.MethodOptions {
 		r.mu.Lock()
 		r.queue = append(r.queue, recordedSetCookie{url: req.URL, lines: resp.Header.Values("Set-Cookie")})
 		r.mu.Unlock()
@@ -414,7 +449,7 @@ func (r *setCookieRecorder) CloseIdleConnections() {
 	}
 }
 
-// next returns the oldest recorded GET response: the engine reports
+// next returns the oldest recorded response: the engine reports
 // responses in the order it receives them.
 func (r *setCookieRecorder) next() (*url.URL, []string) {
 	r.mu.Lock()

@@ -3,6 +3,7 @@ package doctor_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	"github.com/ssecors/ssecors-go/ssecors"
 	"github.com/ssecors/ssecors-go/ssecors/doctor"
@@ -74,4 +75,37 @@ func ExampleDiagnose_blocked() {
 	// info cookies
 	// fail cors
 	// info response
+}
+
+// ExampleDiagnose_fetch checks a stream that a page opens with fetch():
+// a POST with a bearer token and a JSON body, whose preflight answer
+// forgets to allow Authorization.
+func ExampleDiagnose_fetch() {
+	srv := ssetest.New(ssetest.Endpoint{
+		Events: ssetest.Messages("hello"),
+		CORS: &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin},
+			AllowMethods: "POST", AllowHeaders: "content-type"},
+	})
+	defer srv.Close()
+
+	rep, err := doctor.Diagnose(context.Background(), "https://api.other.test/events",
+		doctor.Options{Fetch: &doctor.Fetch{
+			Method: "POST",
+			Header: http.Header{"Authorization": {"Bearer t0ken"}, "Content-Type": {"application/json"}},
+			Body:   []byte(`{"prompt":"hi"}`),
+		}},
+		ssecors.WithOrigin("https://app.example.test"),
+		ssecors.WithHTTPClient(srv.Client()),
+	)
+	if err != nil {
+		fmt.Println("the check could not run:", err)
+		return
+	}
+	fmt.Println(rep.Connects, rep.Rule)
+	fmt.Println(rep.Find("preflight").Title)
+	fmt.Println(rep.Fix)
+	// Output:
+	// false preflight-allow-headers
+	// preflight-allow-headers: Access-Control-Allow-Headers ["content-type"] does not allow ["authorization"]
+	// list every header the request sends: "Access-Control-Allow-Headers: authorization, content-type"
 }

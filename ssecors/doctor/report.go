@@ -2,6 +2,9 @@ package doctor
 
 import (
 	"fmt"
+	"slices"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ssecors/ssecors-go/ssecors"
@@ -51,8 +54,9 @@ const (
 // events or the reconnection.
 type Step struct {
 	// Name says what the step checks: "request", "mixed-content",
-	// "preflight", "cookies", "redirect", "cors", "response",
-	// "set-cookie", "events" or "reconnect".
+	// "preflight", "cookies", "redirect", "cors", "response", "expose"
+	// (the response headers a fetch() page can read), "set-cookie",
+	// "events" or "reconnect".
 	Name string `json:"name"`
 	// Mark grades the step.
 	Mark Mark `json:"mark"`
@@ -82,7 +86,8 @@ type ReportEvent struct {
 
 // Report is the result of [Diagnose]: whether a page on Origin could open
 // the stream at URL with new EventSource(URL, {withCredentials:
-// Credentials}), the steps that led to that verdict, and the first events.
+// Credentials}), or with fetch() as [Options].Fetch describes it, the
+// steps that led to that verdict, and the first events.
 // It marshals to JSON with stable lowercase field names; nothing in it
 // holds a secret query value or a cookie value.
 type Report struct {
@@ -90,8 +95,15 @@ type Report struct {
 	URL string `json:"url"`
 	// Origin is the page origin given with [ssecors.WithOrigin].
 	Origin string `json:"origin"`
-	// Credentials is the withCredentials flag ([ssecors.WithCredentials]).
+	// Credentials is the withCredentials flag ([ssecors.WithCredentials]),
+	// or, for a fetch stream, whether its credentials mode is "include".
 	Credentials bool `json:"credentials"`
+	// Method is the method of a fetch stream ([Options].Fetch), empty for
+	// an EventSource, whose request is always a GET.
+	Method string `json:"method,omitempty"`
+	// CredentialsMode is the credentials mode of a fetch stream: "omit",
+	// "same-origin" or "include"; empty for an EventSource.
+	CredentialsMode string `json:"credentials_mode,omitempty"`
 	// ThirdPartyCookies is the third-party cookie policy of the jar given
 	// with [ssecors.WithCookieJar] (its [browserjar.Policy]): "block" (the
 	// default) or "allow".
@@ -139,8 +151,12 @@ func (r *Report) Find(name string) *Step {
 // "verdict: no", followed by the fix. [Report.Connects] decides which.
 func (r *Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "can a page on %s open\n  %s\nwith new EventSource(url, {withCredentials: %t})? (third-party cookies: %s)\n\n",
-		r.Origin, r.URL, r.Credentials, r.ThirdPartyCookies)
+	call := fmt.Sprintf("new EventSource(url, {withCredentials: %t})", r.Credentials)
+	if r.Method != "" {
+		call = fmt.Sprintf("fetch(url, {method: %q, credentials: %q}) and a streaming reader", r.Method, r.CredentialsMode)
+	}
+	fmt.Fprintf(&b, "can a page on %s open\n  %s\nwith %s? (third-party cookies: %s)\n\n",
+		r.Origin, r.URL, call, r.ThirdPartyCookies)
 	for _, s := range r.Steps {
 		fmt.Fprintf(&b, "%s %s: %s\n", markLabel(s.Mark), s.Name, s.Title)
 		for _, d := range s.Details {
@@ -172,4 +188,56 @@ func markLabel(m Mark) string {
 		return "FAIL"
 	}
 	return "INFO"
+}
+
+// Redact replaces every occurrence of each secret (of at least 4 bytes),
+// and of its %q-quoted form, in the report's text — URL, summary, fix,
+// steps and events — with "REDACTED": for secrets the report cannot
+// recognize, such as a token that a server echoes in an error body. The
+// report already hides secret query values, credential header values and,
+// for [Options].Fetch, the secrets of the fetch request.
+func (r *Report) Redact(secrets ...string) {
+	var list []string
+	for _, x := range secrets {
+		if len(x) < minSecret {
+			continue
+		}
+		list = append(list, x)
+		// The report quotes bodies and event data with %q.
+		if q := strconv.Quote(x); q[1:len(q)-1] != x {
+			list = append(list, q[1:len(q)-1])
+		}
+	}
+	if len(list) == 0 {
+		return
+	}
+	sort.Slice(list, func(i, j int) bool { // longest first, duplicates side by side
+		if len(list[i]) != len(list[j]) {
+			return len(list[i]) > len(list[j])
+		}
+		return list[i] < list[j]
+	})
+	secrets = slices.Compact(list)
+	hide := func(s *string) {
+		for _, x := range secrets {
+			if strings.Contains(*s, x) {
+				*s = strings.ReplaceAll(*s, x, "REDACTED")
+			}
+		}
+	}
+	hide(&r.URL)
+	hide(&r.Summary)
+	hide(&r.Fix)
+	for i := range r.Steps {
+		st := &r.Steps[i]
+		hide(&st.Title)
+		hide(&st.Fix)
+		for j := range st.Details {
+			hide(&st.Details[j])
+		}
+	}
+	for i := range r.Events {
+		hide(&r.Events[i].Data)
+		hide(&r.Events[i].LastEventID)
+	}
 }

@@ -21,7 +21,14 @@ import (
 
 // This file turns what the trace showed into the report's steps.
 
+// report builds the report, then hides the fetch request's secrets in it.
 func (d *diagnosis) report() *Report {
+	r := d.buildReport()
+	r.Redact(d.secrets...)
+	return r
+}
+
+func (d *diagnosis) buildReport() *Report {
 	r := &Report{
 		URL:               d.v.RedactURL(d.u),
 		Origin:            d.v.PageOrigin.String(),
@@ -41,9 +48,20 @@ func (d *diagnosis) report() *Report {
 		failErr = nil
 	}
 
-	r.Steps = append(r.Steps, d.requestStep(first))
+	if d.fetch != nil {
+		r.Method = d.methodOf(first)
+		r.CredentialsMode = d.credentialsMode()
+		r.Steps = append(r.Steps, d.fetchRequestStep(first))
+	} else {
+		r.Steps = append(r.Steps, d.requestStep(first))
+	}
 	r.Steps = append(r.Steps, d.mixedContentStep(first.err))
-	if d.mode != ssecors.PreflightNever {
+	switch {
+	case d.fetch != nil:
+		if s, ok := d.fetchPreflightStep(first); ok {
+			r.Steps = append(r.Steps, s)
+		}
+	case d.mode != ssecors.PreflightNever:
 		if s, ok := d.preflightStep(first); ok {
 			r.Steps = append(r.Steps, s)
 		}
@@ -52,6 +70,11 @@ func (d *diagnosis) report() *Report {
 		r.Steps = append(r.Steps, s)
 	}
 	r.Steps = append(r.Steps, d.hopSteps(first, failErr)...)
+	if d.fetch != nil {
+		if s, ok := d.exposeStep(first); ok {
+			r.Steps = append(r.Steps, s)
+		}
+	}
 	if s, ok := d.setCookieStep(first); ok {
 		r.Steps = append(r.Steps, s)
 	}
@@ -60,6 +83,10 @@ func (d *diagnosis) report() *Report {
 	}
 	verdictErr := failErr
 	connects := first.opened
+	if first.opened && d.oneShot() && d.opts.Reconnect {
+		r.Steps = append(r.Steps, Step{Name: "reconnect", Mark: MarkInfo,
+			Title: "not checked: a one-shot stream is one response, which a client does not resume"})
+	}
 	if first.opened && first.reconnect != nil {
 		s, fatalErr := d.reconnectStep(first, d.get(2))
 		r.Steps = append(r.Steps, s)
@@ -119,7 +146,7 @@ func (d *diagnosis) successSummary(r *Report) string {
 	default:
 		s += fmt.Sprintf(" (%d warnings)", warns)
 	}
-	if len(d.v.HeaderNames) > 0 {
+	if len(d.v.HeaderNames) > 0 && d.fetch == nil {
 		s += "; but this check sent headers a browser cannot send, so a browser may still fail"
 	}
 	return s
@@ -456,6 +483,9 @@ func (d *diagnosis) corsStep(h *diagHop) Step {
 	}
 	for _, k := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Credentials"} {
 		vals := resp.Header.Values(k)
+		if len(vals) == 0 && k == "Access-Control-Allow-Credentials" && d.fetch != nil && !d.es.Credentials() {
+			continue // no credentials, nothing to allow
+		}
 		if len(vals) == 0 {
 			s.Details = append(s.Details, k+": (absent)")
 		}
@@ -496,7 +526,10 @@ func (d *diagnosis) responseStep(a *diagAttempt, h *diagHop, failErr error) Step
 		rule, title, fix, details := d.explain(re, a)
 		s.Mark, s.Rule, s.Fix = MarkFail, rule, fix
 		s.Title = desc + ": " + title
-		if rule == RuleStatus {
+		switch {
+		case rule == RuleStatus && d.fetch != nil:
+			s.Title = desc + ": not an ok status (200-299), so the page's fetch() client stops"
+		case rule == RuleStatus:
 			s.Title = desc + ": not 200, so a browser fails the connection and does not retry"
 		}
 		s.Details = details
@@ -581,9 +614,18 @@ func (d *diagnosis) eventsStep(a *diagAttempt) Step {
 		s.Details = append(s.Details, fmt.Sprintf("and %d more, already received when the connection was dropped", a.extra))
 	}
 	if rc := a.reconnect; rc != nil && !d.opts.Reconnect {
-		s.Details = append(s.Details, fmt.Sprintf("then %s; a browser reconnects after %s%s", endedBy(rc.Err), rc.Delay, lastIDClause(d.v.RedactText(rc.LastEventID))))
+		s.Details = append(s.Details, fmt.Sprintf("then %s; %s reconnects after %s%s", endedBy(rc.Err), d.client(), rc.Delay, lastIDClause(d.v.RedactText(rc.LastEventID))))
 	}
 	return s
+}
+
+// client names what reconnects: the browser's EventSource, or the page's
+// own code around fetch().
+func (d *diagnosis) client() string {
+	if d.fetch != nil {
+		return "the page's fetch()-based client"
+	}
+	return "a browser"
 }
 
 func eventLine(ev ssecors.Event) string {
@@ -621,10 +663,10 @@ func (d *diagnosis) reconnectStep(first, second *diagAttempt) (Step, error) {
 	rc := first.reconnect
 	lastID := d.v.RedactText(rc.LastEventID)
 	s := Step{Name: "reconnect", Mark: MarkPass}
-	s.Details = append(s.Details, endedBy(rc.Err)+"; a browser waits "+rc.Delay.String()+" (the reconnection time) before reconnecting; this check did not wait")
+	s.Details = append(s.Details, endedBy(rc.Err)+"; "+d.client()+" waits "+rc.Delay.String()+" (the reconnection time) before reconnecting; this check did not wait")
 	if second == nil {
 		s.Mark = MarkInfo
-		s.Title = "a browser reconnects after " + rc.Delay.String() + lastIDClause(lastID)
+		s.Title = d.client() + " reconnects after " + rc.Delay.String() + lastIDClause(lastID)
 		return s, nil
 	}
 	var req *ssetrace.Request
@@ -634,12 +676,21 @@ func (d *diagnosis) reconnectStep(first, second *diagAttempt) (Step, error) {
 	if req != nil {
 		sentID := strings.Join(req.Header.Values("Last-Event-Id"), ", ")
 		if sentID == "" {
-			s.Details = append(s.Details, "GET "+req.URL+" without Last-Event-ID: no event set an id, so the server cannot resume and events sent meanwhile are lost")
+			s.Details = append(s.Details, req.Method+" "+req.URL+" without Last-Event-ID: no event set an id, so the server cannot resume and events sent meanwhile are lost")
 		} else {
-			s.Details = append(s.Details, "GET "+req.URL+" with Last-Event-ID: "+sentID)
+			s.Details = append(s.Details, req.Method+" "+req.URL+" with Last-Event-ID: "+sentID)
 		}
 	}
-	if second.preReq != nil {
+	switch {
+	case d.fetch != nil:
+		s.Details = append(s.Details, d.reconnectPreflight(second)...)
+		if be := preflightBlocked(second.err); be != nil {
+			s.Mark, s.Rule, s.Fix = MarkFail, be.Rule, be.Fix
+			s.Title = "the reconnection's preflight fails [" + string(be.Rule) + "]: " + be.Detail
+			s.Details = append(s.Details, "every reconnection carries Last-Event-ID and is refused the same way: the stream opens, but can never resume")
+			return s, second.err
+		}
+	case second.preReq != nil:
 		s.Details = append(s.Details, "preceded by an OPTIONS preflight (beyond the browser)")
 	}
 	var final *diagHop
@@ -731,7 +782,10 @@ func (d *diagnosis) explainResponse(re *ssecors.ResponseError, a *diagAttempt) (
 	if len(re.Body) > 0 {
 		details = append(details, "body: "+fmt.Sprintf("%q", truncate(string(re.Body), 200)))
 	}
-	if re.StatusCode != http.StatusOK {
+	if d.fetch != nil && (re.StatusCode < 200 || re.StatusCode > 299) {
+		return d.explainFetchStatus(re, a, details)
+	}
+	if re.StatusCode != http.StatusOK && d.fetch == nil {
 		rule = RuleStatus
 		title = fmt.Sprintf("the server answered %d %s, not 200", re.StatusCode, http.StatusText(re.StatusCode))
 		if re.StatusCode == http.StatusNoContent {
