@@ -342,6 +342,10 @@ func fetchCases() []*Case {
 			URL: x, Fetch: creds("include", post(jsonBody)), Eps: eps("s", stream(cors, xt, aceh("*")))},
 		&Case{Name: "fetch: ACEH set-cookie", Why: "Set-Cookie is never readable",
 			URL: x, Fetch: post(jsonBody), Eps: eps("s", stream(origin, setCookie("a=1"), aceh("Set-Cookie, x-trace"), xt))},
+		&Case{Name: "fetch: ACEH with a non-token item", Why: "does one bad item hide the whole list?",
+			URL: x, Fetch: post(jsonBody), Eps: eps("s", stream(origin, xt, aceh("X-Trace, (bad)")))},
+		&Case{Name: "fetch: two ACEH headers", URL: x, Fetch: post(jsonBody),
+			Eps: eps("s", stream(origin, xt, header("X-Other", "o"), aceh("X-Trace"), aceh("x-other")))},
 		&Case{Name: "fetch: same-origin, every header readable", URL: ep(pageOrigin, "s"), Fetch: post(jsonBody),
 			Eps: eps("s", stream(xt, setCookie("a=1")))},
 	)

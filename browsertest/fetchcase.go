@@ -151,6 +151,15 @@ func readableNames(h http.Header, basic, credentials bool) []string {
 			}
 		}
 	}
+	// One item that is not a header name voids the whole list (Fetch
+	// "extract header list values"; Chromium agrees: "fetch: ACEH with a
+	// non-token item").
+	for _, item := range exposed {
+		if item != "*" && !isToken(item) {
+			exposed = nil
+			break
+		}
+	}
 	all := basic || (slices.Contains(exposed, "*") && !credentials)
 	var out []string
 	for name := range h {
@@ -164,6 +173,20 @@ func readableNames(h http.Header, basic, credentials bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// isToken reports whether s is an HTTP token (RFC 9110).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range []byte(s) {
+		ok := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // readableFilter drops the readable header names that say nothing about

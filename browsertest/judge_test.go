@@ -160,6 +160,8 @@ func Test_readableNames(t *testing.T) {
 	}
 	star := h.Clone()
 	star.Set("Access-Control-Expose-Headers", "*")
+	bad := h.Clone()
+	bad.Set("Access-Control-Expose-Headers", "x-trace, (bad)")
 	tests := []struct {
 		name              string
 		h                 http.Header
@@ -170,6 +172,7 @@ func Test_readableNames(t *testing.T) {
 		{"cors, * without credentials", star, false, false, []string{"access-control-expose-headers", "cache-control", "content-type", "x-other", "x-trace"}},
 		{"cors, * with credentials", star, false, true, []string{"cache-control", "content-type"}},
 		{"same origin", h, true, true, []string{"access-control-expose-headers", "cache-control", "content-type", "x-other", "x-trace"}},
+		{"cors, a non-token item voids the list", bad, false, false, []string{"cache-control", "content-type"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

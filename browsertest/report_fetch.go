@@ -28,7 +28,8 @@ var fetchFindings = []struct {
 			"fetch: Authorization after a cross-origin redirect", "fetch: same-origin JSON POST, 307 to another origin",
 			"fetch: preflight redirect 307"}},
 	{"Which response headers can the page read?",
-		[]string{"fetch: no ACEH", "fetch: ACEH * without credentials", "fetch: ACEH * with credentials", "fetch: ACEH set-cookie"}},
+		[]string{"fetch: no ACEH", "fetch: ACEH * without credentials", "fetch: ACEH * with credentials", "fetch: ACEH set-cookie",
+			"fetch: ACEH with a non-token item"}},
 }
 
 // writeFetchSection writes the report's section on the fetch suite.
