@@ -321,6 +321,15 @@ func (e *engine) newRequest(ctx context.Context, h *hop) (*http.Request, error) 
 	}
 	if h.cors {
 		hd["Origin"] = []string{h.origin}
+	} else if es.cfg.fetch != nil && es.cfg.emulate && h.method != http.MethodGet && h.method != http.MethodHead {
+		// Fetch "append a request Origin header": a same-origin request
+		// whose method is not GET or HEAD carries the origin too, or "null"
+		// on a downgrade from https under the default referrer policy.
+		o := e.page.String()
+		if e.page.Scheme == "https" && h.url.Scheme != "https" {
+			o = "null"
+		}
+		hd["Origin"] = []string{o}
 	}
 	cookie, decisions := e.requestCookies(h)
 	if cookie != "" {
