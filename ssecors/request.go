@@ -248,7 +248,7 @@ func (e *engine) observeRequest(ctx context.Context, h *hop, req *http.Request) 
 	if t := e.trace; t != nil && t.Request != nil {
 		t.Request(ssetrace.Request{Attempt: e.attempts, Redirects: h.redirects, Method: h.method,
 			URL: es.red.url(h.url), Header: es.red.header(req.Header), CORS: h.cors, Origin: h.origin,
-			Tainted: h.taint != taintSameOrigin, Credentials: h.credentials, Cookies: h.cookies})
+			Tainted: h.taint != taintSameOrigin, Credentials: h.credentials, Cookies: h.cookies, BodySize: len(h.body)})
 	}
 }
 
