@@ -83,7 +83,8 @@ type fetchConfig struct {
 // preflight first, as the browser sends it, checked and cached as
 // Chromium does. The response must have an ok status and a
 // text/event-stream Content-Type (any charset: a page decodes the body
-// itself).
+// itself). As Fetch appends it, a request whose method is not GET or HEAD
+// carries Origin even when it is same-origin (with WithOrigin).
 //
 // With WithOrigin, a forbidden request-header (Cookie, Host, Origin,
 // Sec-*, ...: what a page's fetch() cannot set) is a *ConfigError. Fetch

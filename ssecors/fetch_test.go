@@ -490,6 +490,9 @@ func TestFetch_credentialsModes(t *testing.T) {
 			}
 			_, err = runFor(t, es)
 			var be *ssecors.BlockedError
+			if o := srv.seen()[0].Origin; o != page {
+				t.Errorf("Origin %q, want %q: a POST carries it same-origin too", o, page)
+			}
 			if tc.wantErr != "" {
 				if !errors.As(err, &be) || be.Rule != tc.wantErr || be.Op != "POST" {
 					t.Errorf("got %v, want %s on POST", err, tc.wantErr)

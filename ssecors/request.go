@@ -248,7 +248,7 @@ func (e *engine) observeRequest(ctx context.Context, h *hop, req *http.Request) 
 	if t := e.trace; t != nil && t.Request != nil {
 		t.Request(ssetrace.Request{Attempt: e.attempts, Redirects: h.redirects, Method: h.method,
 			URL: es.red.url(h.url), Header: es.red.header(req.Header), CORS: h.cors, Origin: h.origin,
-			Tainted: h.taint != taintSameOrigin, Credentials: h.credentials, Cookies: h.cookies})
+			Tainted: h.taint != taintSameOrigin, Credentials: h.credentials, Cookies: h.cookies, BodySize: len(h.body)})
 	}
 }
 
@@ -278,8 +278,7 @@ func (e *engine) observeRedirect(ctx context.Context, from, to *url.URL, status 
 // them; in fetch mode, the method and body of the attempt, Accept:
 // text/event-stream unless the caller set one, and fetch()'s Content-Type
 // for a body without one. Then Last-Event-ID when the last event ID is not
-// empty, Origin on a CORS request or a same-origin one whose method is not
-// GET or HEAD, the cookies the credentials mode and the
+// empty, Origin on a CORS request, the cookies the credentials mode and the
 // jar allow, and the caller's own headers (minus Authorization once
 // another origin than the first was seen, and the request-body headers once
 // a redirect dropped the body, as Fetch removes them).
@@ -322,12 +321,15 @@ func (e *engine) newRequest(ctx context.Context, h *hop) (*http.Request, error) 
 	}
 	if h.cors {
 		hd["Origin"] = []string{h.origin}
-	} else if es.cfg.emulate && h.method != http.MethodGet && h.method != http.MethodHead {
+	} else if es.cfg.fetch != nil && es.cfg.emulate && h.method != http.MethodGet && h.method != http.MethodHead {
 		// Fetch "append a request Origin header": a same-origin request
-		// whose method is neither GET nor HEAD carries Origin too, as
-		// Chromium sends it on a same-origin POST or PUT (browsertest
-		// "fetch: same-origin POST JSON").
-		hd["Origin"] = []string{serializeRequestOrigin(e.page, h.taint)}
+		// whose method is not GET or HEAD carries the origin too, or "null"
+		// on a downgrade from https under the default referrer policy.
+		o := e.page.String()
+		if e.page.Scheme == "https" && h.url.Scheme != "https" {
+			o = "null"
+		}
+		hd["Origin"] = []string{o}
 	}
 	cookie, decisions := e.requestCookies(h)
 	if cookie != "" {

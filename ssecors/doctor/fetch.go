@@ -234,8 +234,10 @@ func (d *diagnosis) fetchRequestStep(a *diagAttempt) Step {
 	switch {
 	case d.fetch.Body != nil:
 		s.Details = append(s.Details, fmt.Sprintf("body: %d bytes (not shown)", len(d.fetch.Body)))
-	case d.bodyUnknown:
-		s.Details = append(s.Details, "body: as ssecors.WithFetch gives it (give it in doctor.Options.Fetch to see its size)")
+	case d.bodyUnknown && req != nil && req.BodySize > 0:
+		s.Details = append(s.Details, fmt.Sprintf("body: %d bytes (not shown)", req.BodySize))
+	case d.bodyUnknown && req == nil:
+		s.Details = append(s.Details, "body: as ssecors.WithFetch gives it (not sent)")
 	}
 	s.Details = append(s.Details, d.credentialsLine(cross))
 	if cross {

@@ -87,12 +87,16 @@ type Request struct {
 	Attempt int
 	// Redirects is how many redirects this attempt has followed so far.
 	Redirects int
-	// Method is "GET", or "OPTIONS" for a preflight.
+	// Method is "GET" (or, in fetch mode, the request's method), or
+	// "OPTIONS" for a preflight.
 	Method string
 	// URL is the request's URL, secrets redacted.
 	URL string
 	// Header holds the request headers as sent, credentials redacted.
 	Header http.Header
+	// BodySize is the size in bytes of the request body (fetch mode), 0
+	// for none. The body itself is never traced.
+	BodySize int
 	// CORS reports a cross-origin request, which carries Origin and whose
 	// responses must pass the CORS check.
 	CORS bool
@@ -119,7 +123,7 @@ type Response struct {
 	// Redirects is how many redirects this attempt has followed before
 	// this response.
 	Redirects int
-	// Method is the request's method: "GET" or "OPTIONS".
+	// Method is the request's method: "GET" (or fetch mode's), or "OPTIONS".
 	Method string
 	// URL is the URL that answered, secrets redacted.
 	URL string
