@@ -21,7 +21,9 @@ import (
 // the body ends, after the reconnection time (retry:, default 3 s). A
 // rejected fetch() (a TypeError: CORS or network failure) or a response
 // that is not ok, is 204, or is not text/event-stream ends the stream for
-// good, as ssecors' fetch mode does.
+// good, as ssecors' fetch mode does (except that ssecors, which can tell a
+// network error from a CORS failure, retries the former: intentional
+// difference fetch-network-retry).
 type FetchInit struct {
 	Method string // "" omits it: GET
 	// Headers are the page's own headers, in order.
