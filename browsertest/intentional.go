@@ -70,13 +70,6 @@ var Intentionals = []Intentional{
 		Reason:   "ssecors is a network client; a stream already in memory is read with ssecors.NewDecoder",
 	},
 	{
-		ID:       "acah-wildcard-authorization",
-		Fields:   []string{FieldEvents, FieldRequests, FieldFetch},
-		Chromium: "a preflight answered Access-Control-Allow-Headers: * (no credentials) lets a request carrying Authorization through: the actual request is sent and the stream opens (measured in Chromium 156)",
-		SSECORS:  "fails the preflight check (\"*\" never covers Authorization): the actual request is not sent",
-		Reason:   "the Fetch standard (CORS-preflight fetch, \"CORS non-wildcard request-header name\") and Firefox and WebKit require Authorization to be listed by name; a server that relies on Chromium's leniency breaks in the other engines, and the error names the fix (list authorization in Access-Control-Allow-Headers). Pending the lead's decision: follow Chromium, or keep the standard",
-	},
-	{
 		ID:       "fetch-network-retry",
 		Fields:   []string{FieldEvents, FieldRequests, FieldFetch, FieldGaps},
 		Chromium: "fetch() rejects with the same TypeError for a connection reset before any response as for a failed CORS check (and does not retry a POST on its own), so the page's client, which cannot tell them apart, ends the stream (a client that retried every TypeError would retry CORS failures forever)",

@@ -88,11 +88,17 @@ type ResponseError struct {
 	RetryAfter time.Duration
 	// Detail says why the response does not open a stream.
 	Detail string
+
+	method string // the request's method; "" means GET
 }
 
-// Error names the URL and why the response opens no stream.
+// Error names the method, the URL and why the response opens no stream.
 func (e *ResponseError) Error() string {
-	return prefix + "GET " + e.URL + ": " + e.Detail
+	m := e.method
+	if m == "" {
+		m = http.MethodGet
+	}
+	return prefix + m + " " + e.URL + ": " + e.Detail
 }
 
 // Unwrap returns [ErrNoContent] for a 204 response, and nil otherwise.

@@ -135,9 +135,14 @@ func TestFetch_postReconnectReplaysBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var openMethod string
+	es.OnOpen(func(r *http.Response) { openMethod = r.Request.Method })
 	evs, err := runFor(t, es)
-	if !errors.Is(err, ssecors.ErrNoContent) {
-		t.Fatalf("Run: got %v, want ErrNoContent", err)
+	if !errors.Is(err, ssecors.ErrNoContent) || !strings.HasPrefix(err.Error(), "ssecors: POST ") {
+		t.Fatalf("Run: got %v, want ErrNoContent on POST", err)
+	}
+	if openMethod != "POST" {
+		t.Errorf("OnOpen's response answers %q, want POST", openMethod)
 	}
 	if got := eventData(evs); got != "first" {
 		t.Errorf("events: got %q", got)
@@ -272,6 +277,9 @@ func TestFetch_headerFuncPerAttempt(t *testing.T) {
 	if !errors.As(err, &re) || re.StatusCode != 401 {
 		t.Fatalf("got %v, want 401", err)
 	}
+	if !strings.HasPrefix(err.Error(), "ssecors: GET ") {
+		t.Errorf("error %q does not name the method", err)
+	}
 	var auths []string
 	for _, r := range srv.seen() {
 		auths = append(auths, r.Auth)
@@ -301,8 +309,10 @@ func TestFetch_preflight(t *testing.T) {
 			wantMethod: "OPTIONS POST OPTIONS", wantACRH: []string{"authorization,content-type", "authorization,content-type,last-event-id"}},
 		{name: "authorization missing", acah: "content-type", wantErr: ssecors.RulePreflightAllowHeaders,
 			wantMethod: "OPTIONS", wantACRH: []string{"authorization,content-type"}},
-		{name: "wildcard without authorization", acah: "*", wantErr: ssecors.RulePreflightAllowHeaders,
-			wantMethod: "OPTIONS", wantACRH: []string{"authorization,content-type"}},
+		// Chromium: "*" covers Authorization without credentials, and
+		// Last-Event-ID too (browsertest "fetch: ACAH * and Authorization").
+		{name: "wildcard covers authorization", acah: "*",
+			wantMethod: "OPTIONS POST OPTIONS POST", wantACRH: []string{"authorization,content-type", "authorization,content-type,last-event-id"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newFetchServer(t, func(w http.ResponseWriter, r *http.Request, n int) {

@@ -187,7 +187,7 @@ func (es *EventSource) openedResponse(resp *http.Response, final *url.URL) *http
 		TLS:              resp.TLS,
 	}
 	if u, err := url.Parse(es.red.url(final)); err == nil {
-		c.Request = &http.Request{Method: http.MethodGet, URL: u, Header: http.Header{}}
+		c.Request = &http.Request{Method: requestMethod(resp), URL: u, Header: http.Header{}}
 	}
 	return c
 }

@@ -391,16 +391,18 @@ func methodAllowed(method string, methods []string, credentials bool) bool {
 	return false
 }
 
-// headerAllowed is Fetch's header rule for a preflight response: name
-// passes when an item matches it case-insensitively, or when "*" is listed,
-// the request carries no credentials and name is not Authorization (a CORS
-// non-wildcard request-header name).
+// headerAllowed is the header rule for a preflight response: name passes
+// when an item matches it case-insensitively, or when "*" is listed and the
+// request carries no credentials.
+//
+// Chromium's rule, measured (browsertest, "fetch: ACAH * and
+// Authorization"): "*" covers Authorization too. The Fetch standard makes
+// Authorization a CORS non-wildcard request-header name that "*" never
+// covers, and other browsers may follow it: the doctor warns when a
+// preflight passes only by it.
 func headerAllowed(name string, names []string, credentials bool) bool {
 	for _, n := range names {
-		if strings.EqualFold(n, name) {
-			return true
-		}
-		if n == "*" && !credentials && !strings.EqualFold(name, "authorization") {
+		if strings.EqualFold(n, name) || n == "*" && !credentials {
 			return true
 		}
 	}
@@ -414,8 +416,8 @@ func headerAllowed(name string, names []string, credentials bool) bool {
 // Access-Control-Allow-Headers parsed as #method and #field-name lists (a
 // parse failure fails), the method rule (GET, HEAD and POST are safelisted;
 // others must be listed, matched case-sensitively, or "*" without
-// credentials) and the header rule ("*" only without credentials, and
-// never for Authorization).
+// credentials) and the header rule ("*" only without credentials; as in
+// Chromium it covers Authorization too).
 //
 // On failure it returns a *BlockedError with Op "OPTIONS" (the caller
 // fills URL). On success it returns nil and the result's lifetime from
@@ -539,8 +541,6 @@ func missingHeadersDetail(names, missing []string, credentials bool) string {
 	switch {
 	case containsFold(names, "*") && credentials:
 		d += `; "*" is only a wildcard for requests without credentials`
-	case containsFold(names, "*") && containsFold(missing, "authorization"):
-		d += `; "*" never covers Authorization`
 	}
 	return d
 }
@@ -554,9 +554,6 @@ func missingHeadersFix(names, missing []string, credentials bool) string {
 	}
 	want = sortedSet(append(want, missing...))
 	fix := "list every header the request sends: " + corsLine("Access-Control-Allow-Headers", strings.Join(want, ", "))
-	if containsFold(missing, "authorization") && containsFold(names, "*") && !credentials {
-		fix += ` (Authorization must be named explicitly even next to "*")`
-	}
 	if containsFold(missing, "last-event-id") {
 		fix += "; Last-Event-ID is sent on reconnects, and fetch()-based EventSource clients send it too"
 	}
@@ -616,7 +613,7 @@ func (e *preflightEntry) headerMatch(name string, credentials bool) bool {
 	if e.header == "" {
 		return false
 	}
-	if e.header == "*" && !credentials && !strings.EqualFold(name, "authorization") {
+	if e.header == "*" && !credentials {
 		return true
 	}
 	return strings.EqualFold(e.header, name)

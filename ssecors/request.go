@@ -465,6 +465,7 @@ func (e *engine) checkResponse(resp *http.Response, u *url.URL) error {
 	}
 	contentType := e.es.red.text(strings.Join(ct, ", "))
 	re := &ResponseError{
+		method:      requestMethod(resp),
 		URL:         e.es.red.url(u),
 		StatusCode:  resp.StatusCode,
 		ContentType: contentType,
@@ -617,4 +618,12 @@ func discard(resp *http.Response) {
 	io.CopyN(io.Discard, resp.Body, 4<<10)
 	t.Stop()
 	resp.Body.Close()
+}
+
+// requestMethod is the method of the request that resp answers.
+func requestMethod(resp *http.Response) string {
+	if resp.Request != nil && resp.Request.Method != "" {
+		return resp.Request.Method
+	}
+	return http.MethodGet
 }

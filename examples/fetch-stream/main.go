@@ -1,7 +1,8 @@
 // Command fetch-stream opens streams the way a page's fetch() does: first
 // an LLM-style completion (a POST with a JSON body, read once to the end),
-// then the same request from a page on another site, whose preflight fails
-// for each common mistake before the fixed server lets it through.
+// then the same request, with credentials, from a page on another site,
+// whose preflight fails for each common mistake before the fixed server
+// lets it through.
 //
 //	go run ./examples/fetch-stream
 package main
@@ -60,10 +61,10 @@ func main() {
 		cors  *ssetest.CORS
 	}{
 		{"no OPTIONS handling at all", nil},
-		{"Authorization not allowed", &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowHeaders: "content-type"}},
-		{"a wildcard, which never covers Authorization in the standard", &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowHeaders: "*"}},
-		{"the preflight answers 401 (OPTIONS carries no credentials)", &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, PreflightStatus: 401}},
-		{"fixed: allow the origin and both headers", &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowHeaders: "authorization, content-type"}},
+		{"Authorization not allowed", &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowCredentials: "true", AllowHeaders: "content-type"}},
+		{"a wildcard with credentials, where it is no wildcard", &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowCredentials: "true", AllowHeaders: "*"}},
+		{"the preflight answers 401 (OPTIONS carries no credentials)", &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowCredentials: "true", PreflightStatus: 401}},
+		{"fixed: allow the origin, credentials and both headers", &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowCredentials: "true", AllowHeaders: "authorization, content-type"}},
 	}
 	for i, c := range cases {
 		path := fmt.Sprintf("/v1/chat%d", i)
@@ -71,7 +72,7 @@ func main() {
 		fmt.Printf("== page %s, %s\n", page, c.title)
 		es, err := ssecors.New(srv.HostURL("https", ssetest.OtherHost, path),
 			ssecors.WithOrigin(page),
-			ssecors.WithFetch(ssecors.Fetch{Method: "POST", Body: body, OneShot: true}),
+			ssecors.WithFetch(ssecors.Fetch{Method: "POST", Body: body, Credentials: "include", OneShot: true}),
 			ssecors.WithHeader("Content-Type", "application/json"),
 			ssecors.WithHeader("Authorization", "Bearer sk-example"),
 			ssecors.WithHTTPClient(srv.Client()),

@@ -381,7 +381,7 @@ func maxAgeLine(h http.Header) string {
 func lenientPreflight(h http.Header, unsafe []string) string {
 	names := headerList(h.Values("Access-Control-Allow-Headers"))
 	if slices.Contains(unsafe, "authorization") && slices.Contains(names, "*") && !slices.Contains(names, "authorization") {
-		return `"Access-Control-Allow-Headers: *" passed for Authorization here, as in Chromium; the Fetch standard says "*" never covers Authorization, so other browsers (Firefox, Safari) may refuse this preflight`
+		return `"Access-Control-Allow-Headers: *" passed for Authorization here, as in Chromium; the Fetch standard says "*" never covers Authorization, so a browser that follows it refuses this preflight: name authorization explicitly`
 	}
 	return ""
 }

@@ -109,7 +109,7 @@ func Test_lenientPreflight(t *testing.T) {
 			if (got != "") != tc.warn {
 				t.Errorf("got %q, want a warning: %t", got, tc.warn)
 			}
-			if tc.warn && !strings.Contains(got, "other browsers (Firefox, Safari) may refuse") {
+			if tc.warn && !strings.Contains(got, "a browser that follows it refuses this preflight") {
 				t.Errorf("got %q, want it to name the other browsers", got)
 			}
 		})
