@@ -35,7 +35,11 @@ type Fetch struct {
 	// cannot have one (fetch() throws). When it returns an error, no
 	// request is sent and the attempt fails with a [*NetworkError] whose Op
 	// is "body". A body without a Content-Type header is sent as
-	// "text/plain;charset=UTF-8", as fetch() labels a string body.
+	// "text/plain;charset=UTF-8", as fetch() labels a string body. The
+	// body never appears in an error, log or trace; the string values of
+	// its secret-looking JSON or form fields (names holding token, key,
+	// secret, password, auth... as for query parameters: see
+	// [WithSecrets]) are redacted wherever a server echoes them.
 	Body func() (io.ReadCloser, error)
 	// Credentials is fetch()'s credentials mode: "omit" (no cookies at
 	// all), "same-origin" (cookies on same-origin requests only; the

@@ -688,3 +688,27 @@ func TestFetch_headerFuncForbidden(t *testing.T) {
 		t.Error("a request was sent")
 	}
 }
+
+// A server that echoes the request body in an error does not reveal its
+// secret-looking fields through ssecors' errors.
+func TestFetch_bodySecretsRedacted(t *testing.T) {
+	srv := newFetchServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		http.Error(w, `invalid request: api_key "sk-live-98765" unknown; model "gpt-x"`, http.StatusBadRequest)
+	})
+	es, err := ssecors.New(srv.URL, fastRetry, ssecors.WithFetch(ssecors.Fetch{
+		Method: "POST", OneShot: true,
+		Body: jsonBody(`{"model":"gpt-x","api_key":"sk-live-98765","max_tokens":1024}`),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = runFor(t, es)
+	var re *ssecors.ResponseError
+	if !errors.As(err, &re) || re.StatusCode != 400 {
+		t.Fatalf("got %v", err)
+	}
+	body := string(re.Body)
+	if strings.Contains(body, "sk-live-98765") || !strings.Contains(body, "REDACTED") || !strings.Contains(body, "gpt-x") {
+		t.Errorf("error body %q: want the api_key redacted, the model kept", body)
+	}
+}

@@ -153,6 +153,14 @@ func (r *redactor) learnHeader(name string, i int, v string) {
 	}
 }
 
+// learnSecret records v as the latest secret value of the slot named
+// name (such as a field of the request body).
+func (r *redactor) learnSecret(name, v string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.putLearned("\x00"+name, v)
+}
+
 // addValue records a literal secret value (such as a value mapped from a
 // header, or returned by a query function) to hide wherever it appears.
 func (r *redactor) addValue(v string) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssecors/ssecors-go/internal/secrets"
 	"github.com/ssecors/ssecors-go/internal/site"
 
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
@@ -177,6 +178,11 @@ func (e *engine) attemptInputs(ctx context.Context, h *hop) error {
 			}
 			h.body, h.hasBody = make([]byte, rd.Len()), true
 			rd.Read(h.body)
+			// A server may echo the body, in an error for instance: the
+			// values of its secret-looking fields are secrets.
+			for i, v := range secrets.BodyValues(h.body, es.red.secretName) {
+				es.red.learnSecret("body "+strconv.Itoa(i), v)
+			}
 		}
 	}
 	if f := es.cfg.headerFunc; f != nil {

@@ -1,11 +1,10 @@
 package doctor
 
 import (
-	"encoding/json"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
+
+	"github.com/ssecors/ssecors-go/internal/secrets"
 )
 
 // This file finds the secrets of a request that the report must not show,
@@ -56,17 +55,8 @@ func fetchSecrets(f *Fetch) []string {
 	}
 	if len(f.Body) > 0 {
 		add(string(f.Body))
-		var doc any
-		if json.Unmarshal(f.Body, &doc) == nil {
-			jsonSecrets(doc, false, add)
-		} else if q, err := url.ParseQuery(string(f.Body)); err == nil {
-			for k, vs := range q {
-				if secretName(k) {
-					for _, v := range vs {
-						add(v)
-					}
-				}
-			}
+		for _, v := range secrets.BodyValues(f.Body, secretName) {
+			add(v)
 		}
 	}
 	return out
@@ -81,27 +71,4 @@ func fetchSecrets(f *Fetch) []string {
 // the report only knows redacted as a whole.
 func HeaderSecrets(h http.Header) []string {
 	return fetchSecrets(&Fetch{Header: h})
-}
-
-// jsonSecrets calls add with the string and number values under secret
-// field names of a decoded JSON document.
-func jsonSecrets(doc any, secret bool, add func(string)) {
-	switch v := doc.(type) {
-	case map[string]any:
-		for k, x := range v {
-			jsonSecrets(x, secret || secretName(k), add)
-		}
-	case []any:
-		for _, x := range v {
-			jsonSecrets(x, secret, add)
-		}
-	case string:
-		if secret {
-			add(v)
-		}
-	case float64:
-		if secret {
-			add(strconv.FormatFloat(v, 'f', -1, 64))
-		}
-	}
 }
