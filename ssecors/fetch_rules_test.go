@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
 )
@@ -206,4 +207,47 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// FuzzCheckPreflight: any preflight answer gets a verdict without a panic,
+// a failure always names a preflight or CORS rule and a fix, and a
+// success never lets "*" serve a credentialed request.
+func FuzzCheckPreflight(f *testing.F) {
+	f.Add(204, "*", "*", "*", "", "POST", "authorization,x-a", false)
+	f.Add(200, "https://app.example", "PUT, patch", "X-A, *", "true", "patch", "x-a", true)
+	f.Add(302, "", "", "", "", "GET", "", false)
+	f.Add(204, "https://app.example", "GET;POST", "a b", "TRUE", "DELETE", "last-event-id", true)
+	f.Fuzz(func(t *testing.T, status int, acao, acam, acah, acac, method, unsafeCSV string, cred bool) {
+		const origin = "https://app.example"
+		h := http.Header{}
+		for name, v := range map[string]string{"Access-Control-Allow-Origin": acao,
+			"Access-Control-Allow-Methods": acam, "Access-Control-Allow-Headers": acah,
+			"Access-Control-Allow-Credentials": acac} {
+			if v != "" {
+				h.Set(name, v)
+			}
+		}
+		var unsafe []string
+		for _, n := range strings.Split(unsafeCSV, ",") {
+			if n = strings.ToLower(strings.TrimSpace(n)); n != "" {
+				unsafe = append(unsafe, n)
+			}
+		}
+		be, maxAge := ssecors.CheckPreflightFor(status, h, origin, cred, method, unsafe)
+		if be != nil {
+			if be.Rule == "" || be.Fix == "" || be.Op != "OPTIONS" {
+				t.Fatalf("failure without rule, fix or op: %+v", be)
+			}
+			return
+		}
+		if maxAge < 0 || maxAge > 2*time.Hour {
+			t.Fatalf("max age %v", maxAge)
+		}
+		if status < 200 || status > 299 {
+			t.Fatalf("status %d passed", status)
+		}
+		if cred && acac != "true" {
+			t.Fatalf("credentialed preflight passed with ACAC %q", acac)
+		}
+	})
 }
