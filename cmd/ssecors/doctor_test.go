@@ -260,7 +260,7 @@ func TestDoctor_fixedJSON(t *testing.T) {
 	for _, s := range got.Steps {
 		names = append(names, s.Name+":"+s.Mark)
 	}
-	want := "request:pass mixed-content:pass cookies:info cors:pass response:pass events:pass"
+	want := "request:pass mixed-content:pass cookies:info cors:pass response:pass events:pass protocol:pass compression:pass buffering:pass hygiene:warn"
 	if strings.Join(names, " ") != want {
 		t.Errorf("steps = %q, want %q", strings.Join(names, " "), want)
 	}
