@@ -414,17 +414,25 @@ func (d *diagnosis) finishFirst() {
 	}
 	d.stage = diagDone
 	d.mu.Unlock()
-	d.es.Close()
+	d.stop()
 }
 
 // oneShot reports a one-shot fetch stream, which never reconnects.
 func (d *diagnosis) oneShot() bool { return d.fetch != nil && d.fetch.OneShot }
 
+// stop closes the source: the streams it ends were not cut.
+func (d *diagnosis) stop() {
+	if d.rec != nil {
+		d.rec.stopping.Store(true)
+	}
+	d.es.Close()
+}
+
 func (d *diagnosis) finish() {
 	d.mu.Lock()
 	d.stage = diagDone
 	d.mu.Unlock()
-	d.es.Close()
+	d.stop()
 }
 
 func (d *diagnosis) reconnect(i ssetrace.Reconnect) {
@@ -449,7 +457,7 @@ func (d *diagnosis) reconnect(i ssetrace.Reconnect) {
 	}
 	d.mu.Unlock()
 	if !proceed {
-		d.es.Close()
+		d.stop()
 		return
 	}
 	d.latest = i.Attempt + 1

@@ -58,6 +58,13 @@ var commonIdleTimeouts = []commonIdleTimeout{
 		"developers.cloudflare.com/support/troubleshooting/http-status-codes/cloudflare-5xx-errors/error-524/"},
 }
 
+// cutSilence is the silence before the end of a stream that makes the
+// end look like an idle timeout.
+const cutSilence = 500 * time.Millisecond
+
+// maxIdleLines bounds the connections the idle step lists.
+const maxIdleLines = 6
+
 // heartbeat is the heartbeat interval recommended when nothing shorter
 // was seen: half the shortest common default.
 const heartbeat = 15 * time.Second
@@ -275,10 +282,10 @@ func (d *diagnosis) idleStep() Step {
 		longest   time.Duration
 		cuts      int
 		shortCut  time.Duration
-		comments  int
-		events    int
-		watchedTo time.Time
-		start     time.Time
+		comments int
+		events   int
+		drops    int
+		start    time.Time
 	)
 	n := 0
 	for _, a := range d.attempts {
@@ -289,7 +296,7 @@ func (d *diagnosis) idleStep() Step {
 		n++
 		w := h.wire
 		w.mu.Lock()
-		gap, last, end, endErr, closed := w.longest, w.last, w.end, w.endErr, w.closed
+		gap, last, end, endErr, cut := w.longest, w.last, w.end, w.endErr, w.cut
 		nEv, nCom := w.nEvents, w.nComments
 		if start.IsZero() {
 			start = w.headers
@@ -299,27 +306,31 @@ func (d *diagnosis) idleStep() Step {
 		events += nEv
 		line := fmt.Sprintf("connection %d: %d event(s), %d comment(s), longest silence %s", a.n, nEv, nCom, round(gap))
 		switch {
-		case !end.IsZero() && !closed:
+		case cut:
 			trailing := end.Sub(last)
 			gap = max(gap, trailing)
+			how := "cleanly"
+			if endErr != nil {
+				how = "abruptly (" + d.v.RedactText(endErr.Error()) + ")"
+			}
+			if trailing < cutSilence {
+				drops++
+				line += "; ended " + how + " right after data: the server or a proxy ended it, not an idle timeout"
+				break
+			}
 			cuts++
 			if shortCut == 0 || trailing < shortCut {
 				shortCut = trailing
 			}
-			how := "cleanly"
-			if endErr != nil {
-				how = "abruptly (" + endErr.Error() + ")"
-			}
 			line += fmt.Sprintf("; ended %s after %s of silence", how, round(trailing))
-			watchedTo = end
-		default:
-			if !end.IsZero() {
-				watchedTo = end
-			} else {
-				watchedTo = last
-			}
+		}
+		if !cut && !end.IsZero() {
+			gap = max(gap, end.Sub(last)) // the silence until the diagnosis closed it
 		}
 		longest = max(longest, gap)
+		if n > maxIdleLines {
+			continue
+		}
 		s.Details = append(s.Details, line)
 		if rc := a.reconnect; rc != nil && !errorsIsRestart(rc.Err) {
 			s.Details = append(s.Details, "  "+d.resumeLine(a, d.get(a.n+1)))
@@ -329,9 +340,11 @@ func (d *diagnosis) idleStep() Step {
 		s.Mark, s.Title = MarkInfo, "not watched: the stream did not stay open"
 		return s
 	}
-	_ = watchedTo
+	if n > maxIdleLines {
+		s.Details = append(s.Details, fmt.Sprintf("and %d more connection(s)", n-maxIdleLines))
+	}
 	for _, c := range commonIdleTimeouts {
-		s.Details = append(s.Details, fmt.Sprintf("common default: %s: %s (%s)", c.who, c.limit, c.source))
+		s.Details = append(s.Details, fmt.Sprintf("common default: %s: %d s (%s)", c.who, int(c.limit.Seconds()), c.source))
 	}
 	if comments > 0 {
 		s.Details = append(s.Details, fmt.Sprintf("heartbeats: %d comment line(s) kept the stream busy", comments))
@@ -347,6 +360,10 @@ func (d *diagnosis) idleStep() Step {
 		s.Mark = MarkWarn
 		s.Title = fmt.Sprintf("the longest silence, %s, outlasts common idle timeouts of proxies and load balancers", round(longest))
 		s.Fix = fmt.Sprintf("send a heartbeat, a comment line such as \": ping\" followed by a blank line, every %s", rec)
+	case drops > 0:
+		s.Mark = MarkWarn
+		s.Title = fmt.Sprintf("the stream ended %d time(s) while watched, right after data: not an idle timeout, but a browser reconnects each time", drops)
+		s.Fix = "keep the stream open between events; end it on purpose with 204 No Content on the reconnection"
 	default:
 		s.Mark = MarkPass
 		s.Title = fmt.Sprintf("no cut while watched for %s; the longest silence, %s, is under every common idle timeout", d.opts.Watch, round(longest))

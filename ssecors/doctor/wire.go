@@ -3,11 +3,14 @@ package doctor
 import (
 	"compress/gzip"
 	"compress/zlib"
+	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -37,6 +40,9 @@ const (
 type wireRecorder struct {
 	base http.RoundTripper
 	now  func() time.Time
+	// stopping is set when the diagnosis ends the source: a read that
+	// fails from then on is not a cut.
+	stopping atomic.Bool
 
 	mu    sync.Mutex
 	queue []*wireConn
@@ -44,6 +50,7 @@ type wireRecorder struct {
 
 // wireConn is what one response showed on the wire.
 type wireConn struct {
+	stopping     *atomic.Bool
 	url          *url.URL
 	setCookies   []string
 	proto        string
@@ -67,6 +74,7 @@ type wireConn struct {
 	end        time.Time // when the body ended (EOF or error), zero while open
 	endErr     error     // nil for a clean EOF
 	closed     bool      // the client closed the body (the diagnosis or a restart)
+	cut        bool      // the body ended before the client closed it
 	scan       lineScan
 }
 
@@ -91,7 +99,7 @@ func (r *wireRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		req = req.Clone(req.Context())
 		req.Header.Set("Accept-Encoding", chromiumAcceptEncoding)
 	}
-	c := &wireConn{url: req.URL, sentEncoding: req.Header.Get("Accept-Encoding"), start: r.now()}
+	c := &wireConn{stopping: &r.stopping, url: req.URL, sentEncoding: req.Header.Get("Accept-Encoding"), start: r.now()}
 	resp, err := base.RoundTrip(req)
 	if err != nil {
 		return resp, err
@@ -173,8 +181,12 @@ func (b *wireBody) Read(p []byte) (int, error) {
 }
 
 func (b *wireBody) Close() error {
+	now := b.now()
 	b.c.mu.Lock()
 	b.c.closed = true
+	if b.c.end.IsZero() {
+		b.c.end = now
+	}
 	b.c.mu.Unlock()
 	return b.raw.Close()
 }
@@ -230,6 +242,9 @@ func (c *wireConn) ended(now time.Time, err error) {
 		return
 	}
 	c.end = now
+	// The diagnosis ends a stream by closing the body or canceling the
+	// request: neither is a cut.
+	c.cut = !c.closed && !c.stopping.Load() && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 	if err != io.EOF {
 		c.endErr = err
 	}
