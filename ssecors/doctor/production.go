@@ -279,9 +279,9 @@ func (d *diagnosis) streamWires() []*wireConn {
 func (d *diagnosis) idleStep() Step {
 	s := Step{Name: "idle"}
 	var (
-		longest   time.Duration
-		cuts      int
-		shortCut  time.Duration
+		longest  time.Duration
+		cuts     int
+		shortCut time.Duration
 		comments int
 		events   int
 		drops    int
