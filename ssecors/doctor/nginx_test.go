@@ -286,7 +286,7 @@ func (u upstream) handler(srv *ssetest.Server) http.HandlerFunc {
 		if !flush("retry: 3000\n\n") {
 			return
 		}
-		pad := strings.Repeat("x", u.Size)
+		pad := strings.Repeat("lorem ipsum dolor sit amet ", u.Size/27+1)[:u.Size]
 		wait := func(d time.Duration) bool {
 			tm := time.NewTimer(d)
 			defer tm.Stop()
@@ -302,7 +302,7 @@ func (u upstream) handler(srv *ssetest.Server) http.HandlerFunc {
 			if i > from && !wait(u.Interval) {
 				return
 			}
-			if !flush(fmt.Sprintf("id: %d\ndata: %d %s\n\n", i, i, pad)) {
+			if !flush(fmt.Sprintf("id: %d\ndata: {\"n\":%d,\"text\":\"%s\"}\n\n", i, i, pad)) {
 				return
 			}
 		}
@@ -426,7 +426,14 @@ func TestNginx(t *testing.T) {
 				t.Errorf("Protocol = %q, want %q", rep.Protocol, wantProto)
 			}
 			checkJSON(t, rep)
-			nginxGolden(t, "nginx-"+tc.name, rep.String())
+			if testing.Verbose() {
+				t.Logf("ssecors doctor %s/stream --origin %s%s\n%s", map[bool]string{false: "http://127.0.0.1:PORT", true: "https://127.0.0.1:PORT"}[tc.tls],
+					nginxPage, map[bool]string{false: "", true: " --watch " + tc.do.Watch.String()}[tc.do.Watch > 0], rep)
+			}
+			got := nginxGolden(t, "nginx-"+tc.name, rep.String())
+			if tc.name == "buffering-on" {
+				readmeHolds(t, got)
+			}
 		})
 	}
 }
@@ -467,11 +474,9 @@ var normalizers = []struct {
 
 // nginxGolden compares the normalized report with testdata/name.golden, or
 // rewrites it with -update.
-func nginxGolden(t *testing.T, name, got string) {
+func nginxGolden(t *testing.T, name, got string) string {
 	t.Helper()
-	for _, n := range normalizers {
-		got = n.re.ReplaceAllString(got, n.with)
-	}
+	got = normalize(got)
 	path := filepath.Join("testdata", name+".golden")
 	if *updateNginx {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
@@ -480,7 +485,7 @@ func nginxGolden(t *testing.T, name, got string) {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return
+		return got
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
@@ -488,5 +493,26 @@ func nginxGolden(t *testing.T, name, got string) {
 	}
 	if string(want) != got {
 		t.Errorf("the report differs from %s (run go test ./ssecors/doctor -run TestNginx -update after checking):\n--- want\n%s\n--- got\n%s", path, want, got)
+	}
+	return got
+}
+
+func normalize(s string) string {
+	for _, n := range normalizers {
+		s = n.re.ReplaceAllString(s, n.with)
+	}
+	return s
+}
+
+// readmeHolds checks that the README's "Production checks" transcript is
+// this report, up to timings, counts and ports.
+func readmeHolds(t *testing.T, report string) {
+	t.Helper()
+	doc, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatalf("README.md not checked: %v", err)
+	}
+	if !strings.Contains(normalize(string(doc)), report) {
+		t.Errorf("README.md does not hold the transcript of the buffering proxy (run go test ./ssecors/doctor -run 'TestNginx/buffering-on$' -v and paste the report)")
 	}
 }
