@@ -160,7 +160,7 @@ type delivery struct {
 // bufferingEvidence is what the heuristics found on one response.
 type bufferingEvidence struct {
 	signals []string
-	score   int // 0: none; 1 possible; 2 likely; 3 or more almost certain
+	score   int // 0: none; 1 possible (info); 2 likely; 3 or more almost certain
 	events  int
 	reads   int
 }
@@ -204,7 +204,9 @@ func bufferingSignals(w *wireConn) bufferingEvidence {
 	}
 	if bursts > 0 {
 		ev.signals = append(ev.signals, fmt.Sprintf("%d time(s), after a silence of up to %s, %d or more events arrived within a millisecond (%d in all)", bursts, round(longest), burstEvents, burstEv))
-		ev.score++
+		// One burst may be a server writing a batch, or this client
+		// stalling; a proxy releasing its buffer bursts again and again.
+		ev.score += min(bursts, 2)
 	}
 	// Blocks of a proxy buffer's size (the last delivery may be a partial
 	// buffer flushed at the end).
@@ -247,19 +249,23 @@ func (d *diagnosis) bufferingStep(h *diagHop) Step {
 		s.Details = []string{"checked: the wait between the headers and the first bytes, bursts of events after a silence, blocks of a proxy buffer's size"}
 		return s
 	}
-	sure := "possible"
-	switch {
-	case best.score >= 3:
+	if best.score == 1 {
+		s.Mark = MarkInfo
+		s.Title = "possibly a buffering intermediary: one sign of it, not enough to warn"
+		s.Details = append(s.Details, best.signals...)
+		s.Details = append(s.Details, "a server that writes several events at once, or a stall of this client, looks the same: watch the stream longer (Options.Watch, --watch 30s) to tell")
+		return s
+	}
+	sure := "likely"
+	if best.score >= 3 {
 		sure = "almost certain"
-	case best.score == 2:
-		sure = "likely"
 	}
 	s.Mark = MarkWarn
 	s.Title = "events arrive in bursts: something between the server and this client buffers the stream (" + sure + ")"
 	s.Details = append(s.Details, best.signals...)
 	s.Details = append(s.Details,
 		"a browser receives the same bursts: events arrive late, and a stream that stays quiet may show nothing at all",
-		"(heuristics: "+sure+" from "+fmt.Sprint(len(best.signals))+" signal(s); a server that writes several events per flush looks the same to them)")
+		"(heuristics: "+sure+" from "+fmt.Sprint(len(best.signals))+" signal(s); a server that writes several events per flush can look the same)")
 	s.Fix = "send \"X-Accel-Buffering: no\" with the stream (nginx then passes that response through unbuffered) and \"Cache-Control: no-cache, no-transform\"; or turn buffering off on the proxy (nginx: \"proxy_buffering off;\" in the stream's location); and flush after every event"
 	return s
 }
