@@ -176,9 +176,10 @@ type diagnosis struct {
 	other       browserjar.Policy // the policy not in use, to show what it would change
 	rec         *wireRecorder
 
-	mu    sync.Mutex // guards stage and timer: timers fire elsewhere
-	stage int
-	timer *time.Timer
+	mu        sync.Mutex // guards stage, timer and rewatched: timers fire elsewhere
+	stage     int
+	timer     *time.Timer
+	rewatched bool // the stream reconnected during Options.Watch
 
 	// The rest is touched only on the goroutine running the source.
 	attempts []*diagAttempt
@@ -406,7 +407,7 @@ func (d *diagnosis) finishFirst() {
 		d.mu.Unlock()
 		return
 	}
-	if d.opts.Reconnect && !d.oneShot() && (d.stage == diagFirst || d.latest <= 1) {
+	if d.opts.Reconnect && !d.oneShot() && !d.rewatched {
 		d.stage = diagReconnecting
 		d.mu.Unlock()
 		d.es.Restart() // show a reconnection now, as the browser's would be after its wait
@@ -447,7 +448,7 @@ func (d *diagnosis) reconnect(i ssetrace.Reconnect) {
 	proceed := false
 	switch {
 	case d.stage == diagWatching && i.Attempt <= maxWatchReconnects:
-		proceed = true
+		proceed, d.rewatched = true, true
 	case d.stage == diagFirst && a.opened && d.opts.Reconnect:
 		d.stage, proceed = diagReconnecting, true
 	case d.stage == diagReconnecting && i.Attempt == 1:

@@ -124,3 +124,24 @@ func TestDiagnose_hygiene(t *testing.T) {
 		t.Errorf("hygiene details do not give the default reconnection time:\n%s", d)
 	}
 }
+
+// TestDiagnose_watchThenReconnect: with Watch and Reconnect, a stream that
+// did not reconnect during the watch is dropped once at its end to show
+// the reconnection; one that did is not dropped again.
+func TestDiagnose_watchThenReconnect(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		silence time.Duration
+	}{{"quiet watch", time.Hour}, {"cut during the watch", 600 * time.Millisecond}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := scriptedServer(t, 3, tc.silence, false)
+			rep := diagnose(t, srv, srv.HostURL("https", ssetest.OtherHost, "/s"),
+				doctor.Options{Watch: 900 * time.Millisecond, Reconnect: true, Wait: 300 * time.Millisecond}, ssecors.WithOrigin("https://app.example.test"))
+			if rep.Find("reconnect") == nil || rep.Find("idle") == nil || !rep.Connects {
+				t.Errorf("want a reconnect and an idle step, and a verdict of yes:\n%s", rep)
+			}
+		})
+	}
+}
