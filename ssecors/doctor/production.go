@@ -440,7 +440,8 @@ func (d *diagnosis) hygieneStep(first *diagAttempt, h *diagHop) Step {
 			withID++
 		}
 	}
-	if len(first.events) > 0 && withID == 0 {
+	oneShot := d.oneShot() // one response, never resumed: id: and retry: do not matter
+	if len(first.events) > 0 && withID == 0 && !oneShot {
 		s.Mark = MarkWarn
 		problems = append(problems, "no event carries an id")
 		s.Details = append(s.Details, "no event set an id: a browser reconnects without Last-Event-ID, so the server cannot resume and events sent during the drop are lost")
@@ -450,7 +451,7 @@ func (d *diagnosis) hygieneStep(first *diagAttempt, h *diagHop) Step {
 		w.mu.Lock()
 		retry := w.retry
 		w.mu.Unlock()
-		if !retry {
+		if !retry && !oneShot {
 			if s.Mark == MarkPass {
 				s.Mark = MarkInfo
 			}

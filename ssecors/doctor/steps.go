@@ -626,7 +626,10 @@ func (d *diagnosis) eventsStep(a *diagAttempt) Step {
 	default:
 		s.Title = fmt.Sprintf("%d events received", len(a.events))
 	}
-	if a.extra > 0 {
+	switch {
+	case a.extra > 0 && d.opts.Watch > 0:
+		s.Details = append(s.Details, fmt.Sprintf("and %d more while watched", a.extra))
+	case a.extra > 0:
 		s.Details = append(s.Details, fmt.Sprintf("and %d more, already received when the connection was dropped", a.extra))
 	}
 	if rc := a.reconnect; rc != nil && !d.opts.Reconnect {

@@ -28,12 +28,9 @@ import (
 // headless, for http://127.0.0.1 and https streams alike).
 const chromiumAcceptEncoding = "gzip, deflate, br, zstd"
 
-// Bounds of what one response's record keeps: the counts and the longest
-// silence are exact, the samples stop at these sizes.
-const (
-	maxReads  = 4096
-	maxEvents = 4096
-)
+// maxReads bounds the reads one response's record keeps: the counts and
+// the longest silence stay exact beyond it.
+const maxReads = 4096
 
 // wireRecorder passes requests through with a browser's Accept-Encoding
 // and records each non-preflight response.
@@ -67,7 +64,6 @@ type wireConn struct {
 	last       time.Time // the latest activity: headers, then each read
 	longest    time.Duration
 	longestEnd time.Time // when the longest silence ended
-	events     []time.Time
 	nEvents    int
 	nComments  int
 	retry      bool
@@ -172,7 +168,7 @@ func (b *wireBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.dec.Read(p)
 	if n > 0 {
-		b.c.scanned(p[:n], b.now())
+		b.c.scanned(p[:n])
 	}
 	if err != nil && err != io.EOF && b.c.decoded {
 		b.c.ended(b.now(), err)
@@ -252,18 +248,13 @@ func (c *wireConn) ended(now time.Time, err error) {
 
 // scanned feeds decoded bytes to the line scanner, which counts events,
 // comments and retry fields.
-func (c *wireConn) scanned(p []byte, now time.Time) {
+func (c *wireConn) scanned(p []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ev, com, retry := c.scan.feed(p)
 	c.nComments += com
 	c.retry = c.retry || retry
-	for range ev {
-		c.nEvents++
-		if len(c.events) < maxEvents {
-			c.events = append(c.events, now)
-		}
-	}
+	c.nEvents += ev
 	if ev > 0 && len(c.reads) > 0 {
 		c.reads[len(c.reads)-1].events += ev
 	}
