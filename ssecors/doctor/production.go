@@ -48,7 +48,7 @@ type commonIdleTimeout struct {
 var commonIdleTimeouts = []commonIdleTimeout{
 	{"Google Cloud Application Load Balancer, backend service timeout (it bounds the whole response: raise it for streams, heartbeats do not extend it)", 30 * time.Second,
 		"cloud.google.com/load-balancing/docs/backend-service#timeout-setting"},
-	{"Heroku router, rolling idle window once the first byte is sent", 55 * time.Second,
+	{"Heroku router, rolling window once the first byte is sent (which must come within 30 s)", 55 * time.Second,
 		"devcenter.heroku.com/articles/http-routing#timeouts"},
 	{"nginx proxy_read_timeout", 60 * time.Second,
 		"nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout"},
@@ -127,8 +127,8 @@ func compressionStep(h *diagHop) Step {
 		return s
 	}
 	asked := "the request carried Accept-Encoding: " + w.sentEncoding
-	if w.sentEncoding == chromiumAcceptEncoding {
-		asked += ", as Chromium sends it"
+	if w.sentEncoding == browserAcceptEncoding(w.url) {
+		asked += ", as Chromium sends it to this origin"
 	}
 	if w.encoding == "" || w.encoding == "identity" {
 		s.Mark = MarkPass

@@ -125,3 +125,27 @@ func TestDiagnose_gzip(t *testing.T) {
 		t.Errorf("request step does not show the Accept-Encoding sent: %+v", req)
 	}
 }
+
+// TestDiagnose_acceptEncoding: the doctor sends the Accept-Encoding
+// Chromium sends: br and zstd only to https and loopback streams.
+func TestDiagnose_acceptEncoding(t *testing.T) {
+	t.Parallel()
+	srv := diagnoseServer(t, ssetest.Endpoint{CORS: ssetest.AllowAll(), Events: ssetest.Messages("a")})
+	for _, tc := range []struct{ url, want string }{
+		{srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath), "gzip, deflate, br, zstd"},
+		{srv.HostURL("http", ssetest.OtherHost, ssetest.EventsPath), "gzip, deflate"},
+		{srv.URL + ssetest.EventsPath, "gzip, deflate, br, zstd"}, // http://127.0.0.1
+	} {
+		rep := diagnose(t, srv, tc.url, doctor.Options{MaxEvents: 1}, ssecors.WithOrigin("http://app.example.test"))
+		got := ""
+		for _, req := range srv.RequestsTo(ssetest.EventsPath) {
+			got = req.Header.Get("Accept-Encoding")
+		}
+		if got != tc.want {
+			t.Errorf("%s: the server got Accept-Encoding %q, want %q", tc.url, got, tc.want)
+		}
+		if c := rep.Find("compression"); c == nil || !slices.Contains(c.Details, "the request carried Accept-Encoding: "+tc.want+", as Chromium sends it to this origin") {
+			t.Errorf("%s: compression step = %+v", tc.url, c)
+		}
+	}
+}

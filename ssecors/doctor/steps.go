@@ -201,7 +201,7 @@ func (d *diagnosis) requestStep(a *diagAttempt) Step {
 			if hdr == nil {
 				hdr = http.Header{}
 			}
-			hdr.Set("Accept-Encoding", chromiumAcceptEncoding)
+			hdr.Set("Accept-Encoding", browserAcceptEncoding(d.u))
 		}
 		for _, k := range slices.Sorted(maps.Keys(hdr)) {
 			s.Details = append(s.Details, k+": "+strings.Join(hdr[k], ", "))

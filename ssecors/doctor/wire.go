@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ssecors/ssecors-go/internal/site"
 )
 
 // This file holds the transport the diagnosis puts under the source: it
@@ -23,10 +25,22 @@ import (
 // diagnosis can show what the other third-party policy would store. Its
 // records never leave the package.
 
-// chromiumAcceptEncoding is the Accept-Encoding Chromium 156 sends with an
-// EventSource request (recorded from Debian's chromium 156.0.8078.114,
-// headless, for http://127.0.0.1 and https streams alike).
-const chromiumAcceptEncoding = "gzip, deflate, br, zstd"
+// The Accept-Encoding values Chromium 156 sends with an EventSource
+// request, recorded from Debian's chromium 156.0.8078.114 (headless): br
+// and zstd only to potentially trustworthy origins (https, and loopback
+// hosts over http); to other plain http origins, gzip and deflate.
+const (
+	chromiumAcceptEncoding     = "gzip, deflate, br, zstd"
+	chromiumAcceptEncodingHTTP = "gzip, deflate"
+)
+
+// browserAcceptEncoding returns the Accept-Encoding Chromium sends to u.
+func browserAcceptEncoding(u *url.URL) string {
+	if site.OriginOf(u).Secure() {
+		return chromiumAcceptEncoding
+	}
+	return chromiumAcceptEncodingHTTP
+}
 
 // maxReads bounds the reads one response's record keeps: the counts and
 // the longest silence stay exact beyond it.
@@ -93,7 +107,7 @@ func (r *wireRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		// As a browser does. Setting it also stops net/http from
 		// decoding gzip on its own, so Content-Encoding stays visible.
 		req = req.Clone(req.Context())
-		req.Header.Set("Accept-Encoding", chromiumAcceptEncoding)
+		req.Header.Set("Accept-Encoding", browserAcceptEncoding(req.URL))
 	}
 	c := &wireConn{stopping: &r.stopping, url: req.URL, sentEncoding: req.Header.Get("Accept-Encoding"), start: r.now()}
 	resp, err := base.RoundTrip(req)
