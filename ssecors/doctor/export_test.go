@@ -19,10 +19,11 @@ type BufferingRead struct {
 }
 
 // BufferingScore runs the buffering heuristics on the reads of one
-// response: 0 none, 1 possible, 2 likely, 3 or more almost certain.
-func BufferingScore(reads []BufferingRead) (int, []string) {
-	t0 := time.Unix(0, 0)
-	w := &wireConn{headers: t0}
+// response whose headers came wait after the request: 0 none, 1
+// possible, 2 likely, 3 or more almost certain.
+func BufferingScore(wait time.Duration, reads []BufferingRead) (int, []string) {
+	t0 := time.Unix(1000, 0)
+	w := &wireConn{start: t0.Add(-wait), headers: t0}
 	for _, r := range reads {
 		w.reads = append(w.reads, wireRead{at: t0.Add(r.After), n: r.Bytes, events: r.Events})
 		w.nEvents += r.Events

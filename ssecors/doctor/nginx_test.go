@@ -381,6 +381,10 @@ func TestNginx(t *testing.T) {
 		{name: "buffering-on", cfg: nginxConfig{}, up: big, do: watch,
 			marks: map[string]doctor.Mark{"buffering": doctor.MarkWarn, "compression": doctor.MarkPass, "idle": doctor.MarkPass},
 			fix:   map[string]string{"buffering": "X-Accel-Buffering: no"}},
+		// Without a watch the doctor sees one burst before it has its 3
+		// events: one sign only, so it says "possibly" and asks to watch.
+		{name: "buffering-on-no-watch", cfg: nginxConfig{}, up: big,
+			marks: map[string]doctor.Mark{"buffering": doctor.MarkInfo, "compression": doctor.MarkPass}},
 		{name: "buffering-off", cfg: nginxConfig{Location: "proxy_buffering off;"}, up: big, do: watch,
 			marks: map[string]doctor.Mark{"buffering": doctor.MarkPass, "compression": doctor.MarkPass, "idle": doctor.MarkPass}},
 		{name: "x-accel-buffering-no", cfg: nginxConfig{}, up: noAccel, do: watch,

@@ -169,7 +169,7 @@ type bufferingEvidence struct {
 func bufferingSignals(w *wireConn) bufferingEvidence {
 	w.mu.Lock()
 	reads := append([]wireRead(nil), w.reads...)
-	headers := w.headers
+	headers, start := w.headers, w.start
 	ev := bufferingEvidence{events: w.nEvents, reads: w.nReads}
 	w.mu.Unlock()
 
@@ -191,6 +191,11 @@ func bufferingSignals(w *wireConn) bufferingEvidence {
 	if first := ds[0]; first.silence >= lateStart && first.events >= 2 {
 		ev.signals = append(ev.signals, fmt.Sprintf("the headers arrived %s before the first bytes, which carried %d events at once", round(first.silence), first.events))
 		ev.score++
+	}
+	if first := &ds[0]; first.silence <= burstWindow && !start.IsZero() {
+		// The headers came with the first bytes: a buffering proxy holds
+		// both, so for a burst the silence is the wait since the request.
+		first.silence = first.at.Sub(start)
 	}
 	// Bursts: many events within a millisecond after a silence.
 	bursts, burstEv := 0, 0

@@ -29,25 +29,28 @@ func Test_bufferingScore(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
+		wait  time.Duration // from the request to the headers
 		reads []doctor.BufferingRead
 		want  int
 	}{
-		{"events as sent, 100 ms apart", steady(25, 100*ms), 0},
-		{"a batch at once, no silence before it", []doctor.BufferingRead{{After: 0, Bytes: 2000, Events: 5}}, 0},
-		{"one burst after a silence (a batch, or a client stall)", append(steady(3, 100*ms), doctor.BufferingRead{After: 700 * ms, Bytes: 1800, Events: 3}), 1},
-		{"late first bytes carrying several events", []doctor.BufferingRead{{After: 1500 * ms, Bytes: 1240, Events: 2}}, 1},
-		{"nginx's default: 4 KiB blocks after silences", []doctor.BufferingRead{
+		{"events as sent, 100 ms apart", 0, steady(25, 100*ms), 0},
+		{"a slow server's first events, after the headers", 2 * time.Second, steady(5, 100*ms), 0},
+		{"headers and a burst together after a wait (nginx's default, seen once)", 600 * ms, []doctor.BufferingRead{{After: 0, Bytes: 3900, Events: 6}}, 1},
+		{"a batch at once, no silence before it", 0, []doctor.BufferingRead{{After: 0, Bytes: 2000, Events: 5}}, 0},
+		{"one burst after a silence (a batch, or a client stall)", 0, append(steady(3, 100*ms), doctor.BufferingRead{After: 700 * ms, Bytes: 1800, Events: 3}), 1},
+		{"late first bytes carrying several events", 0, []doctor.BufferingRead{{After: 1500 * ms, Bytes: 1240, Events: 2}}, 1},
+		{"nginx's default: 4 KiB blocks after silences", 0, []doctor.BufferingRead{
 			{After: 600 * ms, Bytes: 3900, Events: 6},
 			{After: 1300 * ms, Bytes: 4096, Events: 7},
 			{After: 2000 * ms, Bytes: 4096, Events: 6},
 			{After: 2700 * ms, Bytes: 4096, Events: 7},
 		}, 4},
-		{"blocks of 4 KiB alone (a big event every second)", []doctor.BufferingRead{
+		{"blocks of 4 KiB alone (a big event every second)", 0, []doctor.BufferingRead{
 			{After: 0, Bytes: 4096, Events: 1},
 			{After: 1000 * ms, Bytes: 4096, Events: 1},
 			{After: 2000 * ms, Bytes: 4096, Events: 1},
 		}, 2},
-		{"reads within a millisecond are one delivery", []doctor.BufferingRead{
+		{"reads within a millisecond are one delivery", 0, []doctor.BufferingRead{
 			{After: 400 * ms, Bytes: 600, Events: 1},
 			{After: 400*ms + 200*time.Microsecond, Bytes: 600, Events: 1},
 			{After: 400*ms + 500*time.Microsecond, Bytes: 600, Events: 1},
@@ -56,7 +59,7 @@ func Test_bufferingScore(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, signals := doctor.BufferingScore(tc.reads)
+			got, signals := doctor.BufferingScore(tc.wait, tc.reads)
 			if got != tc.want {
 				t.Errorf("score %d, want %d (signals %q)", got, tc.want, signals)
 			}
