@@ -27,6 +27,10 @@ const (
 	burstSilence = 250 * time.Millisecond
 	// burstEvents is the number of events that makes a group a burst.
 	burstEvents = 3
+	// withHeaders is how soon after the headers the first bytes count as
+	// having come with them: the client checks the response before it
+	// reads the body.
+	withHeaders = 50 * time.Millisecond
 	// lateStart is the wait between the headers and the first bytes that
 	// counts as late when those bytes carry several events.
 	lateStart = time.Second
@@ -192,9 +196,10 @@ func bufferingSignals(w *wireConn) bufferingEvidence {
 		ev.signals = append(ev.signals, fmt.Sprintf("the headers arrived %s before the first bytes, which carried %d events at once", round(first.silence), first.events))
 		ev.score++
 	}
-	if first := &ds[0]; first.silence <= burstWindow && !start.IsZero() {
-		// The headers came with the first bytes: a buffering proxy holds
-		// both, so for a burst the silence is the wait since the request.
+	if first := &ds[0]; first.silence <= withHeaders && !start.IsZero() {
+		// The first bytes came with the headers (this client reads them a
+		// moment later): a buffering proxy holds both, so for a burst the
+		// silence is the wait since the request.
 		first.silence = first.at.Sub(start)
 	}
 	// Bursts: many events within a millisecond after a silence.
