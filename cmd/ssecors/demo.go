@@ -51,6 +51,8 @@ func startDemo() *ssetest.Server {
 		Resume:        true,
 		SetCookies:    seen,
 		RequireCookie: "sid",
+		Retry:         3000,
+		Header:        http.Header{"Vary": {"Origin"}},
 	})
 	tokens := []ssetest.Event{
 		{ID: "1", Data: `{"delta":"Hello"}`},
@@ -73,7 +75,8 @@ func startDemo() *ssetest.Server {
 		Events:   tokens,
 		Interval: 200 * time.Millisecond,
 		Resume:   true,
-		Header:   http.Header{"X-Request-Id": {"req-42"}, "Access-Control-Expose-Headers": {"X-Request-Id"}},
+		Retry:    3000,
+		Header:   http.Header{"X-Request-Id": {"req-42"}, "Access-Control-Expose-Headers": {"X-Request-Id"}, "Vary": {"Origin"}},
 	})
 	return srv
 }

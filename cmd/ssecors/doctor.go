@@ -24,6 +24,7 @@ func doctorCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	fs := newFlagSet("doctor", &c)
 	reconnect := fs.Bool("reconnect", false, "")
 	wait := fs.Duration("wait", 0, "") // 0: doctor.Options' default (5s, as the usage says)
+	watch := fs.Duration("watch", 0, "")
 	var ff fetchFlags
 	ff.define(fs)
 	pos, err := parseArgs(fs, args)
@@ -33,6 +34,9 @@ func doctorCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	}
 	if err == nil {
 		err = c.checkDoctor(*wait)
+	}
+	if err == nil && *watch < 0 {
+		err = usagef("--watch must not be negative")
 	}
 	var fetch *doctor.Fetch
 	if err == nil {
@@ -67,6 +71,7 @@ func doctorCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		Wait:      *wait,
 		Timeout:   c.timeout,
 		Reconnect: *reconnect,
+		Watch:     *watch,
 		Progress:  prog.show,
 		Fetch:     fetch,
 	}

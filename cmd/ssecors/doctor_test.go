@@ -260,7 +260,7 @@ func TestDoctor_fixedJSON(t *testing.T) {
 	for _, s := range got.Steps {
 		names = append(names, s.Name+":"+s.Mark)
 	}
-	want := "request:pass mixed-content:pass cookies:info cors:pass response:pass events:pass"
+	want := "request:pass mixed-content:pass cookies:info cors:pass response:pass events:pass protocol:pass compression:pass buffering:pass hygiene:warn"
 	if strings.Join(names, " ") != want {
 		t.Errorf("steps = %q, want %q", strings.Join(names, " "), want)
 	}
@@ -483,5 +483,19 @@ func TestDoctor_fetchUsageErrors(t *testing.T) {
 				t.Errorf("stderr shows the header line: %q", r.stderr)
 			}
 		})
+	}
+}
+
+// TestDoctor_watch: --watch keeps the stream open and adds the idle check.
+func TestDoctor_watch(t *testing.T) {
+	t.Parallel()
+	srv := ssetest.New(ssetest.Endpoint{CORS: ssetest.AllowAll(), Events: ssetest.Numbered(2, "e")})
+	defer srv.Close()
+	r := runWith(t, srv, "", "doctor", crossSite, "--origin", page, "--watch", "300ms")
+	if r.code != exitOK || !strings.Contains(r.stdout, "PASS idle: no cut while watched for 300ms") {
+		t.Errorf("exit %d, stdout:\n%s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	if r := runWith(t, srv, "", "doctor", crossSite, "--origin", page, "--watch", "-1s"); r.code != exitUsage {
+		t.Errorf("--watch -1s: exit %d, want 2", r.code)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/doctor"
 	"github.com/ssecors/ssecors-go/ssecors/ssetrace"
 )
 
@@ -48,6 +49,9 @@ func listenCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		return exitUsage
 	}
 	p := &printer{out: stdout, status: stderr, json: c.json, color: useColor(stdout, env)}
+	if h, herr := c.header(); herr == nil {
+		p.secrets = doctor.HeaderSecrets(h)
+	}
 	ctx = ssetrace.WithTrace(ctx, &ssetrace.Trace{Reconnect: p.reconnect})
 	es, err := ssecors.New(raw, opts...)
 	if err != nil {
@@ -102,6 +106,7 @@ type printer struct {
 	out, status io.Writer
 	json        bool
 	color       bool
+	secrets     []string // header values a failed response's body must not show
 }
 
 // jsonEvent and jsonStatus are the lines of --json: every object has a
@@ -125,6 +130,7 @@ type jsonStatus struct {
 	Error       string `json:"error,omitempty"`
 	Rule        string `json:"rule,omitempty"`
 	Fix         string `json:"fix,omitempty"`
+	Body        string `json:"body,omitempty"`
 }
 
 func (p *printer) writeJSON(v any) {
@@ -187,17 +193,42 @@ func (p *printer) reconnect(ri ssetrace.Reconnect) {
 // failure reports the error that ended the stream, with the rule and the
 // fix when ssecors knows them.
 func (p *printer) failure(err error) {
-	var be *ssecors.BlockedError
+	var (
+		be *ssecors.BlockedError
+		re *ssecors.ResponseError
+	)
 	st := jsonStatus{Kind: "error", Error: err.Error()}
 	if errors.As(err, &be) {
 		st.Rule, st.Fix = string(be.Rule), be.Fix
+	}
+	if errors.As(err, &re) && len(re.Body) > 0 {
+		st.Body = p.redact(string(re.Body))
 	}
 	if p.json {
 		p.writeJSON(st)
 		return
 	}
 	fmt.Fprintf(p.status, "ssecors listen: %s\n", strings.TrimPrefix(err.Error(), "ssecors: "))
+	if st.Body != "" {
+		body := st.Body
+		if len(body) > maxBodyShown {
+			body = strings.ToValidUTF8(body[:maxBodyShown], "") + "…"
+		}
+		fmt.Fprintf(p.status, "  body: %q\n", body)
+	}
 	if st.Rule != "" {
 		fmt.Fprintf(p.status, "  rule: %s\n  fix: %s\n", st.Rule, st.Fix)
 	}
+}
+
+// maxBodyShown bounds the body of a failed response that listen prints:
+// the SDK keeps at most 512 bytes, secret query values redacted.
+const maxBodyShown = 300
+
+// redact hides the values of secret request headers (Authorization,
+// X-Api-Key...) that a server may echo in an error body.
+func (p *printer) redact(s string) string {
+	rep := &doctor.Report{Summary: s}
+	rep.Redact(p.secrets...)
+	return rep.Summary
 }

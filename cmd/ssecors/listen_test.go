@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -191,5 +193,34 @@ func TestListen_cookieJar(t *testing.T) {
 		if r.code != exitOK || r.stdout != "message: welcome\n" {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want the event (the cookie was sent)", args, r.code, r.stdout, r.stderr)
 		}
+	}
+}
+
+// TestListen_failedBody: the body of a failed response is shown, quoted,
+// bounded, with the secrets of the request's headers hidden.
+func TestListen_failedBody(t *testing.T) {
+	t.Parallel()
+	srv := ssetest.New(ssetest.Endpoint{Status: 401, ContentType: "application/json",
+		Handler: func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprintf(w, `{"error":"bad token %s"}%s`, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), strings.Repeat("x", 400))
+		}})
+	defer srv.Close()
+	args := []string{"listen", crossSite, "-H", "Authorization: Bearer sekrit-token-123"}
+	r := runWith(t, srv, "", args...)
+	if r.code != exitFail {
+		t.Fatalf("exit %d, want 1:\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, `  body: "{\"error\":\"bad token REDACTED\"}xxx`) || !strings.Contains(r.stderr, "x…\"\n") {
+		t.Errorf("stderr = %q, want the body, redacted and cut", r.stderr)
+	}
+	if strings.Contains(r.stderr, "sekrit") {
+		t.Errorf("stderr shows the token: %q", r.stderr)
+	}
+	r = runWith(t, srv, "", append([]string{"listen", "--json"}, args[1:]...)...)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	var st jsonStatus
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &st); err != nil || !strings.HasPrefix(st.Body, `{"error":"bad token REDACTED"}`) || strings.Contains(r.stdout, "sekrit") {
+		t.Errorf("last line = %q (%v), want the redacted body", lines[len(lines)-1], err)
 	}
 }

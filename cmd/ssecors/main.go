@@ -96,12 +96,28 @@ Flags of both commands:
   --insecure               do not verify TLS certificates (a browser would)
   --cacert FILE            also trust the PEM certificates in FILE
   --demo                   use a built-in test server instead of the network: every host
-                           name resolves to it, and it serves /broken and /fixed
+                           name resolves to it (https://api.example.test/..., any path
+                           below), and it serves:
+                             /broken       an EventSource stream that allows "*" with
+                                           credentials: use --with-credentials
+                             /fixed        the same, fixed; it needs the cookie sid:
+                                           use --with-credentials --cookie sid=42
+                             /chat-broken  a fetch() stream whose preflight does not
+                                           allow Authorization: use --method POST
+                                           -H 'Authorization: Bearer x' --data '{}'
+                             /chat-fixed   the same, fixed (same flags; --reconnect
+                                           shows the Last-Event-ID preflight)
 
 Flags of doctor:
   --reconnect              force one reconnection: show the Last-Event-ID a browser sends
                            and what the server answers
   --wait D                 how long to wait for events once the stream is open (default 5s)
+  --watch D                keep the stream open for D (such as 2m), reconnections included,
+                           and check the silences against common idle timeouts of proxies
+                           and load balancers; recommends a heartbeat
+  Once the stream opens, doctor also checks what breaks streams in production (these only
+  warn): the protocol (HTTP/1.1 limits a browser to 6 connections per host), compression,
+  a buffering proxy, and hygiene (Vary: Origin, retry:, id:).
 
 Flags of doctor for a stream a page reads with fetch() (any of them selects fetch):
   --fetch                  fetch(URL) instead of new EventSource(URL); a GET unless --method

@@ -42,6 +42,19 @@
 // Last-Event-ID passes. The body never appears in the report, only its
 // size.
 //
+// # Production checks
+//
+// Once the stream opens, the report adds what breaks streams behind real
+// infrastructure, each with its fix: "protocol" (HTTP/1.1 limits a
+// browser to 6 connections per host, shared by its tabs), "compression"
+// (the request carries the Accept-Encoding Chromium sends and the doctor
+// decodes gzip and deflate itself, so a compressed event stream shows),
+// "buffering" (heuristics for a proxy that holds events back, saying how
+// sure they are), "hygiene" (Vary: Origin, retry:, id:) and, with
+// [Options].Watch, "idle": silences and cuts compared with common idle
+// timeouts of proxies and load balancers. These steps warn; they never
+// change the verdict. Report.Protocol names the protocol of the stream.
+//
 // # The verdict
 //
 // [Report].Connects is the verdict, like an exit code: true when a browser

@@ -59,6 +59,15 @@ type Options struct {
 	// show the body's size or hide secrets an error body might echo from
 	// the request body. Give the stream in one place only.
 	Fetch *Fetch
+	// Watch, when > 0, keeps the stream open for this long once it opened
+	// (instead of closing it after MaxEvents or Wait), records every
+	// silence on the wire (neither event nor comment) and every
+	// reconnection with whether it resumed, and adds the step "idle",
+	// which compares the longest silence with common idle timeouts of
+	// proxies and load balancers and recommends a heartbeat. Zero watches
+	// nothing. Reconnections during the watch are made at once, at most
+	// 20 of them.
+	Watch time.Duration
 	// Progress, when set, is called with a short line, secrets redacted,
 	// each time the diagnosis starts waiting on the network, such as
 	// "waiting for the response headers from https://...". It runs on the
@@ -115,8 +124,8 @@ func Diagnose(ctx context.Context, rawURL string, opts Options, sourceOpts ...ss
 		}
 		v = inspect.Of(es)
 	}
-	if opts.MaxEvents < 0 || opts.Wait < 0 || opts.Timeout < 0 {
-		return nil, &ssecors.ConfigError{Option: "doctor.Options", Reason: "MaxEvents, Wait and Timeout must not be negative"}
+	if opts.MaxEvents < 0 || opts.Wait < 0 || opts.Timeout < 0 || opts.Watch < 0 {
+		return nil, &ssecors.ConfigError{Option: "doctor.Options", Reason: "MaxEvents, Wait, Timeout and Watch must not be negative"}
 	}
 	if opts.MaxEvents == 0 {
 		opts.MaxEvents = defaultMaxEvents
@@ -142,10 +151,14 @@ func Diagnose(ctx context.Context, rawURL string, opts Options, sourceOpts ...ss
 	return d.run(ctx)
 }
 
+// maxWatchReconnects bounds the reconnections made during Options.Watch.
+const maxWatchReconnects = 20
+
 // Stages of a diagnosis.
 const (
 	diagFirst        = iota // the first connection
 	diagReconnecting        // a reconnection was asked for or is under way
+	diagWatching            // Options.Watch: the stream stays open, reconnections included
 	diagDone                // the source is being closed
 )
 
@@ -161,11 +174,12 @@ type diagnosis struct {
 	bodyUnknown bool              // a fetch stream given with ssecors.WithFetch, whose body may be unknown
 	policy      browserjar.Policy // the jar's third-party cookie policy (Block without a browserjar.Jar)
 	other       browserjar.Policy // the policy not in use, to show what it would change
-	rec         *setCookieRecorder
+	rec         *wireRecorder
 
-	mu    sync.Mutex // guards stage and timer: timers fire elsewhere
-	stage int
-	timer *time.Timer
+	mu        sync.Mutex // guards stage, timer and rewatched: timers fire elsewhere
+	stage     int
+	timer     *time.Timer
+	rewatched bool // the stream reconnected during Options.Watch
 
 	// The rest is touched only on the goroutine running the source.
 	attempts []*diagAttempt
@@ -190,6 +204,7 @@ type diagAttempt struct {
 type diagHop struct {
 	req       ssetrace.Request
 	resp      *ssetrace.Response
+	wire      *wireConn             // what the response showed on the wire, or nil
 	altSent   []browserjar.Decision // under the other third-party policy
 	altStored []browserjar.Decision
 }
@@ -199,7 +214,7 @@ func (d *diagnosis) run(ctx context.Context) (*Report, error) {
 	v.NoWait()
 	v.DefaultConnectTimeout(d.opts.Timeout)
 	v.WrapTransport(func(base http.RoundTripper) http.RoundTripper {
-		d.rec = &setCookieRecorder{base: base}
+		d.rec = &wireRecorder{base: base, now: time.Now}
 		return d.rec
 	})
 	ctx = ssetrace.WithTrace(ctx, &ssetrace.Trace{
@@ -283,12 +298,20 @@ func (d *diagnosis) response(i ssetrace.Response) {
 		a.preResp = &i
 		return
 	}
-	u, lines := d.rec.next()
+	var (
+		u     *url.URL
+		lines []string
+	)
+	w := d.rec.next()
+	if w != nil {
+		u, lines = w.url, w.setCookies
+	}
 	if len(a.hops) == 0 {
 		return
 	}
 	h := a.hops[len(a.hops)-1]
 	h.resp = &i
+	h.wire = w
 	if d.v.Jar != nil && h.req.Credentials && len(lines) > 0 && u != nil {
 		scratch := browserjar.New(&browserjar.Options{Now: d.v.Now, ThirdPartyCookies: d.other})
 		h.altStored = scratch.SetCookiesFrom(d.cookieRequest(u, true), lines)
@@ -311,6 +334,19 @@ func (d *diagnosis) open(*http.Response) {
 	a.opened = true
 	d.mu.Lock()
 	stage := d.stage
+	switch {
+	case stage == diagWatching:
+		// The watch timer runs from the first opening.
+		d.mu.Unlock()
+		d.progress("reopened: still watching")
+		return
+	case stage == diagFirst && d.opts.Watch > 0:
+		d.stage = diagWatching
+		d.timer = time.AfterFunc(d.opts.Watch, d.finishFirst)
+		d.mu.Unlock()
+		d.progress(fmt.Sprintf("stream open: watching it for %s", d.opts.Watch))
+		return
+	}
 	if stage != diagDone {
 		if d.timer != nil {
 			d.timer.Stop()
@@ -338,6 +374,16 @@ func (d *diagnosis) event(ev ssecors.Event) {
 	stage := d.stage
 	d.mu.Unlock()
 	switch {
+	case stage == diagWatching && a.n == 1:
+		if len(a.events) < d.opts.MaxEvents {
+			a.events = append(a.events, ev)
+		} else {
+			a.extra++
+		}
+	case stage == diagWatching:
+		if len(a.events) == 0 {
+			a.events = append(a.events, ev) // shows whether the reconnection resumed
+		}
 	case a.n == 1:
 		if len(a.events) < d.opts.MaxEvents {
 			a.events = append(a.events, ev)
@@ -357,11 +403,11 @@ func (d *diagnosis) event(ev ssecors.Event) {
 // one was asked for, and closes the source otherwise.
 func (d *diagnosis) finishFirst() {
 	d.mu.Lock()
-	if d.stage != diagFirst {
+	if d.stage != diagFirst && d.stage != diagWatching {
 		d.mu.Unlock()
 		return
 	}
-	if d.opts.Reconnect && !d.oneShot() {
+	if d.opts.Reconnect && !d.oneShot() && !d.rewatched {
 		d.stage = diagReconnecting
 		d.mu.Unlock()
 		d.es.Restart() // show a reconnection now, as the browser's would be after its wait
@@ -369,17 +415,25 @@ func (d *diagnosis) finishFirst() {
 	}
 	d.stage = diagDone
 	d.mu.Unlock()
-	d.es.Close()
+	d.stop()
 }
 
 // oneShot reports a one-shot fetch stream, which never reconnects.
 func (d *diagnosis) oneShot() bool { return d.fetch != nil && d.fetch.OneShot }
 
+// stop closes the source: the streams it ends were not cut.
+func (d *diagnosis) stop() {
+	if d.rec != nil {
+		d.rec.stopping.Store(true)
+	}
+	d.es.Close()
+}
+
 func (d *diagnosis) finish() {
 	d.mu.Lock()
 	d.stage = diagDone
 	d.mu.Unlock()
-	d.es.Close()
+	d.stop()
 }
 
 func (d *diagnosis) reconnect(i ssetrace.Reconnect) {
@@ -393,6 +447,8 @@ func (d *diagnosis) reconnect(i ssetrace.Reconnect) {
 	d.mu.Lock()
 	proceed := false
 	switch {
+	case d.stage == diagWatching && i.Attempt <= maxWatchReconnects:
+		proceed, d.rewatched = true, true
 	case d.stage == diagFirst && a.opened && d.opts.Reconnect:
 		d.stage, proceed = diagReconnecting, true
 	case d.stage == diagReconnecting && i.Attempt == 1:
@@ -402,7 +458,7 @@ func (d *diagnosis) reconnect(i ssetrace.Reconnect) {
 	}
 	d.mu.Unlock()
 	if !proceed {
-		d.es.Close()
+		d.stop()
 		return
 	}
 	d.latest = i.Attempt + 1
@@ -411,53 +467,4 @@ func (d *diagnosis) reconnect(i ssetrace.Reconnect) {
 		msg = "reconnecting with Last-Event-ID: " + d.v.RedactText(i.LastEventID)
 	}
 	d.progress(msg)
-}
-
-// setCookieRecorder passes requests through and keeps the Set-Cookie lines
-// of every response but a preflight's, so that the diagnosis can show what the other
-// third-party policy would store. The lines never leave the package.
-type setCookieRecorder struct {
-	base http.RoundTripper
-
-	mu    sync.Mutex
-	queue []recordedSetCookie
-}
-
-type recordedSetCookie struct {
-	url   *url.URL
-	lines []string
-}
-
-func (r *setCookieRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	base := r.base
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	resp, err := base.RoundTrip(req)
-	if err == nil && req.Method != http.MethodOptions {
-		r.mu.Lock()
-		r.queue = append(r.queue, recordedSetCookie{url: req.URL, lines: resp.Header.Values("Set-Cookie")})
-		r.mu.Unlock()
-	}
-	return resp, err
-}
-
-// CloseIdleConnections forwards to the wrapped transport.
-func (r *setCookieRecorder) CloseIdleConnections() {
-	if c, ok := r.base.(interface{ CloseIdleConnections() }); ok {
-		c.CloseIdleConnections()
-	}
-}
-
-// next returns the oldest recorded response: the engine reports
-// responses in the order it receives them.
-func (r *setCookieRecorder) next() (*url.URL, []string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.queue) == 0 {
-		return nil, nil
-	}
-	n := r.queue[0]
-	r.queue = r.queue[1:]
-	return n.url, n.lines
 }

@@ -12,11 +12,14 @@ import (
 
 // ExampleDiagnose asserts, as an integration test would, that a page on
 // app.example.test can open a cross-site stream with credentials: the
-// server allows the exact origin and credentials.
+// server allows the exact origin and credentials (and, for the production
+// checks, varies on Origin, sets retry: and gives each event an id).
 func ExampleDiagnose() {
 	srv := ssetest.New(ssetest.Endpoint{
-		Events: ssetest.Messages("hello", "world"),
+		Events: []ssetest.Event{{ID: "1", Data: "hello"}, {ID: "2", Data: "world"}},
+		Retry:  3000,
 		CORS:   ssetest.AllowAll(),
+		Header: http.Header{"Vary": {"Origin"}},
 	})
 	defer srv.Close()
 

@@ -427,7 +427,7 @@ func TestReport_fetchJSON(t *testing.T) {
 	for _, s := range got.Steps {
 		names = append(names, s.Name+":"+s.Mark)
 	}
-	want := "request:pass mixed-content:pass preflight:pass cookies:info cors:pass response:pass expose:info events:pass"
+	want := "request:pass mixed-content:pass preflight:pass cookies:info cors:pass response:pass expose:info events:pass protocol:pass compression:pass buffering:info hygiene:warn"
 	if got.Method != "POST" || got.CredentialsMode != "same-origin" || got.Credentials || !got.Connects || strings.Join(names, " ") != want {
 		t.Errorf("got %+v, steps %q; want POST, same-origin, no credentials, connects, steps %q", got, strings.Join(names, " "), want)
 	}

@@ -56,7 +56,10 @@ type Step struct {
 	// Name says what the step checks: "request", "mixed-content",
 	// "preflight", "cookies", "redirect", "cors", "response", "expose"
 	// (the response headers a fetch() page can read), "set-cookie",
-	// "events" or "reconnect".
+	// "events" or "reconnect"; and, once the stream opened, the
+	// production checks: "protocol", "compression", "buffering", "idle"
+	// (with [Options].Watch) and "hygiene". Production checks only warn:
+	// they never change the verdict.
 	Name string `json:"name"`
 	// Mark grades the step.
 	Mark Mark `json:"mark"`
@@ -108,6 +111,9 @@ type Report struct {
 	// with [ssecors.WithCookieJar] (its [browserjar.Policy]): "block" (the
 	// default) or "allow".
 	ThirdPartyCookies string `json:"third_party_cookies"`
+	// Protocol is the protocol the stream's response came over, such as
+	// "HTTP/1.1" or "HTTP/2.0"; empty when no stream opened.
+	Protocol string `json:"protocol,omitempty"`
 	// Connects is the verdict: the stream opened as a browser would open
 	// it, and, when a reconnection was diagnosed, it did not end the
 	// source.

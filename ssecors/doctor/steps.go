@@ -95,6 +95,13 @@ func (d *diagnosis) buildReport() *Report {
 		}
 	}
 
+	if first.opened {
+		r.Steps = append(r.Steps, d.productionSteps(first)...)
+	}
+	if h := streamHop(first); h != nil {
+		r.Protocol = h.resp.Proto
+	}
+
 	r.Connects = connects
 	r.Err = verdictErr
 	if connects {
@@ -187,8 +194,17 @@ func (d *diagnosis) requestStep(a *diagAttempt) Step {
 		s.Details = append(s.Details, "GET "+d.v.RedactURL(d.u)+" (not sent)")
 	} else {
 		s.Details = append(s.Details, "GET "+req.URL)
-		for _, k := range slices.Sorted(maps.Keys(req.Header)) {
-			s.Details = append(s.Details, k+": "+strings.Join(req.Header[k], ", "))
+		hdr := req.Header
+		if hdr.Get("Accept-Encoding") == "" {
+			// The doctor's transport adds it, as a browser's network stack does.
+			hdr = hdr.Clone()
+			if hdr == nil {
+				hdr = http.Header{}
+			}
+			hdr.Set("Accept-Encoding", browserAcceptEncoding(d.u))
+		}
+		for _, k := range slices.Sorted(maps.Keys(hdr)) {
+			s.Details = append(s.Details, k+": "+strings.Join(hdr[k], ", "))
 		}
 	}
 	switch {
@@ -610,7 +626,10 @@ func (d *diagnosis) eventsStep(a *diagAttempt) Step {
 	default:
 		s.Title = fmt.Sprintf("%d events received", len(a.events))
 	}
-	if a.extra > 0 {
+	switch {
+	case a.extra > 0 && d.opts.Watch > 0:
+		s.Details = append(s.Details, fmt.Sprintf("and %d more while watched", a.extra))
+	case a.extra > 0:
 		s.Details = append(s.Details, fmt.Sprintf("and %d more, already received when the connection was dropped", a.extra))
 	}
 	if rc := a.reconnect; rc != nil && !d.opts.Reconnect {
@@ -710,6 +729,13 @@ func (d *diagnosis) reconnectStep(first, second *diagAttempt) (Step, error) {
 		}
 		for _, ev := range second.events {
 			s.Details = append(s.Details, "first event after reconnecting: "+eventLine(ev))
+			if ev.LastEventID != "" && ev.LastEventID == rc.LastEventID {
+				s.Mark = MarkWarn
+				s.Title = "reopened, but the server resent event id " + d.v.RedactText(ev.LastEventID) + ", the one named by Last-Event-ID: an off-by-one replay"
+				s.Details = append(s.Details, "Last-Event-ID names the last event the client received; the server resumed from that event instead of after it, so a browser dispatches it twice")
+				s.Fix = "resume with the event after the one named by Last-Event-ID, not with that event"
+				return s, nil
+			}
 			if ev.LastEventID != "" && seen[ev.LastEventID] {
 				s.Mark = MarkWarn
 				s.Title = "reopened, but the server sent event id " + ev.LastEventID + " again: it ignores Last-Event-ID"
