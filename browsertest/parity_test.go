@@ -117,3 +117,50 @@ func selectCases(expr string) ([]*Case, error) {
 	}
 	return out, nil
 }
+
+// TestChromiumAcceptEncoding checks the Accept-Encoding values that
+// ssecors/doctor sends as Chromium's (browserAcceptEncoding in
+// ssecors/doctor/wire.go) against what Chromium sent with its EventSource
+// requests in this run: every value, per kind of URL. When Chromium
+// changes them, update wire.go.
+func TestChromiumAcceptEncoding(t *testing.T) {
+	want := map[string]string{
+		"https":          "gzip, deflate, br, zstd",
+		"http, loopback": "gzip, deflate, br, zstd",
+		"http":           "gzip, deflate",
+	}
+	s := getSuite(t)
+	seen := map[string]map[string]bool{}
+	for _, r := range s.Runs {
+		if r.Case.Fetch != nil {
+			continue
+		}
+		for _, req := range s.Srv.Log(r.ID + "c") {
+			if req.Method != "GET" {
+				continue
+			}
+			kind := req.Scheme
+			if kind == "http" && (strings.HasPrefix(req.Host, "localhost") || strings.HasPrefix(req.Host, "127.0.0.1")) {
+				kind = "http, loopback"
+			}
+			if seen[kind] == nil {
+				seen[kind] = map[string]bool{}
+			}
+			seen[kind][req.AcceptEncoding] = true
+		}
+	}
+	t.Logf("Chromium's Accept-Encoding per kind of URL: %v", seen)
+	for kind, w := range want {
+		if len(seen[kind]) == 0 {
+			if *caseFlag == "" {
+				t.Errorf("%s: no EventSource request seen", kind)
+			}
+			continue
+		}
+		for got := range seen[kind] {
+			if got != w {
+				t.Errorf("%s: Chromium sent Accept-Encoding %q, the doctor sends %q", kind, got, w)
+			}
+		}
+	}
+}

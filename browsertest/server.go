@@ -81,6 +81,9 @@ type Request struct {
 	// Referer is recorded for the report but not compared: ssecors, like
 	// any non-browser client, sends none.
 	Referer string
+	// AcceptEncoding is recorded, not compared: the doctor sends what
+	// Chromium sends (TestChromiumAcceptEncoding), ssecors what Go does.
+	AcceptEncoding string
 
 	// Fetch is set for the requests of a fetch case, which describe
 	// themselves with the fields below too.
@@ -269,6 +272,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			ACRMethod: r.Header.Get("Access-Control-Request-Method"), ACRHeaders: r.Header.Get("Access-Control-Request-Headers"),
 			Accept: headerOrDash(r.Header, "Accept"), CacheControl: headerOrDash(r.Header, "Cache-Control"),
 			Pragma: headerOrDash(r.Header, "Pragma"), Referer: r.Header.Get("Referer"),
+			AcceptEncoding: r.Header.Get("Accept-Encoding"),
 		}
 		if v, ok := r.Header["Origin"]; ok {
 			req.Origin, req.HasOrigin = strings.Join(v, ", "), true
