@@ -28,7 +28,9 @@ import (
 // The Accept-Encoding values Chromium 156 sends with an EventSource
 // request, recorded from Debian's chromium 156.0.8078.114 (headless): br
 // and zstd only to potentially trustworthy origins (https, and loopback
-// hosts over http); to other plain http origins, gzip and deflate.
+// hosts over http); to other plain http origins, gzip and deflate. The
+// browser suite checks them on every run (browsertest,
+// TestChromiumAcceptEncoding).
 const (
 	chromiumAcceptEncoding     = "gzip, deflate, br, zstd"
 	chromiumAcceptEncodingHTTP = "gzip, deflate"
