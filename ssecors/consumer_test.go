@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -296,5 +297,40 @@ func TestRetryPolicy_deliveringStreamsAreHealthy(t *testing.T) {
 	}
 	if got := fmt.Sprint(rec.Delays()); got != "[1s 1s 1s 1s]" {
 		t.Errorf("delays: got %s, want no growth", got)
+	}
+}
+
+// TestRun_handlerPanics: a panicking handler ends Run by that panic, and a
+// caller that recovers finds the source closed, its connection closed and
+// no goroutine or timer left (TestMain checks the goroutines).
+func TestRun_handlerPanics(t *testing.T) {
+	t.Parallel()
+	gone := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, "data: boom\n\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // held open until the client leaves
+		close(gone)
+	}))
+	defer srv.Close()
+	es := mustNew(t, srv.URL, ssecors.WithIdleTimeout(time.Minute), ssecors.WithEventTimeout(time.Minute))
+	es.OnMessage(func(ssecors.Event) { panic("handler bug") })
+	func() {
+		defer func() {
+			if r := recover(); r != "handler bug" {
+				t.Errorf("recovered %v, want the handler's panic", r)
+			}
+		}()
+		es.Run(context.Background())
+		t.Error("Run returned")
+	}()
+	if es.ReadyState() != ssecors.Closed {
+		t.Errorf("state %v, want closed", es.ReadyState())
+	}
+	select {
+	case <-gone:
+	case <-time.After(5 * time.Second):
+		t.Error("the connection is still open 5 s after the panic")
 	}
 }

@@ -203,6 +203,9 @@ func (e *engine) attempt(ctx context.Context) (delivered bool, opened time.Durat
 	e.lastErr = nil
 	e.streamed = true
 	body, stop := e.body(resp, cancel)
+	// Deferred, so that a handler or loop body that panics (and a caller
+	// that recovers) leaves no timer armed and no connection open.
+	defer e.endStream(resp, stop)
 	e.reset(body, final)
 	// The dispatch loop is here, not in a function of its own: its frames
 	// stay on the stack of every idle connection, and fewer of them let
@@ -233,13 +236,17 @@ func (e *engine) attempt(ctx context.Context) (delivered bool, opened time.Durat
 		e.publish()
 		break
 	}
-	stop()
-	e.es.setBody(nil)
-	resp.Body.Close()
 	if err != nil && err != errYieldStop {
 		err = e.readError(ctx, err, final)
 	}
 	return n > 0, time.Since(start), err
+}
+
+// endStream stops the stream's timers and closes its body.
+func (e *engine) endStream(resp *http.Response, stop func()) {
+	stop()
+	e.es.setBody(nil)
+	resp.Body.Close()
 }
 
 // attemptContext gives an attempt a context of its own when something may

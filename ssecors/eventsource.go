@@ -408,9 +408,26 @@ func (es *EventSource) run(parent context.Context, yield func(Event, error) bool
 	es.mu.Unlock()
 
 	e := newEngine(es, ssetrace.ContextTrace(parent), yield)
+	ended := false
+	defer es.endPanicking(&ended)
 	err := e.loop(ctx)
 	e.finish()
+	ended = true
 	return es.end(parent, err, e.lastErr)
+}
+
+// endPanicking closes the source when Run ends by a panic (from a handler
+// or the body of an Events loop) instead of returning: the state becomes
+// Closed, as after Close, and the panic goes on.
+func (es *EventSource) endPanicking(ended *bool) {
+	if *ended {
+		return
+	}
+	es.mu.Lock()
+	es.closeCalled = true
+	es.state.Store(int32(Closed))
+	es.cancel = nil
+	es.mu.Unlock()
 }
 
 // end closes the source after its engine stopped and chooses what Run
