@@ -27,7 +27,8 @@ import (
 // range over [EventSource.Events]) once. Handlers run one at a time on the
 // goroutine that called Run, in stream order, with no lock held: a handler
 // may add or remove handlers and call Close. A slow handler slows the
-// stream; it never reorders it.
+// stream; it never reorders it. A handler that panics ends Run with that
+// panic, and the source is then closed, its connection too.
 //
 // All methods are safe for concurrent use.
 type EventSource struct {
