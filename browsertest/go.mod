@@ -5,6 +5,7 @@ go 1.26.0
 replace github.com/ssecors/ssecors-go => ../
 
 require (
+	github.com/coder/websocket v1.8.15 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	golang.org/x/net v0.63.0 // indirect
 )
