@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,6 +101,16 @@ func firefoxPrefs(proxyPort int, policy browserjar.Policy) [][2]string {
 		{"network.proxy.ssl_port", port},
 		{"network.proxy.no_proxies_on", `""`},
 		{"network.proxy.share_proxy_settings", "false"},
+		// Nothing may depend on DNS (there is none for *.test here): no
+		// HTTPS-RR lookups or prefetches, and the test names resolve
+		// locally to 127.0.0.1 should Firefox look one up anyway (the
+		// address is never used: every connection goes to the proxy).
+		{"network.dns.native_https_query", "false"},
+		{"network.dns.use_https_rr_as_altsvc", "false"},
+		{"network.dns.echconfig.enabled", "false"},
+		{"network.dns.http3_echconfig.enabled", "false"},
+		{"network.dns.disablePrefetch", "true"},
+		{"network.dns.localDomains", strconv.Quote(strings.Join(testHostNames, ","))},
 		// The third-party cookie setting under test.
 		{"network.cookie.cookieBehavior", cookie},
 		// As Chromium's --disable-features=HttpsUpgrades: the http:// page
@@ -121,6 +132,10 @@ func firefoxPrefs(proxyPort int, policy browserjar.Policy) [][2]string {
 		{"app.update.disabledForTesting", "true"},
 	}
 }
+
+// testHostNames are the *.test names the cases use.
+var testHostNames = []string{"example.test", "app.example.test", "api.example.test", "www.example.test",
+	"other.test", "api.other.test", "cdn.other.test", "evil.test"}
 
 var bidiListening = regexp.MustCompile(`WebDriver BiDi listening on (ws://\S+)`)
 
@@ -346,32 +361,37 @@ func (f *Firefox) Run(c *Case, run string) (out Outcome) {
 }
 
 // cookies reads a user context's cookies: its unpartitioned store, then
-// the partition of the page's top-level site.
+// the partition of the page's top-level site. Firefox's storage.getCookies
+// for a partition with a sourceOrigin also returns the unpartitioned
+// cookies of that origin's site; those are already in the first list, so
+// only the cookies that are not are reported "(partitioned)" (a cookie
+// stored both ways with the same name, value and domain shows once).
 func (f *Firefox) cookies(ctx context.Context, userContext, pageOrigin string) ([]string, error) {
 	var jar []string
-	seen := map[string]bool{}
-	for _, part := range []map[string]any{
+	unpartitioned := map[string]bool{}
+	for i, part := range []map[string]any{
 		{"type": "storageKey", "userContext": userContext},
 		{"type": "storageKey", "userContext": userContext, "sourceOrigin": pageOrigin},
 	} {
 		var res struct {
-			Cookies      []bidiCookie   `json:"cookies"`
-			PartitionKey map[string]any `json:"partitionKey"`
+			Cookies []bidiCookie `json:"cookies"`
 		}
 		if err := f.conn.call(ctx, "storage.getCookies", map[string]any{"partition": part}, &res); err != nil {
 			return nil, err
 		}
-		_, partitioned := part["sourceOrigin"]
 		for _, ck := range res.Cookies {
-			e := jarEntry(ck.Name, ck.Value.Value, ck.Domain, partitioned)
-			if !seen[e] {
-				seen[e] = true
+			e := jarEntry(ck.Name, ck.Value.Value, ck.Domain, false)
+			switch {
+			case i == 0 && !unpartitioned[e]:
+				unpartitioned[e] = true
 				jar = append(jar, e)
+			case i == 1 && !unpartitioned[e]:
+				jar = append(jar, jarEntry(ck.Name, ck.Value.Value, ck.Domain, true))
 			}
 		}
 	}
 	sort.Strings(jar)
-	return jar, nil
+	return slices.Compact(jar), nil
 }
 
 // fillFinish copies what __finish returned into an outcome, as

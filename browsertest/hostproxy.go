@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -125,11 +126,18 @@ func (p *HostProxy) route(host, port string) string {
 func (p *HostProxy) handle(c net.Conn) {
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	br := bufio.NewReader(c)
+	t0 := time.Now()
 	line, err := peekLine(br)
 	if err != nil {
+		if debugProxy {
+			println("proxy: no request line after", time.Since(t0).String(), err.Error())
+		}
 		return
 	}
 	fields := strings.Fields(line)
+	if debugProxy {
+		println("proxy:", time.Now().Format("15:04:05.000"), line, "after", time.Since(t0).String())
+	}
 	if len(fields) != 3 {
 		io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
 		return
@@ -214,17 +222,19 @@ func (p *HostProxy) handle(c net.Conn) {
 // It peeks only at bytes that have arrived (plus one more when the line is
 // not complete yet), so that it never waits for more than the line.
 func peekLine(br *bufio.Reader) (string, error) {
-	n := 1
+	n := 1 // wait for at least one byte
 	for {
-		b, err := br.Peek(n)
+		if _, err := br.Peek(n); err != nil {
+			return "", err
+		}
+		b, _ := br.Peek(br.Buffered()) // all that has arrived: no wait
 		if i := bytes.Index(b, []byte("\r\n")); i >= 0 {
 			return string(b[:i]), nil
 		}
-		if err != nil {
-			return "", err
-		}
-		if n = max(br.Buffered(), len(b)) + 1; n > br.Size() {
+		if n = len(b) + 1; n > br.Size() {
 			return "", bufio.ErrBufferFull
 		}
 	}
 }
+
+var debugProxy = os.Getenv("SSECORS_DEBUG_PROXY") != ""
