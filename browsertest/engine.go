@@ -46,7 +46,7 @@ type EngineKind struct {
 }
 
 // Engines are the engines the suite can drive, Chromium first.
-var Engines = []EngineKind{ChromiumKind, FirefoxKind}
+var Engines = []EngineKind{ChromiumKind, FirefoxKind, WebKitKind, WebKitITPKind}
 
 // ChromiumKind drives Debian's Chromium over CDP through [Browser].
 var ChromiumKind = EngineKind{
