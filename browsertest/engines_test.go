@@ -54,7 +54,11 @@ func TestEngines(t *testing.T) {
 			if sdk == nil {
 				sdk = SDKOutcomes(ctx, srv, runs)
 			}
-			res, err := RunEngine(ctx, kind, path, srv, runs, sdk, nil)
+			var progress func(*EngineRun)
+			if testing.Verbose() {
+				progress = func(r *EngineRun) { t.Logf("%s: %s", r.Name(), r.Verdict) }
+			}
+			res, err := RunEngine(ctx, kind, path, srv, runs, sdk, progress)
 			if err != nil {
 				t.Fatal(err)
 			}
