@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
+	"golang.org/x/net/publicsuffix"
 )
 
 // ErrNoFirefox is returned by FindFirefox when no Firefox is found.
@@ -360,15 +362,19 @@ func (f *Firefox) Run(c *Case, run string) (out Outcome) {
 	return out
 }
 
-// cookies reads a user context's cookies: its unpartitioned store, then
-// the partition of the page's top-level site. Firefox's storage.getCookies
-// for a partition with a sourceOrigin also returns the unpartitioned
-// cookies of that origin's site; those are already in the first list, so
-// only the cookies that are not are reported "(partitioned)" (a cookie
-// stored both ways with the same name, value and domain shows once).
+// cookies reads a user context's cookies. Firefox's storage.getCookies
+// (remote/webdriver-bidi/modules/root/storage.sys.mjs) answers, for a
+// partition without sourceOrigin, the cookies of every partition of the
+// user context, and for one with sourceOrigin, the cookies partitioned
+// under that top-level site plus the unpartitioned cookies of that site's
+// hosts; a cookie carries no partition key of its own. So: every cookie is
+// listed from the first query, and one is marked "(partitioned)" when the
+// page's partition holds it and it belongs to another site than the page
+// (a cross-site cookie in the page's partition is exactly what Total
+// Cookie Protection stores). Caveat: a same-site Partitioned (CHIPS)
+// cookie cannot be told apart and is shown unpartitioned.
 func (f *Firefox) cookies(ctx context.Context, userContext, pageOrigin string) ([]string, error) {
-	var jar []string
-	unpartitioned := map[string]bool{}
+	var lists [2][]bidiCookie
 	for i, part := range []map[string]any{
 		{"type": "storageKey", "userContext": userContext},
 		{"type": "storageKey", "userContext": userContext, "sourceOrigin": pageOrigin},
@@ -379,19 +385,36 @@ func (f *Firefox) cookies(ctx context.Context, userContext, pageOrigin string) (
 		if err := f.conn.call(ctx, "storage.getCookies", map[string]any{"partition": part}, &res); err != nil {
 			return nil, err
 		}
-		for _, ck := range res.Cookies {
-			e := jarEntry(ck.Name, ck.Value.Value, ck.Domain, false)
-			switch {
-			case i == 0 && !unpartitioned[e]:
-				unpartitioned[e] = true
-				jar = append(jar, e)
-			case i == 1 && !unpartitioned[e]:
-				jar = append(jar, jarEntry(ck.Name, ck.Value.Value, ck.Domain, true))
-			}
+		lists[i] = res.Cookies
+	}
+	pageSite := ""
+	if u, err := url.Parse(pageOrigin); err == nil {
+		pageSite = siteOf(u.Hostname())
+	}
+	inPage := map[string]bool{}
+	for _, ck := range lists[1] {
+		inPage[jarEntry(ck.Name, ck.Value.Value, ck.Domain, false)] = true
+	}
+	var jar []string
+	for _, ck := range lists[0] {
+		e := jarEntry(ck.Name, ck.Value.Value, ck.Domain, false)
+		if inPage[e] && siteOf(strings.TrimPrefix(ck.Domain, ".")) != pageSite {
+			e = jarEntry(ck.Name, ck.Value.Value, ck.Domain, true)
 		}
+		jar = append(jar, e)
 	}
 	sort.Strings(jar)
 	return slices.Compact(jar), nil
+}
+
+// siteOf returns the registrable domain of a host (".test" is not a public
+// suffix, so api.other.test gives other.test), or the host itself.
+func siteOf(host string) string {
+	host = strings.ToLower(host)
+	if s, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
+		return s
+	}
+	return host
 }
 
 // fillFinish copies what __finish returned into an outcome, as
