@@ -4,26 +4,27 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 )
 
-var engineFlag = flag.String("engine", "firefox,webkit", "TestEngines: the engines to measure (comma-separated: chromium, firefox, webkit)")
+var engineFlag = flag.String("engine", "", "TestEngines: the engines to measure, comma-separated: chromium, firefox, webkit, webkit-itp (none: TestEngines skips)")
 
 // engineBudget bounds one engine's run in TestEngines.
 const engineBudget = 6 * time.Minute
 
-// TestEngines runs the case table in the other engines (Firefox, WebKit;
-// -engine picks) and compares each with ssecors through Judge. It is a
-// measurement: the results are logged, and the test fails only when the
-// harness cannot run (an engine that is not installed is skipped). Run it
-// with
+// TestEngines runs the case table in the engines -engine names and
+// compares each with ssecors through Judge. It is a measurement, not part
+// of CI yet: it runs only when -engine is given, the results are logged,
+// and it fails only when the harness cannot run (an engine that is not
+// installed is skipped). See ../ENGINES.md. Run it with
 //
-//	go test -count=1 -run 'TestEngines$' -v ./... [-case REGEXP] [-engine firefox]
+//	go test -count=1 -run 'TestEngines$' -v ./... -engine firefox,webkit,webkit-itp [-case REGEXP]
 func TestEngines(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: no browsers")
+	if *engineFlag == "" {
+		t.Skip("a measurement: run it with -engine firefox,webkit,webkit-itp (see ../ENGINES.md)")
 	}
 	cases, err := selectCases(*caseFlag)
 	if err != nil {
@@ -32,6 +33,11 @@ func TestEngines(t *testing.T) {
 	want := map[string]bool{}
 	for _, n := range strings.Split(*engineFlag, ",") {
 		want[strings.TrimSpace(n)] = true
+	}
+	for n := range want {
+		if !slices.ContainsFunc(Engines, func(k EngineKind) bool { return k.Name == n }) {
+			t.Fatalf("-engine: unknown engine %q", n)
+		}
 	}
 	srv, err := NewServer()
 	if err != nil {
