@@ -29,6 +29,14 @@ type Engine interface {
 	Close()
 }
 
+// JarViewer is implemented by an engine whose cookie store can be read
+// only partly (which partition holds a cookie, for instance). ViewJar
+// reduces the ssecors jar of a case to what the same reading would show,
+// so that only differences the engine really makes are reported.
+type JarViewer interface {
+	ViewJar(c *Case, jar []string) []string
+}
+
 // EngineKind says how to find and start one browser engine.
 type EngineKind struct {
 	// Name is "chromium", "firefox" or "webkit".
@@ -208,6 +216,9 @@ func RunEngine(ctx context.Context, kind EngineKind, path string, srv *Server, r
 						r.Browser = e.Run(r.Case, r.ID)
 					}
 					fillFromLog(srv, &r.Browser, r.ID)
+					if v, ok := e.(JarViewer); ok {
+						r.SDK.Jar = v.ViewJar(r.Case, r.SDK.Jar)
+					}
 					r.Verdict = Judge(r.Case, r.Browser, r.SDK)
 					if progress != nil {
 						progress(r)

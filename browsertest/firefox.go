@@ -407,6 +407,27 @@ func (f *Firefox) cookies(ctx context.Context, userContext, pageOrigin string) (
 	return slices.Compact(jar), nil
 }
 
+// ViewJar drops the "(partitioned)" mark of the ssecors jar entries whose
+// domain is of the page's own site: Firefox's storage.getCookies cannot
+// show whether such a cookie is partitioned (see cookies).
+func (f *Firefox) ViewJar(c *Case, jar []string) []string {
+	pageSite := ""
+	if u, err := url.Parse(c.page()); err == nil {
+		pageSite = siteOf(u.Hostname())
+	}
+	out := make([]string, 0, len(jar))
+	for _, e := range jar {
+		if base, ok := strings.CutSuffix(e, " (partitioned)"); ok {
+			if _, domain, ok := strings.Cut(base, "@"); ok && siteOf(strings.TrimPrefix(domain, ".")) == pageSite {
+				e = base
+			}
+		}
+		out = append(out, e)
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
 // siteOf returns the registrable domain of a host (".test" is not a public
 // suffix, so api.other.test gives other.test), or the host itself.
 func siteOf(host string) string {

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -121,6 +122,8 @@ type WebKit struct {
 	itp         bool
 	version     string
 	miniBrowser string
+	driverPath  string
+	display     string
 	args        []string
 	srv         *Server
 
@@ -129,6 +132,7 @@ type WebKit struct {
 	xvfb   *exec.Cmd
 	xwait  chan struct{}
 	proxy  *HostProxy
+	mu     sync.Mutex // guards procs
 	procs  []*wkDriver
 	idle   chan *wkDriver
 	closed chan struct{}
@@ -164,6 +168,7 @@ func StartWebKit(parent context.Context, driverPath string, srv *Server, policy 
 	if err != nil {
 		return nil, err
 	}
+	w.driverPath, w.display = driverPath, display
 	cookies := "no-third-party"
 	if policy == browserjar.Allow {
 		cookies = "always"
@@ -289,6 +294,20 @@ func (w *WebKit) startDriver(path, display string, index int) (*wkDriver, error)
 	}
 }
 
+// replaceDriver stops driver d (and its MiniBrowser) and starts a new one
+// in its place.
+func (w *WebKit) replaceDriver(d *wkDriver) (*wkDriver, error) {
+	killGroup(d.cmd, d.wait)
+	nd, err := w.startDriver(w.driverPath, w.display, d.index)
+	if err != nil {
+		return d, err
+	}
+	w.mu.Lock()
+	w.procs[d.index] = nd
+	w.mu.Unlock()
+	return nd, nil
+}
+
 // newSession starts MiniBrowser through driver d, time-boxed.
 func (w *WebKit) newSession(d *wkDriver) (map[string]any, error) {
 	ctx, cancel := context.WithTimeout(w.ctx, webkitSessionTimeout)
@@ -347,7 +366,10 @@ func killGroup(cmd *exec.Cmd, wait chan struct{}) {
 // Close stops the drivers (and any MiniBrowser they run), Xvfb and the
 // proxy.
 func (w *WebKit) Close() {
-	for _, d := range w.procs {
+	w.mu.Lock()
+	procs := slices.Clone(w.procs)
+	w.mu.Unlock()
+	for _, d := range procs {
 		if d.wd.session != "" {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			d.wd.deleteSession(ctx)
@@ -379,8 +401,18 @@ func (w *WebKit) Run(c *Case, run string) (out Outcome) {
 	}
 	defer func() { w.idle <- d }()
 	if _, err := w.newSession(d); err != nil {
-		out.Harness = err
-		return out
+		// A session that did not start in time leaves the driver in an
+		// unknown state: replace the driver and try once more.
+		nd, rerr := w.replaceDriver(d)
+		if rerr != nil {
+			out.Harness = fmt.Errorf("%w; replacing the driver: %v", err, rerr)
+			return out
+		}
+		d = nd
+		if _, err2 := w.newSession(d); err2 != nil {
+			out.Harness = fmt.Errorf("%w; after replacing the driver: %v", err, err2)
+			return out
+		}
 	}
 	ctx, cancel := context.WithTimeout(w.ctx, c.wait()+60*time.Second)
 	defer cancel()
@@ -449,6 +481,31 @@ func (w *WebKit) Run(c *Case, run string) (out Outcome) {
 	}
 	sort.Strings(out.Jar)
 	return out
+}
+
+// ViewJar drops the "(partitioned)" marks of the ssecors jar: WebDriver's
+// cookies carry no partition (and WebKitGTK does not partition cookies by
+// the Partitioned attribute, which the requests show), and drops cookies
+// whose Path is not "/" when the page never was under it, which Get All
+// Cookies from /r/<run>/page cannot see: those are the primed cookies with
+// another Path.
+func (w *WebKit) ViewJar(c *Case, jar []string) []string {
+	hidden := map[string]bool{}
+	for _, p := range c.Cookies {
+		if hc, err := http.ParseSetCookie(p.SetCookie); err == nil && hc.Path != "" && hc.Path != "/" && !strings.HasPrefix("/r/", hc.Path) {
+			hidden[hc.Name+"="+hc.Value] = true
+		}
+	}
+	out := make([]string, 0, len(jar))
+	for _, e := range jar {
+		e = strings.TrimSuffix(e, " (partitioned)")
+		if nv, _, _ := strings.Cut(e, "@"); hidden[nv] {
+			continue
+		}
+		out = append(out, e)
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
 }
 
 // caseOrigins returns the https origins of every host a case names (page,
