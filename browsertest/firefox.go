@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -407,18 +408,27 @@ func (f *Firefox) cookies(ctx context.Context, userContext, pageOrigin string) (
 	return slices.Compact(jar), nil
 }
 
-// ViewJar drops the "(partitioned)" mark of the ssecors jar entries whose
-// domain is of the page's own site: Firefox's storage.getCookies cannot
-// show whether such a cookie is partitioned (see cookies).
+// ViewJar drops the "(partitioned)" mark of the ssecors jar entries that
+// Firefox's storage.getCookies cannot show as partitioned (see cookies):
+// cookies of the page's own site, and the primed cookies (set by a
+// top-level visit of their own origin, so a Partitioned one is partitioned
+// under its own site, not under the page's).
 func (f *Firefox) ViewJar(c *Case, jar []string) []string {
 	pageSite := ""
 	if u, err := url.Parse(c.page()); err == nil {
 		pageSite = siteOf(u.Hostname())
 	}
+	primed := map[string]bool{}
+	for _, p := range c.Cookies {
+		if hc, err := http.ParseSetCookie(p.SetCookie); err == nil {
+			primed[hc.Name+"="+hc.Value] = true
+		}
+	}
 	out := make([]string, 0, len(jar))
 	for _, e := range jar {
 		if base, ok := strings.CutSuffix(e, " (partitioned)"); ok {
-			if _, domain, ok := strings.Cut(base, "@"); ok && siteOf(strings.TrimPrefix(domain, ".")) == pageSite {
+			nv, domain, _ := strings.Cut(base, "@")
+			if primed[nv] || siteOf(strings.TrimPrefix(domain, ".")) == pageSite {
 				e = base
 			}
 		}
