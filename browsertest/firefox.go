@@ -17,7 +17,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
@@ -175,7 +174,7 @@ func StartFirefox(parent context.Context, execPath string, srv *Server, policy b
 	}
 	f.args = []string{"--headless", "--no-remote", "--remote-debugging-port=0", "--profile", dir, "about:blank"}
 	f.cmd = exec.Command(execPath, f.args...)
-	f.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // Close ends the whole group
+	newProcessGroup(f.cmd) // Close ends the whole group
 	f.cmd.Env = append(os.Environ(), "MOZ_CRASHREPORTER_DISABLE=1", "MOZ_HEADLESS=1")
 	stderr, err := f.cmd.StderrPipe()
 	if err != nil {
@@ -253,11 +252,11 @@ func (f *Firefox) Close() {
 		f.conn.Close()
 	}
 	if f.cmd != nil && f.cmd.Process != nil {
-		syscall.Kill(-f.cmd.Process.Pid, syscall.SIGTERM)
+		signalGroup(f.cmd, false)
 		select {
 		case <-f.waitc:
 		case <-time.After(10 * time.Second):
-			syscall.Kill(-f.cmd.Process.Pid, syscall.SIGKILL)
+			signalGroup(f.cmd, true)
 			<-f.waitc
 		}
 	}

@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
@@ -216,7 +215,7 @@ func (w *WebKit) startXvfb() (string, error) {
 	defer r.Close()
 	w.xvfb = exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp")
 	w.xvfb.ExtraFiles = []*os.File{wr}
-	w.xvfb.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	newProcessGroup(w.xvfb)
 	if err := w.xvfb.Start(); err != nil {
 		wr.Close()
 		return "", fmt.Errorf("browsertest: starting Xvfb: %w", err)
@@ -262,7 +261,7 @@ func (w *WebKit) startDriver(path, display string, index int) (*wkDriver, error)
 	d.cmd = exec.Command(path, "--port="+strconv.Itoa(port), "--host=local")
 	d.cmd.Env = append(os.Environ(), "DISPLAY="+display, "WAYLAND_DISPLAY=", "NO_AT_BRIDGE=1", "GTK_A11Y=none",
 		"WEBKIT_DISABLE_COMPOSITING_MODE=1")
-	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	newProcessGroup(d.cmd)
 	if err := d.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("browsertest: starting %s: %w", path, err)
 	}
@@ -349,16 +348,16 @@ func (w *WebKit) Settings() []string {
 	}
 }
 
-// killGroup ends a process group started with Setpgid and waits for it.
+// killGroup ends the process group led by cmd and waits for cmd.
 func killGroup(cmd *exec.Cmd, wait chan struct{}) {
 	if cmd == nil || cmd.Process == nil {
 		return
 	}
-	syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+	signalGroup(cmd, false)
 	select {
 	case <-wait:
 	case <-time.After(5 * time.Second):
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		signalGroup(cmd, true)
 		<-wait
 	}
 }
