@@ -237,4 +237,6 @@ func peekLine(br *bufio.Reader) (string, error) {
 	}
 }
 
+// debugProxy (SSECORS_DEBUG_PROXY=1) prints each connection's request line
+// and how long it took to arrive, to diagnose an engine's connections.
 var debugProxy = os.Getenv("SSECORS_DEBUG_PROXY") != ""
