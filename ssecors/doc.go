@@ -56,8 +56,9 @@
 //     same-origin requests always, cross-origin ones only with
 //     WithCredentials. A [browserjar.Jar] then applies SameSite (unset means
 //     Lax, as Chromium), Secure, the public suffix list, Partitioned cookies
-//     and its third-party cookie policy (by default blocked, as a fresh
-//     Chromium profile: see [WithCookieJar]).
+//     and its third-party cookie policy (by default blocked, as Debian's
+//     Chromium and Chrome Incognito; a regular Chrome profile allows them:
+//     see [WithCookieJar]).
 //   - An https page cannot open an http stream (mixed content); loopback
 //     hosts are exempt, as in Chromium.
 //   - 200 with a text/event-stream Content-Type opens the stream (the state

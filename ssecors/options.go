@@ -136,9 +136,10 @@ func WithCredentials() Option {
 // to act as a browser that allows third-party cookies); any other
 // http.CookieJar, such as net/http/cookiejar, is consulted per request only
 // for what the credentials mode allows, and cannot apply SameSite. Default:
-// a new browserjar.Jar that blocks third-party cookies, as a fresh Chromium
-// profile does, when [WithOrigin] is set, none otherwise (a plain Go client
-// sends no cookies).
+// a new browserjar.Jar that blocks third-party cookies, as Debian's
+// Chromium and Chrome Incognito do (a regular Google Chrome profile allows
+// them: pass a jar with browserjar.Allow), when [WithOrigin] is set, none
+// otherwise (a plain Go client sends no cookies).
 func WithCookieJar(j http.CookieJar) Option {
 	return func(cfg *config) {
 		if j == nil {

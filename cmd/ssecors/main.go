@@ -79,7 +79,8 @@ Flags of both commands:
                            ("-" reads standard input)
   --third-party-cookies block|allow
                            the browser's third-party cookie setting (default block,
-                           as a fresh Chrome profile)
+                           as Debian's Chromium and Chrome Incognito; allow is a
+                           regular Chrome profile)
   --query K=V              add a query parameter to the URL (repeatable)
   --header 'K: V', -H 'K: V'
                            send a request header (repeatable): an EventSource cannot;

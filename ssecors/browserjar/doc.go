@@ -18,7 +18,8 @@
 //   - the __Secure-, __Host-, __Http- and __Host-Http- name prefixes;
 //   - Partitioned cookies (CHIPS), keyed by the top-level site;
 //   - the third-party cookie [Policy] of the profile: [Block] (the default,
-//     as a fresh Chromium profile or Chrome Incognito) or [Allow];
+//     as Debian's Chromium or Chrome Incognito) or [Allow] (a regular
+//     Google Chrome profile);
 //   - Chromium's limits (size, 400-day lifetime, per-domain and total
 //     counts, with least-recently-used eviction).
 //

@@ -79,8 +79,8 @@ func ExampleJar_CookiesFor() {
 	}
 	// Output:
 	// third-party cookies block: Cookie: ""
-	//   lax sent=false: third-party cookies are blocked (the default, as in a fresh Chromium profile): a cross-site request sends only Partitioned cookies; make the cookie `SameSite=None; Secure; Partitioned`, or allow third-party cookies (browserjar.Allow)
-	//   none sent=false: third-party cookies are blocked (the default, as in a fresh Chromium profile): a cross-site request sends only Partitioned cookies; make the cookie `SameSite=None; Secure; Partitioned`, or allow third-party cookies (browserjar.Allow)
+	//   lax sent=false: third-party cookies are blocked (the default, as in Debian's Chromium and Chrome Incognito): a cross-site request sends only Partitioned cookies; make the cookie `SameSite=None; Secure; Partitioned`, or allow third-party cookies (browserjar.Allow)
+	//   none sent=false: third-party cookies are blocked (the default, as in Debian's Chromium and Chrome Incognito): a cross-site request sends only Partitioned cookies; make the cookie `SameSite=None; Secure; Partitioned`, or allow third-party cookies (browserjar.Allow)
 	// third-party cookies allow: Cookie: "none=1"
 	//   lax sent=false: SameSite=Lax is not sent on a cross-site subresource request; set `SameSite=None; Secure` to send it cross-site
 	//   none sent=true: sent: `SameSite=None; Secure` cookie on a cross-site request (third-party cookies allowed)

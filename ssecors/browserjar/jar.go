@@ -22,13 +22,17 @@ import (
 // is a property of the jar, as the setting is a property of a browser
 // profile.
 //
-// The zero value is [Block], the default of a fresh Chromium profile. A
-// value other than the two constants is treated as Block.
+// The zero value is [Block]: Debian's Chromium in a fresh profile, and
+// Google Chrome in Incognito windows. Google Chrome's regular profiles
+// allow third-party cookies unless the user blocks them
+// (developers.google.com/privacy-sandbox/3pcd/prepare/debug): that is
+// [Allow]. A value other than the two constants is treated as Block.
 type Policy int
 
 const (
-	// Block blocks third-party cookies, as a fresh Chromium 156 profile
-	// (and Chrome Incognito) does: a cross-site request sends and stores no
+	// Block blocks third-party cookies, as Debian's Chromium 156 does in a
+	// fresh profile (measured) and Chrome Incognito does: a cross-site
+	// request sends and stores no
 	// cookies except Partitioned ones (CHIPS), which are keyed by the
 	// top-level site. It is the default.
 	Block Policy = iota
@@ -82,8 +86,8 @@ type Options struct {
 
 	// ThirdPartyCookies is the jar's third-party cookie policy, applied by
 	// [Jar.CookiesFor] and [Jar.SetCookiesFrom] to cross-site requests. The
-	// default, [Block], is a fresh Chromium profile's; [Allow] is a
-	// profile where the user allowed third-party cookies.
+	// default, [Block], is Debian's Chromium and Chrome Incognito; [Allow]
+	// is a regular Google Chrome profile.
 	ThirdPartyCookies Policy
 }
 
@@ -615,7 +619,7 @@ func retrievalDecision(ctx cookieContext, c *jarCookie) (bool, string) {
 	}
 	if ctx.crossSite {
 		if c.partition == "" && ctx.thirdParty != Allow {
-			return false, "third-party cookies are blocked (the default, as in a fresh Chromium profile): a cross-site request sends only Partitioned cookies; make the cookie `SameSite=None; Secure; Partitioned`, or allow third-party cookies (browserjar.Allow)"
+			return false, "third-party cookies are blocked (the default, as in Debian's Chromium and Chrome Incognito): a cross-site request sends only Partitioned cookies; make the cookie `SameSite=None; Secure; Partitioned`, or allow third-party cookies (browserjar.Allow)"
 		}
 		switch c.sameSite {
 		case sameSiteStrict:
@@ -1002,7 +1006,7 @@ func (j *Jar) storeLocked(ctx cookieContext, pc parsedCookie, now time.Time) Dec
 		}
 	}
 	if ctx.crossSite && !pc.partitioned && ctx.thirdParty != Allow {
-		return reject("third-party cookies are blocked (the default, as in a fresh Chromium profile): a cross-site response stores only Partitioned cookies; send `SameSite=None; Secure; Partitioned`, or allow third-party cookies (browserjar.Allow)")
+		return reject("third-party cookies are blocked (the default, as in Debian's Chromium and Chrome Incognito): a cross-site response stores only Partitioned cookies; send `SameSite=None; Secure; Partitioned`, or allow third-party cookies (browserjar.Allow)")
 	}
 	if ctx.crossSite && pc.sameSite != sameSiteNone {
 		switch pc.sameSite {
