@@ -91,12 +91,7 @@ type EngineRun struct {
 }
 
 // Name is the case name, with the policy when the case runs under both.
-func (r *EngineRun) Name() string {
-	if r.Case.Policies {
-		return r.Case.Name + " [" + policyName(r.Policy) + "]"
-	}
-	return r.Case.Name
-}
+func (r *EngineRun) Name() string { return runName(r.Case, r.Policy) }
 
 // EngineResult is the measurement of one engine.
 type EngineResult struct {

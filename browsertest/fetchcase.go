@@ -93,18 +93,7 @@ func (f *FetchInit) jsInit() map[string]any {
 // the page's headers as received.
 func (r Request) describeFetch() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s://%s/%s", r.Method, r.Scheme, r.Host, r.Endpoint)
-	if r.HasOrigin {
-		fmt.Fprintf(&b, " Origin=%s", r.Origin)
-	}
-	if r.Cookie != "" {
-		pairs := strings.Split(r.Cookie, "; ")
-		sort.Strings(pairs)
-		fmt.Fprintf(&b, " Cookie=[%s]", strings.Join(pairs, " "))
-	}
-	if r.HasLEID {
-		fmt.Fprintf(&b, " Last-Event-ID=%q", r.LastEventID)
-	}
+	r.describeHead(&b)
 	if r.ACRMethod != "" {
 		fmt.Fprintf(&b, " ACR-Method=%s", r.ACRMethod)
 	}

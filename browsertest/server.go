@@ -440,18 +440,7 @@ func (r Request) describe() string {
 		return r.describeFetch()
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s://%s/%s", r.Method, r.Scheme, r.Host, r.Endpoint)
-	if r.HasOrigin {
-		fmt.Fprintf(&b, " Origin=%s", r.Origin)
-	}
-	if r.Cookie != "" {
-		pairs := strings.Split(r.Cookie, "; ")
-		sort.Strings(pairs)
-		fmt.Fprintf(&b, " Cookie=[%s]", strings.Join(pairs, " "))
-	}
-	if r.HasLEID {
-		fmt.Fprintf(&b, " Last-Event-ID=%q", r.LastEventID)
-	}
+	r.describeHead(&b)
 	// The request headers every EventSource GET carries (rule 2.5) are
 	// shown only when they are not the expected ones.
 	if r.Method == http.MethodGet {
@@ -482,4 +471,21 @@ func headerOrDash(h http.Header, name string) string {
 		return "-"
 	}
 	return strings.Join(v, ", ")
+}
+
+// describeHead writes what every request description starts with: method,
+// URL, Origin, Cookie and Last-Event-ID.
+func (r Request) describeHead(b *strings.Builder) {
+	fmt.Fprintf(b, "%s %s://%s/%s", r.Method, r.Scheme, r.Host, r.Endpoint)
+	if r.HasOrigin {
+		fmt.Fprintf(b, " Origin=%s", r.Origin)
+	}
+	if r.Cookie != "" {
+		pairs := strings.Split(r.Cookie, "; ")
+		sort.Strings(pairs)
+		fmt.Fprintf(b, " Cookie=[%s]", strings.Join(pairs, " "))
+	}
+	if r.HasLEID {
+		fmt.Fprintf(b, " Last-Event-ID=%q", r.LastEventID)
+	}
 }

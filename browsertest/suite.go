@@ -25,11 +25,15 @@ type Run struct {
 }
 
 // Name is the case name, with the policy when the case runs under both.
-func (r *Run) Name() string {
-	if r.Case.Policies {
-		return r.Case.Name + " [" + policyName(r.Policy) + "]"
+func (r *Run) Name() string { return runName(r.Case, r.Policy) }
+
+// runName is the name of a run of c under policy: the case name, with the
+// policy when the case runs under both.
+func runName(c *Case, policy browserjar.Policy) string {
+	if c.Policies {
+		return c.Name + " [" + policyName(policy) + "]"
 	}
-	return r.Case.Name
+	return c.Name
 }
 
 // Instances expands cases into runs: one per policy for cases that ask
