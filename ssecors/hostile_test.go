@@ -565,8 +565,17 @@ func TestHostile_stalls(t *testing.T) {
 					t.Errorf("blackhole connections: got %d, want 2 (a reconnect)", n)
 				}
 			} else if tc.op == "OPTIONS" {
-				if n := len(srv.RequestsTo(ssetest.EventsPath)); n != 2 {
-					t.Errorf("requests: got %d, want 2 preflights and no GET", n)
+				// Each attempt's preflight times out; under load the 50 ms
+				// can end the second one before its request reaches the
+				// server (a TLS handshake), so it may log one or two.
+				reqs := srv.RequestsTo(ssetest.EventsPath)
+				for _, r := range reqs {
+					if !r.Preflight {
+						t.Errorf("a %s was sent after preflights that never answered", r.Method)
+					}
+				}
+				if len(reqs) == 0 || len(reqs) > 2 {
+					t.Errorf("requests: got %d, want 1 or 2 preflights", len(reqs))
 				}
 			} else {
 				if n := srv.Connections(ssetest.EventsPath); n != 2 {
