@@ -95,12 +95,16 @@ type Browser struct {
 	srv    *Server
 }
 
-// allowThirdPartyPrefs is the profile preference that allows third-party
-// cookies: Chromium's "cookie controls mode" 0 (off), which is what the
-// "Allow third-party cookies" setting writes. Contexts made with
-// Target.createBrowserContext inherit it. A fresh profile has no
-// Preferences file and blocks them.
-const allowThirdPartyPrefs = `{"profile":{"cookie_controls_mode":0}}`
+// thirdPartyPrefs are the profile preferences that write each policy's
+// third-party cookie setting explicitly, rather than relying on the
+// build's default (Debian's Chromium blocks them in a fresh profile;
+// Google Chrome's regular profiles allow them): Chromium's "cookie controls
+// mode" 0 (off: "Allow third-party cookies") or 1 ("Block third-party
+// cookies"). Contexts made with Target.createBrowserContext inherit it.
+var thirdPartyPrefs = map[browserjar.Policy]string{
+	browserjar.Allow: `{"profile":{"cookie_controls_mode":0}}`,
+	browserjar.Block: `{"profile":{"cookie_controls_mode":1}}`,
+}
 
 // StartBrowser launches Chromium at execPath with a fresh user data
 // directory, the test hosts mapped to srv, and the given policy. parent
@@ -110,13 +114,11 @@ func StartBrowser(parent context.Context, execPath string, srv *Server, policy b
 	if err != nil {
 		return nil, err
 	}
-	if policy == browserjar.Allow {
-		if err := os.MkdirAll(filepath.Join(dir, "Default"), 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(filepath.Join(dir, "Default", "Preferences"), []byte(allowThirdPartyPrefs), 0o644); err != nil {
-			return nil, err
-		}
+	if err := os.MkdirAll(filepath.Join(dir, "Default"), 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Default", "Preferences"), []byte(thirdPartyPrefs[policy]), 0o644); err != nil {
+		return nil, err
 	}
 	b := &Browser{Policy: policy, dir: dir, srv: srv}
 	flags := []struct {

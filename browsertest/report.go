@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
 // RegenerateCommand is the command that rewrites PARITY.md.
@@ -116,7 +118,7 @@ func Report(s *Suite) string {
 	p("One Chromium process per third-party cookie policy, driven through the DevTools protocol by `github.com/chromedp/chromedp` with `chromedp.ExecPath` set to the Debian binary (no browser download), and launched with:\n\n```\n%s\n```\n\n", strings.Join(s.Flags, " \\\n  "))
 	p("- Each case runs in a new browser context (`Target.createBrowserContext`, an incognito-like profile), so cookies never leak between cases.\n")
 	p("- Cookies are primed first-party: the context first navigates to the cookie's own origin (`/r/<run>/login`, which answers with the case's `Set-Cookie` lines), as a user logging in would, then loads the page origin. ssecors' jar is primed with `jar.SetCookies(loginURL, cookies)`.\n")
-	p("- **Third-party cookies blocked**: a fresh profile (this build blocks them by default). **Allowed**: the profile's `Default/Preferences` is written before launch with `%s` (Chromium's cookie controls mode *off*, what the \"Allow third-party cookies\" setting stores); browser contexts inherit it. `Network.setCookieControls` was tried and does not lift the block.\n", allowThirdPartyPrefs)
+	p("- **Third-party cookies**: the profile's `Default/Preferences` is written before launch, for both policies, rather than relying on the build's default (Debian's Chromium blocks them in a fresh profile, as Chrome Incognito does; Google Chrome's regular profiles allow them). **Blocked**: `%s` (Chromium's cookie controls mode *block third-party*). **Allowed**: `%s` (mode *off*, what the \"Allow third-party cookies\" setting stores). Browser contexts inherit it. `Network.setCookieControls` was tried and does not lift the block.\n", thirdPartyPrefs[browserjar.Block], thirdPartyPrefs[browserjar.Allow])
 	p("- Host names: `*.test` resolve to the suite's loopback listeners (ports 443 and 8443 to HTTPS, 80 to HTTP) through `--host-resolver-rules`; the HTTPS certificate is self-signed, generated at start-up. ssecors gets an `http.Client` that dials the same listeners and trusts that certificate.\n")
 	p("- Sites: `.test` is not on the public suffix list, so `app.example.test` (the page) and `api.example.test` are same-site, `api.other.test` is cross-site.\n")
 	return b.String()
