@@ -1,7 +1,6 @@
 package ssecors
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -195,23 +194,16 @@ func redirectDropsBody(status int, method string) bool {
 }
 
 // readBody calls the body function and reads the body whole.
-func readBody(f func() (io.ReadCloser, error)) (*bytes.Reader, error) {
+func readBody(f func() (io.ReadCloser, error)) ([]byte, error) {
 	rc, err := f()
-	if err != nil {
+	if err != nil || rc == nil {
 		return nil, err
-	}
-	if rc == nil {
-		return bytes.NewReader(nil), nil
 	}
 	b, err := io.ReadAll(rc)
-	cerr := rc.Close()
-	if err == nil {
+	if cerr := rc.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return nil, err
-	}
-	return bytes.NewReader(b), nil
+	return b, err
 }
 
 // The CORS-safelisted response-header names (Fetch): what a page can read

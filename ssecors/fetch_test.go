@@ -712,3 +712,23 @@ func TestFetch_bodySecretsRedacted(t *testing.T) {
 		t.Errorf("error body %q: want the api_key redacted, the model kept", body)
 	}
 }
+
+// A header function returning an invalid or managed header is a
+// programming error: the source fails with a *ConfigError, nothing sent.
+func TestFetch_headerFuncInvalid(t *testing.T) {
+	for _, h := range []http.Header{{"X-A": {"a\nb"}}, {"Bad Name": {"x"}}, {"Last-Event-Id": {"1"}}} {
+		srv := newFetchServer(t, func(w http.ResponseWriter, r *http.Request, n int) { sseHead(w) })
+		es, err := ssecors.New(srv.URL, fastRetry, ssecors.WithHeaderFunc(func(context.Context) (http.Header, error) { return h, nil }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = runFor(t, es)
+		var ce *ssecors.ConfigError
+		if !errors.As(err, &ce) || ce.Option != "WithHeaderFunc" {
+			t.Errorf("%v: got %v, want a ConfigError for WithHeaderFunc", h, err)
+		}
+		if n := len(srv.seen()); n != 0 {
+			t.Errorf("%v: %d requests sent", h, n)
+		}
+	}
+}

@@ -379,8 +379,7 @@ func parsePreflightMaxAge(h http.Header) time.Duration {
 // passes when it is listed (case-sensitively), when it is a CORS-safelisted
 // method, or when "*" is listed and the request carries no credentials.
 func methodAllowed(method string, methods []string, credentials bool) bool {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodPost:
+	if safelistedMethod(method) {
 		return true
 	}
 	for _, m := range methods {

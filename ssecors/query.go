@@ -32,15 +32,27 @@ func managedHeader(ck string, fetch bool) bool {
 	return managedHeaders[ck] || !fetch && slices.Contains(eventSourceHeaders, ck)
 }
 
-func addHeader(cfg *config, option, name, value string) {
+// headerProblem says what is wrong with a caller's header (from
+// WithHeader or WithHeaderFunc) in fetch mode or not, or "" when nothing
+// is.
+func headerProblem(name, value string, fetch bool) string {
 	switch {
 	case !validHeaderName(name):
-		cfg.fail(option, name, "not a valid header name")
-	case managedHeader(http.CanonicalHeaderKey(name), true):
-		cfg.fail(option, name, "this header is managed by ssecors, as a browser manages it")
+		return "not a valid header name"
+	case managedHeader(http.CanonicalHeaderKey(name), fetch):
+		return "this header is managed by ssecors, as a browser manages it"
 	case !validHeaderValue(value):
-		cfg.fail(option, name, "header value contains a control character or is too long")
-	default:
+		return "header value contains a control character or is too long"
+	}
+	return ""
+}
+
+func addHeader(cfg *config, option, name, value string) {
+	// The mode is not known yet: New checks the EventSource's own
+	// headers (eventSourceHeaders) once it is.
+	if why := headerProblem(name, value, true); why != "" {
+		cfg.fail(option, name, why)
+	} else {
 		if cfg.header == nil {
 			cfg.header = make(http.Header)
 		}

@@ -144,12 +144,10 @@ func (r *redactor) addHeaderValue(v string) {
 // scheme. Only the latest values per header are kept: a refreshed token
 // replaces the previous one, and the redactor stays bounded.
 func (r *redactor) learnHeader(name string, i int, v string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	key := "\x00header " + name + " " + strconv.Itoa(i)
-	r.putLearned(key, v)
+	slot := "header " + name + " " + strconv.Itoa(i)
+	r.learnSecret(slot, v)
 	if c := credentialPart(v); c != "" {
-		r.putLearned(key+" credentials", c)
+		r.learnSecret(slot+" credentials", c)
 	}
 }
 

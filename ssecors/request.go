@@ -172,12 +172,11 @@ func (e *engine) attemptInputs(ctx context.Context, h *hop) error {
 	if f := es.cfg.fetch; f != nil {
 		h.method = f.method
 		if f.body != nil {
-			rd, err := readBody(f.body)
+			body, err := readBody(f.body)
 			if err != nil {
 				return &NetworkError{Op: "body", URL: es.red.url(h.url), Err: es.red.err(err)}
 			}
-			h.body, h.hasBody = make([]byte, rd.Len()), true
-			rd.Read(h.body)
+			h.body, h.hasBody = body, true
 			// A server may echo the body, in an error for instance: the
 			// values of its secret-looking fields are secrets.
 			for i, v := range secrets.BodyValues(h.body, es.red.secretName) {
@@ -193,14 +192,9 @@ func (e *engine) attemptInputs(ctx context.Context, h *hop) error {
 		h.extraHeader = make(http.Header, len(hd))
 		for k, vs := range hd {
 			ck := http.CanonicalHeaderKey(k)
-			if managedHeader(ck, es.cfg.fetch != nil) {
-				return &ConfigError{Option: "WithHeaderFunc", Value: ck,
-					Reason: "returned a header managed by ssecors, as a browser manages it"}
-			}
 			for i, v := range vs {
-				if !validHeaderValue(v) || !isToken(k) {
-					return &NetworkError{Op: "header", URL: es.red.url(h.url),
-						Err: errors.New("WithHeaderFunc returned an invalid header " + strconv.Quote(ck))}
+				if why := headerProblem(k, v, es.cfg.fetch != nil); why != "" {
+					return &ConfigError{Option: "WithHeaderFunc", Value: ck, Reason: "returned a header: " + why}
 				}
 				if es.red.secretHeader(ck) {
 					es.red.learnHeader(ck, i, v)
