@@ -126,7 +126,10 @@ func WithFetch(f Fetch) Option {
 // included, for request headers that may change between attempts, such as
 // a refreshed access token; they are added to those of [WithHeader],
 // replacing any of the same name. An error from f fails the attempt with a
-// [*NetworkError] whose Op is "header", retried like a connection failure.
+// [*NetworkError] whose Op is "header", retried like a connection failure;
+// an invalid header, or one ssecors manages (Last-Event-ID, and for an
+// EventSource Accept, Cache-Control and Pragma), fails the source with a
+// [*ConfigError], as [WithHeader] would.
 // Values of credential headers (Authorization, Cookie, *-Token, *-Key,
 // and the names given to [WithSecrets]) are redacted wherever ssecors
 // reports them. In fetch mode they are the page's own headers; for an
