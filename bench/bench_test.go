@@ -78,7 +78,7 @@ func TestParseOutput(t *testing.T) {
 				case err != nil && dev == "":
 					t.Error(err)
 				case err == nil && dev != "":
-					t.Errorf("%s: expected a deviation (%s), got exact output: update knownDeviation", p.Name, dev)
+					t.Errorf("%s: expected a deviation (%s), got exact output: update libs.KnownDeviation", p.Name, dev)
 				}
 			})
 		}

@@ -193,24 +193,15 @@ func Build(name string, size int) *Corpus {
 	}
 	// The LLM streams end with a few closing events.
 	body := c.Events
-	for i := 0; i < tailEvents(name); i++ {
+	for _, tail := range tails[name] {
 		c.Offsets = append(c.Offsets, buf.Len())
-		c.appendTail(&buf, name, i, body)
+		tail(c, &buf, body)
+		c.line(&buf, "\n")
+		c.Events++
 	}
 	c.Offsets = append(c.Offsets, buf.Len())
 	c.Data = buf.Bytes()
 	return c
-}
-
-// tailEvents returns how many closing events the named corpus ends with.
-func tailEvents(name string) int {
-	switch name {
-	case LLMTokens:
-		return 2
-	case LLMNamed:
-		return 3
-	}
-	return 0
 }
 
 // data appends a "data: " line holding d and counts d.
@@ -219,26 +210,32 @@ func (c *Corpus) data(buf *bytes.Buffer, d []byte) {
 	c.DataBytes += int64(len(d))
 }
 
-// appendTail appends closing event i of an LLM corpus whose body held n
-// events.
-func (c *Corpus) appendTail(buf *bytes.Buffer, name string, i, n int) {
-	switch {
-	case name == LLMTokens && i == 0:
-		c.data(buf, []byte(`{"id":"chatcmpl-`+llmID+`","object":"chat.completion.chunk","created":1741570283,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`))
-	case name == LLMTokens:
-		c.data(buf, []byte("[DONE]"))
-	case name == LLMNamed && i == 0:
-		c.line(buf, "\n", []byte("event: content_block_stop"))
-		c.data(buf, []byte(`{"type":"content_block_stop","index":0}`))
-	case name == LLMNamed && i == 1:
-		c.line(buf, "\n", []byte("event: message_delta"))
-		c.data(buf, append(strconv.AppendInt([]byte(`{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":`), int64(n), 10), '}', '}'))
-	default:
-		c.line(buf, "\n", []byte("event: message_stop"))
-		c.data(buf, []byte(`{"type":"message_stop"}`))
-	}
-	c.line(buf, "\n")
-	c.Events++
+// tails holds, for each LLM corpus, the closing events its stream ends
+// with, in order. Each appends the lines of one event, without the blank
+// line that ends it; n is the number of events in the body before them.
+var tails = map[string][]func(c *Corpus, buf *bytes.Buffer, n int){
+	LLMTokens: {
+		func(c *Corpus, buf *bytes.Buffer, _ int) {
+			c.data(buf, []byte(`{"id":"chatcmpl-`+llmID+`","object":"chat.completion.chunk","created":1741570283,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`))
+		},
+		func(c *Corpus, buf *bytes.Buffer, _ int) {
+			c.data(buf, []byte("[DONE]"))
+		},
+	},
+	LLMNamed: {
+		func(c *Corpus, buf *bytes.Buffer, _ int) {
+			c.line(buf, "\n", []byte("event: content_block_stop"))
+			c.data(buf, []byte(`{"type":"content_block_stop","index":0}`))
+		},
+		func(c *Corpus, buf *bytes.Buffer, n int) {
+			c.line(buf, "\n", []byte("event: message_delta"))
+			c.data(buf, append(strconv.AppendInt([]byte(`{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":`), int64(n), 10), '}', '}'))
+		},
+		func(c *Corpus, buf *bytes.Buffer, _ int) {
+			c.line(buf, "\n", []byte("event: message_stop"))
+			c.data(buf, []byte(`{"type":"message_stop"}`))
+		},
+	},
 }
 
 func (c *Corpus) line(buf *bytes.Buffer, eol string, parts ...[]byte) {

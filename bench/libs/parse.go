@@ -164,17 +164,9 @@ func parseDonovanhide(r io.Reader) (Result, error) {
 type bodyTransport struct{ body io.Reader }
 
 func (t bodyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	return &http.Response{
-		Status:        "200 OK",
-		StatusCode:    http.StatusOK,
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        http.Header{"Content-Type": {"text/event-stream"}},
-		Body:          io.NopCloser(t.body),
-		ContentLength: -1,
-		Request:       req,
-	}, nil
+	resp := sseResponse(t.body)
+	resp.Request = req
+	return resp, nil
 }
 
 func parseR3labs(r io.Reader) (Result, error) {

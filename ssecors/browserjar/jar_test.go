@@ -122,6 +122,19 @@ var jarSameSiteLines = []string{
 	"unset=1; Secure; Path=/",
 }
 
+// jarPrimedSend primes a fresh jar with jarSameSiteLines from target, as a
+// first-party response, then returns what the jar sends on r with r.URL set
+// to target, and its decisions, whose reasons it checks.
+func jarPrimedSend(t *testing.T, target string, r browserjar.JarRequest) ([]*http.Cookie, []browserjar.Decision) {
+	t.Helper()
+	j, _ := newTestJar()
+	jarPrime(t, j, target, jarSameSiteLines...)
+	r.URL = jarURL(t, target)
+	send, ds := browserjar.JarCookiesFor(j, r)
+	jarCheckReasons(t, ds)
+	return send, ds
+}
+
 func TestJar_cookiesFor_sendingMatrix(t *testing.T) {
 	t.Parallel()
 	const all = "lax,none,strict,unset"
@@ -149,12 +162,9 @@ func TestJar_cookiesFor_sendingMatrix(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			j, _ := newTestJar()
-			jarPrime(t, j, tc.target, jarSameSiteLines...)
-			send, ds := browserjar.JarCookiesFor(j, browserjar.JarRequest{
-				URL: jarURL(t, tc.target), TopLevel: jarPage, Credentials: tc.cred, ThirdParty: tc.policy,
+			send, ds := jarPrimedSend(t, tc.target, browserjar.JarRequest{
+				TopLevel: jarPage, Credentials: tc.cred, ThirdParty: tc.policy,
 			})
-			jarCheckReasons(t, ds)
 			if got := jarNames(send); got != tc.want {
 				t.Errorf("sent %q, want %q", got, tc.want)
 			}
@@ -248,12 +258,9 @@ func TestJar_publicSuffixNeighbours(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			j, _ := newTestJar()
-			jarPrime(t, j, tc.target, jarSameSiteLines...)
-			send, ds := browserjar.JarCookiesFor(j, browserjar.JarRequest{
-				URL: jarURL(t, tc.target), TopLevel: tc.jarPage, Credentials: true, ThirdParty: tc.policy,
+			send, _ := jarPrimedSend(t, tc.target, browserjar.JarRequest{
+				TopLevel: tc.jarPage, Credentials: true, ThirdParty: tc.policy,
 			})
-			jarCheckReasons(t, ds)
 			if got := jarNames(send); got != tc.want {
 				t.Errorf("sent %q, want %q", got, tc.want)
 			}
@@ -818,12 +825,9 @@ func TestJar_crossSiteRedirect(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
-				j, _ := newTestJar()
-				jarPrime(t, j, tc.target, jarSameSiteLines...)
-				send, ds := browserjar.JarCookiesFor(j, browserjar.JarRequest{
-					URL: jarURL(t, tc.target), TopLevel: jarPage, Credentials: true, CrossSiteRedirect: true, ThirdParty: tc.policy,
+				send, ds := jarPrimedSend(t, tc.target, browserjar.JarRequest{
+					TopLevel: jarPage, Credentials: true, CrossSiteRedirect: true, ThirdParty: tc.policy,
 				})
-				jarCheckReasons(t, ds)
 				if got := jarNames(send); got != tc.want {
 					t.Errorf("sent %q, want %q", got, tc.want)
 				}
@@ -865,12 +869,9 @@ func TestJar_nestedCrossSite(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			j, _ := newTestJar()
-			jarPrime(t, j, tc.target, jarSameSiteLines...)
-			send, ds := browserjar.JarCookiesFor(j, browserjar.JarRequest{
-				URL: jarURL(t, tc.target), TopLevel: jarPage, Credentials: true, ThirdParty: tc.policy, NestedCrossSite: true,
+			send, _ := jarPrimedSend(t, tc.target, browserjar.JarRequest{
+				TopLevel: jarPage, Credentials: true, ThirdParty: tc.policy, NestedCrossSite: true,
 			})
-			jarCheckReasons(t, ds)
 			if got := jarNames(send); got != tc.want {
 				t.Errorf("sent %q, want %q", got, tc.want)
 			}

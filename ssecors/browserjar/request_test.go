@@ -16,20 +16,21 @@ func TestJar_CookiesFor_request(t *testing.T) {
 		name   string
 		policy browserjar.Policy
 		req    browserjar.Request
+		noURL  bool // leave req.URL nil instead of jarSameSiteURL
 		sent   string
 	}{
-		{"plain client", browserjar.Block, browserjar.Request{URL: nil, Credentials: true}, ""},
-		{"first party by default", browserjar.Block, browserjar.Request{Credentials: true}, "lax,none,strict,unset"},
-		{"null top level is first party", browserjar.Block, browserjar.Request{TopLevel: "null", Credentials: true}, "lax,none,strict,unset"},
-		{"same-site page", browserjar.Block, browserjar.Request{TopLevel: "https://app.example.test", Credentials: true}, "lax,none,strict,unset"},
-		{"same-site page, trailing slash", browserjar.Block, browserjar.Request{TopLevel: "https://app.example.test/", Credentials: true}, "lax,none,strict,unset"},
-		{"no credentials", browserjar.Block, browserjar.Request{TopLevel: "https://app.example.test"}, ""},
-		{"cross-site page, blocked", browserjar.Block, browserjar.Request{TopLevel: "https://app.other.test", Credentials: true}, ""},
-		{"cross-site page, allowed", browserjar.Allow, browserjar.Request{TopLevel: "https://app.other.test", Credentials: true}, "none"},
-		{"nested cross-site frame, same origin", browserjar.Allow, browserjar.Request{TopLevel: "https://api.example.test", NestedFrame: true, Credentials: true}, "none"},
-		{"unknown policy blocks", browserjar.Policy(9), browserjar.Request{TopLevel: "https://app.other.test", Credentials: true}, ""},
-		{"invalid top level", browserjar.Allow, browserjar.Request{TopLevel: "app.example.test", Credentials: true}, ""},
-		{"top level with a path", browserjar.Allow, browserjar.Request{TopLevel: "https://app.example.test/page", Credentials: true}, ""},
+		{"no URL", browserjar.Block, browserjar.Request{Credentials: true}, true, ""},
+		{"first party by default", browserjar.Block, browserjar.Request{Credentials: true}, false, "lax,none,strict,unset"},
+		{"null top level is first party", browserjar.Block, browserjar.Request{TopLevel: "null", Credentials: true}, false, "lax,none,strict,unset"},
+		{"same-site page", browserjar.Block, browserjar.Request{TopLevel: "https://app.example.test", Credentials: true}, false, "lax,none,strict,unset"},
+		{"same-site page, trailing slash", browserjar.Block, browserjar.Request{TopLevel: "https://app.example.test/", Credentials: true}, false, "lax,none,strict,unset"},
+		{"no credentials", browserjar.Block, browserjar.Request{TopLevel: "https://app.example.test"}, false, ""},
+		{"cross-site page, blocked", browserjar.Block, browserjar.Request{TopLevel: "https://app.other.test", Credentials: true}, false, ""},
+		{"cross-site page, allowed", browserjar.Allow, browserjar.Request{TopLevel: "https://app.other.test", Credentials: true}, false, "none"},
+		{"nested cross-site frame, same origin", browserjar.Allow, browserjar.Request{TopLevel: "https://api.example.test", NestedFrame: true, Credentials: true}, false, "none"},
+		{"unknown policy blocks", browserjar.Policy(9), browserjar.Request{TopLevel: "https://app.other.test", Credentials: true}, false, ""},
+		{"invalid top level", browserjar.Allow, browserjar.Request{TopLevel: "app.example.test", Credentials: true}, false, ""},
+		{"top level with a path", browserjar.Allow, browserjar.Request{TopLevel: "https://app.example.test/page", Credentials: true}, false, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -38,7 +39,7 @@ func TestJar_CookiesFor_request(t *testing.T) {
 			j := browserjar.New(&browserjar.Options{Now: clock.Now, ThirdPartyCookies: tc.policy})
 			jarPrime(t, j, jarSameSiteURL, jarSameSiteLines...)
 			r := tc.req
-			if r.URL == nil && tc.name != "plain client" {
+			if !tc.noURL {
 				r.URL = jarURL(t, jarSameSiteURL)
 			}
 			send, ds := j.CookiesFor(r)

@@ -124,26 +124,7 @@ func count(dir string) ([]ident, error) {
 					add("method", recv+"."+d.Name.Name)
 				}
 			case *ast.GenDecl:
-				for _, spec := range d.Specs {
-					switch s := spec.(type) {
-					case *ast.TypeSpec:
-						if !s.Name.IsExported() {
-							continue
-						}
-						add("type", s.Name.Name)
-						members(s.Name.Name, s.Type, add)
-					case *ast.ValueSpec:
-						kind := "var"
-						if d.Tok == token.CONST {
-							kind = "const"
-						}
-						for _, n := range s.Names {
-							if n.IsExported() {
-								add(kind, n.Name)
-							}
-						}
-					}
-				}
+				genDecl(d, add)
 			}
 		}
 	}
@@ -154,6 +135,31 @@ func count(dir string) ([]ident, error) {
 		return ids[i].Kind < ids[j].Kind
 	})
 	return ids, nil
+}
+
+// genDecl adds the exported types, with their members, and the exported
+// consts and vars that d declares.
+func genDecl(d *ast.GenDecl, add func(kind, name string)) {
+	for _, spec := range d.Specs {
+		switch s := spec.(type) {
+		case *ast.TypeSpec:
+			if !s.Name.IsExported() {
+				continue
+			}
+			add("type", s.Name.Name)
+			members(s.Name.Name, s.Type, add)
+		case *ast.ValueSpec:
+			kind := "var"
+			if d.Tok == token.CONST {
+				kind = "const"
+			}
+			for _, n := range s.Names {
+				if n.IsExported() {
+					add(kind, n.Name)
+				}
+			}
+		}
+	}
 }
 
 // members adds the exported fields of a struct type, or the exported methods
