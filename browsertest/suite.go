@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -158,17 +157,8 @@ func RunSuite(ctx context.Context, execPath string, cases []*Case) (*Suite, erro
 
 // fill adds the server's view to both outcomes and judges the run.
 func (s *Suite) fill(r *Run, chromiumRun, sdkRun string) {
-	for _, side := range []struct {
-		o   *Outcome
-		run string
-	}{{&r.Chromium, chromiumRun}, {&r.SDK, sdkRun}} {
-		log := s.Srv.Log(side.run)
-		side.o.Requests = describeAll(log)
-		side.o.Gaps = gaps(log)
-		for _, req := range log {
-			side.o.Referers = append(side.o.Referers, unexpandURL(req.Referer, side.run, strconv.Itoa(s.Srv.HTTPPort())))
-		}
-	}
+	fillFromLog(s.Srv, &r.Chromium, chromiumRun)
+	fillFromLog(s.Srv, &r.SDK, sdkRun)
 	r.Verdict = Judge(r.Case, r.Chromium, r.SDK)
 }
 
@@ -181,8 +171,7 @@ func (s *Suite) Rejudge(runner *SDKRunner, runs []*Run, tag string) []Verdict {
 		id := r.ID + tag
 		s.Srv.Register(id, r.Case)
 		o := runner.Run(r.Case, id, r.Policy)
-		log := s.Srv.Log(id)
-		o.Requests, o.Gaps = describeAll(log), gaps(log)
+		fillFromLog(s.Srv, &o, id)
 		out[i] = Judge(r.Case, r.Chromium, o)
 	}
 	return out
