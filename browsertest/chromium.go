@@ -267,17 +267,9 @@ func (b *Browser) Run(c *Case, run string) Outcome {
 		out.Harness = fmt.Errorf("__finish: %w", err)
 		return out
 	}
-	out.State = fin.RS
-	out.URL = unexpandURL(fin.URL, run, port)
-	if threw != "" {
-		out.State = -1
-		out.Detail = threw
-	}
+	fillFinish(&out, fin, threw, run, port)
 	if c.Fetch != nil {
 		out.Fetches = fin.Fx
-	}
-	for _, e := range fin.Ev {
-		out.Events = append(out.Events, EventRec{Kind: e.K, Type: e.Type, Data: e.Data, ID: e.ID, Origin: e.Origin, RS: e.RS})
 	}
 
 	id := chromedp.FromContext(tctx).BrowserContextID

@@ -447,8 +447,8 @@ func siteOf(host string) string {
 	return host
 }
 
-// fillFinish copies what __finish returned into an outcome, as
-// [Browser.Run] does.
+// fillFinish copies what __finish returned into an outcome (all engines
+// but the fetch results, which only [Browser.Run] records).
 func fillFinish(out *Outcome, fin jsFinish, threw, run, port string) {
 	out.State = fin.RS
 	out.URL = unexpandURL(fin.URL, run, port)
