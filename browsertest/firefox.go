@@ -70,10 +70,8 @@ const firefoxStartTimeout = 90 * time.Second
 // runs in a new user context (a separate cookie store, like a container)
 // and its own window.
 type Firefox struct {
-	policy  browserjar.Policy
 	version string
 	prefs   []string
-	args    []string
 
 	dir   string
 	cmd   *exec.Cmd
@@ -151,7 +149,7 @@ func StartFirefox(parent context.Context, execPath string, srv *Server, policy b
 		return nil, err
 	}
 	ctx, stop := context.WithCancel(parent)
-	f := &Firefox{policy: policy, dir: dir, ctx: ctx, stop: stop, waitc: make(chan struct{})}
+	f := &Firefox{dir: dir, ctx: ctx, stop: stop, waitc: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			f.Close()
@@ -172,8 +170,7 @@ func StartFirefox(parent context.Context, execPath string, srv *Server, policy b
 	if err := os.WriteFile(filepath.Join(dir, "user.js"), []byte(userJS.String()), 0o644); err != nil {
 		return nil, err
 	}
-	f.args = []string{"--headless", "--no-remote", "--remote-debugging-port=0", "--profile", dir, "about:blank"}
-	f.cmd = exec.Command(execPath, f.args...)
+	f.cmd = exec.Command(execPath, "--headless", "--no-remote", "--remote-debugging-port=0", "--profile", dir, "about:blank")
 	newProcessGroup(f.cmd) // Close ends the whole group
 	f.cmd.Env = append(os.Environ(), "MOZ_CRASHREPORTER_DISABLE=1", "MOZ_HEADLESS=1")
 	stderr, err := f.cmd.StderrPipe()

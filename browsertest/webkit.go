@@ -117,8 +117,6 @@ const webkitSessionTimeout = 45 * time.Second
 // Each case gets a new WebDriver session, that is a new MiniBrowser
 // process with a fresh, ephemeral cookie store.
 type WebKit struct {
-	policy      browserjar.Policy
-	itp         bool
 	version     string
 	miniBrowser string
 	driverPath  string
@@ -126,15 +124,14 @@ type WebKit struct {
 	args        []string
 	srv         *Server
 
-	ctx    context.Context
-	stop   context.CancelFunc
-	xvfb   *exec.Cmd
-	xwait  chan struct{}
-	proxy  *HostProxy
-	mu     sync.Mutex // guards procs
-	procs  []*wkDriver
-	idle   chan *wkDriver
-	closed chan struct{}
+	ctx   context.Context
+	stop  context.CancelFunc
+	xvfb  *exec.Cmd
+	xwait chan struct{}
+	proxy *HostProxy
+	mu    sync.Mutex // guards procs
+	procs []*wkDriver
+	idle  chan *wkDriver
 }
 
 // wkDriver is one WebKitWebDriver process (it serves one session at a
@@ -154,7 +151,7 @@ func StartWebKit(parent context.Context, driverPath string, srv *Server, policy 
 		return nil, err
 	}
 	ctx, stop := context.WithCancel(parent)
-	w := &WebKit{policy: policy, itp: itp, miniBrowser: mb, srv: srv, ctx: ctx, stop: stop, closed: make(chan struct{})}
+	w := &WebKit{miniBrowser: mb, srv: srv, ctx: ctx, stop: stop}
 	defer func() {
 		if err != nil {
 			w.Close()
