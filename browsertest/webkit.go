@@ -77,36 +77,40 @@ func FindWebKit() (string, error) {
 // a private Xvfb display. Block is WebKitGTK's default cookie accept policy
 // (MiniBrowser --cookies-policy=no-third-party), Allow is
 // --cookies-policy=always. ITP is off.
-var WebKitKind = EngineKind{
-	Name: "webkit",
-	Find: FindWebKit,
-	Start: func(ctx context.Context, path string, srv *Server, p browserjar.Policy) (Engine, error) {
-		return StartWebKit(ctx, path, srv, p, false)
-	},
-	PolicyName: func(p browserjar.Policy) string {
-		if p == browserjar.Allow {
-			return "--cookies-policy=always"
-		}
-		return "default: --cookies-policy=no-third-party"
-	},
-	Workers: 2,
-}
+var WebKitKind = webkitKind("webkit", false)
 
 // WebKitITPKind is WebKitKind with Intelligent Tracking Prevention on
 // (MiniBrowser --enable-itp), Safari's model.
-var WebKitITPKind = EngineKind{
-	Name: "webkit-itp",
-	Find: FindWebKit,
-	Start: func(ctx context.Context, path string, srv *Server, p browserjar.Policy) (Engine, error) {
-		return StartWebKit(ctx, path, srv, p, true)
-	},
-	PolicyName: func(p browserjar.Policy) string {
-		if p == browserjar.Allow {
-			return "--enable-itp --cookies-policy=always"
-		}
-		return "--enable-itp --cookies-policy=no-third-party"
-	},
-	Workers: 2,
+var WebKitITPKind = webkitKind("webkit-itp", true)
+
+// webkitKind is the EngineKind of MiniBrowser with or without ITP.
+func webkitKind(name string, itp bool) EngineKind {
+	return EngineKind{
+		Name: name,
+		Find: FindWebKit,
+		Start: func(ctx context.Context, path string, srv *Server, p browserjar.Policy) (Engine, error) {
+			return StartWebKit(ctx, path, srv, p, itp)
+		},
+		PolicyName: func(p browserjar.Policy) string {
+			arg := "--cookies-policy=" + webkitCookiesPolicy(p)
+			switch {
+			case itp:
+				return "--enable-itp " + arg
+			case p == browserjar.Block:
+				return "default: " + arg
+			}
+			return arg
+		},
+		Workers: 2,
+	}
+}
+
+// webkitCookiesPolicy is MiniBrowser's --cookies-policy value for policy.
+func webkitCookiesPolicy(p browserjar.Policy) string {
+	if p == browserjar.Allow {
+		return "always"
+	}
+	return "no-third-party"
 }
 
 // webkitSessionTimeout bounds the creation of a session (MiniBrowser's
@@ -165,14 +169,10 @@ func StartWebKit(parent context.Context, driverPath string, srv *Server, policy 
 		return nil, err
 	}
 	w.driverPath, w.display = driverPath, display
-	cookies := "no-third-party"
-	if policy == browserjar.Allow {
-		cookies = "always"
-	}
 	// MiniBrowser's own options configure its network session: the proxy
 	// (WebKitGTK has no host resolver rules), the cookie accept policy,
 	// and ITP. TLS: acceptInsecureCerts in the capabilities.
-	w.args = []string{"--automation", "--proxy=http://" + w.proxy.Addr(), "--cookies-policy=" + cookies}
+	w.args = []string{"--automation", "--proxy=http://" + w.proxy.Addr(), "--cookies-policy=" + webkitCookiesPolicy(policy)}
 	if itp {
 		w.args = append(w.args, "--enable-itp")
 	}
