@@ -248,15 +248,7 @@ func (f *Firefox) Close() {
 		cancel()
 		f.conn.Close()
 	}
-	if f.cmd != nil && f.cmd.Process != nil {
-		signalGroup(f.cmd, false)
-		select {
-		case <-f.waitc:
-		case <-time.After(10 * time.Second):
-			signalGroup(f.cmd, true)
-			<-f.waitc
-		}
-	}
+	killGroup(f.cmd, f.waitc, 10*time.Second)
 	if f.proxy != nil {
 		f.proxy.Close()
 	}

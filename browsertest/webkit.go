@@ -284,7 +284,7 @@ func (w *WebKit) startDriver(path, display string, index int) (*wkDriver, error)
 		case <-time.After(200 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			killGroup(d.cmd, d.wait)
+			killGroup(d.cmd, d.wait, 5*time.Second)
 			return nil, fmt.Errorf("browsertest: %s not ready within 20s (last error %v)", path, err)
 		}
 	}
@@ -293,7 +293,7 @@ func (w *WebKit) startDriver(path, display string, index int) (*wkDriver, error)
 // replaceDriver stops driver d (and its MiniBrowser) and starts a new one
 // in its place.
 func (w *WebKit) replaceDriver(d *wkDriver) (*wkDriver, error) {
-	killGroup(d.cmd, d.wait)
+	killGroup(d.cmd, d.wait, 5*time.Second)
 	nd, err := w.startDriver(w.driverPath, w.display, d.index)
 	if err != nil {
 		return d, err
@@ -345,15 +345,16 @@ func (w *WebKit) Settings() []string {
 	}
 }
 
-// killGroup ends the process group led by cmd and waits for cmd.
-func killGroup(cmd *exec.Cmd, wait chan struct{}) {
+// killGroup ends the process group led by cmd (SIGTERM, then SIGKILL
+// after grace) and waits for cmd; wait is closed when cmd has exited.
+func killGroup(cmd *exec.Cmd, wait chan struct{}, grace time.Duration) {
 	if cmd == nil || cmd.Process == nil {
 		return
 	}
 	signalGroup(cmd, false)
 	select {
 	case <-wait:
-	case <-time.After(5 * time.Second):
+	case <-time.After(grace):
 		signalGroup(cmd, true)
 		<-wait
 	}
@@ -371,10 +372,10 @@ func (w *WebKit) Close() {
 			d.wd.deleteSession(ctx)
 			cancel()
 		}
-		killGroup(d.cmd, d.wait)
+		killGroup(d.cmd, d.wait, 5*time.Second)
 	}
 	if w.xvfb != nil {
-		killGroup(w.xvfb, w.xwait)
+		killGroup(w.xvfb, w.xwait, 5*time.Second)
 	}
 	if w.proxy != nil {
 		w.proxy.Close()
