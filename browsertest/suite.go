@@ -3,7 +3,6 @@ package browsertest
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -141,7 +140,7 @@ func RunSuite(ctx context.Context, execPath string, cases []*Case) (*Suite, erro
 	// browser timer fires late while the other browser and ssecors run):
 	// a run whose only difference is a delay runs again, alone, once.
 	for _, r := range s.Runs {
-		if ctx.Err() != nil || !slices.Equal(r.Verdict.Fields, []string{FieldGaps}) {
+		if ctx.Err() != nil || !r.Verdict.onlyDelay() {
 			continue
 		}
 		r.Retried = true
