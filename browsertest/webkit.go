@@ -101,9 +101,13 @@ func webkitKind(name string, itp bool) EngineKind {
 			}
 			return arg
 		},
-		Workers: 2,
+		Workers: webkitWorkers,
 	}
 }
+
+// webkitWorkers is how many cases run at once in one WebKit: StartWebKit
+// starts one driver (one MiniBrowser session at a time) per worker.
+const webkitWorkers = 2
 
 // webkitCookiesPolicy is MiniBrowser's --cookies-policy value for policy.
 func webkitCookiesPolicy(p browserjar.Policy) string {
@@ -176,9 +180,8 @@ func StartWebKit(parent context.Context, driverPath string, srv *Server, policy 
 	if itp {
 		w.args = append(w.args, "--enable-itp")
 	}
-	workers := 2
-	w.idle = make(chan *wkDriver, workers)
-	for i := range workers {
+	w.idle = make(chan *wkDriver, webkitWorkers)
+	for i := range webkitWorkers {
 		d, err := w.startDriver(driverPath, display, i)
 		if err != nil {
 			return nil, err
