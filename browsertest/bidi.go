@@ -149,7 +149,7 @@ func (c *bidiConn) Close() {
 // errBiDiException is returned by evaluate when the script threw.
 var errBiDiException = errors.New("the script threw")
 
-// bidiEvalResult is the answer of script.evaluate and script.callFunction.
+// bidiEvalResult is the answer of script.evaluate.
 type bidiEvalResult struct {
 	Type   string `json:"type"` // "success" or "exception"
 	Result struct {

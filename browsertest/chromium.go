@@ -202,6 +202,20 @@ type jsFinish struct {
 	Fx  []string  `json:"fx"`
 }
 
+// fillFinish copies what __finish returned into an outcome (all engines
+// but the fetch results, which only [Browser.Run] records).
+func fillFinish(out *Outcome, fin jsFinish, threw, run, port string) {
+	out.State = fin.RS
+	out.URL = unexpandURL(fin.URL, run, port)
+	if threw != "" {
+		out.State = -1
+		out.Detail = threw
+	}
+	for _, e := range fin.Ev {
+		out.Events = append(out.Events, EventRec{Kind: e.K, Type: e.Type, Data: e.Data, ID: e.ID, Origin: e.Origin, RS: e.RS})
+	}
+}
+
 // primeOrigins returns the origins whose login page sets the case's
 // cookies, in first-seen order.
 func primeOrigins(c *Case) []string {
@@ -267,17 +281,9 @@ func (b *Browser) Run(c *Case, run string) Outcome {
 		out.Harness = fmt.Errorf("__finish: %w", err)
 		return out
 	}
-	out.State = fin.RS
-	out.URL = unexpandURL(fin.URL, run, port)
-	if threw != "" {
-		out.State = -1
-		out.Detail = threw
-	}
+	fillFinish(&out, fin, threw, run, port)
 	if c.Fetch != nil {
 		out.Fetches = fin.Fx
-	}
-	for _, e := range fin.Ev {
-		out.Events = append(out.Events, EventRec{Kind: e.K, Type: e.Type, Data: e.Data, ID: e.ID, Origin: e.Origin, RS: e.RS})
 	}
 
 	id := chromedp.FromContext(tctx).BrowserContextID

@@ -3,7 +3,6 @@ package browsertest
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -230,7 +229,7 @@ func RunEngine(ctx context.Context, kind EngineKind, path string, srv *Server, r
 	for p, list := range byPolicy {
 		var again []*EngineRun
 		for _, r := range list {
-			if slices.Equal(r.Verdict.Fields, []string{FieldGaps}) {
+			if r.Verdict.onlyDelay() {
 				again = append(again, r)
 			}
 		}

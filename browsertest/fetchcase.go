@@ -67,7 +67,7 @@ func (f *FetchInit) pageHeaderNames() []string {
 	return names
 }
 
-// init is the JSON form of f the page script takes.
+// jsInit is the JSON form of f the page script takes.
 func (f *FetchInit) jsInit() map[string]any {
 	m := map[string]any{"headers": f.Headers, "oneShot": f.OneShot, "attempts": f.attempts()}
 	if f.Headers == nil {

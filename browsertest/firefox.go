@@ -70,10 +70,8 @@ const firefoxStartTimeout = 90 * time.Second
 // runs in a new user context (a separate cookie store, like a container)
 // and its own window.
 type Firefox struct {
-	policy  browserjar.Policy
 	version string
 	prefs   []string
-	args    []string
 
 	dir   string
 	cmd   *exec.Cmd
@@ -151,7 +149,7 @@ func StartFirefox(parent context.Context, execPath string, srv *Server, policy b
 		return nil, err
 	}
 	ctx, stop := context.WithCancel(parent)
-	f := &Firefox{policy: policy, dir: dir, ctx: ctx, stop: stop, waitc: make(chan struct{})}
+	f := &Firefox{dir: dir, ctx: ctx, stop: stop, waitc: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			f.Close()
@@ -172,8 +170,7 @@ func StartFirefox(parent context.Context, execPath string, srv *Server, policy b
 	if err := os.WriteFile(filepath.Join(dir, "user.js"), []byte(userJS.String()), 0o644); err != nil {
 		return nil, err
 	}
-	f.args = []string{"--headless", "--no-remote", "--remote-debugging-port=0", "--profile", dir, "about:blank"}
-	f.cmd = exec.Command(execPath, f.args...)
+	f.cmd = exec.Command(execPath, "--headless", "--no-remote", "--remote-debugging-port=0", "--profile", dir, "about:blank")
 	newProcessGroup(f.cmd) // Close ends the whole group
 	f.cmd.Env = append(os.Environ(), "MOZ_CRASHREPORTER_DISABLE=1", "MOZ_HEADLESS=1")
 	stderr, err := f.cmd.StderrPipe()
@@ -251,15 +248,7 @@ func (f *Firefox) Close() {
 		cancel()
 		f.conn.Close()
 	}
-	if f.cmd != nil && f.cmd.Process != nil {
-		signalGroup(f.cmd, false)
-		select {
-		case <-f.waitc:
-		case <-time.After(10 * time.Second):
-			signalGroup(f.cmd, true)
-			<-f.waitc
-		}
-	}
+	killGroup(f.cmd, f.waitc, 10*time.Second)
 	if f.proxy != nil {
 		f.proxy.Close()
 	}
@@ -445,18 +434,4 @@ func siteOf(host string) string {
 		return s
 	}
 	return host
-}
-
-// fillFinish copies what __finish returned into an outcome, as
-// [Browser.Run] does.
-func fillFinish(out *Outcome, fin jsFinish, threw, run, port string) {
-	out.State = fin.RS
-	out.URL = unexpandURL(fin.URL, run, port)
-	if threw != "" {
-		out.State = -1
-		out.Detail = threw
-	}
-	for _, e := range fin.Ev {
-		out.Events = append(out.Events, EventRec{Kind: e.K, Type: e.Type, Data: e.Data, ID: e.ID, Origin: e.Origin, RS: e.RS})
-	}
 }

@@ -3,6 +3,7 @@ package browsertest
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -99,7 +100,8 @@ func TestParity(t *testing.T) {
 	}
 }
 
-// selectCases returns the cases whose name matches expr (all when empty).
+// selectCases returns the cases whose name matches expr (all when empty),
+// or an error when none does.
 func selectCases(expr string) ([]*Case, error) {
 	all := Cases()
 	if expr == "" {
@@ -114,6 +116,10 @@ func selectCases(expr string) ([]*Case, error) {
 		if re.MatchString(c.Name) {
 			out = append(out, c)
 		}
+	}
+	if len(out) == 0 {
+		// Zero runs would pass without starting a browser.
+		return nil, fmt.Errorf("-case %q matches no case name (group names are not matched)", expr)
 	}
 	return out, nil
 }

@@ -3,8 +3,6 @@ package browsertest
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -142,7 +140,7 @@ func RunSuite(ctx context.Context, execPath string, cases []*Case) (*Suite, erro
 	// browser timer fires late while the other browser and ssecors run):
 	// a run whose only difference is a delay runs again, alone, once.
 	for _, r := range s.Runs {
-		if ctx.Err() != nil || !slices.Equal(r.Verdict.Fields, []string{FieldGaps}) {
+		if ctx.Err() != nil || !r.Verdict.onlyDelay() {
 			continue
 		}
 		r.Retried = true
@@ -158,17 +156,8 @@ func RunSuite(ctx context.Context, execPath string, cases []*Case) (*Suite, erro
 
 // fill adds the server's view to both outcomes and judges the run.
 func (s *Suite) fill(r *Run, chromiumRun, sdkRun string) {
-	for _, side := range []struct {
-		o   *Outcome
-		run string
-	}{{&r.Chromium, chromiumRun}, {&r.SDK, sdkRun}} {
-		log := s.Srv.Log(side.run)
-		side.o.Requests = describeAll(log)
-		side.o.Gaps = gaps(log)
-		for _, req := range log {
-			side.o.Referers = append(side.o.Referers, unexpandURL(req.Referer, side.run, strconv.Itoa(s.Srv.HTTPPort())))
-		}
-	}
+	fillFromLog(s.Srv, &r.Chromium, chromiumRun)
+	fillFromLog(s.Srv, &r.SDK, sdkRun)
 	r.Verdict = Judge(r.Case, r.Chromium, r.SDK)
 }
 
@@ -181,8 +170,7 @@ func (s *Suite) Rejudge(runner *SDKRunner, runs []*Run, tag string) []Verdict {
 		id := r.ID + tag
 		s.Srv.Register(id, r.Case)
 		o := runner.Run(r.Case, id, r.Policy)
-		log := s.Srv.Log(id)
-		o.Requests, o.Gaps = describeAll(log), gaps(log)
+		fillFromLog(s.Srv, &o, id)
 		out[i] = Judge(r.Case, r.Chromium, o)
 	}
 	return out

@@ -77,36 +77,44 @@ func FindWebKit() (string, error) {
 // a private Xvfb display. Block is WebKitGTK's default cookie accept policy
 // (MiniBrowser --cookies-policy=no-third-party), Allow is
 // --cookies-policy=always. ITP is off.
-var WebKitKind = EngineKind{
-	Name: "webkit",
-	Find: FindWebKit,
-	Start: func(ctx context.Context, path string, srv *Server, p browserjar.Policy) (Engine, error) {
-		return StartWebKit(ctx, path, srv, p, false)
-	},
-	PolicyName: func(p browserjar.Policy) string {
-		if p == browserjar.Allow {
-			return "--cookies-policy=always"
-		}
-		return "default: --cookies-policy=no-third-party"
-	},
-	Workers: 2,
-}
+var WebKitKind = webkitKind("webkit", false)
 
 // WebKitITPKind is WebKitKind with Intelligent Tracking Prevention on
 // (MiniBrowser --enable-itp), Safari's model.
-var WebKitITPKind = EngineKind{
-	Name: "webkit-itp",
-	Find: FindWebKit,
-	Start: func(ctx context.Context, path string, srv *Server, p browserjar.Policy) (Engine, error) {
-		return StartWebKit(ctx, path, srv, p, true)
-	},
-	PolicyName: func(p browserjar.Policy) string {
-		if p == browserjar.Allow {
-			return "--enable-itp --cookies-policy=always"
-		}
-		return "--enable-itp --cookies-policy=no-third-party"
-	},
-	Workers: 2,
+var WebKitITPKind = webkitKind("webkit-itp", true)
+
+// webkitKind is the EngineKind of MiniBrowser with or without ITP.
+func webkitKind(name string, itp bool) EngineKind {
+	return EngineKind{
+		Name: name,
+		Find: FindWebKit,
+		Start: func(ctx context.Context, path string, srv *Server, p browserjar.Policy) (Engine, error) {
+			return StartWebKit(ctx, path, srv, p, itp)
+		},
+		PolicyName: func(p browserjar.Policy) string {
+			arg := "--cookies-policy=" + webkitCookiesPolicy(p)
+			switch {
+			case itp:
+				return "--enable-itp " + arg
+			case p == browserjar.Block:
+				return "default: " + arg
+			}
+			return arg
+		},
+		Workers: webkitWorkers,
+	}
+}
+
+// webkitWorkers is how many cases run at once in one WebKit: StartWebKit
+// starts one driver (one MiniBrowser session at a time) per worker.
+const webkitWorkers = 2
+
+// webkitCookiesPolicy is MiniBrowser's --cookies-policy value for policy.
+func webkitCookiesPolicy(p browserjar.Policy) string {
+	if p == browserjar.Allow {
+		return "always"
+	}
+	return "no-third-party"
 }
 
 // webkitSessionTimeout bounds the creation of a session (MiniBrowser's
@@ -117,8 +125,6 @@ const webkitSessionTimeout = 45 * time.Second
 // Each case gets a new WebDriver session, that is a new MiniBrowser
 // process with a fresh, ephemeral cookie store.
 type WebKit struct {
-	policy      browserjar.Policy
-	itp         bool
 	version     string
 	miniBrowser string
 	driverPath  string
@@ -126,15 +132,14 @@ type WebKit struct {
 	args        []string
 	srv         *Server
 
-	ctx    context.Context
-	stop   context.CancelFunc
-	xvfb   *exec.Cmd
-	xwait  chan struct{}
-	proxy  *HostProxy
-	mu     sync.Mutex // guards procs
-	procs  []*wkDriver
-	idle   chan *wkDriver
-	closed chan struct{}
+	ctx   context.Context
+	stop  context.CancelFunc
+	xvfb  *exec.Cmd
+	xwait chan struct{}
+	proxy *HostProxy
+	mu    sync.Mutex // guards procs
+	procs []*wkDriver
+	idle  chan *wkDriver
 }
 
 // wkDriver is one WebKitWebDriver process (it serves one session at a
@@ -154,7 +159,7 @@ func StartWebKit(parent context.Context, driverPath string, srv *Server, policy 
 		return nil, err
 	}
 	ctx, stop := context.WithCancel(parent)
-	w := &WebKit{policy: policy, itp: itp, miniBrowser: mb, srv: srv, ctx: ctx, stop: stop, closed: make(chan struct{})}
+	w := &WebKit{miniBrowser: mb, srv: srv, ctx: ctx, stop: stop}
 	defer func() {
 		if err != nil {
 			w.Close()
@@ -168,20 +173,15 @@ func StartWebKit(parent context.Context, driverPath string, srv *Server, policy 
 		return nil, err
 	}
 	w.driverPath, w.display = driverPath, display
-	cookies := "no-third-party"
-	if policy == browserjar.Allow {
-		cookies = "always"
-	}
 	// MiniBrowser's own options configure its network session: the proxy
 	// (WebKitGTK has no host resolver rules), the cookie accept policy,
 	// and ITP. TLS: acceptInsecureCerts in the capabilities.
-	w.args = []string{"--automation", "--proxy=http://" + w.proxy.Addr(), "--cookies-policy=" + cookies}
+	w.args = []string{"--automation", "--proxy=http://" + w.proxy.Addr(), "--cookies-policy=" + webkitCookiesPolicy(policy)}
 	if itp {
 		w.args = append(w.args, "--enable-itp")
 	}
-	workers := 2
-	w.idle = make(chan *wkDriver, workers)
-	for i := range workers {
+	w.idle = make(chan *wkDriver, webkitWorkers)
+	for i := range webkitWorkers {
 		d, err := w.startDriver(driverPath, display, i)
 		if err != nil {
 			return nil, err
@@ -287,7 +287,7 @@ func (w *WebKit) startDriver(path, display string, index int) (*wkDriver, error)
 		case <-time.After(200 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			killGroup(d.cmd, d.wait)
+			killGroup(d.cmd, d.wait, 5*time.Second)
 			return nil, fmt.Errorf("browsertest: %s not ready within 20s (last error %v)", path, err)
 		}
 	}
@@ -296,7 +296,7 @@ func (w *WebKit) startDriver(path, display string, index int) (*wkDriver, error)
 // replaceDriver stops driver d (and its MiniBrowser) and starts a new one
 // in its place.
 func (w *WebKit) replaceDriver(d *wkDriver) (*wkDriver, error) {
-	killGroup(d.cmd, d.wait)
+	killGroup(d.cmd, d.wait, 5*time.Second)
 	nd, err := w.startDriver(w.driverPath, w.display, d.index)
 	if err != nil {
 		return d, err
@@ -348,15 +348,16 @@ func (w *WebKit) Settings() []string {
 	}
 }
 
-// killGroup ends the process group led by cmd and waits for cmd.
-func killGroup(cmd *exec.Cmd, wait chan struct{}) {
+// killGroup ends the process group led by cmd (SIGTERM, then SIGKILL
+// after grace) and waits for cmd; wait is closed when cmd has exited.
+func killGroup(cmd *exec.Cmd, wait chan struct{}, grace time.Duration) {
 	if cmd == nil || cmd.Process == nil {
 		return
 	}
 	signalGroup(cmd, false)
 	select {
 	case <-wait:
-	case <-time.After(5 * time.Second):
+	case <-time.After(grace):
 		signalGroup(cmd, true)
 		<-wait
 	}
@@ -374,10 +375,10 @@ func (w *WebKit) Close() {
 			d.wd.deleteSession(ctx)
 			cancel()
 		}
-		killGroup(d.cmd, d.wait)
+		killGroup(d.cmd, d.wait, 5*time.Second)
 	}
 	if w.xvfb != nil {
-		killGroup(w.xvfb, w.xwait)
+		killGroup(w.xvfb, w.xwait, 5*time.Second)
 	}
 	if w.proxy != nil {
 		w.proxy.Close()
