@@ -50,6 +50,10 @@ type EngineKind struct {
 	PolicyName func(browserjar.Policy) string
 	// Workers is how many cases run at once in one engine process.
 	Workers int
+	// Fetch reports that the engine's runner runs fetch() cases (Case.Fetch)
+	// as fetch(); the others would run them as an EventSource and judge
+	// that against ssecors' fetch mode, so RunEngine leaves them out.
+	Fetch bool
 }
 
 // Engines are the engines the suite can drive, Chromium first.
@@ -68,6 +72,7 @@ var ChromiumKind = EngineKind{
 	},
 	PolicyName: policyName,
 	Workers:    2,
+	Fetch:      true,
 }
 
 // chromiumEngine adapts [Browser] to [Engine].
@@ -99,6 +104,9 @@ type EngineResult struct {
 	Settings map[browserjar.Policy][]string
 	Runs     []*EngineRun
 	Elapsed  time.Duration
+	// SkippedFetch counts the fetch() runs left out because the engine's
+	// runner cannot run them (EngineKind.Fetch).
+	SkippedFetch int
 }
 
 // Counts returns how many runs agree, differ intentionally (an entry of
@@ -176,6 +184,10 @@ func RunEngine(ctx context.Context, kind EngineKind, path string, srv *Server, r
 	res := &EngineResult{Kind: kind, Settings: map[browserjar.Policy][]string{}}
 	byPolicy := map[browserjar.Policy][]*EngineRun{}
 	for _, r := range runs {
+		if r.Case.Fetch != nil && !kind.Fetch {
+			res.SkippedFetch++
+			continue
+		}
 		er := &EngineRun{Case: r.Case, Policy: r.Policy, ID: kind.Name[:1] + r.ID, SDK: sdk[r]}
 		srv.Register(er.ID, r.Case)
 		res.Runs = append(res.Runs, er)

@@ -88,6 +88,9 @@ func EngineSummary(res *EngineResult) string {
 	agree, intentional, different, harness := res.Counts()
 	fmt.Fprintf(&b, "%s (%s), %d runs in %v: agree %d, intentional %d, different %d, harness errors %d\n",
 		res.Kind.Name, res.Version, len(res.Runs), res.Elapsed.Round(time.Second), agree, intentional, len(different), len(harness))
+	if res.SkippedFetch > 0 {
+		fmt.Fprintf(&b, "(%d fetch() runs left out: this engine's runner does not run fetch cases yet)\n", res.SkippedFetch)
+	}
 	for _, r := range res.Runs {
 		if r.Verdict.Pass() || r.Browser.Harness != nil || r.SDK.Harness != nil {
 			continue
