@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -485,15 +486,8 @@ func (d *diagnosis) hygieneStep(first *diagAttempt, h *diagHop) Step {
 
 // varyOrigin reports whether Vary names Origin (or is "*").
 func varyOrigin(h http.Header) bool {
-	for _, v := range h.Values("Vary") {
-		for _, f := range strings.Split(v, ",") {
-			f = strings.TrimSpace(f)
-			if f == "*" || strings.EqualFold(f, "Origin") {
-				return true
-			}
-		}
-	}
-	return false
+	vary := headerList(h.Values("Vary"))
+	return slices.Contains(vary, "*") || slices.Contains(vary, "origin")
 }
 
 // round rounds a duration for the report: milliseconds under a second,
