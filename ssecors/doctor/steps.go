@@ -821,12 +821,8 @@ func (d *diagnosis) explainResponse(re *ssecors.ResponseError, a *diagAttempt) (
 		case code == http.StatusNoContent:
 			fix = "204 tells a browser to stop for good: answer 200 with \"Content-Type: text/event-stream\" while the stream should be open"
 		case code == http.StatusUnauthorized || code == http.StatusForbidden:
-			fix = "the server refused the request: a browser's EventSource cannot send an Authorization header or any header of its own; it authenticates with cookies (withCredentials) or a value in the URL"
-			if held := withheldCookies(a); held != "" {
-				fix = "a browser did not send the cookie " + held
-			} else if !d.es.Credentials() && !site.SameOrigin(d.v.PageOrigin, site.OriginOf(d.u)) {
-				fix += "; withCredentials is false, so no cookie was sent"
-			}
+			fix = d.refusedFix(a, "the server refused the request: a browser's EventSource cannot send an Authorization header or any header of its own; it authenticates with cookies (withCredentials) or a value in the URL",
+				d.es.Credentials(), "withCredentials is false")
 		case code == http.StatusNotFound:
 			fix = "check the URL: the server has no stream at this path"
 		case code == http.StatusMethodNotAllowed:
@@ -849,6 +845,20 @@ func (d *diagnosis) explainResponse(re *ssecors.ResponseError, a *diagAttempt) (
 		fix = "drop the charset parameter, or send charset=utf-8: an event stream is always UTF-8"
 	}
 	return rule, title, fix, details
+}
+
+// refusedFix is the fix for a 401 or 403 answer to attempt a: the cookie
+// a browser withheld, if any; else refused, which adds, for a
+// cross-origin request without credentials, that the mode (why) sent no
+// cookie.
+func (d *diagnosis) refusedFix(a *diagAttempt, refused string, credentials bool, why string) string {
+	if held := withheldCookies(a); held != "" {
+		return "a browser did not send the cookie " + held
+	}
+	if !credentials && d.crossOrigin() {
+		return refused + "; " + why + ", so no cookie was sent"
+	}
+	return refused
 }
 
 // withheldCookies names the first cookie the final request of a did not
