@@ -187,6 +187,7 @@ func joinAnd(parts []string) string {
 	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
+// crossOrigin reports whether the stream URL is cross-origin to the page.
 func (d *diagnosis) crossOrigin() bool {
 	return !site.SameOrigin(d.v.PageOrigin, site.OriginOf(d.u))
 }

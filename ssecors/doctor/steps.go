@@ -180,7 +180,7 @@ func (d *diagnosis) requestStep(a *diagAttempt) Step {
 	es := d.es
 	s := Step{Name: "request", Mark: MarkPass}
 	rel := d.relation(d.u)
-	cross := !site.SameOrigin(d.v.PageOrigin, site.OriginOf(d.u))
+	cross := d.crossOrigin()
 	if cross {
 		s.Title = rel + " GET: a simple request, so a browser sends it without a preflight"
 	} else {
@@ -268,7 +268,7 @@ func (d *diagnosis) preflightStep(a *diagAttempt) (Step, bool) {
 		}
 		s.Mark = MarkInfo
 		s.Title = "not sent: the request carries no CORS-unsafe header, so a fetch() would not preflight it either"
-		if !site.SameOrigin(d.v.PageOrigin, site.OriginOf(d.u)) && mode == ssecors.PreflightAlways {
+		if d.crossOrigin() && mode == ssecors.PreflightAlways {
 			s.Title = "not sent: a cached preflight result still covers the request"
 		}
 		s.Details = []string{note}
