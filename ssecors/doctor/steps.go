@@ -340,19 +340,18 @@ func (d *diagnosis) cookiesStep(a *diagAttempt) (Step, bool) {
 		s.Title = "the cookie jar is not a *browserjar.Jar: it cannot apply SameSite or the third-party cookie policy, so this check cannot say what a browser sends"
 		return s, true
 	}
-	sent, held, total := 0, 0, 0
+	sent, held := 0, 0
 	multi := len(a.hops) > 1
 	for _, h := range a.hops {
 		alt := make(map[string]browserjar.Decision, len(h.altSent))
 		for _, c := range h.altSent {
 			alt[cookieKey(c)] = c
 		}
+		prefix := ""
+		if multi {
+			prefix = h.req.URL + ": "
+		}
 		for _, c := range h.req.Cookies {
-			total++
-			prefix := ""
-			if multi {
-				prefix = h.req.URL + ": "
-			}
 			if c.Sent {
 				sent++
 				s.Details = append(s.Details, prefix+cookieLabel(c)+": "+withVerb("sent", c.Reason))
@@ -373,11 +372,10 @@ func (d *diagnosis) cookiesStep(a *diagAttempt) (Step, bool) {
 		}
 	}
 	u := d.u
-	if len(a.hops) > 0 {
-		if pu, err := url.Parse(a.hops[0].req.URL); err == nil {
-			u = pu
-		}
+	if pu, err := url.Parse(a.hops[0].req.URL); err == nil {
+		u = pu
 	}
+	total := sent + held
 	switch {
 	case total == 0:
 		s.Mark = MarkInfo
