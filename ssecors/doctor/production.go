@@ -420,6 +420,8 @@ func (d *diagnosis) resumeLine(a, next *diagAttempt) string {
 	return head + "; resumed with " + eventLine(ev)
 }
 
+// seenID reports whether attempt a dispatched an event with this id (never
+// for the empty id).
 func seenID(a *diagAttempt, id string) bool {
 	if id == "" {
 		return false

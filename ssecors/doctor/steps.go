@@ -719,12 +719,6 @@ func (d *diagnosis) reconnectStep(first, second *diagAttempt) (Step, error) {
 		s.Details = append(s.Details, fmt.Sprintf("answer: %d %s, Content-Type: %s", resp.StatusCode, http.StatusText(resp.StatusCode), strings.Join(resp.Header.Values("Content-Type"), ", ")))
 	}
 	if second.opened {
-		seen := make(map[string]bool)
-		for _, ev := range first.events {
-			if ev.LastEventID != "" {
-				seen[ev.LastEventID] = true
-			}
-		}
 		for _, ev := range second.events {
 			s.Details = append(s.Details, "first event after reconnecting: "+eventLine(ev))
 			if ev.LastEventID != "" && ev.LastEventID == rc.LastEventID {
@@ -734,7 +728,7 @@ func (d *diagnosis) reconnectStep(first, second *diagAttempt) (Step, error) {
 				s.Fix = "resume with the event after the one named by Last-Event-ID, not with that event"
 				return s, nil
 			}
-			if ev.LastEventID != "" && seen[ev.LastEventID] {
+			if seenID(first, ev.LastEventID) {
 				s.Mark = MarkWarn
 				s.Title = "reopened, but the server sent event id " + ev.LastEventID + " again: it ignores Last-Event-ID"
 				s.Fix = "resume after the event named by the Last-Event-ID request header"
