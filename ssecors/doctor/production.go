@@ -349,7 +349,7 @@ func (d *diagnosis) idleStep() Step {
 			continue
 		}
 		s.Details = append(s.Details, line)
-		if rc := a.reconnect; rc != nil && !errorsIsRestart(rc.Err) {
+		if rc := a.reconnect; rc != nil && !errors.Is(rc.Err, inspect.ErrRestart) {
 			s.Details = append(s.Details, "  "+d.resumeLine(a, d.get(a.n+1)))
 		}
 	}
@@ -393,9 +393,6 @@ func (d *diagnosis) idleStep() Step {
 	}
 	return s
 }
-
-// errorsIsRestart reports a connection that the diagnosis dropped itself.
-func errorsIsRestart(err error) bool { return errors.Is(err, inspect.ErrRestart) }
 
 // resumeLine says whether the reconnection after attempt a resumed.
 func (d *diagnosis) resumeLine(a, next *diagAttempt) string {
