@@ -300,9 +300,7 @@ func (d *diagnosis) idleStep() Step {
 		cuts     int
 		shortCut time.Duration
 		comments int
-		events   int
 		drops    int
-		start    time.Time
 	)
 	n := 0
 	for _, a := range d.attempts {
@@ -315,12 +313,8 @@ func (d *diagnosis) idleStep() Step {
 		w.mu.Lock()
 		gap, last, end, endErr, cut := w.longest, w.last, w.end, w.endErr, w.cut
 		nEv, nCom := w.nEvents, w.nComments
-		if start.IsZero() {
-			start = w.headers
-		}
 		w.mu.Unlock()
 		comments += nCom
-		events += nEv
 		line := fmt.Sprintf("connection %d: %d event(s), %d comment(s), longest silence %s", a.n, nEv, nCom, round(gap))
 		switch {
 		case cut:
