@@ -200,7 +200,7 @@ func (c *common) options(rawURL string, client *http.Client, stdin io.Reader, st
 		return nil, err
 	}
 	if !c.fetch {
-		for _, k := range sortedHeaderNames(h) {
+		for _, k := range slices.Sorted(maps.Keys(h)) {
 			for _, v := range h[k] {
 				opts = append(opts, ssecors.WithHeader(k, v))
 			}
@@ -264,11 +264,6 @@ func (c *common) header() (http.Header, error) {
 		h[strings.TrimSpace(k)] = append(h[strings.TrimSpace(k)], strings.TrimSpace(v))
 	}
 	return h, nil
-}
-
-// sortedHeaderNames returns the names of h, sorted.
-func sortedHeaderNames(h http.Header) []string {
-	return slices.Sorted(maps.Keys(h))
 }
 
 // primeCookie stores a --cookie value, parsed as a Set-Cookie header, as a

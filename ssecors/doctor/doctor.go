@@ -374,16 +374,6 @@ func (d *diagnosis) event(ev ssecors.Event) {
 	stage := d.stage
 	d.mu.Unlock()
 	switch {
-	case stage == diagWatching && a.n == 1:
-		if len(a.events) < d.opts.MaxEvents {
-			a.events = append(a.events, ev)
-		} else {
-			a.extra++
-		}
-	case stage == diagWatching:
-		if len(a.events) == 0 {
-			a.events = append(a.events, ev) // shows whether the reconnection resumed
-		}
 	case a.n == 1:
 		if len(a.events) < d.opts.MaxEvents {
 			a.events = append(a.events, ev)
@@ -392,6 +382,10 @@ func (d *diagnosis) event(ev ssecors.Event) {
 		}
 		if stage == diagFirst && len(a.events) >= d.opts.MaxEvents {
 			d.finishFirst()
+		}
+	case stage == diagWatching:
+		if len(a.events) == 0 {
+			a.events = append(a.events, ev) // shows whether the reconnection resumed
 		}
 	case stage == diagReconnecting:
 		a.events = append(a.events, ev)

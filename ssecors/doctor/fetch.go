@@ -187,6 +187,7 @@ func joinAnd(parts []string) string {
 	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
+// crossOrigin reports whether the stream URL is cross-origin to the page.
 func (d *diagnosis) crossOrigin() bool {
 	return !site.SameOrigin(d.v.PageOrigin, site.OriginOf(d.u))
 }
@@ -545,12 +546,8 @@ func (d *diagnosis) explainFetchStatus(re *ssecors.ResponseError, a *diagAttempt
 	title = fmt.Sprintf("the server answered %d %s, not an ok status (200-299)", code, http.StatusText(code))
 	switch {
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
-		fix = "the server refused the request: check the credentials the page sends (an Authorization header, or cookies, which need credentials: \"include\" cross-origin)"
-		if held := withheldCookies(a); held != "" {
-			fix = "a browser did not send the cookie " + held
-		} else if d.credentialsMode() != "include" && d.crossOrigin() {
-			fix += fmt.Sprintf("; the credentials mode is %q, so no cookie was sent", d.credentialsMode())
-		}
+		fix = d.refusedFix(a, "the server refused the request: check the credentials the page sends (an Authorization header, or cookies, which need credentials: \"include\" cross-origin)",
+			d.credentialsMode() == "include", fmt.Sprintf("the credentials mode is %q", d.credentialsMode()))
 	case code == http.StatusNotFound:
 		fix = "check the URL: the server has no stream at this path"
 	case code == http.StatusMethodNotAllowed:

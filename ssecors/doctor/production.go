@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -299,9 +300,7 @@ func (d *diagnosis) idleStep() Step {
 		cuts     int
 		shortCut time.Duration
 		comments int
-		events   int
 		drops    int
-		start    time.Time
 	)
 	n := 0
 	for _, a := range d.attempts {
@@ -314,12 +313,8 @@ func (d *diagnosis) idleStep() Step {
 		w.mu.Lock()
 		gap, last, end, endErr, cut := w.longest, w.last, w.end, w.endErr, w.cut
 		nEv, nCom := w.nEvents, w.nComments
-		if start.IsZero() {
-			start = w.headers
-		}
 		w.mu.Unlock()
 		comments += nCom
-		events += nEv
 		line := fmt.Sprintf("connection %d: %d event(s), %d comment(s), longest silence %s", a.n, nEv, nCom, round(gap))
 		switch {
 		case cut:
@@ -348,7 +343,7 @@ func (d *diagnosis) idleStep() Step {
 			continue
 		}
 		s.Details = append(s.Details, line)
-		if rc := a.reconnect; rc != nil && !errorsIsRestart(rc.Err) {
+		if rc := a.reconnect; rc != nil && !errors.Is(rc.Err, inspect.ErrRestart) {
 			s.Details = append(s.Details, "  "+d.resumeLine(a, d.get(a.n+1)))
 		}
 	}
@@ -393,9 +388,6 @@ func (d *diagnosis) idleStep() Step {
 	return s
 }
 
-// errorsIsRestart reports a connection that the diagnosis dropped itself.
-func errorsIsRestart(err error) bool { return errors.Is(err, inspect.ErrRestart) }
-
 // resumeLine says whether the reconnection after attempt a resumed.
 func (d *diagnosis) resumeLine(a, next *diagAttempt) string {
 	rc := a.reconnect
@@ -419,6 +411,8 @@ func (d *diagnosis) resumeLine(a, next *diagAttempt) string {
 	return head + "; resumed with " + eventLine(ev)
 }
 
+// seenID reports whether attempt a dispatched an event with this id (never
+// for the empty id).
 func seenID(a *diagAttempt, id string) bool {
 	if id == "" {
 		return false
@@ -485,15 +479,8 @@ func (d *diagnosis) hygieneStep(first *diagAttempt, h *diagHop) Step {
 
 // varyOrigin reports whether Vary names Origin (or is "*").
 func varyOrigin(h http.Header) bool {
-	for _, v := range h.Values("Vary") {
-		for _, f := range strings.Split(v, ",") {
-			f = strings.TrimSpace(f)
-			if f == "*" || strings.EqualFold(f, "Origin") {
-				return true
-			}
-		}
-	}
-	return false
+	vary := headerList(h.Values("Vary"))
+	return slices.Contains(vary, "*") || slices.Contains(vary, "origin")
 }
 
 // round rounds a duration for the report: milliseconds under a second,

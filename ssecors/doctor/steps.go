@@ -180,7 +180,7 @@ func (d *diagnosis) requestStep(a *diagAttempt) Step {
 	es := d.es
 	s := Step{Name: "request", Mark: MarkPass}
 	rel := d.relation(d.u)
-	cross := !site.SameOrigin(d.v.PageOrigin, site.OriginOf(d.u))
+	cross := d.crossOrigin()
 	if cross {
 		s.Title = rel + " GET: a simple request, so a browser sends it without a preflight"
 	} else {
@@ -268,7 +268,7 @@ func (d *diagnosis) preflightStep(a *diagAttempt) (Step, bool) {
 		}
 		s.Mark = MarkInfo
 		s.Title = "not sent: the request carries no CORS-unsafe header, so a fetch() would not preflight it either"
-		if !site.SameOrigin(d.v.PageOrigin, site.OriginOf(d.u)) && mode == ssecors.PreflightAlways {
+		if d.crossOrigin() && mode == ssecors.PreflightAlways {
 			s.Title = "not sent: a cached preflight result still covers the request"
 		}
 		s.Details = []string{note}
@@ -340,19 +340,18 @@ func (d *diagnosis) cookiesStep(a *diagAttempt) (Step, bool) {
 		s.Title = "the cookie jar is not a *browserjar.Jar: it cannot apply SameSite or the third-party cookie policy, so this check cannot say what a browser sends"
 		return s, true
 	}
-	sent, held, total := 0, 0, 0
+	sent, held := 0, 0
 	multi := len(a.hops) > 1
 	for _, h := range a.hops {
 		alt := make(map[string]browserjar.Decision, len(h.altSent))
 		for _, c := range h.altSent {
 			alt[cookieKey(c)] = c
 		}
+		prefix := ""
+		if multi {
+			prefix = h.req.URL + ": "
+		}
 		for _, c := range h.req.Cookies {
-			total++
-			prefix := ""
-			if multi {
-				prefix = h.req.URL + ": "
-			}
 			if c.Sent {
 				sent++
 				s.Details = append(s.Details, prefix+cookieLabel(c)+": "+withVerb("sent", c.Reason))
@@ -373,11 +372,10 @@ func (d *diagnosis) cookiesStep(a *diagAttempt) (Step, bool) {
 		}
 	}
 	u := d.u
-	if len(a.hops) > 0 {
-		if pu, err := url.Parse(a.hops[0].req.URL); err == nil {
-			u = pu
-		}
+	if pu, err := url.Parse(a.hops[0].req.URL); err == nil {
+		u = pu
 	}
+	total := sent + held
 	switch {
 	case total == 0:
 		s.Mark = MarkInfo
@@ -721,12 +719,6 @@ func (d *diagnosis) reconnectStep(first, second *diagAttempt) (Step, error) {
 		s.Details = append(s.Details, fmt.Sprintf("answer: %d %s, Content-Type: %s", resp.StatusCode, http.StatusText(resp.StatusCode), strings.Join(resp.Header.Values("Content-Type"), ", ")))
 	}
 	if second.opened {
-		seen := make(map[string]bool)
-		for _, ev := range first.events {
-			if ev.LastEventID != "" {
-				seen[ev.LastEventID] = true
-			}
-		}
 		for _, ev := range second.events {
 			s.Details = append(s.Details, "first event after reconnecting: "+eventLine(ev))
 			if ev.LastEventID != "" && ev.LastEventID == rc.LastEventID {
@@ -736,7 +728,7 @@ func (d *diagnosis) reconnectStep(first, second *diagAttempt) (Step, error) {
 				s.Fix = "resume with the event after the one named by Last-Event-ID, not with that event"
 				return s, nil
 			}
-			if ev.LastEventID != "" && seen[ev.LastEventID] {
+			if seenID(first, ev.LastEventID) {
 				s.Mark = MarkWarn
 				s.Title = "reopened, but the server sent event id " + ev.LastEventID + " again: it ignores Last-Event-ID"
 				s.Fix = "resume after the event named by the Last-Event-ID request header"
@@ -821,12 +813,8 @@ func (d *diagnosis) explainResponse(re *ssecors.ResponseError, a *diagAttempt) (
 		case code == http.StatusNoContent:
 			fix = "204 tells a browser to stop for good: answer 200 with \"Content-Type: text/event-stream\" while the stream should be open"
 		case code == http.StatusUnauthorized || code == http.StatusForbidden:
-			fix = "the server refused the request: a browser's EventSource cannot send an Authorization header or any header of its own; it authenticates with cookies (withCredentials) or a value in the URL"
-			if held := withheldCookies(a); held != "" {
-				fix = "a browser did not send the cookie " + held
-			} else if !d.es.Credentials() && !site.SameOrigin(d.v.PageOrigin, site.OriginOf(d.u)) {
-				fix += "; withCredentials is false, so no cookie was sent"
-			}
+			fix = d.refusedFix(a, "the server refused the request: a browser's EventSource cannot send an Authorization header or any header of its own; it authenticates with cookies (withCredentials) or a value in the URL",
+				d.es.Credentials(), "withCredentials is false")
 		case code == http.StatusNotFound:
 			fix = "check the URL: the server has no stream at this path"
 		case code == http.StatusMethodNotAllowed:
@@ -849,6 +837,20 @@ func (d *diagnosis) explainResponse(re *ssecors.ResponseError, a *diagAttempt) (
 		fix = "drop the charset parameter, or send charset=utf-8: an event stream is always UTF-8"
 	}
 	return rule, title, fix, details
+}
+
+// refusedFix is the fix for a 401 or 403 answer to attempt a: the cookie
+// a browser withheld, if any; else refused, which adds, for a
+// cross-origin request without credentials, that the mode (why) sent no
+// cookie.
+func (d *diagnosis) refusedFix(a *diagAttempt, refused string, credentials bool, why string) string {
+	if held := withheldCookies(a); held != "" {
+		return "a browser did not send the cookie " + held
+	}
+	if !credentials && d.crossOrigin() {
+		return refused + "; " + why + ", so no cookie was sent"
+	}
+	return refused
 }
 
 // withheldCookies names the first cookie the final request of a did not

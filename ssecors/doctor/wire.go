@@ -66,28 +66,25 @@ type wireConn struct {
 	stopping     *atomic.Bool
 	url          *url.URL
 	setCookies   []string
-	proto        string
 	encoding     string // Content-Encoding, "" for none
 	decoded      bool   // the recorder decodes it (gzip, deflate)
 	sentEncoding string // the Accept-Encoding the request carried
 	start        time.Time
 	headers      time.Time
 
-	mu         sync.Mutex
-	reads      []wireRead // what each read from the connection returned
-	nReads     int
-	bytes      int64
-	last       time.Time // the latest activity: headers, then each read
-	longest    time.Duration
-	longestEnd time.Time // when the longest silence ended
-	nEvents    int
-	nComments  int
-	retry      bool
-	end        time.Time // when the body ended (EOF or error), zero while open
-	endErr     error     // nil for a clean EOF
-	closed     bool      // the client closed the body (the diagnosis or a restart)
-	cut        bool      // the body ended before the client closed it
-	scan       lineScan
+	mu        sync.Mutex
+	reads     []wireRead // what each read from the connection returned
+	nReads    int
+	last      time.Time // the latest activity: headers, then each read
+	longest   time.Duration
+	nEvents   int
+	nComments int
+	retry     bool
+	end       time.Time // when the body ended (EOF or error), zero while open
+	endErr    error     // nil for a clean EOF
+	closed    bool      // the client closed the body (the diagnosis or a restart)
+	cut       bool      // the body ended before the client closed it
+	scan      lineScan
 }
 
 // wireRead is one read of the response body from the connection.
@@ -118,7 +115,6 @@ func (r *wireRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	c.headers = r.now()
 	c.last = c.headers
-	c.proto = resp.Proto
 	c.setCookies = resp.Header.Values("Set-Cookie")
 	c.encoding = strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
 	body := &wireBody{c: c, raw: resp.Body, now: r.now}
@@ -236,11 +232,10 @@ func (c *wireConn) read(n int, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gap := now.Sub(c.last); gap > c.longest {
-		c.longest, c.longestEnd = gap, now
+		c.longest = gap
 	}
 	c.last = now
 	c.nReads++
-	c.bytes += int64(n)
 	if len(c.reads) < maxReads {
 		c.reads = append(c.reads, wireRead{at: now, n: n})
 	}
