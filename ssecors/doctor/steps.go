@@ -730,7 +730,7 @@ func (d *diagnosis) reconnectStep(first, second *diagAttempt) (Step, error) {
 			}
 			if seenID(first, ev.LastEventID) {
 				s.Mark = MarkWarn
-				s.Title = "reopened, but the server sent event id " + ev.LastEventID + " again: it ignores Last-Event-ID"
+				s.Title = "reopened, but the server sent event id " + d.v.RedactText(ev.LastEventID) + " again: it ignores Last-Event-ID"
 				s.Fix = "resume after the event named by the Last-Event-ID request header"
 				return s, nil
 			}
