@@ -25,6 +25,7 @@ func init() {
 	inspect.UnsafeFetchHeaderNames = func(h http.Header) []string { return unsafeHeaderNames(h, false) }
 	inspect.FetchNeedsPreflight = fetchNeedsPreflight
 	inspect.ReadableHeaders = readableHeaders
+	inspect.SecretWords = defaultSecretParams
 }
 
 func (es *EventSource) inspectView() *inspect.View {

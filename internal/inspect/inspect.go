@@ -79,6 +79,10 @@ var UnsafeHeaderNames func(h http.Header) []string
 // Cache-Control and Pragma are the page's own and count.
 var UnsafeFetchHeaderNames func(h http.Header) []string
 
+// SecretWords are the words that make a query parameter name secret by
+// default (the core's redactor's list).
+var SecretWords []string
+
 // FetchNeedsPreflight reports whether a cross-origin fetch() with method
 // and the CORS-unsafe header names sends a preflight.
 var FetchNeedsPreflight func(method string, unsafe []string) bool

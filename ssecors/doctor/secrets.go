@@ -2,8 +2,10 @@ package doctor
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
+	"github.com/ssecors/ssecors-go/internal/inspect"
 	"github.com/ssecors/ssecors-go/internal/secrets"
 )
 
@@ -13,9 +15,8 @@ import (
 
 // secretWords are the words that make a header, JSON field or form field
 // name secret: the SDK's defaults for query parameters (see
-// ssecors.WithSecrets).
-var secretWords = []string{"token", "key", "secret", "password", "passwd", "pwd", "auth",
-	"signature", "sig", "session", "credential", "code", "cookie"}
+// ssecors.WithSecrets), and "cookie".
+var secretWords = append(slices.Clone(inspect.SecretWords), "cookie")
 
 func secretName(name string) bool {
 	n := strings.ToLower(name)
