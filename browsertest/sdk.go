@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browser"
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
@@ -39,7 +40,7 @@ func (r *SDKRunner) Run(c *Case, run string, policy browserjar.Policy) Outcome {
 	if r.AllowThirdPartyCookies {
 		policy = browserjar.Allow
 	}
-	jar := browserjar.New(&browserjar.Options{ThirdPartyCookies: policy})
+	jar := browserjar.New(&browserjar.Options{Browser: browser.Profile{ThirdPartyCookies: policy}})
 	for _, p := range c.Cookies {
 		u, err := url.Parse(expandURL(p.Origin+"{run}/login", run, port))
 		if err != nil {

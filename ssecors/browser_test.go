@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browser"
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
@@ -18,7 +19,7 @@ import (
 // in a jar with the third-party cookie policy p.
 func primedJar(t *testing.T, srv *ssetest.Server, host string, p browserjar.Policy) *browserjar.Jar {
 	t.Helper()
-	jar := browserjar.New(&browserjar.Options{ThirdPartyCookies: p})
+	jar := browserjar.New(&browserjar.Options{Browser: browser.Profile{ThirdPartyCookies: p}})
 	u, _ := url.Parse(srv.HostURL("https", host, "/"))
 	jar.SetCookies(u, []*http.Cookie{
 		{Name: "none", Value: "1", Secure: true, SameSite: http.SameSiteNoneMode},
@@ -153,7 +154,7 @@ func TestBrowser_corsFailures(t *testing.T) {
 			path := "/cors" + string(rune('a'+i))
 			srv.Handle(path, ssetest.Endpoint{CORS: tc.cors, Events: ssetest.Messages("x"),
 				SetCookies: []string{"kept=1; Secure; SameSite=None"}})
-			jar := browserjar.New(&browserjar.Options{ThirdPartyCookies: browserjar.Allow})
+			jar := browserjar.New(&browserjar.Options{Browser: browser.Chrome})
 			opts := []ssecors.Option{ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client()),
 				ssecors.WithCookieJar(jar)}
 			if tc.credentials {

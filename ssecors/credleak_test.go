@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browser"
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 	"github.com/ssecors/ssecors-go/ssecors/ssetrace"
@@ -398,7 +399,7 @@ func clRun(t *testing.T, srv *ssetest.Server, client *http.Client, prefix string
 	if p.allow3p {
 		policy = browserjar.Allow
 	}
-	jar := browserjar.New(&browserjar.Options{ThirdPartyCookies: policy})
+	jar := browserjar.New(&browserjar.Options{Browser: browser.Profile{ThirdPartyCookies: policy}})
 	for _, h := range clHosts {
 		u, _ := url.Parse(srv.HostURL("https", h.host, "/"))
 		for _, c := range clPrimed(h.host) {

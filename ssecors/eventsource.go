@@ -107,6 +107,10 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 				Reason: "needs WithOrigin: it describes the page that opens the stream, and without a page origin the source is a plain client whose every request is same-origin"}
 		}
 	}
+	if j, ok := cfg.jar.(*browserjar.Jar); ok && cfg.browserSet && j.Browser() != cfg.browser {
+		return nil, &ConfigError{Option: "WithCookieJar", Value: j.Browser().String(),
+			Reason: "the jar was created for another browser than WithBrowser(" + cfg.browser.String() + "): create it with browserjar.Options{Browser: the same profile}"}
+	}
 	if cerr := cfg.checkFetch(); cerr != nil {
 		cerr.Value = red.text(cerr.Value)
 		return nil, cerr
@@ -149,7 +153,7 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 		es.cookies = j
 	case nil:
 		if cfg.emulate {
-			es.cookies = browserjar.New(&browserjar.Options{Now: cfg.now})
+			es.cookies = browserjar.New(&browserjar.Options{Now: cfg.now, Browser: cfg.browser})
 		}
 	default:
 		es.plainJar = j

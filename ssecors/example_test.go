@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browser"
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
@@ -114,7 +115,7 @@ func Example_withCredentials() {
 
 	// The browser profile allows third-party cookies, and the user logged
 	// in on the API's site earlier: a first-party cookie.
-	jar := browserjar.New(&browserjar.Options{ThirdPartyCookies: browserjar.Allow})
+	jar := browserjar.New(&browserjar.Options{Browser: browser.Chrome})
 	apiURL, _ := url.Parse(stream)
 	jar.SetCookies(apiURL, []*http.Cookie{
 		{Name: "session", Value: "s1", Secure: true, SameSite: http.SameSiteNoneMode},

@@ -7,7 +7,9 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/ssecors/ssecors-go/internal/engines"
 	"github.com/ssecors/ssecors-go/internal/site"
+	"github.com/ssecors/ssecors-go/ssecors/browser"
 )
 
 // Defaults, in one place.
@@ -41,6 +43,9 @@ type config struct {
 	emulate     bool
 	credentials bool
 	jar         http.CookieJar
+	browser     browser.Profile // WithBrowser, or the zero (Chrome Incognito) profile
+	browserSet  bool
+	rules       engines.Rules // the browser's engine rules
 	preflight   PreflightMode
 	nested      bool // the page is in a cross-site frame (WithNestedFrame), not top-level
 
@@ -75,6 +80,7 @@ func defaultConfig() config {
 		retry:        RetryPolicy{InitialDelay: defaultReconnectionTime, Multiplier: 1, ResetAfter: defaultResetAfter},
 		maxEventSize: DefaultMaxEventSize,
 		now:          time.Now,
+		rules:        engines.For(browser.Profile{}),
 	}
 }
 
@@ -129,17 +135,44 @@ func WithCredentials() Option {
 	return func(cfg *config) { cfg.credentials = true }
 }
 
+// WithBrowser sets the browser the page runs in: [browser.Chrome],
+// [browser.ChromeIncognito], [browser.Firefox], [browser.Safari], or a
+// profile of your own. Its engine decides what the engines were measured
+// to do differently (the charset a stream may declare, where a reconnect
+// goes after a redirect, whether a redirect loop is fatal, a silent retry
+// of a connection reset before the response, the default and minimum
+// reconnection time, ids holding NUL), and the default cookie jar takes the
+// profile's cookie rules and third-party cookie setting. Default: the zero
+// Profile, which is Chrome Incognito (and Debian's Chromium): Chromium,
+// third-party cookies blocked except Partitioned ones.
+//
+// A [*browserjar.Jar] passed to [WithCookieJar] must have been created for
+// the same profile (browserjar.Options.Browser); otherwise New returns a
+// [*ConfigError].
+func WithBrowser(p browser.Profile) Option {
+	return func(cfg *config) {
+		switch {
+		case p.Engine < browser.Chromium || p.Engine > browser.WebKit:
+			cfg.fail("WithBrowser", p.String(), "unknown engine")
+			return
+		case p.ThirdPartyCookies < browser.Block || p.ThirdPartyCookies > browser.BlockAll:
+			cfg.fail("WithBrowser", p.String(), "unknown third-party cookie policy")
+			return
+		}
+		cfg.browser, cfg.browserSet, cfg.rules = p, true, engines.For(p)
+	}
+}
+
 // WithCookieJar sets the cookie store. A [*browserjar.Jar] gets the full
 // browser rules (SameSite, Secure, public suffixes, partitioning, and the
 // jar's third-party cookie policy: create it with
-// browserjar.New(&browserjar.Options{ThirdPartyCookies: browserjar.Allow})
+// browserjar.New(&browserjar.Options{Browser: browser.Chrome})
 // to act as a browser that allows third-party cookies); any other
 // http.CookieJar, such as net/http/cookiejar, is consulted per request only
 // for what the credentials mode allows, and cannot apply SameSite. Default:
-// a new browserjar.Jar that blocks third-party cookies, as Debian's
-// Chromium and Chrome Incognito do (a regular Google Chrome profile allows
-// them: pass a jar with browserjar.Allow), when [WithOrigin] is set, none
-// otherwise (a plain Go client sends no cookies).
+// a new browserjar.Jar for the [WithBrowser] profile (Chrome Incognito
+// unless set) when [WithOrigin] is set, none otherwise (a plain Go client
+// sends no cookies).
 func WithCookieJar(j http.CookieJar) Option {
 	return func(cfg *config) {
 		if j == nil {

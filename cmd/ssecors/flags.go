@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browser"
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
@@ -214,7 +215,7 @@ func (c *common) options(rawURL string, client *http.Client, stdin io.Reader, st
 	// WithOrigin would create one that blocks them.
 	switch {
 	case len(c.cookies) > 0 || c.cookieJar != "":
-		jar := browserjar.New(&browserjar.Options{ThirdPartyCookies: policy})
+		jar := browserjar.New(&browserjar.Options{Browser: browser.Profile{ThirdPartyCookies: policy}})
 		u, err := url.Parse(rawURL)
 		if err != nil || u.Host == "" {
 			return nil, usagef("invalid stream URL %q", redactArg(rawURL))
@@ -244,7 +245,7 @@ func (c *common) options(rawURL string, client *http.Client, stdin io.Reader, st
 		}
 		opts = append(opts, ssecors.WithCookieJar(jar))
 	case policy == browserjar.Allow && c.origin != "":
-		opts = append(opts, ssecors.WithCookieJar(browserjar.New(&browserjar.Options{ThirdPartyCookies: policy})))
+		opts = append(opts, ssecors.WithCookieJar(browserjar.New(&browserjar.Options{Browser: browser.Profile{ThirdPartyCookies: policy}})))
 	}
 	return opts, nil
 }

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browser"
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
@@ -56,7 +57,7 @@ func run() error {
 	// 1. The user logged in on the API's site: a first-party visit that
 	//    sets a SameSite=None; Secure session cookie in the browser's jar.
 	//    The jar is a browser profile that allows third-party cookies.
-	jar := browserjar.New(&browserjar.Options{ThirdPartyCookies: browserjar.Allow})
+	jar := browserjar.New(&browserjar.Options{Browser: browser.Chrome})
 	browser := srv.Client()
 	browser.Jar = jar
 	login := srv.LoginURL("https", ssetest.OtherHost, ssetest.LoginCookie{

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/ssecors/ssecors-go/ssecors/browser"
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
@@ -60,7 +61,7 @@ func Example_httpClient() {
 // cookie setting.
 func ExampleJar_CookiesFor() {
 	for _, policy := range []browserjar.Policy{browserjar.Block, browserjar.Allow} {
-		jar := browserjar.New(&browserjar.Options{ThirdPartyCookies: policy})
+		jar := browserjar.New(&browserjar.Options{Browser: browser.Profile{ThirdPartyCookies: policy}})
 		api, _ := url.Parse("https://api.other.test/events")
 		jar.SetCookies(api, []*http.Cookie{ // the user's earlier visit
 			{Name: "lax", Value: "1", Secure: true, SameSite: http.SameSiteLaxMode},

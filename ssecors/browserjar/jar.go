@@ -11,48 +11,29 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ssecors/ssecors-go/internal/engines"
 	"github.com/ssecors/ssecors-go/internal/jarhook"
 	"github.com/ssecors/ssecors-go/internal/site"
+	"github.com/ssecors/ssecors-go/ssecors/browser"
 	"golang.org/x/net/publicsuffix"
 )
 
-// Policy is the third-party cookie policy: the browser setting that
-// decides whether a cross-site request (one whose URL is not same-site with
-// the page's top-level site) may send and store unpartitioned cookies. It
-// is a property of the jar, as the setting is a property of a browser
-// profile.
+// Policy is the third-party cookie setting of the jar's browser profile.
 //
-// The zero value is [Block]: Debian's Chromium in a fresh profile, and
-// Google Chrome in Incognito windows. Google Chrome's regular profiles
-// allow third-party cookies unless the user blocks them
-// (developers.google.com/privacy-sandbox/3pcd/prepare/debug): that is
-// [Allow]. A value other than the two constants is treated as Block.
-type Policy int
+// Deprecated: use [browser.CookiePolicy]; Policy is an alias of it, kept so
+// that code written for v0.1 compiles.
+type Policy = browser.CookiePolicy
 
 const (
-	// Block blocks third-party cookies, as Debian's Chromium 156 does in a
-	// fresh profile (measured) and Chrome Incognito does: a cross-site
-	// request sends and stores no
-	// cookies except Partitioned ones (CHIPS), which are keyed by the
-	// top-level site. It is the default.
-	Block Policy = iota
-	// Allow allows third-party cookies (the browser's "Allow third-party
-	// cookies" setting): a cross-site request sends and stores
-	// SameSite=None; Secure cookies, partitioned or not. SameSite Strict,
-	// Lax and unset cookies still never go cross-site.
-	Allow
+	// Block is [browser.Block].
+	//
+	// Deprecated: use browser.Block, or the profile browser.ChromeIncognito.
+	Block = browser.Block
+	// Allow is [browser.Allow].
+	//
+	// Deprecated: use browser.Allow, or the profile browser.Chrome.
+	Allow = browser.Allow
 )
-
-// String returns "block" or "allow".
-func (p Policy) String() string {
-	switch p {
-	case Block:
-		return "block"
-	case Allow:
-		return "allow"
-	}
-	return "Policy(" + strconv.Itoa(int(p)) + ")"
-}
 
 // Limits of the jar, as Chromium sets them.
 const (
@@ -84,11 +65,14 @@ type Options struct {
 	// with its lock held, so it must not call back into the jar.
 	Now func() time.Time
 
-	// ThirdPartyCookies is the jar's third-party cookie policy, applied by
-	// [Jar.CookiesFor] and [Jar.SetCookiesFrom] to cross-site requests. The
-	// default, [Block], is Debian's Chromium and Chrome Incognito; [Allow]
-	// is a regular Google Chrome profile.
-	ThirdPartyCookies Policy
+	// Browser is the browser whose cookie store the jar is: its engine's
+	// cookie rules and its third-party cookie setting, applied by
+	// [Jar.CookiesFor] and [Jar.SetCookiesFrom]. The default, the zero
+	// Profile, is [browser.ChromeIncognito] (also Debian's Chromium):
+	// Chromium's rules, third-party cookies blocked except Partitioned
+	// ones. Use [browser.Chrome] for a regular Google Chrome profile,
+	// [browser.Firefox] or [browser.Safari] for the others.
+	Browser browser.Profile
 }
 
 // Jar is a cookie jar that behaves like a browser's: Chromium's cookie
@@ -119,8 +103,9 @@ type Options struct {
 // concurrent use by multiple goroutines and may be shared by several
 // clients, as one browser profile is shared by its pages.
 type Jar struct {
-	policy Policy
-	*store // shared by the views jarhook.WithPolicy returns
+	profile browser.Profile
+	rules   engines.Rules
+	*store  // shared by the views jarhook.WithBrowser returns
 }
 
 // store is the cookies of a Jar.
@@ -135,35 +120,51 @@ type store struct {
 var _ http.CookieJar = (*Jar)(nil)
 
 // New returns an empty browser-like cookie jar, the counterpart of a fresh
-// browser profile's cookie store. o may be nil for the defaults. A
-// ThirdPartyCookies value other than [Allow] selects [Block].
+// browser profile's cookie store. o may be nil for the defaults. An engine
+// or third-party cookie policy that is not one of the package browser's
+// constants is treated as Chromium or Block.
 func New(o *Options) *Jar {
 	j := &Jar{store: &store{now: time.Now, cookies: make(map[jarKey]*jarCookie)}}
+	var p browser.Profile
 	if o != nil {
 		if o.Now != nil {
 			j.now = o.Now
 		}
-		if o.ThirdPartyCookies == Allow {
-			j.policy = Allow
-		}
+		p = o.Browser
 	}
+	j.setProfile(p)
 	return j
 }
 
+func (j *Jar) setProfile(p browser.Profile) {
+	switch p.Engine {
+	case browser.Chromium, browser.Gecko, browser.WebKit:
+	default:
+		p.Engine = browser.Chromium
+	}
+	switch p.ThirdPartyCookies {
+	case browser.Block, browser.Allow, browser.Partition, browser.BlockAll:
+	default:
+		p.ThirdPartyCookies = browser.Block
+	}
+	j.profile, j.rules = p, engines.For(p)
+}
+
 func init() {
-	jarhook.WithPolicy = func(jar any, allow bool) any {
-		j := jar.(*Jar)
-		v := &Jar{policy: Block, store: j.store}
-		if allow {
-			v.policy = Allow
-		}
+	jarhook.WithBrowser = func(jar any, p browser.Profile) any {
+		v := &Jar{store: jar.(*Jar).store}
+		v.setProfile(p)
 		return v
 	}
 }
 
-// ThirdPartyCookies returns the jar's third-party cookie policy, set by
-// [Options].ThirdPartyCookies.
-func (j *Jar) ThirdPartyCookies() Policy { return j.policy }
+// Browser returns the browser profile whose rules the jar applies, set by
+// [Options].Browser.
+func (j *Jar) Browser() browser.Profile { return j.profile }
+
+// ThirdPartyCookies returns the third-party cookie setting of the jar's
+// browser profile.
+func (j *Jar) ThirdPartyCookies() browser.CookiePolicy { return j.profile.ThirdPartyCookies }
 
 // jarKey identifies a stored cookie: a new cookie with the same key
 // replaces the old one. As in Chromium, a host-only cookie and a Domain
@@ -422,7 +423,7 @@ func (r Request) internal(policy Policy) (cr cookieRequest, ok bool) {
 // the same order, sent or not. Serialize the cookies with [CookieHeader].
 // Sent cookies count as accessed for the jar's eviction order.
 func (j *Jar) CookiesFor(r Request) (send []*http.Cookie, decisions []Decision) {
-	cr, ok := r.internal(j.policy)
+	cr, ok := r.internal(j.profile.ThirdPartyCookies)
 	if !ok {
 		return nil, nil
 	}
@@ -434,7 +435,7 @@ func (j *Jar) CookiesFor(r Request) (send []*http.Cookie, decisions []Decision) 
 // response's CORS check then says, and returns one Decision per line, in
 // order: stored, or rejected and why.
 func (j *Jar) SetCookiesFrom(r Request, setCookie []string) []Decision {
-	cr, ok := r.internal(j.policy)
+	cr, ok := r.internal(j.profile.ThirdPartyCookies)
 	if !ok {
 		if len(setCookie) == 0 {
 			return nil

@@ -1161,7 +1161,7 @@ func TestPolicy_String(t *testing.T) {
 	}{
 		{browserjar.Block, "block"},
 		{browserjar.Allow, "allow"},
-		{browserjar.Policy(7), "Policy(7)"},
+		{browserjar.Policy(7), "CookiePolicy(7)"},
 	}
 	for _, tc := range tests {
 		if got := tc.p.String(); got != tc.want {

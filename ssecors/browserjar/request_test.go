@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ssecors/ssecors-go/internal/jarhook"
+	"github.com/ssecors/ssecors-go/ssecors/browser"
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
@@ -36,7 +37,7 @@ func TestJar_CookiesFor_request(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			clock := &jarClock{t: jarEpoch}
-			j := browserjar.New(&browserjar.Options{Now: clock.Now, ThirdPartyCookies: tc.policy})
+			j := browserjar.New(&browserjar.Options{Now: clock.Now, Browser: browser.Profile{ThirdPartyCookies: tc.policy}})
 			jarPrime(t, j, jarSameSiteURL, jarSameSiteLines...)
 			r := tc.req
 			if !tc.noURL {
@@ -54,7 +55,7 @@ func TestJar_CookiesFor_request(t *testing.T) {
 func TestJar_SetCookiesFrom_request(t *testing.T) {
 	t.Parallel()
 	for _, policy := range []browserjar.Policy{browserjar.Block, browserjar.Allow} {
-		j := browserjar.New(&browserjar.Options{ThirdPartyCookies: policy})
+		j := browserjar.New(&browserjar.Options{Browser: browser.Profile{ThirdPartyCookies: policy}})
 		r := browserjar.Request{URL: jarURL(t, jarCrossSiteURL), TopLevel: jarPage, Credentials: true}
 		ds := j.SetCookiesFrom(r, jarSameSiteLines)
 		jarCheckReasons(t, ds)
@@ -85,8 +86,8 @@ func TestJar_ThirdPartyCookies(t *testing.T) {
 	}{
 		{nil, browserjar.Block},
 		{&browserjar.Options{}, browserjar.Block},
-		{&browserjar.Options{ThirdPartyCookies: browserjar.Allow}, browserjar.Allow},
-		{&browserjar.Options{ThirdPartyCookies: 7}, browserjar.Block},
+		{&browserjar.Options{Browser: browser.Chrome}, browserjar.Allow},
+		{&browserjar.Options{Browser: browser.Profile{ThirdPartyCookies: 7}}, browserjar.Block},
 	} {
 		if got := browserjar.New(tc.o).ThirdPartyCookies(); got != tc.want {
 			t.Errorf("New(%+v).ThirdPartyCookies(): got %v, want %v", tc.o, got, tc.want)
@@ -95,11 +96,11 @@ func TestJar_ThirdPartyCookies(t *testing.T) {
 }
 
 // The view the diagnosis uses shares the cookies and changes only the policy.
-func Test_jarhookWithPolicy(t *testing.T) {
+func Test_jarhookWithBrowser(t *testing.T) {
 	t.Parallel()
 	j, _ := newTestJar()
 	jarPrime(t, j, jarCrossSiteURL, jarSameSiteLines...)
-	view := jarhook.WithPolicy(j, true).(*browserjar.Jar)
+	view := jarhook.WithBrowser(j, browser.Chrome).(*browserjar.Jar)
 	if view.ThirdPartyCookies() != browserjar.Allow || j.ThirdPartyCookies() != browserjar.Block {
 		t.Fatalf("policies: view %v, jar %v", view.ThirdPartyCookies(), j.ThirdPartyCookies())
 	}

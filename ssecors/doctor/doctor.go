@@ -13,6 +13,7 @@ import (
 	"github.com/ssecors/ssecors-go/internal/inspect"
 	"github.com/ssecors/ssecors-go/internal/jarhook"
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browser"
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 	"github.com/ssecors/ssecors-go/ssecors/ssetrace"
 )
@@ -284,7 +285,7 @@ func (d *diagnosis) request(i ssetrace.Request) {
 	h := &diagHop{req: i}
 	if jar := d.v.Jar; jar != nil {
 		if u, err := url.Parse(i.URL); err == nil {
-			alt := jarhook.WithPolicy(jar, d.other == browserjar.Allow).(*browserjar.Jar)
+			alt := jarhook.WithBrowser(jar, browser.Profile{ThirdPartyCookies: d.other}).(*browserjar.Jar)
 			_, h.altSent = alt.CookiesFor(d.cookieRequest(u, i.Credentials))
 		}
 	}
@@ -313,7 +314,7 @@ func (d *diagnosis) response(i ssetrace.Response) {
 	h.resp = &i
 	h.wire = w
 	if d.v.Jar != nil && h.req.Credentials && len(lines) > 0 && u != nil {
-		scratch := browserjar.New(&browserjar.Options{Now: d.v.Now, ThirdPartyCookies: d.other})
+		scratch := browserjar.New(&browserjar.Options{Now: d.v.Now, Browser: browser.Profile{ThirdPartyCookies: d.other}})
 		h.altStored = scratch.SetCookiesFrom(d.cookieRequest(u, true), lines)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browser"
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 	"github.com/ssecors/ssecors-go/ssecors/doctor"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
@@ -239,7 +240,7 @@ func TestDiagnose_cookies(t *testing.T) {
 			srv := diagnoseServer(t, ssetest.Endpoint{CORS: ssetest.AllowAll(), RequireCookie: "sid",
 				Events: ssetest.Messages("a"), SetCookies: []string{"seen=1; Secure; SameSite=None"}})
 			streamURL := srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath)
-			jar := browserjar.New(&browserjar.Options{ThirdPartyCookies: tc.policy})
+			jar := browserjar.New(&browserjar.Options{Browser: browser.Profile{ThirdPartyCookies: tc.policy}})
 			c, err := http.ParseSetCookie(tc.cookie)
 			if err != nil {
 				t.Fatal(err)

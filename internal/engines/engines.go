@@ -1,0 +1,108 @@
+// Package engines is the table of what the browser engines were measured
+// to do differently (ENGINES.md, PARITY.md): the one place where ssecors,
+// browserjar and the doctor look up a browser.Profile's rules.
+package engines
+
+import (
+	"time"
+
+	"github.com/ssecors/ssecors-go/ssecors/browser"
+)
+
+// Rules are one engine's behaviours where the engines differ. The zero
+// Rules are not meaningful: use For.
+type Rules struct {
+	// Cookies.
+
+	// UnsetSameSiteIsLax: a cookie without a (valid) SameSite attribute is
+	// enforced as Lax (Chromium). Gecko and WebKit treat it as None: it goes
+	// cross-site where third-party cookies are allowed.
+	UnsetSameSiteIsLax bool
+	// SchemefulSite: http://a.example and https://a.example are different
+	// sites (Chromium). Gecko and WebKit compare registrable domains only.
+	SchemefulSite bool
+	// RedirectTaint: a request whose redirect chain went through another
+	// site sends no Lax or Strict cookie (Fetch's layered cookies; Gecko,
+	// WebKit). Chromium ignores the chain.
+	RedirectTaint bool
+	// Partitioned: the Partitioned attribute (CHIPS) is honoured. WebKitGTK
+	// ignores it: such a cookie is an ordinary one.
+	Partitioned bool
+
+	// The stream.
+
+	// StrictCharset: a charset parameter other than utf-8 fails the
+	// connection (Chromium). The spec, Gecko and WebKit decode as UTF-8 and
+	// open.
+	StrictCharset bool
+	// ContentTypeFirst: a Content-Type that is a comma-separated list is
+	// judged by its first MIME type (WebKit); Fetch's "extract a MIME type"
+	// (Chromium, Gecko) takes the last.
+	ContentTypeFirst bool
+	// ReconnectToFinal: a reconnect goes to the redirect chain's final URL
+	// (Chromium). Gecko goes back to the constructor's URL unless the chain
+	// had a permanent redirect (301, 308), see ReconnectAfterPermanent;
+	// WebKit always goes back.
+	ReconnectToFinal bool
+	// ReconnectAfterPermanent: with ReconnectToFinal false, a chain with a
+	// 301 or 308 still makes the final URL the reconnect URL (Gecko).
+	ReconnectAfterPermanent bool
+	// RedirectLoopFails: reaching the redirect limit fails the connection
+	// for good (Gecko, WebKit); Chromium treats it as a network error and
+	// reconnects.
+	RedirectLoopFails bool
+	// RetryResetBeforeHeaders: a connection reset before any response
+	// header is retried once at once, with no error event (Gecko,
+	// WebKit).
+	RetryResetBeforeHeaders bool
+	// DefaultReconnect is the reconnection time before any retry: field.
+	DefaultReconnect time.Duration
+	// MinReconnect is the floor applied to a retry: field (Gecko: 500 ms).
+	MinReconnect time.Duration
+	// NULIDDropsEvent: an id field containing NUL makes the whole event be
+	// dropped (Gecko). The spec ignores the field and dispatches the event.
+	NULIDDropsEvent bool
+	// PragmaAfterCrossOriginRedirect: the request after a redirect to
+	// another origin still carries Pragma: no-cache (Chromium, Gecko).
+	PragmaAfterCrossOriginRedirect bool
+	// LoopbackIsTrustworthy: http://localhost and http://127.0.0.1 are not
+	// mixed content on an https page (Chromium, Gecko). WebKit blocks them.
+	LoopbackIsTrustworthy bool
+}
+
+// For returns the rules of p's engine.
+func For(p browser.Profile) Rules {
+	switch p.Engine {
+	case browser.Gecko:
+		return Rules{
+			Partitioned:                    true,
+			RedirectTaint:                  true,
+			ReconnectAfterPermanent:        true,
+			RedirectLoopFails:              true,
+			RetryResetBeforeHeaders:        true,
+			DefaultReconnect:               5 * time.Second,
+			MinReconnect:                   500 * time.Millisecond,
+			NULIDDropsEvent:                true,
+			PragmaAfterCrossOriginRedirect: true,
+			LoopbackIsTrustworthy:          true,
+		}
+	case browser.WebKit:
+		return Rules{
+			RedirectTaint:           true,
+			ContentTypeFirst:        true,
+			RedirectLoopFails:       true,
+			RetryResetBeforeHeaders: true,
+			DefaultReconnect:        3 * time.Second,
+		}
+	}
+	return Rules{
+		UnsetSameSiteIsLax:             true,
+		SchemefulSite:                  true,
+		Partitioned:                    true,
+		StrictCharset:                  true,
+		ReconnectToFinal:               true,
+		DefaultReconnect:               3 * time.Second,
+		PragmaAfterCrossOriginRedirect: true,
+		LoopbackIsTrustworthy:          true,
+	}
+}
