@@ -391,6 +391,12 @@ type Request struct {
 	// (Fetch credentials mode "include"). Without them nothing is sent or
 	// stored.
 	Credentials bool
+	// CrossSiteRedirect reports that an earlier URL of the request's
+	// redirect chain was not same-site with TopLevel (Fetch's
+	// "redirect-taint"). Engines that apply it (Gecko, WebKit) then send
+	// no Lax or Strict cookie on the request, even to a same-site URL;
+	// Chromium ignores it.
+	CrossSiteRedirect bool
 }
 
 // internal resolves r for the jar's rules under policy. ok is false when
