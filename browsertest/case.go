@@ -72,8 +72,9 @@ type Case struct {
 	URL     string
 	Cred    bool // withCredentials: true / ssecors.WithCredentials()
 	Cookies []Prime
-	// Policies runs the case under both third-party cookie policies;
-	// otherwise it runs under the default (blocked) only.
+	// Policies marks a case whose outcome depends on the third-party
+	// cookie setting: it runs in the cookie configurations too
+	// (Config.CookieCasesOnly), not only in each engine's main ones.
 	Policies bool
 	Types    []string // custom event types listened to with addEventListener
 	Eps      map[string][]Resp
@@ -91,9 +92,6 @@ type Case struct {
 	// Wait bounds how long the run is observed when the source does not
 	// reach CLOSED on its own. Default: 4 s.
 	Wait time.Duration
-	// Diff names the intentional difference (see intentional.go) that this
-	// case is known to show, if any.
-	Diff string
 }
 
 func (c *Case) page() string {

@@ -2,7 +2,6 @@ package browsertest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -10,13 +9,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
-	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
 // pageScript is the page's script: __start creates the EventSource and
@@ -81,13 +80,67 @@ func FindChromium() (string, error) {
 	return "", ErrNoChromium
 }
 
-// Browser is one headless Chromium process, under one third-party cookie
-// policy. Each case runs in a new browser context of it (an incognito-like
-// profile), so cookies do not leak between cases.
+// ChromiumKind drives Debian's Chromium over the DevTools protocol.
+var ChromiumKind = EngineKind{
+	Name:    "chromium",
+	Title:   "Chromium",
+	Driver:  "DevTools protocol, through github.com/chromedp/chromedp",
+	Find:    FindChromium,
+	Start:   startChromium,
+	Workers: chromiumWorkers,
+}
+
+// chromiumWorkers is how many cases run at once in one configuration.
+const chromiumWorkers = 2
+
+// chromium is the [Engine] of one configuration: one Chromium process whose
+// cases each run in a new browser context, or, with --incognito, a pool of
+// processes, each running one case at a time in its Incognito window.
+type chromium struct {
+	all  []*Browser
+	pool chan *Browser // one entry per case that may run at once
+}
+
+func startChromium(ctx context.Context, path string, srv *Server, s Setting) (Engine, error) {
+	e := &chromium{pool: make(chan *Browser, chromiumWorkers)}
+	for i := range chromiumWorkers {
+		if i > 0 && !s.Incognito {
+			e.pool <- e.all[0] // browser contexts: one process runs them all
+			continue
+		}
+		b, err := StartBrowser(ctx, path, srv, s)
+		if err != nil {
+			e.Close()
+			return nil, err
+		}
+		e.all = append(e.all, b)
+		e.pool <- b
+	}
+	return e, nil
+}
+
+func (e *chromium) Run(c *Case, run string) Outcome {
+	b := <-e.pool
+	defer func() { e.pool <- b }()
+	return b.Run(c, run)
+}
+
+func (e *chromium) Version() string    { return e.all[0].Version }
+func (e *chromium) Settings() []string { return e.all[0].Flags }
+
+func (e *chromium) Close() {
+	for _, b := range e.all {
+		b.Close()
+	}
+}
+
+// Browser is one headless Chromium process. Each case runs in a new
+// browser context (an isolated cookie store in a regular window), or, in
+// Incognito, in the Incognito window whose cookies are cleared first.
 type Browser struct {
-	Policy  browserjar.Policy
+	Setting Setting
 	Version string
-	Flags   []string // the command line flags, for the report
+	Flags   []string // the command line flags and preferences, for the report
 
 	dir    string
 	ctx    context.Context // the browser's chromedp context
@@ -95,21 +148,19 @@ type Browser struct {
 	srv    *Server
 }
 
-// thirdPartyPrefs are the profile preferences that write each policy's
-// third-party cookie setting explicitly, rather than relying on the
-// build's default (Debian's Chromium blocks them in a fresh profile;
-// Google Chrome's regular profiles allow them): Chromium's "cookie controls
-// mode" 0 (off: "Allow third-party cookies") or 1 ("Block third-party
-// cookies"). Contexts made with Target.createBrowserContext inherit it.
-var thirdPartyPrefs = map[browserjar.Policy]string{
-	browserjar.Allow: `{"profile":{"cookie_controls_mode":0}}`,
-	browserjar.Block: `{"profile":{"cookie_controls_mode":1}}`,
+// chromiumPrefs is the profile's Preferences file: the third-party cookie
+// setting written explicitly rather than left to the build's default
+// (Debian's Chromium blocks third-party cookies in a fresh profile; Google
+// Chrome's regular profiles block them in Incognito only). Contexts made
+// with Target.createBrowserContext inherit it.
+func chromiumPrefs(mode int) string {
+	return fmt.Sprintf(`{"profile":{"cookie_controls_mode":%d}}`, mode)
 }
 
 // StartBrowser launches Chromium at execPath with a fresh user data
-// directory, the test hosts mapped to srv, and the given policy. parent
-// bounds the browser's whole life.
-func StartBrowser(parent context.Context, execPath string, srv *Server, policy browserjar.Policy) (*Browser, error) {
+// directory, the test hosts mapped to srv, and setting s. parent bounds the
+// browser's whole life.
+func StartBrowser(parent context.Context, execPath string, srv *Server, s Setting) (*Browser, error) {
 	dir, err := os.MkdirTemp("", "ssecors-chromium-")
 	if err != nil {
 		return nil, err
@@ -117,10 +168,10 @@ func StartBrowser(parent context.Context, execPath string, srv *Server, policy b
 	if err := os.MkdirAll(filepath.Join(dir, "Default"), 0o755); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "Default", "Preferences"), []byte(thirdPartyPrefs[policy]), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "Default", "Preferences"), []byte(chromiumPrefs(s.CookieControlsMode)), 0o644); err != nil {
 		return nil, err
 	}
-	b := &Browser{Policy: policy, dir: dir, srv: srv}
+	b := &Browser{Setting: s, dir: dir, srv: srv, Flags: []string{"Default/Preferences: " + chromiumPrefs(s.CookieControlsMode)}}
 	flags := []struct {
 		name  string
 		value any
@@ -141,6 +192,12 @@ func StartBrowser(parent context.Context, execPath string, srv *Server, policy b
 		// HTTPS upgrades would turn the http:// page loads of the mixed
 		// content and schemeful-site cases into https ones.
 		{"disable-features", "HttpsUpgrades"},
+	}
+	if s.Incognito {
+		flags = append(flags, struct {
+			name  string
+			value any
+		}{"incognito", true})
 	}
 	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(execPath)}
 	for _, f := range flags {
@@ -185,109 +242,39 @@ func (b *Browser) Close() {
 	os.RemoveAll(b.dir)
 }
 
-// jsEvent is an event as the page recorded it.
-type jsEvent struct {
-	K      string `json:"k"`
-	Type   string `json:"type"`
-	Data   string `json:"data"`
-	ID     string `json:"id"`
-	Origin string `json:"origin"`
-	RS     int    `json:"rs"`
-}
-
-type jsFinish struct {
-	RS  int       `json:"rs"`
-	URL string    `json:"url"`
-	Ev  []jsEvent `json:"ev"`
-	Fx  []string  `json:"fx"`
-}
-
-// fillFinish copies what __finish returned into an outcome (all engines
-// but the fetch results, which only [Browser.Run] records).
-func fillFinish(out *Outcome, fin jsFinish, threw, run, port string) {
-	out.State = fin.RS
-	out.URL = unexpandURL(fin.URL, run, port)
-	if threw != "" {
-		out.State = -1
-		out.Detail = threw
-	}
-	for _, e := range fin.Ev {
-		out.Events = append(out.Events, EventRec{Kind: e.K, Type: e.Type, Data: e.Data, ID: e.ID, Origin: e.Origin, RS: e.RS})
-	}
-}
-
-// primeOrigins returns the origins whose login page sets the case's
-// cookies, in first-seen order.
-func primeOrigins(c *Case) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, p := range c.Cookies {
-		if !seen[p.Origin] {
-			seen[p.Origin] = true
-			out = append(out, p.Origin)
-		}
-	}
-	return out
-}
-
-// Run runs one case in a new browser context and returns what Chromium
+// Run runs one case in a fresh cookie store and returns what Chromium
 // did. Every step is bounded by the case's budget.
 func (b *Browser) Run(c *Case, run string) Outcome {
-	var out Outcome
-	port := strconv.Itoa(b.srv.HTTPPort())
 	ctx, cancel := context.WithTimeout(b.ctx, c.wait()+30*time.Second)
 	defer cancel()
-	tctx, tcancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
-	defer tcancel()
-
-	for _, o := range primeOrigins(c) {
-		if err := chromedp.Do(tctx, chromedp.Navigate(expandURL(o+"{run}/login", run, port))); err != nil {
-			out.Harness = fmt.Errorf("priming cookies at %s: %w", o, err)
-			return out
+	// The Incognito window's browser context is not one the browser
+	// endpoint can name (Storage.*Cookies fail to find it): its cookies
+	// are cleared and read through the page's own session.
+	tctx, id := ctx, cdp.BrowserContextID("")
+	readCookies := func() (storage.GetCookiesResult, error) {
+		return chromedp.Call(tctx, allCookies, cdp.Empty{})
+	}
+	if b.Setting.Incognito {
+		if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+			return Outcome{Harness: fmt.Errorf("Network.clearBrowserCookies: %w", err)}
 		}
-	}
-	page := expandURL(c.page()+"{run}/page", run, port)
-	if err := chromedp.Do(tctx, chromedp.Navigate(page)); err != nil {
-		out.Harness = fmt.Errorf("loading the page %s: %w", page, err)
-		return out
-	}
-	loc, err := chromedp.Run(tctx, chromedp.Evaluate[string]("location.href"))
-	if err != nil || loc != page {
-		out.Harness = fmt.Errorf("the page is at %q, not %q (err %v)", loc, page, err)
-		return out
-	}
-
-	start := "__start"
-	args, _ := json.Marshal([]any{expandURL(c.URL, run, port), c.Cred, append([]string{}, c.Types...)})
-	if c.Fetch != nil {
-		start = "__fetchStart"
-		args, _ = json.Marshal([]any{expandURL(c.URL, run, port), c.Fetch.jsInit()})
-	}
-	threw, err := chromedp.Run(tctx, chromedp.Evaluate[string](start+"(..."+string(args)+")"))
-	if err != nil {
-		out.Harness = fmt.Errorf("__start: %w", err)
-		return out
-	}
-	out.Threw = threw
-	if threw == "" {
-		expr := fmt.Sprintf("__wait(%d)", c.wait().Milliseconds())
-		if _, err := chromedp.Run(tctx, chromedp.Evaluate[bool](expr, chromedp.EvalAwaitPromise)); err != nil {
-			out.Harness = fmt.Errorf("__wait: %w", err)
-			return out
+	} else {
+		readCookies = func() (storage.GetCookiesResult, error) {
+			return chromedp.CallBrowser(ctx, storage.GetCookies, storage.GetCookiesParams{BrowserContextID: id})
 		}
+		var tcancel context.CancelFunc
+		tctx, tcancel = chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+		defer tcancel()
+		if err := chromedp.Do(tctx); err != nil {
+			return Outcome{Harness: fmt.Errorf("new browser context: %w", err)}
+		}
+		id = chromedp.FromContext(tctx).BrowserContextID
 	}
-	fin, err := chromedp.Run(tctx, chromedp.Evaluate[jsFinish]("__finish()"))
-	if err != nil {
-		out.Harness = fmt.Errorf("__finish: %w", err)
+	out := runInPage(tctx, cdpPage{}, c, run, strconv.Itoa(b.srv.HTTPPort()))
+	if out.Harness != nil {
 		return out
 	}
-	fillFinish(&out, fin, threw, run, port)
-	if c.Fetch != nil {
-		out.Fetches = fin.Fx
-	}
-
-	id := chromedp.FromContext(tctx).BrowserContextID
-	cookies, err := chromedp.CallBrowser(ctx, storage.GetCookies, storage.GetCookiesParams{BrowserContextID: id})
+	cookies, err := readCookies()
 	if err != nil {
 		out.Harness = fmt.Errorf("Storage.getCookies: %w", err)
 		return out
@@ -299,11 +286,18 @@ func (b *Browser) Run(c *Case, run string) Outcome {
 	return out
 }
 
-// jarEntry renders a stored cookie the same way for both sides.
-func jarEntry(name, value, domain string, partitioned bool) string {
-	s := name + "=" + value + "@" + strings.ToLower(domain)
-	if partitioned {
-		s += " (partitioned)"
-	}
-	return s
+// allCookies is Network.getAllCookies, every cookie of the page's browser
+// context, partitioned ones included (deprecated for Storage.getCookies,
+// which cannot reach the Incognito window's context; not in cdproto).
+var allCookies = cdp.Command[cdp.Empty, storage.GetCookiesResult]{Method: "Network.getAllCookies"}
+
+// cdpPage is the [pageDriver] of a chromedp context's tab.
+type cdpPage struct{}
+
+func (cdpPage) navigate(ctx context.Context, url string) error {
+	return chromedp.Do(ctx, chromedp.Navigate(url))
+}
+
+func (cdpPage) evalString(ctx context.Context, expr string) (string, error) {
+	return chromedp.Run(ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
 }

@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
 // Outcome is what one side did with one case, reduced to what the suite
@@ -106,27 +104,27 @@ func gapTolerance(a, b time.Duration) time.Duration {
 	return 400*time.Millisecond + max(a, b)/4
 }
 
-// Diff lists the fields in which b differs from a, with a line of
-// explanation for each.
-func Diff(a, b Outcome) (fields []string, why []string) {
+// Diff lists the fields in which b (ssecors) differs from a (the browser
+// called name), with a line of explanation for each.
+func Diff(name string, a, b Outcome) (fields []string, why []string) {
 	add := func(f, format string, args ...any) {
 		fields = append(fields, f)
 		why = append(why, f+": "+fmt.Sprintf(format, args...))
 	}
 	if (a.Threw == "") != (b.Threw == "") {
-		add(FieldThrew, "Chromium %s, ssecors %s", threwWord(a.Threw), threwWord(b.Threw))
+		add(FieldThrew, "%s %s, ssecors %s", name, threwWord(a.Threw), threwWord(b.Threw))
 	}
 	if a.URL != b.URL {
-		add(FieldURL, "Chromium %q, ssecors %q", a.URL, b.URL)
+		add(FieldURL, "%s %q, ssecors %q", name, a.URL, b.URL)
 	}
 	if ae, be := eventStrings(a.Events), eventStrings(b.Events); !slices.Equal(ae, be) {
-		add(FieldEvents, "Chromium %s, ssecors %s", list(ae), list(be))
+		add(FieldEvents, "%s %s, ssecors %s", name, list(ae), list(be))
 	}
 	if a.State != b.State {
-		add(FieldState, "Chromium %s, ssecors %s", stateName(a.State), stateName(b.State))
+		add(FieldState, "%s %s, ssecors %s", name, stateName(a.State), stateName(b.State))
 	}
 	if !slices.Equal(a.Requests, b.Requests) {
-		add(FieldRequests, "Chromium %s, ssecors %s", list(a.Requests), list(b.Requests))
+		add(FieldRequests, "%s %s, ssecors %s", name, list(a.Requests), list(b.Requests))
 	}
 	if len(a.Gaps) == len(b.Gaps) {
 		for i := range a.Gaps {
@@ -135,16 +133,16 @@ func Diff(a, b Outcome) (fields []string, why []string) {
 				d = -d
 			}
 			if d > gapTolerance(a.Gaps[i], b.Gaps[i]) {
-				add(FieldGaps, "gap %d: Chromium %v, ssecors %v", i+1, ms(a.Gaps[i]), ms(b.Gaps[i]))
+				add(FieldGaps, "gap %d: %s %v, ssecors %v", i+1, name, ms(a.Gaps[i]), ms(b.Gaps[i]))
 				break
 			}
 		}
 	}
 	if !slices.Equal(a.Fetches, b.Fetches) {
-		add(FieldFetch, "Chromium %s, ssecors %s", list(a.Fetches), list(b.Fetches))
+		add(FieldFetch, "%s %s, ssecors %s", name, list(a.Fetches), list(b.Fetches))
 	}
 	if !slices.Equal(a.Jar, b.Jar) {
-		add(FieldJar, "Chromium %s, ssecors %s", list(a.Jar), list(b.Jar))
+		add(FieldJar, "%s %s, ssecors %s", name, list(a.Jar), list(b.Jar))
 	}
 	return fields, why
 }
@@ -208,34 +206,23 @@ func (v Verdict) String() string {
 	return "DIFFERENT: " + strings.Join(v.Fields, ", ")
 }
 
-// Judge compares the two outcomes of a case. A difference passes only if
-// the case names an intentional difference whose allowed fields cover
-// every field that differs.
-func Judge(c *Case, chromium, sdk Outcome) Verdict {
+// Judge compares the outcomes of case c in configuration cfg: the
+// browser's and ssecors'. A difference passes only if an intentional
+// difference that names the case and applies to cfg allows every field
+// that differs.
+func Judge(c *Case, cfg *Config, browserSide, sdk Outcome) Verdict {
 	var v Verdict
-	v.Fields, v.Why = Diff(chromium, sdk)
-	if len(v.Fields) == 0 || c.Diff == "" {
+	v.Fields, v.Why = Diff(cfg.Kind.Title, browserSide, sdk)
+	if len(v.Fields) == 0 {
 		return v
 	}
-	d, ok := intentionalByID(c.Diff)
-	if !ok {
-		return v
-	}
-	for _, f := range v.Fields {
-		if !slices.Contains(d.Fields, f) {
+	for _, d := range Intentionals {
+		if d.appliesTo(c, cfg) && !slices.ContainsFunc(v.Fields, func(f string) bool { return !slices.Contains(d.Fields, f) }) {
+			v.Intentional = d.ID
 			return v
 		}
 	}
-	v.Intentional = d.ID
 	return v
-}
-
-// policyName is the report's name for a third-party cookie policy.
-func policyName(p browserjar.Policy) string {
-	if p == browserjar.Allow {
-		return "3pc allowed"
-	}
-	return "3pc blocked"
 }
 
 // gaps returns the delays between consecutive requests of a log.

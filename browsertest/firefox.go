@@ -3,7 +3,6 @@ package browsertest
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -45,20 +43,16 @@ func FindFirefox() (string, error) {
 
 // FirefoxKind drives Firefox headless over WebDriver BiDi, which Firefox
 // serves itself when started with --remote-debugging-port (no
-// geckodriver). Block is Firefox's default cookie setting, Total Cookie
-// Protection (network.cookie.cookieBehavior 5: third-party cookies are
-// kept in a jar per top-level site); Allow is cookieBehavior 0.
+// geckodriver). Setting.CookieBehavior is the third-party cookie setting:
+// 5, Firefox's default, is Total Cookie Protection (third-party cookies
+// are kept in a jar per top-level site); 0 allows every cookie.
 var FirefoxKind = EngineKind{
-	Name: "firefox",
-	Find: FindFirefox,
-	Start: func(ctx context.Context, path string, srv *Server, p browserjar.Policy) (Engine, error) {
-		return StartFirefox(ctx, path, srv, p)
-	},
-	PolicyName: func(p browserjar.Policy) string {
-		if p == browserjar.Allow {
-			return "all cookies allowed (cookieBehavior 0)"
-		}
-		return "default: Total Cookie Protection (cookieBehavior 5)"
+	Name:   "firefox",
+	Title:  "Firefox",
+	Driver: "WebDriver BiDi, served by Firefox itself (no geckodriver)",
+	Find:   FindFirefox,
+	Start: func(ctx context.Context, path string, srv *Server, s Setting) (Engine, error) {
+		return StartFirefox(ctx, path, srv, s)
 	},
 	Workers: 2,
 }
@@ -70,24 +64,18 @@ const firefoxStartTimeout = 90 * time.Second
 // runs in a new user context (a separate cookie store, like a container)
 // and its own window.
 type Firefox struct {
+	remote
 	version string
 	prefs   []string
 
-	dir   string
-	cmd   *exec.Cmd
-	waitc chan struct{} // closed when the process has exited
-	proxy *HostProxy
-	conn  *bidiConn
-	ctx   context.Context
-	stop  context.CancelFunc
+	dir  string
+	proc *proc
+	conn *bidiConn
 }
 
 // firefoxPrefs returns the profile's user.js preferences, in order.
-func firefoxPrefs(proxyPort int, policy browserjar.Policy) [][2]string {
-	cookie := "5"
-	if policy == browserjar.Allow {
-		cookie = "0"
-	}
+func firefoxPrefs(proxyPort int, s Setting) [][2]string {
+	cookie := strconv.Itoa(s.CookieBehavior)
 	port := strconv.Itoa(proxyPort)
 	return [][2]string{
 		// The test host names reach the suite's server through HostProxy
@@ -143,23 +131,21 @@ var bidiListening = regexp.MustCompile(`WebDriver BiDi listening on (ws://\S+)`)
 // and opens a BiDi session with acceptInsecureCerts (the server's
 // certificate is generated at start-up; Chromium runs with
 // --ignore-certificate-errors). parent bounds the browser's whole life.
-func StartFirefox(parent context.Context, execPath string, srv *Server, policy browserjar.Policy) (_ *Firefox, err error) {
-	dir, err := os.MkdirTemp("", "ssecors-firefox-")
-	if err != nil {
-		return nil, err
-	}
-	ctx, stop := context.WithCancel(parent)
-	f := &Firefox{dir: dir, ctx: ctx, stop: stop, waitc: make(chan struct{})}
+func StartFirefox(parent context.Context, execPath string, srv *Server, s Setting) (_ *Firefox, err error) {
+	f := &Firefox{}
 	defer func() {
 		if err != nil {
 			f.Close()
 		}
 	}()
-	if f.proxy, err = NewHostProxy(srv); err != nil {
+	if f.remote, err = newRemote(parent, srv); err != nil {
+		return nil, err
+	}
+	if f.dir, err = os.MkdirTemp("", "ssecors-firefox-"); err != nil {
 		return nil, err
 	}
 	var userJS strings.Builder
-	for _, kv := range firefoxPrefs(f.proxy.Port(), policy) {
+	for _, kv := range firefoxPrefs(f.proxy.Port(), s) {
 		fmt.Fprintf(&userJS, "user_pref(%q, %s);\n", kv[0], kv[1])
 		v := kv[1]
 		if strings.HasPrefix(kv[0], "network.proxy.") && strings.HasSuffix(kv[0], "_port") {
@@ -167,23 +153,18 @@ func StartFirefox(parent context.Context, execPath string, srv *Server, policy b
 		}
 		f.prefs = append(f.prefs, kv[0]+"="+v)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "user.js"), []byte(userJS.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(f.dir, "user.js"), []byte(userJS.String()), 0o644); err != nil {
 		return nil, err
 	}
-	f.cmd = exec.Command(execPath, "--headless", "--no-remote", "--remote-debugging-port=0", "--profile", dir, "about:blank")
-	newProcessGroup(f.cmd) // Close ends the whole group
-	f.cmd.Env = append(os.Environ(), "MOZ_CRASHREPORTER_DISABLE=1", "MOZ_HEADLESS=1")
-	stderr, err := f.cmd.StderrPipe()
+	cmd := exec.Command(execPath, "--headless", "--no-remote", "--remote-debugging-port=0", "--profile", f.dir, "about:blank")
+	cmd.Env = append(os.Environ(), "MOZ_CRASHREPORTER_DISABLE=1", "MOZ_HEADLESS=1")
+	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err
 	}
-	if err := f.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("browsertest: starting %s: %w", execPath, err)
+	if f.proc, err = startProc(cmd); err != nil {
+		return nil, err
 	}
-	go func() {
-		f.cmd.Wait()
-		close(f.waitc)
-	}()
 	urlc := make(chan string, 1)
 	go func() {
 		// Read stderr to its end (so that Firefox never blocks on it),
@@ -198,30 +179,33 @@ func StartFirefox(parent context.Context, execPath string, srv *Server, policy b
 		}
 		io.Copy(io.Discard, stderr)
 	}()
-	sctx, scancel := context.WithTimeout(ctx, firefoxStartTimeout)
-	defer scancel()
-	var wsURL string
-	select {
-	case wsURL = <-urlc:
-	case <-f.waitc:
-		return nil, fmt.Errorf("browsertest: %s exited before WebDriver BiDi listened", execPath)
-	case <-sctx.Done():
-		return nil, fmt.Errorf("browsertest: %s: no \"WebDriver BiDi listening\" within %v", execPath, firefoxStartTimeout)
+	f.version, err = startBounded(f.ctx, "Firefox's start until a BiDi session", firefoxStartTimeout, func(ctx context.Context) (string, error) {
+		var wsURL string
+		select {
+		case wsURL = <-urlc:
+		case <-f.proc.done:
+			return "", errors.New("exited before WebDriver BiDi listened")
+		case <-ctx.Done():
+			return "", errors.New("no \"WebDriver BiDi listening\" line")
+		}
+		if f.conn, err = dialBiDi(ctx, wsURL+"/session"); err != nil {
+			return "", fmt.Errorf("connecting to %s/session: %w", wsURL, err)
+		}
+		var sess struct {
+			Capabilities struct {
+				BrowserName    string `json:"browserName"`
+				BrowserVersion string `json:"browserVersion"`
+			} `json:"capabilities"`
+		}
+		caps := map[string]any{"alwaysMatch": map[string]any{"acceptInsecureCerts": true}}
+		if err := f.conn.call(ctx, "session.new", map[string]any{"capabilities": caps}, &sess); err != nil {
+			return "", err
+		}
+		return sess.Capabilities.BrowserName + " " + sess.Capabilities.BrowserVersion, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if f.conn, err = dialBiDi(sctx, wsURL+"/session"); err != nil {
-		return nil, fmt.Errorf("browsertest: connecting to %s/session: %w", wsURL, err)
-	}
-	var sess struct {
-		Capabilities struct {
-			BrowserName    string `json:"browserName"`
-			BrowserVersion string `json:"browserVersion"`
-		} `json:"capabilities"`
-	}
-	caps := map[string]any{"alwaysMatch": map[string]any{"acceptInsecureCerts": true}}
-	if err := f.conn.call(sctx, "session.new", map[string]any{"capabilities": caps}, &sess); err != nil {
-		return nil, fmt.Errorf("browsertest: %w", err)
-	}
-	f.version = sess.Capabilities.BrowserName + " " + sess.Capabilities.BrowserVersion
 	return f, nil
 }
 
@@ -248,12 +232,11 @@ func (f *Firefox) Close() {
 		cancel()
 		f.conn.Close()
 	}
-	killGroup(f.cmd, f.waitc, 10*time.Second)
-	if f.proxy != nil {
-		f.proxy.Close()
+	f.proc.stop(10 * time.Second)
+	f.remote.close()
+	if f.dir != "" {
+		os.RemoveAll(f.dir)
 	}
-	f.stop()
-	os.RemoveAll(f.dir)
 }
 
 // bidiCookie is a cookie as storage.getCookies returns it.
@@ -271,7 +254,6 @@ type bidiCookie struct {
 // and from the page's partition (Total Cookie Protection keeps a
 // third-party cookie there; it is reported "(partitioned)").
 func (f *Firefox) Run(c *Case, run string) (out Outcome) {
-	port := strconv.Itoa(f.proxy.srv.HTTPPort())
 	ctx, cancel := context.WithTimeout(f.ctx, c.wait()+40*time.Second)
 	defer cancel()
 	var uc struct {
@@ -295,53 +277,10 @@ func (f *Firefox) Run(c *Case, run string) (out Outcome) {
 		out.Harness = err
 		return out
 	}
-	navigate := func(u string) error {
-		return f.conn.call(ctx, "browsingContext.navigate", map[string]any{"context": bc.Context, "url": u, "wait": "complete"}, nil)
-	}
-	eval := func(expr string, v any) error { return f.conn.evaluate(ctx, bc.Context, expr, v) }
-
-	for _, o := range primeOrigins(c) {
-		if err := navigate(expandURL(o+"{run}/login", run, port)); err != nil {
-			out.Harness = fmt.Errorf("priming cookies at %s: %w", o, err)
-			return out
-		}
-	}
-	page := expandURL(c.page()+"{run}/page", run, port)
-	if err := navigate(page); err != nil {
-		out.Harness = fmt.Errorf("loading the page %s: %w", page, err)
+	out = runInPage(ctx, bidiPage{f.conn, bc.Context}, c, run, strconv.Itoa(f.srv.HTTPPort()))
+	if out.Harness != nil {
 		return out
 	}
-	var loc string
-	if err := eval("location.href", &loc); err != nil || loc != page {
-		out.Harness = fmt.Errorf("the page is at %q, not %q (err %v)", loc, page, err)
-		return out
-	}
-	args, _ := json.Marshal([]any{expandURL(c.URL, run, port), c.Cred, append([]string{}, c.Types...)})
-	var threw string
-	if err := eval("__start(..."+string(args)+")", &threw); err != nil {
-		out.Harness = fmt.Errorf("__start: %w", err)
-		return out
-	}
-	out.Threw = threw
-	if threw == "" {
-		var closed bool
-		if err := eval(fmt.Sprintf("__wait(%d)", c.wait().Milliseconds()), &closed); err != nil {
-			out.Harness = fmt.Errorf("__wait: %w", err)
-			return out
-		}
-	}
-	var finJSON string
-	if err := eval("JSON.stringify(__finish())", &finJSON); err != nil {
-		out.Harness = fmt.Errorf("__finish: %w", err)
-		return out
-	}
-	var fin jsFinish
-	if err := json.Unmarshal([]byte(finJSON), &fin); err != nil {
-		out.Harness = fmt.Errorf("__finish: %w", err)
-		return out
-	}
-	fillFinish(&out, fin, threw, run, port)
-
 	jar, err := f.cookies(ctx, uc.UserContext, c.page())
 	if err != nil {
 		out.Harness = err
@@ -349,6 +288,22 @@ func (f *Firefox) Run(c *Case, run string) (out Outcome) {
 	}
 	out.Jar = jar
 	return out
+}
+
+// bidiPage is the [pageDriver] of a BiDi browsing context.
+type bidiPage struct {
+	conn    *bidiConn
+	context string
+}
+
+func (p bidiPage) navigate(ctx context.Context, url string) error {
+	return p.conn.call(ctx, "browsingContext.navigate", map[string]any{"context": p.context, "url": url, "wait": "complete"}, nil)
+}
+
+func (p bidiPage) evalString(ctx context.Context, expr string) (string, error) {
+	var s string
+	err := p.conn.evaluate(ctx, p.context, expr, &s)
+	return s, err
 }
 
 // cookies reads a user context's cookies. Firefox's storage.getCookies

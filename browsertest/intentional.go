@@ -1,80 +1,112 @@
 package browsertest
 
-// Intentional is a documented, deliberate difference between Chromium and
-// ssecors. A case that names it (Case.Diff) passes when the two sides
-// differ only in the listed fields.
+import (
+	"slices"
+
+	"github.com/ssecors/ssecors-go/ssecors/browser"
+)
+
+// Intentional is a documented, deliberate difference between a browser
+// engine and ssecors. A run passes when an entry that names its case and
+// applies to its configuration allows every field in which the two sides
+// differ.
 type Intentional struct {
 	ID     string
 	Fields []string
-	// Chromium and SSECORS say what each side does; Reason why ssecors
-	// does not copy the browser.
-	Chromium, SSECORS, Reason string
+	// Browser says what each engine the entry applies to does; the entry
+	// does not cover a run in an engine it does not name.
+	Browser map[browser.Engine]string
+	// Policies, when set, limits the entry to the configurations whose
+	// ssecors profile has one of these third-party cookie settings.
+	Policies []browser.CookiePolicy
+	// SSECORS says what ssecors does, Reason why it does not copy the
+	// browser.
+	SSECORS, Reason string
+	// Cases are the names of the cases that show the difference.
+	Cases []string
+}
+
+// appliesTo reports whether d may cover the run of c in cfg.
+func (d Intentional) appliesTo(c *Case, cfg *Config) bool {
+	if _, ok := d.Browser[cfg.Profile.Engine]; !ok || !slices.Contains(d.Cases, c.Name) {
+		return false
+	}
+	return len(d.Policies) == 0 || slices.Contains(d.Policies, cfg.Profile.ThirdPartyCookies)
 }
 
 // Intentionals is the table of intentional differences, in report order.
 var Intentionals = []Intentional{
 	{
-		ID:       "sniff",
-		Fields:   []string{FieldEvents, FieldState},
-		Chromium: "a 200 with text/plain or no Content-Type on a stream that stays open fires nothing: the source stays CONNECTING while Chromium MIME-sniffs (up to 1024 bytes or the end of the body) before failing",
-		SSECORS:  "fails the connection at once: one error event, CLOSED",
-		Reason:   "sniffing can only end in failure for an EventSource (the sniffed type is never text/event-stream), so waiting only delays the same result; the error names the Content-Type",
+		ID:      "sniff",
+		Fields:  []string{FieldEvents, FieldState},
+		Browser: chromiumOnly("a 200 with text/plain or no Content-Type on a stream that stays open fires nothing: the source stays CONNECTING while Chromium MIME-sniffs (up to 1024 bytes or the end of the body) before failing"),
+		SSECORS: "fails the connection at once: one error event, CLOSED",
+		Reason:  "sniffing can only end in failure for an EventSource (the sniffed type is never text/event-stream), so waiting only delays the same result; the error names the Content-Type",
+		Cases:   []string{"missing, stream held", "text/plain, stream held"},
 	},
 	{
-		ID:       "scheme",
-		Fields:   []string{FieldThrew, FieldURL, FieldEvents, FieldState},
-		Chromium: "new EventSource(\"ftp:...\") (any non-HTTP(S) scheme) creates the object, then fires error with readyState CLOSED; no request",
-		SSECORS:  "ssecors.New returns a *ConfigError: no source, no request",
-		Reason:   "a Go caller gets the problem where it made it, as a typed error, rather than as an asynchronous event; the end state (never opens, no request) is the same",
+		ID:      "scheme",
+		Fields:  []string{FieldThrew, FieldURL, FieldEvents, FieldState},
+		Browser: chromiumOnly("new EventSource(\"ftp:...\") (any non-HTTP(S) scheme) creates the object, then fires error with readyState CLOSED; no request"),
+		SSECORS: "ssecors.New returns a *ConfigError: no source, no request",
+		Reason:  "a Go caller gets the problem where it made it, as a typed error, rather than as an asynchronous event; the end state (never opens, no request) is the same",
+		Cases:   []string{"ftp: URL", "mailto: URL"},
 	},
 	{
-		ID:       "url-space",
-		Fields:   []string{FieldThrew, FieldURL, FieldEvents, FieldState},
-		Chromium: "its URL parser percent-encodes a space in the host (\"https://this%20is%20invalid/\"), so the constructor does not throw; the name never resolves and the source reconnects every 3 s forever",
-		SSECORS:  "New returns a *ConfigError (\"does not parse as a URL\")",
-		Reason:   "the URL Standard forbids a space in a host and WPT eventsource-constructor-url-bogus expects a SyntaxError; a Go caller is better served by the error than by endless retries (URLs Chromium itself rejects, such as an unclosed IPv6 bracket, agree)",
+		ID:      "url-space",
+		Fields:  []string{FieldThrew, FieldURL, FieldEvents, FieldState},
+		Browser: chromiumOnly("its URL parser percent-encodes a space in the host (\"https://this%20is%20invalid/\"), so the constructor does not throw; the name never resolves and the source reconnects every 3 s forever"),
+		SSECORS: "New returns a *ConfigError (\"does not parse as a URL\")",
+		Reason:  "the URL Standard forbids a space in a host and WPT eventsource-constructor-url-bogus expects a SyntaxError; a Go caller is better served by the error than by endless retries (URLs Chromium itself rejects, such as an unclosed IPv6 bracket, agree)",
+		Cases:   []string{"invalid URL (space in host)"},
 	},
 	{
-		ID:       "leid-unsendable",
-		Fields:   []string{FieldEvents, FieldState, FieldRequests, FieldGaps},
-		Chromium: "when the last event ID holds a byte HTTP cannot carry (a control character such as 0x01), every reconnection fails before reaching the network: an error event (CONNECTING) every reconnection time, forever, and the server never hears from the source again",
-		SSECORS:  "omits Last-Event-ID on that reconnect (lastEventId itself keeps the exact string), so the reconnect reaches the server",
-		Reason:   "BROWSER-RULES 2.23: never fail the reconnect forever because of an unsendable id; ssecors picks undici's policy (nodejs/undici PR #5746) of omitting the header",
+		ID:      "leid-unsendable",
+		Fields:  []string{FieldEvents, FieldState, FieldRequests, FieldGaps},
+		Browser: chromiumOnly("when the last event ID holds a byte HTTP cannot carry (a control character such as 0x01), every reconnection fails before reaching the network: an error event (CONNECTING) every reconnection time, forever, and the server never hears from the source again"),
+		SSECORS: "omits Last-Event-ID on that reconnect (lastEventId itself keeps the exact string), so the reconnect reaches the server",
+		Reason:  "BROWSER-RULES 2.23: never fail the reconnect forever because of an unsendable id; ssecors picks undici's policy (nodejs/undici PR #5746) of omitting the header",
+		Cases:   []string{"id with a control character"},
 	},
 	{
-		ID:       "url-control",
-		Fields:   []string{FieldThrew, FieldURL, FieldEvents, FieldState, FieldRequests, FieldGaps},
-		Chromium: "the URL parser silently removes tabs and line breaks anywhere in the URL, so \"https://api.other\\n.test/\" opens https://api.other.test/",
-		SSECORS:  "New returns a *ConfigError (\"contains a tab, a line break or NUL\")",
-		Reason:   "in a Go program a line break inside a URL is a bug or a header-injection attempt, never a typing slip to forgive; ssecors refuses it (issue 6, input validation) and performs the URL Standard's other clean-ups (surrounding spaces, backslashes, extra slashes, case)",
+		ID:      "url-control",
+		Fields:  []string{FieldThrew, FieldURL, FieldEvents, FieldState, FieldRequests, FieldGaps},
+		Browser: chromiumOnly("the URL parser silently removes tabs and line breaks anywhere in the URL, so \"https://api.other\\n.test/\" opens https://api.other.test/"),
+		SSECORS: "New returns a *ConfigError (\"contains a tab, a line break or NUL\")",
+		Reason:  "in a Go program a line break inside a URL is a bug or a header-injection attempt, never a typing slip to forgive; ssecors refuses it (issue 6, input validation) and performs the URL Standard's other clean-ups (surrounding spaces, backslashes, extra slashes, case)",
+		Cases:   []string{"newline inside the URL"},
 	},
 	{
-		ID:       "port-zero",
-		Fields:   []string{FieldThrew, FieldURL, FieldEvents, FieldState, FieldRequests, FieldGaps},
-		Chromium: "accepts port 0 (the URL Standard allows it), then every connection attempt fails and the source reconnects every 3 s forever",
-		SSECORS:  "New returns a *ConfigError (\"invalid port\")",
-		Reason:   "nothing can listen on port 0; reporting the mistake where it is made beats retrying forever",
+		ID:      "port-zero",
+		Fields:  []string{FieldThrew, FieldURL, FieldEvents, FieldState, FieldRequests, FieldGaps},
+		Browser: chromiumOnly("accepts port 0 (the URL Standard allows it), then every connection attempt fails and the source reconnects every 3 s forever"),
+		SSECORS: "New returns a *ConfigError (\"invalid port\")",
+		Reason:  "nothing can listen on port 0; reporting the mistake where it is made beats retrying forever",
+		Cases:   []string{"port 0"},
 	},
 	{
-		ID:       "reused-connection",
-		Fields:   []string{FieldEvents, FieldState, FieldRequests, FieldGaps},
-		Chromium: "the stream request goes out on the keep-alive connection of the page load; when the server drops it before answering, the network stack retries at once on a new connection, with no error event",
-		SSECORS:  "has loaded no page, so its first request uses a fresh connection; the drop is a network error: an error event (CONNECTING) and a reconnection after the reconnection time",
-		Reason:   "the retry belongs to connection reuse, not to EventSource; Go's http.Transport retries the same way on a reused connection, and the end result (the stream opens) is the same",
+		ID:      "reused-connection",
+		Fields:  []string{FieldEvents, FieldState, FieldRequests, FieldGaps},
+		Browser: chromiumOnly("the stream request goes out on the keep-alive connection of the page load; when the server drops it before answering, the network stack retries at once on a new connection, with no error event"),
+		SSECORS: "has loaded no page, so its first request uses a fresh connection; the drop is a network error: an error event (CONNECTING) and a reconnection after the reconnection time",
+		Reason:  "the retry belongs to connection reuse, not to EventSource; Go's http.Transport retries the same way on a reused connection, and the end result (the stream opens) is the same",
+		Cases:   []string{"HTTP/1.1 drop before any response"},
 	},
 	{
-		ID:       "data-url",
-		Fields:   []string{FieldThrew, FieldURL, FieldEvents, FieldState},
-		Chromium: "a data: URL is fetched without network: the stream opens, its events arrive with origin \"null\", and the source \"reconnects\" to the same data every 3 s",
-		SSECORS:  "New returns a *ConfigError: only http and https URLs",
-		Reason:   "ssecors is a network client; a stream already in memory is read with ssecors.NewDecoder",
+		ID:      "data-url",
+		Fields:  []string{FieldThrew, FieldURL, FieldEvents, FieldState},
+		Browser: chromiumOnly("a data: URL is fetched without network: the stream opens, its events arrive with origin \"null\", and the source \"reconnects\" to the same data every 3 s"),
+		SSECORS: "New returns a *ConfigError: only http and https URLs",
+		Reason:  "ssecors is a network client; a stream already in memory is read with ssecors.NewDecoder",
+		Cases:   []string{"data: URL"},
 	},
 	{
-		ID:       "fetch-network-retry",
-		Fields:   []string{FieldEvents, FieldRequests, FieldFetch, FieldGaps},
-		Chromium: "fetch() rejects with the same TypeError for a connection reset before any response as for a failed CORS check (and does not retry a POST on its own), so the page's client, which cannot tell them apart, ends the stream (a client that retried every TypeError would retry CORS failures forever)",
-		SSECORS:  "a network error before the response is an error event (CONNECTING) and a reconnection after the reconnection time, replaying the body; a CORS failure ends the stream",
-		Reason:   "ssecors sees the difference a page cannot: it reconnects after a network failure as an EventSource does (HTML \"reestablish the connection\") and as fetch-event-source retries, and gives up only where retrying cannot help",
+		ID:      "fetch-network-retry",
+		Fields:  []string{FieldEvents, FieldRequests, FieldFetch, FieldGaps},
+		Browser: chromiumOnly("fetch() rejects with the same TypeError for a connection reset before any response as for a failed CORS check (and does not retry a POST on its own), so the page's client, which cannot tell them apart, ends the stream (a client that retried every TypeError would retry CORS failures forever)"),
+		SSECORS: "a network error before the response is an error event (CONNECTING) and a reconnection after the reconnection time, replaying the body; a CORS failure ends the stream",
+		Reason:  "ssecors sees the difference a page cannot: it reconnects after a network failure as an EventSource does (HTML \"reestablish the connection\") and as fetch-event-source retries, and gives up only where retrying cannot help",
+		Cases:   []string{"fetch: network error before the response"},
 	},
 }
 
@@ -85,4 +117,9 @@ func intentionalByID(id string) (Intentional, bool) {
 		}
 	}
 	return Intentional{}, false
+}
+
+// chromiumOnly is the Browser map of an entry that only Chromium shows.
+func chromiumOnly(text string) map[browser.Engine]string {
+	return map[browser.Engine]string{browser.Chromium: text}
 }

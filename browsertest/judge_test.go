@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ssecors/ssecors-go/ssecors/browser"
 )
 
 // These tests need no browser: they pin the comparison rules.
@@ -26,9 +28,12 @@ func TestJudge(t *testing.T) {
 	jitter.Gaps = []time.Duration{450 * time.Millisecond}
 	moreRequests := base
 	moreRequests.Requests = append(slices.Clone(base.Requests), "OPTIONS https://api.other.test/s")
+	chromeCfg := &Config{Name: "chrome-incognito", Kind: ChromiumKind, Profile: browser.ChromeIncognito}
+	webkitCfg := &Config{Name: "webkit-itp", Kind: WebKitKind, Profile: browser.Safari}
 	tests := []struct {
 		name    string
-		diff    string
+		c       string // the case's name
+		cfg     *Config
 		sdk     Outcome
 		pass    bool
 		agree   bool
@@ -37,16 +42,21 @@ func TestJudge(t *testing.T) {
 	}{
 		{name: "same", sdk: base, pass: true, agree: true, verdict: "agree"},
 		{name: "events differ", sdk: failFast, fields: []string{FieldEvents}, verdict: "DIFFERENT: events"},
-		{name: "covered by the named difference", diff: "sniff", sdk: failFast, pass: true, fields: []string{FieldEvents}, verdict: "intentional (sniff)"},
-		{name: "not covered by the named difference", diff: "sniff", sdk: moreRequests, fields: []string{FieldRequests}, verdict: "DIFFERENT: requests"},
-		{name: "unknown difference", diff: "nope", sdk: failFast, fields: []string{FieldEvents}, verdict: "DIFFERENT: events"},
+		{name: "covered by an entry that names the case", c: "missing, stream held", sdk: failFast, pass: true, fields: []string{FieldEvents}, verdict: "intentional (sniff)"},
+		{name: "fields the entry does not allow", c: "missing, stream held", sdk: moreRequests, fields: []string{FieldRequests}, verdict: "DIFFERENT: requests"},
+		{name: "a case the entry does not name", c: "text/html", sdk: failFast, fields: []string{FieldEvents}, verdict: "DIFFERENT: events"},
+		{name: "an engine the entry does not name", c: "missing, stream held", cfg: webkitCfg, sdk: failFast, fields: []string{FieldEvents}, verdict: "DIFFERENT: events"},
 		{name: "gap within tolerance", sdk: jitter, pass: true, agree: true, verdict: "agree"},
 		{name: "gap beyond tolerance", sdk: slow, fields: []string{FieldGaps}, verdict: "DIFFERENT: reconnect delay"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			v := Judge(&Case{Name: tt.name, Diff: tt.diff}, base, tt.sdk)
+			cfg := tt.cfg
+			if cfg == nil {
+				cfg = chromeCfg
+			}
+			v := Judge(&Case{Name: tt.c}, cfg, base, tt.sdk)
 			if v.Pass() != tt.pass || v.Agree() != tt.agree {
 				t.Errorf("Pass, Agree = %v, %v, want %v, %v (%s)", v.Pass(), v.Agree(), tt.pass, tt.agree, v.Why)
 			}
@@ -82,14 +92,58 @@ func TestCases(t *testing.T) {
 		if c.Fetch == nil && strings.HasPrefix(c.Name, "fetch: ") {
 			t.Errorf("case %q is named as a fetch case but has no Fetch", c.Name)
 		}
-		if c.Diff != "" {
-			if _, ok := intentionalByID(c.Diff); !ok {
-				t.Errorf("case %q names unknown intentional difference %q", c.Name, c.Diff)
-			}
-		}
 	}
 	if fetch < 40 {
 		t.Errorf("%d fetch cases, want at least 40", fetch)
+	}
+	ids := map[string]bool{}
+	for _, d := range Intentionals {
+		if ids[d.ID] {
+			t.Errorf("duplicate intentional difference %q", d.ID)
+		}
+		ids[d.ID] = true
+		if len(d.Browser) == 0 || len(d.Cases) == 0 || len(d.Fields) == 0 {
+			t.Errorf("intentional difference %q: give the engines' behaviour, the cases and the fields", d.ID)
+		}
+		for _, n := range d.Cases {
+			if !names[n] {
+				t.Errorf("intentional difference %q names %q, which is not a case", d.ID, n)
+			}
+		}
+	}
+}
+
+func TestSelectConfigs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		list string
+		want []string
+	}{
+		{"chromium", []string{"chrome", "chrome-incognito", "chromium-allow", "chromium-block"}},
+		{"firefox", []string{"firefox", "firefox-allow"}},
+		{"webkit", []string{"webkit-itp", "webkit-itp-always", "webkit-always"}},
+		{"webkit-default", []string{"webkit-default"}},
+		{"firefox,chrome", []string{"chrome", "firefox", "firefox-allow"}},
+	}
+	for _, tt := range tests {
+		got, err := SelectConfigs(tt.list)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, c := range got {
+			names = append(names, c.Name)
+		}
+		if !slices.Equal(names, tt.want) {
+			t.Errorf("SelectConfigs(%q) = %q, want %q", tt.list, names, tt.want)
+		}
+	}
+	all, _ := SelectConfigs("all")
+	if len(all) != len(Configs)-1 {
+		t.Errorf("all: %d configurations, want every one but webkit-default", len(all))
+	}
+	if _, err := SelectConfigs("safari"); err == nil {
+		t.Error("SelectConfigs(\"safari\"): no error")
 	}
 }
 

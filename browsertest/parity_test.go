@@ -13,12 +13,13 @@ import (
 )
 
 var (
-	update   = flag.Bool("update", false, "rewrite ../PARITY.md from this run")
-	caseFlag = flag.String("case", "", "run only the cases whose name matches this regular expression (no report is written)")
+	update     = flag.Bool("update", false, "rewrite the sections of ../PARITY.md of the engines this run ran")
+	caseFlag   = flag.String("case", "", "run only the cases whose name matches this regular expression (no report is written)")
+	engineFlag = flag.String("engine", "chromium", "the engines or configurations to run, comma-separated: chromium, firefox, webkit, all (every engine), or a configuration's name (webkit-default, a measurement, runs only when named)")
 )
 
-// suiteBudget bounds the whole parity run.
-const suiteBudget = 8 * time.Minute
+// configBudget bounds the run of one configuration.
+const configBudget = 10 * time.Minute
 
 var (
 	suiteOnce   sync.Once
@@ -31,7 +32,7 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	code := m.Run()
 	if suite != nil {
-		suite.Close()
+		suite.Srv.Close()
 	}
 	suiteCancel()
 	os.Exit(code)
@@ -41,16 +42,35 @@ func TestMain(m *testing.M) {
 // failure rather than a skip.
 func inCI() bool { return os.Getenv("CI") == "true" }
 
-// getSuite runs the parity suite once per test binary and returns it,
-// skipping (locally) or failing (CI=true) when there is no Chromium.
+// getSuite runs the configurations -engine names once per test binary and
+// returns the suite. An engine that is not installed fails the test with
+// CI=true; otherwise its configurations are left out, and the test skips
+// when none is left.
 func getSuite(t *testing.T) *Suite {
 	t.Helper()
-	path, err := FindChromium()
+	configs, err := SelectConfigs(*engineFlag)
 	if err != nil {
-		if inCI() {
-			t.Fatalf("CI=true and %v", err)
+		t.Fatal(err)
+	}
+	paths := map[string]string{}
+	var found []*Config
+	for _, cfg := range configs {
+		if _, ok := paths[cfg.Kind.Name]; !ok {
+			path, err := cfg.Kind.Find()
+			if err != nil {
+				if inCI() {
+					t.Fatalf("CI=true and %v", err)
+				}
+				t.Logf("leaving out %s: %v", cfg.Kind.Name, err)
+			}
+			paths[cfg.Kind.Name] = path
 		}
-		t.Skipf("skipping the browser parity suite: %v", err)
+		if paths[cfg.Kind.Name] != "" {
+			found = append(found, cfg)
+		}
+	}
+	if len(found) == 0 {
+		t.Skipf("skipping the browser parity suite: no engine of -engine %q is installed", *engineFlag)
 	}
 	suiteOnce.Do(func() {
 		cases, err := selectCases(*caseFlag)
@@ -58,9 +78,23 @@ func getSuite(t *testing.T) *Suite {
 			suiteErr = err
 			return
 		}
+		srv, err := NewServer()
+		if err != nil {
+			suiteErr = err
+			return
+		}
 		var ctx context.Context
-		ctx, suiteCancel = context.WithTimeout(context.Background(), suiteBudget)
-		suite, suiteErr = RunSuite(ctx, path, cases)
+		ctx, suiteCancel = context.WithTimeout(context.Background(), time.Duration(len(found))*configBudget)
+		var progress func(*Run)
+		if testing.Verbose() {
+			progress = func(r *Run) { t.Logf("%s: %s: %s", r.Config.Name, r.Name(), r.Verdict) }
+		}
+		suite, suiteErr = RunSuite(ctx, srv, found, paths, cases, configBudget, progress)
+		if suite != nil {
+			for _, res := range suite.Results {
+				t.Log(res)
+			}
+		}
 	})
 	if suiteErr != nil {
 		t.Fatalf("running the parity suite: %v", suiteErr)
@@ -70,33 +104,36 @@ func getSuite(t *testing.T) *Suite {
 
 func TestParity(t *testing.T) {
 	s := getSuite(t)
-	for _, r := range s.Runs {
-		t.Run(r.Name(), func(t *testing.T) {
-			if err := r.Chromium.Harness; err != nil {
-				t.Fatalf("Chromium side: %v", err)
-			}
-			if err := r.SDK.Harness; err != nil {
-				t.Fatalf("ssecors side: %v", err)
-			}
-			if testing.Verbose() {
-				t.Logf("Chromium: %v gaps %v\nssecors:  %v gaps %v", eventStrings(r.Chromium.Events), r.Chromium.Gaps, eventStrings(r.SDK.Events), r.SDK.Gaps)
-				if r.Case.Fetch != nil {
-					t.Logf("Chromium requests: %s\nChromium fetches: %s; jar %s", list(r.Chromium.Requests), list(r.Chromium.Fetches), list(r.Chromium.Jar))
-				}
-			}
-			if !r.Verdict.Pass() {
-				t.Errorf("ssecors differs from Chromium:\n  %s\n  ssecors said: %s", strings.Join(r.Verdict.Why, "\n  "), r.SDK.Detail)
+	for _, res := range s.Results {
+		t.Run(res.Config.Name, func(t *testing.T) {
+			for _, r := range res.Runs {
+				t.Run(r.Name(), func(t *testing.T) {
+					if err := r.Browser.Harness; err != nil {
+						t.Fatalf("%s side: %v", res.Config.Kind.Title, err)
+					}
+					if err := r.SDK.Harness; err != nil {
+						t.Fatalf("ssecors side: %v", err)
+					}
+					if !r.Verdict.Pass() {
+						t.Errorf("ssecors as %s differs from %s:\n  %s\n  ssecors said: %s", res.Config.Profile, res.Config.Kind.Title,
+							strings.Join(r.Verdict.Why, "\n  "), r.SDK.Detail)
+					}
+				})
 			}
 		})
 	}
 	if *update && *caseFlag != "" {
-		t.Fatalf("-update writes the full report: run it without -case")
+		t.Fatalf("-update writes whole sections: run it without -case")
 	}
 	if *update {
-		if err := os.WriteFile("../PARITY.md", []byte(Report(s)), 0o644); err != nil {
+		old, err := os.ReadFile("../PARITY.md")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile("../PARITY.md", []byte(UpdateReport(string(old), s)), 0o644); err != nil {
 			t.Fatalf("writing ../PARITY.md: %v", err)
 		}
-		t.Logf("wrote ../PARITY.md")
+		t.Logf("rewrote the sections of ../PARITY.md of: %s", *engineFlag)
 	}
 }
 
@@ -137,11 +174,11 @@ func TestChromiumAcceptEncoding(t *testing.T) {
 	}
 	s := getSuite(t)
 	seen := map[string]map[string]bool{}
-	for _, r := range s.Runs {
-		if r.Case.Fetch != nil {
+	for _, r := range s.Runs() {
+		if r.Case.Fetch != nil || r.Config.Kind.Name != ChromiumKind.Name {
 			continue
 		}
-		for _, req := range s.Srv.Log(r.ID + "c") {
+		for _, req := range s.Srv.Log(r.ID + "b") {
 			if req.Method != "GET" {
 				continue
 			}
@@ -154,6 +191,9 @@ func TestChromiumAcceptEncoding(t *testing.T) {
 			}
 			seen[kind][req.AcceptEncoding] = true
 		}
+	}
+	if len(seen) == 0 {
+		t.Skip("no Chromium run in this suite (-engine)")
 	}
 	t.Logf("Chromium's Accept-Encoding per kind of URL: %v", seen)
 	for kind, w := range want {

@@ -32,12 +32,13 @@ var fetchFindings = []struct {
 			"fetch: ACEH with a non-token item"}},
 }
 
-// writeFetchSection writes the report's section on the fetch suite.
-func writeFetchSection(b *strings.Builder, s *Suite) {
+// writeFetchSection writes the report's section on the fetch suite, from
+// the runs of one Chromium configuration.
+func writeFetchSection(b *strings.Builder, res *ConfigResult) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	byName := map[string]*Run{}
 	agree, intentional, different, cases := 0, 0, 0, map[*Case]bool{}
-	for _, r := range s.Runs {
+	for _, r := range res.Runs {
 		byName[r.Name()] = r
 		if r.Case.Fetch == nil {
 			continue
@@ -52,7 +53,7 @@ func writeFetchSection(b *strings.Builder, s *Suite) {
 			different++
 		}
 	}
-	p("## Fetch mode\n\n")
+	p("### Chromium: fetch mode\n\n")
 	if len(cases) == 0 {
 		p("No fetch case in this run.\n\n")
 		return
@@ -63,7 +64,7 @@ func writeFetchSection(b *strings.Builder, s *Suite) {
 	p("When the body ends, a one-shot case closes (no error event); a reconnecting one fires `err→C`, waits the reconnection time (`retry:`, default 3 s) and fetches again with the same init plus `Last-Event-ID` once an id is known. Two fetches in one page share Chromium's preflight cache, which is how the Max-Age cases are measured; ssecors' cache belongs to the source, so its reconnect is the second fetch.\n\n")
 	p("What is compared, besides the events: every request the server saw, preflights included (method, URL, `Origin`, `Cookie`, `Last-Event-ID`, `Access-Control-Request-Method`, `Access-Control-Request-Headers`, `Content-Type`, the body and whether it had a `Content-Length`, `Accept` when not the expected one, `Cache-Control` and `Pragma` when present, and the page's own headers); each fetch's result; the names of the response headers the page can read (`[...res.headers.keys()]`; for ssecors, computed from the response `OnOpen` received: every header same-origin, otherwise the CORS-safelisted ones plus `Access-Control-Expose-Headers`, `*` only without credentials, never `Set-Cookie`; `Date` and `Content-Length` left out on both sides); and the cookie jar.\n\n")
 
-	p("### What Chromium does\n\n")
+	p("What Chromium does (`%s`):\n\n", res.Config.Name)
 	p("| question | case | Chromium: requests, fetch result | ssecors |\n|---|---|---|---|\n")
 	for _, f := range fetchFindings {
 		for i, name := range f.Cases {
@@ -75,11 +76,11 @@ func writeFetchSection(b *strings.Builder, s *Suite) {
 			if i == 0 {
 				q = cell(f.Question)
 			}
-			reqs := make([]string, len(r.Chromium.Requests))
-			for j, rq := range r.Chromium.Requests {
+			reqs := make([]string, len(r.Browser.Requests))
+			for j, rq := range r.Browser.Requests {
 				reqs[j] = "`" + strings.ReplaceAll(shortReq(rq), "|", "¦") + "`"
 			}
-			p("| %s | %s | %s<br>%s | %s |\n", q, cell(name), strings.Join(reqs, " "), cell(strings.Join(r.Chromium.Fetches, "; ")), r.Verdict.String())
+			p("| %s | %s | %s<br>%s | %s |\n", q, cell(name), strings.Join(reqs, " "), cell(strings.Join(r.Browser.Fetches, "; ")), r.Verdict.String())
 		}
 	}
 	p("\n")

@@ -27,29 +27,30 @@ type SDKRunner struct {
 	Client func() *http.Client
 	// Extra options appended after the suite's own (broken-rule test).
 	Extra []ssecors.Option
-	// AllowThirdPartyCookies makes every run's jar allow third-party
-	// cookies, whatever the run's policy (broken-rule test).
+	// AllowThirdPartyCookies makes every run allow third-party cookies,
+	// whatever its profile's setting (broken-rule test).
 	AllowThirdPartyCookies bool
 }
 
-// Run runs one case through ssecors acting as the case's page, with a jar
-// primed first-party as the browser's was, and returns what it did.
-func (r *SDKRunner) Run(c *Case, run string, policy browserjar.Policy) Outcome {
+// Run runs one case through ssecors acting as the case's page in browser
+// p (ssecors.WithBrowser(p), and a browserjar.Jar for p primed first-party
+// as the browser's store was), and returns what it did.
+func (r *SDKRunner) Run(c *Case, run string, p browser.Profile) Outcome {
 	var out Outcome
 	port := strconv.Itoa(r.Srv.HTTPPort())
 	if r.AllowThirdPartyCookies {
-		policy = browserjar.Allow
+		p.ThirdPartyCookies = browser.Allow
 	}
-	jar := browserjar.New(&browserjar.Options{Browser: browser.Profile{ThirdPartyCookies: policy}})
-	for _, p := range c.Cookies {
-		u, err := url.Parse(expandURL(p.Origin+"{run}/login", run, port))
+	jar := browserjar.New(&browserjar.Options{Browser: p})
+	for _, pc := range c.Cookies {
+		u, err := url.Parse(expandURL(pc.Origin+"{run}/login", run, port))
 		if err != nil {
 			out.Harness = err
 			return out
 		}
-		hc, err := http.ParseSetCookie(p.SetCookie)
+		hc, err := http.ParseSetCookie(pc.SetCookie)
 		if err != nil {
-			out.Harness = fmt.Errorf("priming %q: %w", p.SetCookie, err)
+			out.Harness = fmt.Errorf("priming %q: %w", pc.SetCookie, err)
 			return out
 		}
 		jar.SetCookies(u, []*http.Cookie{hc})
@@ -61,6 +62,7 @@ func (r *SDKRunner) Run(c *Case, run string, policy browserjar.Policy) Outcome {
 	defer CloseIdle(client)
 	opts := []ssecors.Option{
 		ssecors.WithOrigin(c.page()),
+		ssecors.WithBrowser(p),
 		ssecors.WithCookieJar(jar),
 		ssecors.WithHTTPClient(client),
 	}

@@ -17,8 +17,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 )
 
 // ErrNoWebKit is returned by FindWebKit when WebKitWebDriver, MiniBrowser
@@ -74,48 +72,22 @@ func FindWebKit() (string, error) {
 }
 
 // WebKitKind drives WebKitGTK's MiniBrowser through WebKitWebDriver under
-// a private Xvfb display. Block is WebKitGTK's default cookie accept policy
-// (MiniBrowser --cookies-policy=no-third-party), Allow is
-// --cookies-policy=always. ITP is off.
-var WebKitKind = webkitKind("webkit", false)
-
-// WebKitITPKind is WebKitKind with Intelligent Tracking Prevention on
-// (MiniBrowser --enable-itp), Safari's model.
-var WebKitITPKind = webkitKind("webkit-itp", true)
-
-// webkitKind is the EngineKind of MiniBrowser with or without ITP.
-func webkitKind(name string, itp bool) EngineKind {
-	return EngineKind{
-		Name: name,
-		Find: FindWebKit,
-		Start: func(ctx context.Context, path string, srv *Server, p browserjar.Policy) (Engine, error) {
-			return StartWebKit(ctx, path, srv, p, itp)
-		},
-		PolicyName: func(p browserjar.Policy) string {
-			arg := "--cookies-policy=" + webkitCookiesPolicy(p)
-			switch {
-			case itp:
-				return "--enable-itp " + arg
-			case p == browserjar.Block:
-				return "default: " + arg
-			}
-			return arg
-		},
-		Workers: webkitWorkers,
-	}
+// a private Xvfb display. Setting.CookiesPolicy is MiniBrowser's
+// --cookies-policy, Setting.ITP its --enable-itp.
+var WebKitKind = EngineKind{
+	Name:   "webkit",
+	Title:  "WebKitGTK",
+	Driver: "WebKitWebDriver (classic WebDriver), MiniBrowser on a private Xvfb",
+	Find:   FindWebKit,
+	Start: func(ctx context.Context, path string, srv *Server, s Setting) (Engine, error) {
+		return StartWebKit(ctx, path, srv, s)
+	},
+	Workers: webkitWorkers,
 }
 
 // webkitWorkers is how many cases run at once in one WebKit: StartWebKit
 // starts one driver (one MiniBrowser session at a time) per worker.
 const webkitWorkers = 2
-
-// webkitCookiesPolicy is MiniBrowser's --cookies-policy value for policy.
-func webkitCookiesPolicy(p browserjar.Policy) string {
-	if p == browserjar.Allow {
-		return "always"
-	}
-	return "no-third-party"
-}
 
 // webkitSessionTimeout bounds the creation of a session (MiniBrowser's
 // start): without a usable display it would hang forever.
@@ -125,18 +97,14 @@ const webkitSessionTimeout = 45 * time.Second
 // Each case gets a new WebDriver session, that is a new MiniBrowser
 // process with a fresh, ephemeral cookie store.
 type WebKit struct {
+	remote
 	version     string
 	miniBrowser string
 	driverPath  string
 	display     string
 	args        []string
-	srv         *Server
 
-	ctx   context.Context
-	stop  context.CancelFunc
-	xvfb  *exec.Cmd
-	xwait chan struct{}
-	proxy *HostProxy
+	xvfb  *proc
 	mu    sync.Mutex // guards procs
 	procs []*wkDriver
 	idle  chan *wkDriver
@@ -145,44 +113,40 @@ type WebKit struct {
 // wkDriver is one WebKitWebDriver process (it serves one session at a
 // time).
 type wkDriver struct {
-	cmd   *exec.Cmd
-	wait  chan struct{}
+	*proc
 	wd    *wdClient
 	index int
 }
 
 // StartWebKit starts Xvfb, the host proxy and WebKitGTK drivers (one per
 // worker), and checks that a session starts. parent bounds everything.
-func StartWebKit(parent context.Context, driverPath string, srv *Server, policy browserjar.Policy, itp bool) (_ *WebKit, err error) {
+func StartWebKit(parent context.Context, driverPath string, srv *Server, s Setting) (_ *WebKit, err error) {
 	mb, err := findMiniBrowser()
 	if err != nil {
 		return nil, err
 	}
-	ctx, stop := context.WithCancel(parent)
-	w := &WebKit{miniBrowser: mb, srv: srv, ctx: ctx, stop: stop}
+	w := &WebKit{miniBrowser: mb, driverPath: driverPath}
 	defer func() {
 		if err != nil {
 			w.Close()
 		}
 	}()
-	if w.proxy, err = NewHostProxy(srv); err != nil {
+	if w.remote, err = newRemote(parent, srv); err != nil {
 		return nil, err
 	}
-	display, err := w.startXvfb()
-	if err != nil {
+	if w.display, err = w.startXvfb(); err != nil {
 		return nil, err
 	}
-	w.driverPath, w.display = driverPath, display
 	// MiniBrowser's own options configure its network session: the proxy
 	// (WebKitGTK has no host resolver rules), the cookie accept policy,
 	// and ITP. TLS: acceptInsecureCerts in the capabilities.
-	w.args = []string{"--automation", "--proxy=http://" + w.proxy.Addr(), "--cookies-policy=" + webkitCookiesPolicy(policy)}
-	if itp {
+	w.args = []string{"--automation", "--proxy=http://" + w.proxy.Addr(), "--cookies-policy=" + s.CookiesPolicy}
+	if s.ITP {
 		w.args = append(w.args, "--enable-itp")
 	}
 	w.idle = make(chan *wkDriver, webkitWorkers)
 	for i := range webkitWorkers {
-		d, err := w.startDriver(driverPath, display, i)
+		d, err := w.startDriver(i)
 		if err != nil {
 			return nil, err
 		}
@@ -197,7 +161,7 @@ func StartWebKit(parent context.Context, driverPath string, srv *Server, policy 
 		return nil, err
 	}
 	w.version = fmt.Sprint(caps["browserName"], " ", caps["browserVersion"], " (WebKitGTK)")
-	dctx, dcancel := context.WithTimeout(ctx, 20*time.Second)
+	dctx, dcancel := context.WithTimeout(w.ctx, 20*time.Second)
 	defer dcancel()
 	if err := d.wd.deleteSession(dctx); err != nil {
 		return nil, err
@@ -213,19 +177,13 @@ func (w *WebKit) startXvfb() (string, error) {
 		return "", err
 	}
 	defer r.Close()
-	w.xvfb = exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp")
-	w.xvfb.ExtraFiles = []*os.File{wr}
-	newProcessGroup(w.xvfb)
-	if err := w.xvfb.Start(); err != nil {
-		wr.Close()
-		return "", fmt.Errorf("browsertest: starting Xvfb: %w", err)
-	}
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{wr}
+	w.xvfb, err = startProc(cmd)
 	wr.Close()
-	w.xwait = make(chan struct{})
-	go func() {
-		w.xvfb.Wait()
-		close(w.xwait)
-	}()
+	if err != nil {
+		return "", err
+	}
 	numc := make(chan string, 1)
 	go func() {
 		line, _ := bufio.NewReader(r).ReadString('\n')
@@ -252,23 +210,22 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-func (w *WebKit) startDriver(path, display string, index int) (*wkDriver, error) {
+// startDriver starts a WebKitWebDriver on the display and waits until it
+// is ready.
+func (w *WebKit) startDriver(index int) (*wkDriver, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	d := &wkDriver{index: index, wait: make(chan struct{})}
-	d.cmd = exec.Command(path, "--port="+strconv.Itoa(port), "--host=local")
-	d.cmd.Env = append(os.Environ(), "DISPLAY="+display, "WAYLAND_DISPLAY=", "NO_AT_BRIDGE=1", "GTK_A11Y=none",
+	path := w.driverPath
+	cmd := exec.Command(path, "--port="+strconv.Itoa(port), "--host=local")
+	cmd.Env = append(os.Environ(), "DISPLAY="+w.display, "WAYLAND_DISPLAY=", "NO_AT_BRIDGE=1", "GTK_A11Y=none",
 		"WEBKIT_DISABLE_COMPOSITING_MODE=1")
-	newProcessGroup(d.cmd)
-	if err := d.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("browsertest: starting %s: %w", path, err)
+	p, err := startProc(cmd)
+	if err != nil {
+		return nil, err
 	}
-	go func() {
-		d.cmd.Wait()
-		close(d.wait)
-	}()
+	d := &wkDriver{proc: p, index: index}
 	d.wd = &wdClient{base: "http://127.0.0.1:" + strconv.Itoa(port), hc: &http.Client{}}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -282,12 +239,12 @@ func (w *WebKit) startDriver(path, display string, index int) (*wkDriver, error)
 			return d, nil
 		}
 		select {
-		case <-d.wait:
+		case <-d.done:
 			return nil, fmt.Errorf("browsertest: %s exited at start", path)
 		case <-time.After(200 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			killGroup(d.cmd, d.wait, 5*time.Second)
+			d.stop(5 * time.Second)
 			return nil, fmt.Errorf("browsertest: %s not ready within 20s (last error %v)", path, err)
 		}
 	}
@@ -296,8 +253,8 @@ func (w *WebKit) startDriver(path, display string, index int) (*wkDriver, error)
 // replaceDriver stops driver d (and its MiniBrowser) and starts a new one
 // in its place.
 func (w *WebKit) replaceDriver(d *wkDriver) (*wkDriver, error) {
-	killGroup(d.cmd, d.wait, 5*time.Second)
-	nd, err := w.startDriver(w.driverPath, w.display, d.index)
+	d.stop(5 * time.Second)
+	nd, err := w.startDriver(d.index)
 	if err != nil {
 		return d, err
 	}
@@ -309,8 +266,6 @@ func (w *WebKit) replaceDriver(d *wkDriver) (*wkDriver, error) {
 
 // newSession starts MiniBrowser through driver d, time-boxed.
 func (w *WebKit) newSession(d *wkDriver) (map[string]any, error) {
-	ctx, cancel := context.WithTimeout(w.ctx, webkitSessionTimeout)
-	defer cancel()
 	caps := map[string]any{
 		"acceptInsecureCerts": true,
 		"webkitgtk:browserOptions": map[string]any{
@@ -318,15 +273,17 @@ func (w *WebKit) newSession(d *wkDriver) (map[string]any, error) {
 			"args":   w.args,
 		},
 	}
-	c, err := d.wd.newSession(ctx, caps)
-	if err != nil {
-		return nil, fmt.Errorf("browsertest: WebDriver new session (MiniBrowser start, bounded by %v): %w", webkitSessionTimeout, err)
-	}
-	if err := d.wd.setTimeouts(ctx, 60*time.Second, 30*time.Second); err != nil {
-		d.wd.deleteSession(ctx)
-		return nil, err
-	}
-	return c, nil
+	return startBounded(w.ctx, "WebDriver new session (MiniBrowser's start)", webkitSessionTimeout, func(ctx context.Context) (map[string]any, error) {
+		c, err := d.wd.newSession(ctx, caps)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.wd.setTimeouts(ctx, 60*time.Second, 30*time.Second); err != nil {
+			d.wd.deleteSession(ctx)
+			return nil, err
+		}
+		return c, nil
+	})
 }
 
 // Version is MiniBrowser's name and WebKitGTK version.
@@ -348,21 +305,6 @@ func (w *WebKit) Settings() []string {
 	}
 }
 
-// killGroup ends the process group led by cmd (SIGTERM, then SIGKILL
-// after grace) and waits for cmd; wait is closed when cmd has exited.
-func killGroup(cmd *exec.Cmd, wait chan struct{}, grace time.Duration) {
-	if cmd == nil || cmd.Process == nil {
-		return
-	}
-	signalGroup(cmd, false)
-	select {
-	case <-wait:
-	case <-time.After(grace):
-		signalGroup(cmd, true)
-		<-wait
-	}
-}
-
 // Close stops the drivers (and any MiniBrowser they run), Xvfb and the
 // proxy.
 func (w *WebKit) Close() {
@@ -375,15 +317,10 @@ func (w *WebKit) Close() {
 			d.wd.deleteSession(ctx)
 			cancel()
 		}
-		killGroup(d.cmd, d.wait, 5*time.Second)
+		d.stop(5 * time.Second)
 	}
-	if w.xvfb != nil {
-		killGroup(w.xvfb, w.xwait, 5*time.Second)
-	}
-	if w.proxy != nil {
-		w.proxy.Close()
-	}
-	w.stop()
+	w.xvfb.stop(5 * time.Second)
+	w.remote.close()
 }
 
 // Run runs one case in a new session (a new MiniBrowser with an empty
@@ -424,43 +361,10 @@ func (w *WebKit) Run(c *Case, run string) (out Outcome) {
 		}
 	}()
 	port := strconv.Itoa(w.srv.HTTPPort())
-	for _, o := range primeOrigins(c) {
-		if err := d.wd.navigate(ctx, expandURL(o+"{run}/login", run, port)); err != nil {
-			out.Harness = fmt.Errorf("priming cookies at %s: %w", o, err)
-			return out
-		}
-	}
-	page := expandURL(c.page()+"{run}/page", run, port)
-	if err := d.wd.navigate(ctx, page); err != nil {
-		out.Harness = fmt.Errorf("loading the page %s: %w", page, err)
+	out = runInPage(ctx, wdPage{d.wd}, c, run, port)
+	if out.Harness != nil {
 		return out
 	}
-	var loc string
-	if err := d.wd.execute(ctx, "return location.href", nil, &loc); err != nil || loc != page {
-		out.Harness = fmt.Errorf("the page is at %q, not %q (err %v)", loc, page, err)
-		return out
-	}
-	var threw string
-	args := []any{expandURL(c.URL, run, port), c.Cred, append([]string{}, c.Types...)}
-	if err := d.wd.execute(ctx, "return __start(arguments[0], arguments[1], arguments[2])", args, &threw); err != nil {
-		out.Harness = fmt.Errorf("__start: %w", err)
-		return out
-	}
-	out.Threw = threw
-	if threw == "" {
-		var closed bool
-		if err := d.wd.executeAsync(ctx, "const done = arguments[arguments.length - 1]; __wait(arguments[0]).then(done)", []any{c.wait().Milliseconds()}, &closed); err != nil {
-			out.Harness = fmt.Errorf("__wait: %w", err)
-			return out
-		}
-	}
-	var fin jsFinish
-	if err := d.wd.execute(ctx, "return __finish()", nil, &fin); err != nil {
-		out.Harness = fmt.Errorf("__finish: %w", err)
-		return out
-	}
-	fillFinish(&out, fin, threw, run, port)
-
 	jar := map[string]bool{}
 	for _, origin := range caseOrigins(c, run, port) {
 		if err := d.wd.navigate(ctx, origin+"/r/"+run+"/page"); err != nil {
@@ -481,6 +385,17 @@ func (w *WebKit) Run(c *Case, run string) (out Outcome) {
 	}
 	sort.Strings(out.Jar)
 	return out
+}
+
+// wdPage is the [pageDriver] of a WebDriver session's top-level page.
+type wdPage struct{ wd *wdClient }
+
+func (p wdPage) navigate(ctx context.Context, url string) error { return p.wd.navigate(ctx, url) }
+
+func (p wdPage) evalString(ctx context.Context, expr string) (string, error) {
+	var s string
+	err := p.wd.executeAsync(ctx, "const done = arguments[arguments.length - 1]; Promise.resolve().then(() => "+expr+").then(done, (e) => done({exception: String(e)}))", nil, &s)
+	return s, err
 }
 
 // ViewJar drops the "(partitioned)" marks of the ssecors jar: WebDriver's
