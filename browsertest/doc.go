@@ -1,42 +1,44 @@
 // Package browsertest is ssecors' browser parity suite: the same cases run
-// as new EventSource(url, {withCredentials}) in Debian's headless Chromium
-// and through ssecors acting as the same page, against one scripted HTTPS
+// as new EventSource(url, {withCredentials}) in real browsers (Debian's
+// headless Chromium, Firefox ESR over WebDriver BiDi, WebKitGTK's
+// MiniBrowser through WebKitWebDriver) and through ssecors acting as the
+// same page in the matching browser.Profile, against one scripted HTTPS
 // server, and the outcomes are compared.
 //
 // It is a module of its own so that users of the SDK never download a
 // browser driver. Run it with
 //
-//	cd browsertest && go test ./...
+//	cd browsertest && go test ./...                                 # Chromium
+//	go test -count=1 -run 'TestParity$' ./... -engine firefox,webkit
 //
-// It needs Chromium (apt-get install chromium; or set SSECORS_CHROMIUM to
-// a binary). Without one it skips, unless CI=true, where that is a
-// failure. -case REGEXP runs some cases only; -update rewrites
-// ../PARITY.md, the report:
-//
-//	cd browsertest && go test -count=1 -run 'TestParity$' ./... -update
+// It needs the engines' Debian packages (chromium, firefox-esr,
+// webkit2gtk-driver, xvfb). Without one, its configurations are left out,
+// unless CI=true, where that is a failure. -case REGEXP runs some cases
+// only; -update rewrites the engines' sections of ../PARITY.md.
 //
 // # How a case runs
 //
 // [Server] listens on 127.0.0.1 (HTTPS with a certificate generated at
 // start-up, and plain HTTP) and answers for every *.test host name:
-// Chromium reaches it through --host-resolver-rules, ssecors through
-// [Server.Client]. A [Case] names the page origin, the stream URL, the
-// credentials flag, the cookies the user already has, and a script of
-// responses per endpoint (status, headers, Set-Cookie, redirects, body,
-// and how the response ends). The server records every request.
+// Chromium reaches it through --host-resolver-rules, Firefox and WebKit
+// through a [HostProxy], ssecors through [Server.Client]. A [Case] names
+// the page origin, the stream URL, the credentials flag, the cookies the
+// user already has, and a script of responses per endpoint (status,
+// headers, Set-Cookie, redirects, body, and how the response ends). The
+// server records every request.
 //
-// On the Chromium side ([Browser.Run]) each case gets a new browser
-// context; the cookies are primed by visiting their origin's login page,
-// then the page origin is loaded and the EventSource created there. On the
-// ssecors side ([SDKRunner.Run]) a fresh [browserjar.Jar] with the run's
-// third-party cookie policy is primed with SetCookies and the source is
-// created with WithOrigin, WithCredentials, WithCookieJar and
-// WithHTTPClient.
+// A [Config] is an engine set up one way (a [Setting]) and the
+// browser.Profile ssecors runs with. [RunConfig] starts the engine; each
+// case gets a fresh cookie store, its cookies are primed by visiting their
+// origin's login page, then the page is loaded and the stream opened there
+// ([Engine.Run]). On the ssecors side ([SDKRunner.Run]) a fresh
+// [browserjar.Jar] for the profile is primed with SetCookies and the source
+// is created with WithOrigin, WithBrowser, WithCredentials, WithCookieJar
+// and WithHTTPClient.
 //
 // [Judge] compares the two [Outcome] values field by field; a difference
-// passes only when the case names an entry of [Intentionals] that covers
-// it. Cookie cases run under both third-party cookie policies, with one
-// Chromium process per policy.
+// passes only when an entry of [Intentionals] names the case, applies to
+// the engine, and covers every differing field.
 //
 // # The fetch suite
 //

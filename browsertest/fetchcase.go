@@ -181,9 +181,13 @@ func isToken(s string) bool {
 }
 
 // readableFilter drops the readable header names that say nothing about
-// CORS and that the two HTTP stacks may differ on: Date, and the
-// Content-Length of a streamed body.
-func readableFilter(name string) bool { return name != "date" && name != "content-length" }
+// CORS and that the HTTP stacks may differ on: Date, the Content-Length or
+// Transfer-Encoding of a streamed body (WebKitGTK talks HTTP/1.1 here and
+// shows "chunked", the others HTTP/2), and X-Firefox-Spdy, which Firefox
+// adds to a response it received over HTTP/2 (the server never sends it).
+func readableFilter(name string) bool {
+	return !slices.Contains([]string{"date", "content-length", "transfer-encoding", "x-firefox-spdy"}, name)
+}
 
 // sameOriginURL reports whether u (a final response URL) has the origin
 // page.
@@ -252,7 +256,7 @@ function __fetchStart(url, init) {
         end(true, 2);
         return;
       }
-      const names = [...res.headers.keys()].filter((h) => h !== "date" && h !== "content-length");
+      const names = [...res.headers.keys()].filter((h) => !["date", "content-length", "transfer-encoding", "x-firefox-spdy"].includes(h));
       __fx.push("status " + res.status + " readable=[" + names.join(" ") + "]");
       src.readyState = 1;
       __push({k: "open", rs: 1});

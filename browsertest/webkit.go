@@ -400,15 +400,31 @@ func (p wdPage) evalString(ctx context.Context, expr string) (string, error) {
 
 // ViewJar drops the "(partitioned)" marks of the ssecors jar: WebDriver's
 // cookies carry no partition (and WebKitGTK does not partition cookies by
-// the Partitioned attribute, which the requests show), and drops cookies
-// whose Path is not "/" when the page never was under it, which Get All
-// Cookies from /r/<run>/page cannot see: those are the primed cookies with
-// another Path.
+// the Partitioned attribute, which the requests show), and drops the
+// cookies that Get All Cookies from /r/<run>/page cannot see: a primed
+// cookie whose Path is not "/" (or above /r/), and a response's cookie
+// without a Path, whose default path is its endpoint's directory
+// (/r/<run>/e).
 func (w *WebKit) ViewJar(c *Case, jar []string) []string {
 	hidden := map[string]bool{}
+	seen := func(hc *http.Cookie, pathDefault bool) bool {
+		if hc.Path == "" {
+			return !pathDefault
+		}
+		return hc.Path == "/" || strings.HasPrefix("/r/", hc.Path)
+	}
 	for _, p := range c.Cookies {
-		if hc, err := http.ParseSetCookie(p.SetCookie); err == nil && hc.Path != "" && hc.Path != "/" && !strings.HasPrefix("/r/", hc.Path) {
+		if hc, err := http.ParseSetCookie(p.SetCookie); err == nil && !seen(hc, false) {
 			hidden[hc.Name+"="+hc.Value] = true
+		}
+	}
+	for _, script := range c.Eps {
+		for _, r := range script {
+			for _, line := range r.SetCookie {
+				if hc, err := http.ParseSetCookie(line); err == nil && !seen(hc, true) {
+					hidden[hc.Name+"="+hc.Value] = true
+				}
+			}
 		}
 	}
 	out := make([]string, 0, len(jar))
