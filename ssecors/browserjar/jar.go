@@ -66,27 +66,37 @@ type Options struct {
 	Now func() time.Time
 
 	// Browser is the browser whose cookie store the jar is: its engine's
-	// cookie rules and its third-party cookie setting, applied by
-	// [Jar.CookiesFor] and [Jar.SetCookiesFrom]. The default, the zero
-	// Profile, is [browser.ChromeIncognito] (also Debian's Chromium):
-	// Chromium's rules, third-party cookies blocked except Partitioned
-	// ones. Use [browser.Chrome] for a regular Google Chrome profile,
-	// [browser.Firefox] or [browser.Safari] for the others.
+	// cookie rules (the SameSite default, schemeful or schemeless
+	// same-site, the redirect-taint, Partitioned cookies) and its
+	// third-party cookie setting, applied by [Jar.CookiesFor] and
+	// [Jar.SetCookiesFrom]. The default, the zero Profile, is
+	// [browser.ChromeIncognito] (also Debian's Chromium): Chromium's rules,
+	// third-party cookies blocked except Partitioned ones. Use
+	// [browser.Chrome] for a regular Google Chrome profile,
+	// [browser.Firefox] (Total Cookie Protection) or [browser.Safari]
+	// (no cookie cross-site) for the others. The package doc lists each
+	// engine's rules.
 	Browser browser.Profile
 }
 
-// Jar is a cookie jar that behaves like a browser's: Chromium's cookie
-// store, as RFC 6265bis and Fetch describe it. It enforces what
-// net/http/cookiejar does not: SameSite (Strict, Lax, None, and unset
-// treated as Lax, as Chromium does) judged by schemeful site with the public
-// suffix list, Secure (sent and set only over https or to a loopback host,
-// such as http://localhost, which Chromium treats as secure), the
-// __Secure-, __Host-, __Http- and __Host-Http- name prefixes, Partitioned
-// cookies (CHIPS) keyed by the top-level site, the third-party cookie
-// [Policy], and Chromium's limits: at most 4096 bytes of name and value per
-// cookie, lifetimes capped at 400 days, 180 cookies per registrable domain
-// and 3300 in all (the least recently used non-Secure cookies are evicted
-// first).
+// Jar is a cookie jar that behaves like a browser's: the cookie store of
+// the browser profile given in [Options].Browser (Chrome Incognito by
+// default), with its engine's cookie rules and its third-party cookie
+// setting, as RFC 6265bis, Fetch and the measurements of ENGINES.md
+// describe them. It enforces what net/http/cookiejar does not: SameSite
+// (Strict, Lax, None, and unset, which Chromium treats as Lax and Gecko
+// and WebKit as None) judged by site with the public suffix list
+// (schemeful in Chromium only), the redirect-taint (Gecko, WebKit), Secure
+// (sent and set only over https or to a loopback host, such as
+// http://localhost, which browsers treat as secure), the __Secure-,
+// __Host-, __Http- and __Host-Http- name prefixes, Partitioned cookies
+// (CHIPS) keyed by the top-level site (WebKit ignores the attribute), the
+// third-party cookie policy (blocked, allowed, partitioned as Firefox's
+// Total Cookie Protection does, or all blocked as Safari's Intelligent
+// Tracking Prevention does), and Chromium's limits: at most 4096 bytes of
+// name and value per cookie, lifetimes capped at 400 days, 180 cookies per
+// registrable domain and 3300 in all (the least recently used non-Secure
+// cookies are evicted first).
 //
 // Through the [http.CookieJar] methods, SetCookies and Cookies, the jar
 // acts as the address bar: the URL is a first-party, top-level request, so
@@ -220,8 +230,14 @@ type Decision struct {
 	Domain string
 	// Path is the cookie's path.
 	Path string
-	// Partitioned reports whether the cookie is a Partitioned (CHIPS)
-	// cookie.
+	// Partitioned reports whether the cookie is kept in a partition, keyed
+	// by a top-level site: a Partitioned (CHIPS) cookie, or a cookie that
+	// Firefox's Total Cookie Protection ([browser.Partition]) stored from
+	// a cross-site response. It is a fact of the stored cookie, the same
+	// in every profile's view of it; an engine that ignores the
+	// Partitioned attribute (WebKit) never stores a cookie partitioned
+	// because of it, and sends one that another engine stored as an
+	// ordinary cookie, which the Reason says.
 	Partitioned bool
 	// Sent reports, for a request, whether the cookie was sent.
 	Sent bool
@@ -252,13 +268,16 @@ type cookieRequest struct {
 	// "cross-site" (Fetch "determine the same-site mode" step 5, rule 4.9):
 	// on a same-site hop the retrieval mode is layered cookies'
 	// "unset-or-less", so Strict and Lax cookies are not sent while unset
-	// and None ones are, and only SameSite=None cookies may be stored
-	// (sameSiteStrictOrLaxAllowed is false). A cross-site hop is already
-	// stricter. Note: Chromium keeps this behind the
-	// CookieSameSiteConsidersRedirectChain feature, disabled by default, so
-	// a stock Chromium ignores the redirect chain for subresources.
+	// and None ones are, and no Strict or Lax cookie may be stored
+	// (sameSiteStrictOrLaxAllowed is false; a cookie without SameSite is
+	// stored only where the engine treats it as None). A cross-site hop is
+	// already stricter. [Request.internal] sets it only for the engines
+	// that apply the taint (Gecko, WebKit): Chromium keeps it behind the
+	// CookieSameSiteConsidersRedirectChain feature, disabled by default,
+	// so a stock Chromium ignores the redirect chain for subresources.
 	crossSiteRedirect bool
-	// thirdParty is the third-party cookie policy.
+	// thirdParty is the third-party cookie policy. The engine's rules
+	// are the jar's.
 	thirdParty Policy
 	// nestedCrossSite reports that the client is a document nested in a
 	// cross-site frame (rule 4.2): its "site for cookies" is opaque, so
@@ -395,8 +414,10 @@ func (j *Jar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 
 // Cookies returns the cookies a browser would send to u if u were loaded in
 // the address bar (a first-party, top-level request): every stored cookie
-// whose domain, path and Secure flag match u, including Partitioned cookies
-// of u's own site, whatever their SameSite. Only Name and Value are set, in
+// whose domain, path and Secure flag match u, including partitioned cookies
+// of u's own site (never those kept under another top-level site, such as
+// cookies Total Cookie Protection stored from u's responses to another
+// site's pages), whatever their SameSite. Only Name and Value are set, in
 // the browser's order: longer paths first, then earlier creation. It
 // implements [http.CookieJar].
 func (j *Jar) Cookies(u *url.URL) []*http.Cookie {
@@ -435,9 +456,12 @@ type Request struct {
 	Credentials bool
 	// CrossSiteRedirect reports that an earlier URL of the request's
 	// redirect chain was not same-site with TopLevel (Fetch's
-	// "redirect-taint"). Engines that apply it (Gecko, WebKit) then send
-	// no Lax or Strict cookie on the request, even to a same-site URL;
-	// Chromium ignores it.
+	// "redirect-taint"), by the engine's own same-site rule (schemeless
+	// in Gecko and WebKit). Engines that apply it (Gecko, WebKit) then
+	// send no Lax or Strict cookie on the request, even to a same-site
+	// URL, and store none from its response (Fetch's "parse and store
+	// response Set-Cookie headers" forbids Strict and Lax cookies in
+	// that same-site mode); Chromium ignores it.
 	CrossSiteRedirect bool
 }
 
@@ -466,8 +490,9 @@ func (r Request) internal(j *Jar) (cr cookieRequest, ok bool) {
 	return cr, true
 }
 
-// CookiesFor returns the cookies a browser sends on r, Name and Value
-// only, in browser order (longer path first, then earlier creation), and a
+// CookiesFor returns the cookies the jar's browser sends on r, under its
+// engine's rules and third-party cookie setting, Name and Value only, in
+// browser order (longer path first, then earlier creation), and a
 // Decision for every stored cookie whose domain matches r.URL's host, in
 // the same order, sent or not. Serialize the cookies with [CookieHeader].
 // Sent cookies count as accessed for the jar's eviction order.
@@ -480,9 +505,11 @@ func (j *Jar) CookiesFor(r Request) (send []*http.Cookie, decisions []Decision) 
 }
 
 // SetCookiesFrom processes the raw Set-Cookie header lines of the response
-// to r (resp.Header.Values("Set-Cookie")), as a browser does whatever the
-// response's CORS check then says, and returns one Decision per line, in
-// order: stored, or rejected and why.
+// to r (resp.Header.Values("Set-Cookie")), as the jar's browser does
+// whatever the response's CORS check then says, and returns one Decision
+// per line, in order: stored (in a partition, where the cookie is
+// Partitioned or the profile's policy is [browser.Partition] and r is
+// cross-site), or rejected and why.
 func (j *Jar) SetCookiesFrom(r Request, setCookie []string) []Decision {
 	cr, ok := r.internal(j)
 	if !ok {
@@ -501,9 +528,12 @@ func (j *Jar) SetCookiesFrom(r Request, setCookie []string) []Decision {
 // All returns copies of every unexpired stored cookie with its attributes:
 // Name, Value, Domain (the bare host for a host-only cookie, a leading dot
 // for a Domain cookie), Path, Secure, HttpOnly, SameSite (0 when unset or
-// unrecognized, which Chromium enforces as Lax), Partitioned and Expires
-// (zero for a session cookie). They are sorted by domain, path, name and
-// creation. The partition key of a Partitioned cookie is not shown.
+// unrecognized, which Chromium enforces as Lax and Gecko and WebKit as
+// None), Partitioned and Expires (zero for a session cookie). Partitioned
+// is true for every cookie kept in a partition: a Partitioned (CHIPS)
+// cookie, or one Total Cookie Protection stored from a cross-site response
+// (as Firefox's storage shows it); the partition key is not shown. They
+// are sorted by domain, path, name and creation.
 func (j *Jar) All() []*http.Cookie {
 	j.mu.Lock()
 	defer j.mu.Unlock()
