@@ -720,7 +720,7 @@ func retrievalDecision(ctx cookieContext, c *jarCookie) (bool, string) {
 		if !c.chips {
 			why = "a cookie set by a cross-site response under Total Cookie Protection"
 		}
-		return false, fmt.Sprintf("%s keeps this cookie (%s) in the partition of top-level site %s; this request's top-level site is %s, and a partitioned cookie is sent only under the top-level site that stored it (fix: set the cookie from a response to a request made under %s, or, for a cookie set by a top-level visit, drop Partitioned)", ctx.name, why, part, ctx.partition, ctx.partition)
+		return false, fmt.Sprintf("%s keeps this cookie (%s) in the partition of top-level site %s; this request's top-level site is %s, and a partitioned cookie is sent only under the top-level site that stored it (fix: set the cookie from a response to a request made by a page of %s, or, for a cookie set by a top-level visit, drop Partitioned)", ctx.name, why, part, ctx.partition, ctx.partition)
 	}
 	if c.secure && !ctx.secure {
 		return false, "Secure cookie is sent only over https (or to a loopback host such as localhost); this request uses http"
@@ -732,10 +732,10 @@ func retrievalDecision(ctx cookieContext, c *jarCookie) (bool, string) {
 	if ctx.crossSite {
 		switch ctx.thirdParty {
 		case browser.BlockAll:
-			return false, fmt.Sprintf("%s blocks every cookie on a cross-site request, partitioned or not (as Safari's Intelligent Tracking Prevention does): %s is not same-site with the page %s, so nothing is sent (fix: serve the stream from the page's site, such as a subdomain of it)%s", ctx.name, ctx.host, ctx.topLevel, ctx.schemeNote())
+			return false, fmt.Sprintf("%s blocks every cookie on a cross-site request, partitioned or not (Intelligent Tracking Prevention): %s is not same-site with the page %s, so nothing is sent (fix: serve the stream from the page's site, such as a subdomain of it)%s", ctx.name, ctx.host, ctx.topLevel, ctx.schemeNote())
 		case browser.Partition:
 			if part == "" {
-				return false, fmt.Sprintf("%s keeps third-party cookies per top-level site (Firefox's Total Cookie Protection): this cookie was set by a top-level visit or a same-site request, so a cross-site request from %s does not send it (fix: serve the stream from the page's site, or set it from a cross-site response so it lands in this partition)%s", ctx.name, ctx.topLevel, ctx.schemeNote())
+				return false, fmt.Sprintf("%s keeps third-party cookies per top-level site (Total Cookie Protection): this cookie was set by a top-level visit or a same-site request, so a cross-site request from %s does not send it (fix: serve the stream from the page's site, or set it from a cross-site response so it lands in this partition)%s", ctx.name, ctx.topLevel, ctx.schemeNote())
 			}
 		case browser.Allow:
 		default:
@@ -748,9 +748,9 @@ func retrievalDecision(ctx cookieContext, c *jarCookie) (bool, string) {
 		}
 		switch c.sameSite {
 		case sameSiteStrict:
-			return false, fmt.Sprintf("SameSite=Strict is not sent on a cross-site request (%s, as every browser); only `SameSite=None; Secure` cookies go cross-site%s", ctx.name, ctx.schemeNote())
+			return false, fmt.Sprintf("SameSite=Strict is not sent on a cross-site request (in %s, as in every browser); only `SameSite=None; Secure` cookies go cross-site%s", ctx.name, ctx.schemeNote())
 		case sameSiteLax:
-			return false, fmt.Sprintf("SameSite=Lax is not sent on a cross-site subresource request (%s, as every browser); set `SameSite=None; Secure` to send it cross-site%s", ctx.name, ctx.schemeNote())
+			return false, fmt.Sprintf("SameSite=Lax is not sent on a cross-site subresource request (in %s, as in every browser); set `SameSite=None; Secure` to send it cross-site%s", ctx.name, ctx.schemeNote())
 		case sameSiteUnset:
 			if ctx.rules.UnsetSameSiteIsLax {
 				return false, fmt.Sprintf("SameSite unset (or unrecognized), which %s treats as Lax, is not sent on a cross-site subresource request; set `SameSite=None; Secure` to send it cross-site%s", ctx.name, ctx.schemeNote())
@@ -769,7 +769,7 @@ func retrievalDecision(ctx cookieContext, c *jarCookie) (bool, string) {
 		case sameSiteStrict, sameSiteLax:
 			return false, fmt.Sprintf("SameSite=%s is not sent after a cross-site redirect, even though this hop is same-site: %s applies Fetch's redirect-taint, so a request whose redirect chain went through another site sends no Lax or Strict cookie (fix: point the EventSource at the final URL so that no cross-site redirect happens, or use `SameSite=None; Secure`)", sameSiteName(c.sameSite), ctx.name)
 		}
-		return true, fmt.Sprintf("sent: same-site hop after a cross-site redirect; %s's redirect-taint still lets unset and None cookies through (layered cookies \"unset-or-less\")%s", ctx.name, ignored)
+		return true, fmt.Sprintf("sent: same-site hop after a cross-site redirect: the redirect-taint %s applies still lets unset and None cookies through (layered cookies \"unset-or-less\")%s", ctx.name, ignored)
 	}
 	schemeless := ""
 	if ctx.schemeOnly {
@@ -1150,7 +1150,7 @@ func (j *Jar) storeLocked(ctx cookieContext, pc parsedCookie, now time.Time) Dec
 	if ctx.crossSite {
 		switch ctx.thirdParty {
 		case browser.BlockAll:
-			return reject(fmt.Sprintf("%s blocks every cookie from a cross-site response, partitioned or not (as Safari's Intelligent Tracking Prevention does): %s is not same-site with the page %s, so the cookie is not stored (fix: serve the stream from the page's site, such as a subdomain of it)%s", ctx.name, ctx.host, ctx.topLevel, ctx.schemeNote()))
+			return reject(fmt.Sprintf("%s blocks every cookie from a cross-site response, partitioned or not (Intelligent Tracking Prevention): %s is not same-site with the page %s, so the cookie is not stored (fix: serve the stream from the page's site, such as a subdomain of it)%s", ctx.name, ctx.host, ctx.topLevel, ctx.schemeNote()))
 		case browser.Partition:
 			// Total Cookie Protection: whatever SameSite lets through
 			// lands in the page's partition (ENGINES.md, Firefox
@@ -1167,9 +1167,9 @@ func (j *Jar) storeLocked(ctx cookieContext, pc parsedCookie, now time.Time) Dec
 		}
 		switch {
 		case pc.sameSite == sameSiteStrict:
-			return reject(fmt.Sprintf("SameSite=Strict cannot be set by a cross-site response (%s, as every browser); send `SameSite=None; Secure` for a cookie used cross-site%s", ctx.name, ctx.schemeNote()))
+			return reject(fmt.Sprintf("SameSite=Strict cannot be set by a cross-site response (in %s, as in every browser); send `SameSite=None; Secure` for a cookie used cross-site%s", ctx.name, ctx.schemeNote()))
 		case pc.sameSite == sameSiteLax:
-			return reject(fmt.Sprintf("SameSite=Lax cannot be set by a cross-site subresource response (%s, as every browser); send `SameSite=None; Secure` for a cookie used cross-site%s", ctx.name, ctx.schemeNote()))
+			return reject(fmt.Sprintf("SameSite=Lax cannot be set by a cross-site subresource response (in %s, as in every browser); send `SameSite=None; Secure` for a cookie used cross-site%s", ctx.name, ctx.schemeNote()))
 		case pc.sameSite == sameSiteUnset && !unsetIsNone:
 			return reject(fmt.Sprintf("SameSite unset (or unrecognized), which %s treats as Lax, cannot be set by a cross-site subresource response; send `SameSite=None; Secure`%s", ctx.name, ctx.schemeNote()))
 		}
@@ -1182,7 +1182,11 @@ func (j *Jar) storeLocked(ctx cookieContext, pc parsedCookie, now time.Time) Dec
 	// engines that apply the taint (Gecko, WebKit), so it is stored;
 	// under Chromium's Lax default (only reachable from tests) it is not.
 	if ctx.tainted && pc.sameSite != sameSiteNone && !unsetIsNone {
-		return reject(fmt.Sprintf("after a cross-site redirect only `SameSite=None; Secure` cookies can be set, even on a same-site hop: %s applies Fetch's redirect-taint, so a response whose redirect chain went through another site cannot set a Lax or Strict cookie (fix: point the EventSource at the final URL so that no cross-site redirect happens, or send `SameSite=None; Secure`)", ctx.name))
+		what := "SameSite=" + sameSiteName(pc.sameSite)
+		if pc.sameSite == sameSiteUnset {
+			what = "SameSite unset (or unrecognized), which " + ctx.name + " treats as Lax,"
+		}
+		return reject(fmt.Sprintf("%s cannot be set after a cross-site redirect, even on a same-site hop: %s applies Fetch's redirect-taint, so a response whose redirect chain went through another site cannot set a Lax or Strict cookie (fix: point the EventSource at the final URL so that no cross-site redirect happens, or send `SameSite=None; Secure`)", what, ctx.name))
 	}
 	if !ctx.secure {
 		// RFC 6265bis "leave secure cookies alone".
@@ -1255,7 +1259,7 @@ func (j *Jar) storeLocked(ctx cookieContext, pc parsedCookie, now time.Time) Dec
 	}
 	switch {
 	case tcp:
-		d.Reason = fmt.Sprintf("stored in the partition of top-level site %s%s: %s keeps a cookie set by a cross-site response under the page's site (Firefox's Total Cookie Protection), so it is sent only on requests from pages of that site, never to a top-level visit of %s", partition, replaced, ctx.name, ctx.host)
+		d.Reason = fmt.Sprintf("stored in the partition of top-level site %s%s: %s keeps a cookie set by a cross-site response under the page's site (Total Cookie Protection), so it is sent only on requests from pages of that site, never to a top-level visit of %s", partition, replaced, ctx.name, ctx.host)
 	case partition != "":
 		d.Reason = "stored in the partition of top-level site " + partition + replaced + "; it is sent only on requests under that top-level site"
 	case ctx.crossSite && unsetIsNone:
