@@ -573,3 +573,26 @@ func TestJar_engines_reasons(t *testing.T) {
 		}
 	}
 }
+
+// TestJar_redirectTaint_storing: the response to a same-site hop after a
+// cross-site redirect stores no Lax or Strict cookie where the engine
+// applies the redirect-taint (Fetch: sameSiteStrictOrLaxAllowed is false
+// in the "unset-or-less" same-site mode); a cookie without SameSite is a
+// None cookie there, so it is stored. No browsertest case measures it.
+func TestJar_redirectTaint_storing(t *testing.T) {
+	t.Parallel()
+	s := btScenario{page: btPage, url: btSameSite + "/s", cred: true, taint: true, set: btSetFive}
+	want := map[string]string{
+		"Chrome Incognito":      "s_lax s_none s_part* s_strict s_unset",
+		"Chrome":                "s_lax s_none s_part* s_strict s_unset",
+		"Firefox":               "s_none s_part* s_unset",
+		"Firefox (all cookies)": "s_none s_part* s_unset",
+		"Safari":                "s_none s_part s_unset",
+		"WebKit (all cookies)":  "s_none s_part s_unset",
+	}
+	for _, p := range btProfiles {
+		if got := btRun(t, p, s).jar; got != want[p.Name] {
+			t.Errorf("%s: jar holds %q, want %q", p, got, want[p.Name])
+		}
+	}
+}

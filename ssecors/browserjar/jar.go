@@ -271,7 +271,7 @@ type cookieRequest struct {
 	// and None ones are, and no Strict or Lax cookie may be stored
 	// (sameSiteStrictOrLaxAllowed is false; a cookie without SameSite is
 	// stored only where the engine treats it as None). A cross-site hop is
-	// already stricter. [Request.internal] sets it only for the engines
+	// already stricter. Request.internal sets it only for the engines
 	// that apply the taint (Gecko, WebKit): Chromium keeps it behind the
 	// CookieSameSiteConsidersRedirectChain feature, disabled by default,
 	// so a stock Chromium ignores the redirect chain for subresources.
