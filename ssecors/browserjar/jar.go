@@ -47,7 +47,8 @@ const (
 )
 
 // cookieSameSite is a cookie's same-site flag. Unset covers both a missing
-// SameSite attribute and an unrecognized value; Chromium enforces it as Lax.
+// SameSite attribute and an unrecognized value; Chromium enforces it as
+// Lax, Gecko and WebKit as None.
 type cookieSameSite uint8
 
 const (
