@@ -60,6 +60,18 @@ func (s *scripted) request(i int) *http.Request {
 	return s.reqs[i]
 }
 
+// newOneStream is a scripted server whose first response is a stream of
+// body, and every later one a 204.
+func newOneStream(t *testing.T, contentType, body string) *scripted {
+	return newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
+		if n > 0 {
+			return false
+		}
+		stream(w, contentType, body)
+		return true
+	})
+}
+
 func stream(w http.ResponseWriter, contentType, body string) {
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(http.StatusOK)
@@ -102,13 +114,7 @@ func TestWithBrowser_charsetAndContentType(t *testing.T) {
 		for _, p := range engineProfiles {
 			t.Run(tc.name+"/"+p.String(), func(t *testing.T) {
 				t.Parallel()
-				srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
-					if n > 0 {
-						return false
-					}
-					stream(w, tc.contentType, "data: a\n\n")
-					return true
-				})
+				srv := newOneStream(t, tc.contentType, "data: a\n\n")
 				es := mustNew(t, srv.URL, ssecors.WithBrowser(p))
 				rec := record(es)
 				err := runSource(t, es)
@@ -274,13 +280,7 @@ func TestWithBrowser_reconnectionTime(t *testing.T) {
 	} {
 		t.Run(tc.p.String(), func(t *testing.T) {
 			t.Parallel()
-			srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
-				if n > 0 {
-					return false
-				}
-				stream(w, "text/event-stream", "retry: 100\ndata: a\n\n")
-				return true
-			})
+			srv := newOneStream(t, "text/event-stream", "retry: 100\ndata: a\n\n")
 			es := mustNew(t, srv.URL, append(tc.opts, ssecors.WithBrowser(tc.p))...)
 			if got := es.ReconnectionTime(); got != tc.initial {
 				t.Errorf("before Run: %v, want %v", got, tc.initial)
@@ -302,13 +302,7 @@ func TestWithBrowser_idWithNUL(t *testing.T) {
 	for _, p := range engineProfiles {
 		t.Run(p.String(), func(t *testing.T) {
 			t.Parallel()
-			srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
-				if n > 0 {
-					return false
-				}
-				stream(w, "text/event-stream", "id: 1\ndata: a\n\nid: x\x00y\ndata: b\n\ndata: c\n\n")
-				return true
-			})
+			srv := newOneStream(t, "text/event-stream", "id: 1\ndata: a\n\nid: x\x00y\ndata: b\n\ndata: c\n\n")
 			es := mustNew(t, srv.URL, ssecors.WithBrowser(p))
 			rec := record(es)
 			runSource(t, es)
