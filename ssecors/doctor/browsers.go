@@ -174,6 +174,15 @@ func contentTypeOpens(rules engines.Rules, ct []string) (bool, string) {
 	return true, ""
 }
 
+// enginesDisagree reports a Content-Type that the engines read
+// differently.
+func enginesDisagree(ct []string) bool {
+	c, _ := contentTypeOpens(engines.For(browser.Chrome), ct)
+	g, _ := contentTypeOpens(engines.For(browser.Firefox), ct)
+	w, _ := contentTypeOpens(engines.For(browser.Safari), ct)
+	return c != g || g != w
+}
+
 // contentTypeNote explains why an engine reads a Content-Type as it does,
 // for a verdict that differs from the acting browser's.
 func contentTypeNote(rules engines.Rules, ct []string) string {
@@ -240,37 +249,47 @@ func isRedirectLoop(err error) bool {
 	return errors.As(err, &ne) && ne.Err != nil && strings.Contains(ne.Err.Error(), "redirects")
 }
 
-// judge returns the verdict for profile i, given the acting profile's
-// outcome, real, which the requests showed.
+// judge returns the verdict for profile i, given the outcome the requests
+// showed, real. Where the engines disagree (a Content-Type, an http
+// loopback stream), the verdict follows the profile's engine rules rather
+// than what the requests showed, for the acting profile too: that keeps it
+// right whichever engine's rules the core applied to the requests.
 func (d *diagnosis) judge(i int, first *diagAttempt, real outcome) outcome {
 	p, acting := d.profiles[i], d.profiles[d.acting]
-	rules, actRules := engines.For(p), engines.For(acting)
+	rules := engines.For(p)
 	o := real
 	o.observed = true
 
 	// Mixed content comes first: no request leaves.
-	if d.loopbackHTTP(first) && rules.LoopbackIsTrustworthy != actRules.LoopbackIsTrustworthy {
-		if !rules.LoopbackIsTrustworthy {
+	if d.loopbackHTTP(first) {
+		var be *ssecors.BlockedError
+		blocked := errors.As(first.err, &be) && be.Rule == ssecors.RuleMixedContent
+		switch {
+		case !rules.LoopbackIsTrustworthy && !blocked:
 			return outcome{rule: ssecors.RuleMixedContent,
 				reason: "blocked as mixed content: its engine (WebKit) does not treat an http loopback host (localhost, 127.0.0.1) as potentially trustworthy on an https page",
 				fix:    "serve the stream over https, or load the page over http://localhost during development"}
+		case rules.LoopbackIsTrustworthy && blocked:
+			return outcome{rule: RuleUnchecked,
+				reason: "not checked: the requests, made as " + acting.String() + ", were blocked as mixed content; this browser would send them",
+				fix:    "diagnose with this browser alone to see the stream"}
 		}
-		return outcome{rule: RuleUnchecked,
-			reason: "not checked: " + acting.String() + " blocks the request as mixed content, so it was not sent; this browser would send it",
-			fix:    "diagnose with this browser alone to see the stream"}
 	}
 
 	// The response's Content-Type, where engines read it differently.
-	if h := lastHop(first); h != nil && h.resp != nil && h.resp.Blocked == nil && h.resp.StatusCode == 200 && real.rule != RuleStatus {
+	if h := lastHop(first); h != nil && h.resp != nil && h.resp.Blocked == nil && h.resp.StatusCode == 200 {
 		ct := h.resp.Header.Values("Content-Type")
 		pOK, pWhy := contentTypeOpens(rules, ct)
-		aOK, _ := contentTypeOpens(actRules, ct)
+		seen, known := true, first.opened
+		if !first.opened && real.rule == RuleContentType {
+			seen, known = false, true
+		}
 		switch {
-		case pOK == aOK:
-		case !pOK && real.connects:
+		case !known || pOK == seen || !enginesDisagree(ct):
+		case !pOK:
 			o = outcome{rule: RuleContentType, reason: pWhy + " (" + contentTypeNote(rules, ct) + ")", fix: contentTypeFix(ct)}
-		case pOK && !real.connects && real.rule == RuleContentType:
-			o = outcome{connects: true, reason: "opens: " + contentTypeNote(rules, ct) + "; " + acting.String() + " does not"}
+		default:
+			o = outcome{connects: true, reason: "opens: " + contentTypeNote(rules, ct)}
 		}
 	}
 
@@ -385,13 +404,7 @@ func (d *diagnosis) withheldOutcome(c cookieDiff, acting browser.Profile) outcom
 func (d *diagnosis) verdicts(first *diagAttempt, real outcome) []BrowserVerdict {
 	out := make([]BrowserVerdict, len(d.profiles))
 	for i, p := range d.profiles {
-		o := real
-		o.observed = true
-		if i != d.acting {
-			o = d.judge(i, first, real)
-		} else {
-			o = redirectLoop(o, engines.For(p), first)
-		}
+		o := d.judge(i, first, real)
 		v := BrowserVerdict{Browser: p.String(), Engine: p.Engine.String(), ThirdPartyCookies: p.ThirdPartyCookies.String(),
 			Profile: p, Connects: o.connects, Observed: o.observed, Rule: o.rule, Reason: o.reason, Fix: o.fix}
 		if v.Connects {
