@@ -94,7 +94,12 @@ type Options struct {
 //
 // It runs the real engine, configured by sourceOpts exactly as
 // [ssecors.New] is, and watches it with an [ssetrace.Trace]: the verdict is
-// what an EventSource with those options does. It opens the stream, waits
+// what an EventSource with those options does, in each browser of
+// opts.Browsers. The source acts as one of those browsers: Diagnose adds
+// [ssecors.WithBrowser] with that profile and a view of the cookie jar
+// (the one given with [ssecors.WithCookieJar], or the default) under its
+// rules, so the cookies the stream's responses set go to that jar as that
+// browser keeps them. It opens the stream, waits
 // for up to opts.MaxEvents events for opts.Wait, optionally forces one
 // reconnection, and closes the source. A network error or a stream end is
 // not retried: the report says what a browser would do next.
