@@ -22,7 +22,7 @@ func sessionEndpoint() ssetest.Endpoint {
 func TestDoctor_browsers(t *testing.T) {
 	t.Parallel()
 	const sameSite = "https://api.example.test/events"
-	session := []string{"--origin", page, "--with-credentials", "--cookie", "sid=42; SameSite=None; Secure"}
+	session := []string{"--origin", page, "--with-credentials", "--cookie", "sid=42; SameSite=None; Secure", "--max-events", "1"}
 	tests := []struct {
 		name  string
 		args  []string
@@ -97,7 +97,7 @@ func TestDoctor_browsersJSON(t *testing.T) {
 	t.Parallel()
 	srv := ssetest.New(sessionEndpoint())
 	defer srv.Close()
-	r := runWith(t, srv, "", "doctor", crossSite, "--origin", page, "--with-credentials", "--cookie", "sid=42; SameSite=None; Secure", "--json")
+	r := runWith(t, srv, "", "doctor", crossSite, "--origin", page, "--with-credentials", "--cookie", "sid=42; SameSite=None; Secure", "--max-events", "1", "--json")
 	if r.code != exitFail {
 		t.Fatalf("exit %d, want 1\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -151,7 +151,7 @@ func TestDoctor_browsersSecretsStayHidden(t *testing.T) {
 	defer srv.Close()
 	for _, format := range []string{"--json=false", "--json"} {
 		r := runWith(t, srv, "", "doctor", crossSite+"?access_token="+secret, "--origin", page, "--with-credentials",
-			"--cookie", "sid="+secret+"; SameSite=None; Secure", format)
+			"--cookie", "sid="+secret+"; SameSite=None; Secure", "--max-events", "1", format)
 		if r.code != exitFail || !strings.Contains(r.stdout, "third-party-cookie") {
 			t.Errorf("%s: exit %d, want 1 with the third-party verdict:\n%s%s", format, r.code, r.stdout, r.stderr)
 		}
