@@ -293,17 +293,17 @@ func (d *diagnosis) judge(i int, first *diagAttempt, real outcome) outcome {
 		}
 	}
 
-	// The cookies of the first attempt.
-	if o.connects || refused(first) {
-		if c, ok := d.cookieDifference(i, first, rules); ok {
-			switch {
-			case c.withheld != nil && o.connects:
-				o = d.withheldOutcome(c, acting)
-			case c.withheld == nil && !o.connects:
-				o = outcome{rule: RuleUnchecked,
-					reason: "not checked: this browser also sends the cookie " + c.extra.Name + ", which the requests (made as " + acting.String() + ") did not carry, and the server refused them: " + real.reason,
-					fix:    "diagnose with this browser alone to see the stream with its cookies"}
-			}
+	// The cookies of the first attempt: a cookie this browser withholds
+	// fails a stream that opened; one it adds may change a refusal.
+	if c, ok := d.cookieDifference(i, first, rules); ok {
+		o.observed = false
+		switch {
+		case c.withheld != nil && o.connects:
+			o = d.withheldOutcome(c, acting)
+		case c.withheld == nil && !o.connects && refused(first):
+			o = outcome{rule: RuleUnchecked,
+				reason: "not checked: this browser also sends the cookie " + c.extra.Name + ", which the requests (made as " + acting.String() + ") did not carry, and the server refused them: " + real.reason,
+				fix:    "diagnose with this browser alone to see the stream with its cookies"}
 		}
 	}
 
