@@ -61,6 +61,12 @@ type engine struct {
 	evTimer *time.Timer // WithEventTimeout's timer while a stream is open
 
 	streamed bool // the last attempt's response opened the stream
+
+	// permanent is the target of the last permanent redirect (301, 308)
+	// of the last attempt, or nil; resetBeforeHeaders says that the last
+	// attempt's connection was closed or reset before any response.
+	permanent          *url.URL
+	resetBeforeHeaders bool
 }
 
 func newEngine(es *EventSource, trace *ssetrace.Trace, yield func(Event, error) bool) *engine {
@@ -74,6 +80,7 @@ func newEngine(es *EventSource, trace *ssetrace.Trace, yield func(Event, error) 
 		published: es.LastEventID(),
 	}
 	e.p.lastID = e.published
+	e.p.minRetry, e.p.nulDrops = es.cfg.rules.MinReconnect, es.cfg.rules.NULIDDropsEvent
 	e.p.comment, e.p.commentOn = es.fireComment, &es.commentOn
 	if es.cfg.emulate {
 		e.page = es.cfg.pageOrigin
@@ -96,16 +103,26 @@ func (e *engine) finish() {
 // loop runs attempts until the source closes, ctx ends, or a failure.
 func (e *engine) loop(ctx context.Context) error {
 	es := e.es
+	silent := false // the last attempt was a silent retry
 	for {
 		delivered, opened, err := e.attempt(ctx)
 		if ctx.Err() != nil || es.closedNow() {
 			return ctx.Err()
 		}
+		if e.resetBeforeHeaders && es.cfg.rules.RetryResetBeforeHeaders && !silent && !es.restarting.Load() {
+			// Firefox and WebKit send the request once more, at once and
+			// without an error event, when the connection is closed before
+			// any response header.
+			e.resetBeforeHeaders, silent = false, true
+			es.log.DebugContext(ctx, "ssecors: retrying at once: the connection closed before the response", "error", err.Error())
+			continue
+		}
+		silent = false
 		if errors.Is(err, errYieldStop) {
 			return err
 		}
 		// A failure that ends the source wins over a Restart that raced it.
-		if fatal(err, es.cfg.retry.RetryServerErrors) {
+		if es.cfg.fatal(err) {
 			es.restarted()
 			e.lastErr = err
 			e.fail(ctx, err)
@@ -279,7 +296,12 @@ func (e *engine) open(ctx context.Context, cancel context.CancelCauseFunc) (*htt
 	if err := e.checkResponse(resp, final); err != nil {
 		return nil, nil, err
 	}
-	e.current = final
+	switch r := es.cfg.rules; {
+	case r.ReconnectToFinal: // Chromium, and the spec's "current URL"
+		e.current = final
+	case r.ReconnectAfterPermanent && e.permanent != nil: // Firefox
+		e.current = e.permanent
+	} // WebKit, and Firefox without a permanent redirect: the constructor's URL
 	// The body is known before OnOpen runs, so that a Restart from the
 	// handler drops this connection.
 	es.setBody(resp.Body)

@@ -40,7 +40,8 @@ var ErrStarted = errors.New("ssecors: event source already started")
 
 // errTooManyRedirects is the Err of the NetworkError for an attempt that
 // met more than 20 redirects: a network error, after which the source
-// reconnects, as Chromium does.
+// reconnects, as Chromium does (Firefox and WebKit close it: see
+// config.fatal).
 var errTooManyRedirects = errors.New("more than 20 redirects")
 
 // prefix starts every error message of this package, once.

@@ -141,6 +141,9 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 			}
 		}
 	}
+	if !cfg.retrySetR {
+		cfg.retry.InitialDelay = cfg.rules.DefaultReconnect
+	}
 	es := &EventSource{url: u, cfg: cfg, red: red}
 	es.sleep = es.sleepCtx
 	es.log = cfg.logger

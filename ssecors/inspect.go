@@ -44,7 +44,7 @@ func (es *EventSource) inspectView() *inspect.View {
 		RedactText:  es.red.text,
 		RedactURL:   es.red.url,
 		Fatal: func(err error) bool {
-			return fatal(err, es.cfg.retry.RetryServerErrors)
+			return es.cfg.fatal(err)
 		},
 		NoWait: func() {
 			es.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }

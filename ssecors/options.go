@@ -57,6 +57,7 @@ type config struct {
 	fetch      *fetchConfig // fetch mode (WithFetch), or nil for an EventSource
 
 	retry        RetryPolicy // with its defaults filled in
+	retrySetR    bool        // WithRetry gave an InitialDelay: the browser's default does not apply
 	maxEventSize int
 	idleTimeout  time.Duration
 	eventTimeout time.Duration
@@ -268,7 +269,7 @@ func WithRetry(p RetryPolicy) Option {
 			cfg.fail("WithRetry", "", err)
 			return
 		}
-		cfg.retry = q
+		cfg.retry, cfg.retrySetR = q, p.InitialDelay != 0
 	}
 }
 

@@ -90,6 +90,11 @@ type parser struct {
 
 	retry    time.Duration // the reconnection time last set by "retry:"
 	retrySet bool
+	minRetry time.Duration // the browser's floor for "retry:" (Firefox: 500 ms)
+
+	// nulDrops makes an "id:" holding NUL drop its whole event, as Firefox
+	// does (the spec ignores the field); poisoned marks such an event.
+	nulDrops, poisoned bool
 
 	origin string // Event.Origin of dispatched events
 
@@ -122,7 +127,7 @@ func (p *parser) reset(r io.Reader, origin string) {
 	}
 	p.id = append(p.id[:0], p.lastID...)
 	p.idDirty = false
-	p.retrySet = false
+	p.retrySet, p.poisoned = false, false
 	p.origin = origin
 }
 
@@ -441,6 +446,7 @@ func (p *parser) field(line []byte) error {
 		p.typ = append(p.typ[:0], value...)
 	case fieldID:
 		if bytes.IndexByte(value, 0) >= 0 {
+			p.poisoned = p.nulDrops
 			return nil
 		}
 		if !p.idDirty && string(value) == p.lastID {
@@ -454,7 +460,7 @@ func (p *parser) field(line []byte) error {
 		p.idDirty = !p.idDirty || string(p.id) != p.lastID
 	case fieldRetry:
 		if ms, ok := parseRetry(value); ok {
-			p.retry, p.retrySet = time.Duration(ms)*time.Millisecond, true
+			p.retry, p.retrySet = max(time.Duration(ms)*time.Millisecond, p.minRetry), true
 		}
 	}
 	return nil
@@ -550,6 +556,11 @@ func parseRetry(v []byte) (int64, bool) {
 // when there is nothing to dispatch (no data); the last event ID string is
 // updated and the buffers reset either way.
 func (p *parser) dispatch(ev *Event) bool {
+	if p.poisoned {
+		p.poisoned = false
+		p.line, p.lineSet = nil, false
+		p.data = keep(p.data)
+	}
 	var data []byte // without the final LF
 	switch {
 	case p.lineSet:

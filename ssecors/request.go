@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ssecors/ssecors-go/internal/secrets"
@@ -39,6 +40,7 @@ type hop struct {
 	credentials bool   // includeCredentials for this hop
 	redirects   int    // redirects followed before this hop
 	otherOrigin bool   // an origin other than the first URL's has been seen
+	crossSite   bool   // an earlier URL of the chain was cross-site to the page (cookie redirect-taint)
 	cookies     []browserjar.Decision
 
 	method      string      // the request method: GET, or fetch mode's
@@ -63,6 +65,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 	}
 
 	first := site.OriginOf(u)
+	e.permanent, e.resetBeforeHeaders = nil, false
 	for redirects := 0; ; redirects++ {
 		hopOrigin := site.OriginOf(h.url)
 		if es.cfg.emulate {
@@ -94,6 +97,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 			if es.preflight != nil && h.cors {
 				es.preflight.clear(h.origin, h.url.String())
 			}
+			e.resetBeforeHeaders = isReset(err)
 			return nil, nil, &NetworkError{Op: h.method, URL: es.red.url(h.url), Err: es.red.err(unwrapURLError(err))}
 		}
 		if loc := resp.Header.Get("Location"); loc != "" {
@@ -131,6 +135,10 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 		e.observeRedirect(ctx, h.url, next, resp.StatusCode)
 		if es.cfg.emulate {
 			h.taint = updateTaint(h.taint, e.page, site.OriginOf(h.url), site.OriginOf(next))
+			h.crossSite = h.crossSite || !e.sameSite(site.OriginOf(h.url))
+		}
+		if resp.StatusCode == http.StatusMovedPermanently || resp.StatusCode == http.StatusPermanentRedirect {
+			e.permanent = next
 		}
 		h.url = next
 		h.redirects = redirects + 1
@@ -311,7 +319,9 @@ func (e *engine) newRequest(ctx context.Context, h *hop) (*http.Request, error) 
 	} else {
 		hd["Accept"] = []string{"text/event-stream"}
 		hd["Cache-Control"] = []string{"no-cache"}
-		hd["Pragma"] = []string{"no-cache"}
+		if !h.otherOrigin || es.cfg.rules.PragmaAfterCrossOriginRedirect {
+			hd["Pragma"] = []string{"no-cache"}
+		}
 	}
 	// Chromium trims surrounding spaces and tabs (header values cannot
 	// carry them), and an id with a control byte cannot be sent at all:
@@ -357,14 +367,29 @@ func (e *engine) requestCookies(h *hop) (string, []browserjar.Decision) {
 }
 
 func (e *engine) cookieRequest(h *hop) browserjar.Request {
-	// browserjar follows Chromium, which ignores the redirect chain for
-	// the SameSite of a subresource.
 	return browserjar.Request{
-		URL:         h.url,
-		TopLevel:    e.page.String(),
-		NestedFrame: e.es.cfg.nested,
-		Credentials: h.credentials,
+		URL:               h.url,
+		TopLevel:          e.page.String(),
+		NestedFrame:       e.es.cfg.nested,
+		Credentials:       h.credentials,
+		CrossSiteRedirect: h.crossSite, // the jar's engine decides whether it matters
 	}
+}
+
+// sameSite reports whether o is same-site with the page, schemefully or
+// not as the browser's engine decides.
+func (e *engine) sameSite(o site.Origin) bool {
+	if e.es.cfg.rules.SchemefulSite {
+		return site.SameSite(e.page, o)
+	}
+	return !e.page.Opaque() && !o.Opaque() && site.RegistrableDomain(e.page.Host) == site.RegistrableDomain(o.Host)
+}
+
+// isReset reports whether err, from sending a request, is the connection
+// closed or reset before any response header: what Firefox and WebKit
+// retry once, at once and silently.
+func isReset(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // storeCookies processes the response's Set-Cookie headers, which a
@@ -391,12 +416,12 @@ func (e *engine) storeCookies(h *hop, resp *http.Response) []browserjar.Decision
 
 // checkMixedContent refuses an http request from an https page, as a
 // browser blocks mixed content. Loopback hosts are potentially trustworthy
-// and allowed, as in Chromium.
+// and allowed, as in Chromium and Firefox; WebKit blocks them too.
 func (e *engine) checkMixedContent(u *url.URL) error {
 	if e.page.Scheme != "https" || u.Scheme != "http" {
 		return nil
 	}
-	if site.IsLoopbackHost(site.OriginOf(u).Host) {
+	if e.es.cfg.rules.LoopbackIsTrustworthy && site.IsLoopbackHost(site.OriginOf(u).Host) {
 		return nil
 	}
 	return &BlockedError{
@@ -445,7 +470,8 @@ func isRedirect(code int) bool {
 // checkResponse decides whether a final response opens the stream, as the
 // EventSource processResponse steps do: 200 and a text/event-stream
 // Content-Type. It follows Chromium in also refusing a charset other than
-// UTF-8. In fetch mode any ok status but 204 opens, with any charset: a
+// UTF-8 (Firefox and WebKit, as the spec, decode as UTF-8 whatever it
+// says). In fetch mode any ok status but 204 opens, with any charset: a
 // page reads and decodes the body itself.
 func (e *engine) checkResponse(resp *http.Response, u *url.URL) error {
 	ct := resp.Header.Values("Content-Type")
@@ -455,9 +481,9 @@ func (e *engine) checkResponse(resp *http.Response, u *url.URL) error {
 		ok = resp.StatusCode >= 200 && resp.StatusCode <= 299 && resp.StatusCode != http.StatusNoContent
 	}
 	if ok {
-		essence, cs, parsed := extractMIME(ct)
+		essence, cs, parsed := extractMIME(ct, e.es.cfg.rules.ContentTypeFirst)
 		ok = parsed && essence == "text/event-stream"
-		charset = ok && !fetch && cs != "" && !strings.EqualFold(cs, "utf-8")
+		charset = ok && !fetch && e.es.cfg.rules.StrictCharset && cs != "" && !strings.EqualFold(cs, "utf-8")
 		ok = ok && !charset
 	}
 	if ok {
@@ -485,10 +511,15 @@ func (e *engine) checkResponse(resp *http.Response, u *url.URL) error {
 // extractMIME follows Fetch's "extract a MIME type" closely enough for
 // EventSource: every Content-Type value is split on commas outside quotes,
 // each part parsed, and the last one that parses (and is not */*) wins. It
-// returns the essence, lowercased, and the charset parameter.
-func extractMIME(values []string) (essence, charset string, ok bool) {
+// returns the essence, lowercased, and the charset parameter. With first
+// set, the first one that parses wins instead, as WebKit was measured to
+// judge "text/event-stream, text/html".
+func extractMIME(values []string, first bool) (essence, charset string, ok bool) {
 	for _, v := range values {
 		for _, part := range splitOutsideQuotes(v, ',') {
+			if first && ok {
+				return essence, charset, ok
+			}
 			ess, params, good := parseMIME(part)
 			if !good || ess == "*/*" {
 				continue

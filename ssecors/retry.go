@@ -27,8 +27,10 @@ import (
 // without delivering anything.
 type RetryPolicy struct {
 	// InitialDelay is the reconnection time R until the server sends
-	// "retry:". Zero selects 3 s, as Chromium and WebKit (Firefox waits
-	// 5 s); for a near-immediate first retry use a small positive
+	// "retry:". Zero selects the browser's default: 3 s, as Chromium and
+	// WebKit, or 5 s with a Firefox [WithBrowser] profile (Firefox also
+	// raises a "retry:" below 500 ms to 500 ms); for a near-immediate
+	// first retry use a small positive
 	// duration. After an attempt that delivered no event, ssecors waits at
 	// least 100 ms whatever R is, so that a server answering "retry: 0"
 	// and closing at once cannot make it spin.
@@ -98,9 +100,9 @@ func (p RetryPolicy) normalize() (RetryPolicy, string) {
 	return p, ""
 }
 
-// fatal reports whether err fails the connection for good, as a browser
-// fails it, rather than reestablishing it.
-func fatal(err error, retryServer bool) bool {
+// fatal reports whether err fails the connection for good, as the
+// browser fails it, rather than reestablishing it.
+func (c *config) fatal(err error) bool {
 	var (
 		re *ResponseError
 		be *BlockedError
@@ -108,7 +110,10 @@ func fatal(err error, retryServer bool) bool {
 	)
 	switch {
 	case errors.As(err, &re):
-		return !(retryServer && retryableStatus(re.StatusCode))
+		return !(c.retry.RetryServerErrors && retryableStatus(re.StatusCode))
+	case c.rules.RedirectLoopFails && errors.Is(err, errTooManyRedirects):
+		// Firefox and WebKit close the source; Chromium reconnects.
+		return true
 	case errors.As(err, &be), errors.As(err, &cf):
 		return true
 	case errors.Is(err, ErrEventTooLarge):

@@ -1,0 +1,386 @@
+package ssecors_test
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browser"
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
+)
+
+// scripted is a test server that answers its n-th request (from 0) with
+// script(n, w, r), logs every request, and answers 204 (which ends a
+// source) past the script.
+type scripted struct {
+	*httptest.Server
+	mu   sync.Mutex
+	reqs []*http.Request
+}
+
+func newScripted(t *testing.T, script func(n int, w http.ResponseWriter, r *http.Request) bool) *scripted {
+	t.Helper()
+	s := &scripted{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		n := len(s.reqs)
+		s.reqs = append(s.reqs, r.Clone(r.Context()))
+		s.mu.Unlock()
+		if !script(n, w, r) {
+			w.WriteHeader(http.StatusNoContent)
+		}
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// paths is the path of every request, in order.
+func (s *scripted) paths() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, r := range s.reqs {
+		out = append(out, r.URL.Path)
+	}
+	return out
+}
+
+func (s *scripted) request(i int) *http.Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reqs[i]
+}
+
+func stream(w http.ResponseWriter, contentType, body string) {
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, body)
+}
+
+// engineProfiles are one profile per engine.
+var engineProfiles = []browser.Profile{browser.ChromeIncognito, browser.Firefox, browser.Safari}
+
+func TestWithBrowser_charsetAndContentType(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, contentType string
+		opens             map[browser.Engine]bool
+	}{
+		// ENGINES.md "charset=windows-1252": Chromium fails, the others open.
+		{"charset=windows-1252", "text/event-stream; charset=windows-1252", map[browser.Engine]bool{browser.Chromium: false, browser.Gecko: true, browser.WebKit: true}},
+		{"charset=utf8", "text/event-stream;charset=utf8", map[browser.Engine]bool{browser.Chromium: false, browser.Gecko: true, browser.WebKit: true}},
+		{"charset=utf-8", "text/event-stream; charset=UTF-8", map[browser.Engine]bool{browser.Chromium: true, browser.Gecko: true, browser.WebKit: true}},
+		// "one header, list ending in text/html": WebKit takes the first type.
+		{"list ending in text/html", "text/event-stream, text/html", map[browser.Engine]bool{browser.Chromium: false, browser.Gecko: false, browser.WebKit: true}},
+		{"list ending in text/event-stream", "text/html, text/event-stream", map[browser.Engine]bool{browser.Chromium: true, browser.Gecko: true, browser.WebKit: false}},
+	} {
+		for _, p := range engineProfiles {
+			t.Run(tc.name+"/"+p.String(), func(t *testing.T) {
+				t.Parallel()
+				srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
+					if n > 0 {
+						return false
+					}
+					stream(w, tc.contentType, "data: a\n\n")
+					return true
+				})
+				es := mustNew(t, srv.URL, ssecors.WithBrowser(p))
+				rec := record(es)
+				err := runSource(t, es)
+				var re *ssecors.ResponseError
+				if !errors.As(err, &re) {
+					t.Fatalf("Run: %v, want a *ResponseError", err)
+				}
+				want := "error closed"
+				if tc.opens[p.Engine] {
+					want = "open open\nmessage \"a\" id=\"\"\nerror connecting\nerror closed"
+					if re.StatusCode != http.StatusNoContent {
+						t.Errorf("the stream opened, so Run should end on the 204: %v", err)
+					}
+				}
+				if got := rec.Log(); got != want {
+					t.Errorf("got\n%s\nwant\n%s", got, want)
+				}
+			})
+		}
+	}
+}
+
+func TestWithBrowser_reconnectURLAfterRedirect(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		status int
+		want   map[browser.Engine]string // the reconnect's path
+	}{
+		{http.StatusFound, map[browser.Engine]string{browser.Chromium: "/final", browser.Gecko: "/start", browser.WebKit: "/start"}},
+		{http.StatusTemporaryRedirect, map[browser.Engine]string{browser.Chromium: "/final", browser.Gecko: "/start", browser.WebKit: "/start"}},
+		{http.StatusMovedPermanently, map[browser.Engine]string{browser.Chromium: "/final", browser.Gecko: "/final", browser.WebKit: "/start"}},
+		{http.StatusPermanentRedirect, map[browser.Engine]string{browser.Chromium: "/final", browser.Gecko: "/final", browser.WebKit: "/start"}},
+	} {
+		for _, p := range engineProfiles {
+			t.Run(fmt.Sprint(tc.status, "/", p), func(t *testing.T) {
+				t.Parallel()
+				srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
+					switch {
+					case n < 3 && r.URL.Path == "/start":
+						http.Redirect(w, r, "/final", tc.status)
+					case n < 3:
+						stream(w, "text/event-stream", "data: a\n\n")
+					default:
+						return false
+					}
+					return true
+				})
+				es := mustNew(t, srv.URL+"/start", ssecors.WithBrowser(p))
+				record(es)
+				runSource(t, es)
+				got := srv.paths()
+				if len(got) < 3 || got[2] != tc.want[p.Engine] {
+					t.Errorf("requests %v: the reconnect should go to %s", got, tc.want[p.Engine])
+				}
+				if es.URL() != srv.URL+"/start" {
+					t.Errorf("URL() = %s: the constructor's URL never changes", es.URL())
+				}
+			})
+		}
+	}
+}
+
+func TestWithBrowser_redirectLoop(t *testing.T) {
+	t.Parallel()
+	for _, p := range engineProfiles {
+		t.Run(p.String(), func(t *testing.T) {
+			t.Parallel()
+			srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
+				if n > 25 {
+					return false // the second attempt of a source that reconnects
+				}
+				http.Redirect(w, r, "/loop", http.StatusFound)
+				return true
+			})
+			es := mustNew(t, srv.URL+"/loop", ssecors.WithBrowser(p))
+			rec := record(es)
+			err := runSource(t, es)
+			var ne *ssecors.NetworkError
+			if p.Engine == browser.Chromium {
+				// A network error, then the reconnect that meets the 204.
+				if rec.Log() != "error connecting\nerror closed" {
+					t.Errorf("got %q, want a reconnect", rec.Log())
+				}
+				return
+			}
+			if !errors.As(err, &ne) || !strings.Contains(err.Error(), "redirects") || rec.Log() != "error closed" {
+				t.Errorf("Run: %v, log %q: the redirect limit should close the source", err, rec.Log())
+			}
+			if n := len(srv.paths()); n != 21 {
+				t.Errorf("%d requests, want 21 (the 21st redirect is the error)", n)
+			}
+		})
+	}
+}
+
+func TestWithBrowser_resetBeforeHeaders(t *testing.T) {
+	t.Parallel()
+	for _, p := range engineProfiles {
+		t.Run(p.String(), func(t *testing.T) {
+			t.Parallel()
+			srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
+				if n == 0 {
+					conn, _, err := http.NewResponseController(w).Hijack()
+					if err == nil {
+						conn.Close()
+					}
+					return true
+				}
+				return false
+			})
+			es := mustNew(t, srv.URL, ssecors.WithBrowser(p))
+			rec := record(es)
+			runSource(t, es)
+			want := "error connecting\nerror closed" // an error event, the reconnect, the 204
+			if p.Engine != browser.Chromium {
+				want = "error closed" // the silent retry met the 204
+			}
+			if rec.Log() != want {
+				t.Errorf("got %q, want %q", rec.Log(), want)
+			}
+			if n := len(srv.paths()); n != 2 {
+				t.Errorf("%d requests, want 2", n)
+			}
+		})
+	}
+}
+
+// A reset on the silent retry too is an ordinary failure: one retry only.
+func TestWithBrowser_resetTwice(t *testing.T) {
+	t.Parallel()
+	srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
+		if n < 2 {
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				conn.Close()
+			}
+			return true
+		}
+		return false
+	})
+	es := mustNew(t, srv.URL, ssecors.WithBrowser(browser.Firefox))
+	rec := record(es)
+	runSource(t, es)
+	if got := rec.Log(); got != "error connecting\nerror closed" {
+		t.Errorf("got %q", got)
+	}
+	if n := len(srv.paths()); n != 3 {
+		t.Errorf("%d requests, want 3", n)
+	}
+}
+
+func TestWithBrowser_reconnectionTime(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		p            browser.Profile
+		opts         []ssecors.Option
+		initial, set time.Duration // before the stream; after "retry: 100"
+	}{
+		{browser.ChromeIncognito, nil, 3 * time.Second, 100 * time.Millisecond},
+		{browser.Chrome, nil, 3 * time.Second, 100 * time.Millisecond},
+		{browser.Safari, nil, 3 * time.Second, 100 * time.Millisecond},
+		{browser.Firefox, nil, 5 * time.Second, 500 * time.Millisecond},
+		{browser.Firefox, []ssecors.Option{ssecors.WithRetry(ssecors.RetryPolicy{InitialDelay: time.Second})}, time.Second, 500 * time.Millisecond},
+	} {
+		t.Run(tc.p.String(), func(t *testing.T) {
+			t.Parallel()
+			srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
+				if n > 0 {
+					return false
+				}
+				stream(w, "text/event-stream", "retry: 100\ndata: a\n\n")
+				return true
+			})
+			es := mustNew(t, srv.URL, append(tc.opts, ssecors.WithBrowser(tc.p))...)
+			if got := es.ReconnectionTime(); got != tc.initial {
+				t.Errorf("before Run: %v, want %v", got, tc.initial)
+			}
+			rec := record(es)
+			runSource(t, es)
+			if got := es.ReconnectionTime(); got != tc.set {
+				t.Errorf("after retry: 100: %v, want %v", got, tc.set)
+			}
+			if d := rec.Delays(); len(d) != 1 || d[0] != tc.set {
+				t.Errorf("waited %v, want [%v]", d, tc.set)
+			}
+		})
+	}
+}
+
+func TestWithBrowser_idWithNUL(t *testing.T) {
+	t.Parallel()
+	for _, p := range engineProfiles {
+		t.Run(p.String(), func(t *testing.T) {
+			t.Parallel()
+			srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
+				if n > 0 {
+					return false
+				}
+				stream(w, "text/event-stream", "id: 1\ndata: a\n\nid: x\x00y\ndata: b\n\ndata: c\n\n")
+				return true
+			})
+			es := mustNew(t, srv.URL, ssecors.WithBrowser(p))
+			rec := record(es)
+			runSource(t, es)
+			want := "open open\nmessage \"a\" id=\"1\"\nmessage \"b\" id=\"1\"\nmessage \"c\" id=\"1\"\nerror connecting\nerror closed"
+			if p.Engine == browser.Gecko { // Firefox drops the whole event
+				want = "open open\nmessage \"a\" id=\"1\"\nmessage \"c\" id=\"1\"\nerror connecting\nerror closed"
+			}
+			if got := rec.Log(); got != want {
+				t.Errorf("got\n%s\nwant\n%s", got, want)
+			}
+		})
+	}
+}
+
+func TestWithBrowser_pragmaAfterCrossOriginRedirect(t *testing.T) {
+	t.Parallel()
+	for _, p := range engineProfiles {
+		t.Run(p.String(), func(t *testing.T) {
+			t.Parallel()
+			target := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool { return false })
+			first := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
+				http.Redirect(w, r, target.URL+"/x", http.StatusFound)
+				return true
+			})
+			es := mustNew(t, first.URL, ssecors.WithBrowser(p))
+			record(es)
+			runSource(t, es)
+			if got := first.request(0).Header.Get("Pragma"); got != "no-cache" {
+				t.Errorf("first request: Pragma %q", got)
+			}
+			want := "no-cache"
+			if p.Engine == browser.WebKit {
+				want = ""
+			}
+			if got := target.request(0).Header.Get("Pragma"); got != want {
+				t.Errorf("after the cross-origin redirect: Pragma %q, want %q", got, want)
+			}
+			if got := target.request(0).Header.Get("Cache-Control"); got != "no-cache" {
+				t.Errorf("after the cross-origin redirect: Cache-Control %q", got)
+			}
+		})
+	}
+}
+
+func TestWithBrowser_loopbackMixedContent(t *testing.T) {
+	t.Parallel()
+	for _, p := range engineProfiles {
+		t.Run(p.String(), func(t *testing.T) {
+			t.Parallel()
+			srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool { return false })
+			es := mustNew(t, srv.URL, ssecors.WithBrowser(p), ssecors.WithOrigin("https://app.example.test"))
+			err := runSource(t, es)
+			var be *ssecors.BlockedError
+			blocked := errors.As(err, &be) && be.Rule == ssecors.RuleMixedContent
+			if blocked != (p.Engine == browser.WebKit) {
+				t.Errorf("Run: %v; WebKit alone blocks http://127.0.0.1 from an https page", err)
+			}
+			if blocked && len(srv.paths()) != 0 {
+				t.Errorf("a blocked request reached the server")
+			}
+		})
+	}
+}
+
+func TestWithBrowser_config(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		opts []ssecors.Option
+		want string // "" for no error
+	}{
+		{"named", []ssecors.Option{ssecors.WithBrowser(browser.Safari)}, ""},
+		{"unknown engine", []ssecors.Option{ssecors.WithBrowser(browser.Profile{Engine: 9})}, "unknown engine"},
+		{"unknown policy", []ssecors.Option{ssecors.WithBrowser(browser.Profile{ThirdPartyCookies: -1})}, "unknown third-party cookie policy"},
+		{"jar of another browser", []ssecors.Option{ssecors.WithOrigin("https://app.example.test"), ssecors.WithBrowser(browser.Firefox),
+			ssecors.WithCookieJar(browserjar.New(nil))}, "created for another browser"},
+		{"jar of the same browser", []ssecors.Option{ssecors.WithOrigin("https://app.example.test"), ssecors.WithBrowser(browser.Firefox),
+			ssecors.WithCookieJar(browserjar.New(&browserjar.Options{Browser: browser.Firefox}))}, ""},
+		{"jar without WithBrowser", []ssecors.Option{ssecors.WithOrigin("https://app.example.test"),
+			ssecors.WithCookieJar(browserjar.New(&browserjar.Options{Browser: browser.Firefox}))}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ssecors.New("https://api.example.test/events", tc.opts...)
+			var ce *ssecors.ConfigError
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("New: %v", err)
+			case tc.want != "" && (!errors.As(err, &ce) || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("New: %v, want a *ConfigError saying %q", err, tc.want)
+			}
+		})
+	}
+}
