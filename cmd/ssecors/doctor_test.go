@@ -105,7 +105,7 @@ var doctorCases = []struct {
 		code:   exitFail,
 		rule:   doctor.RuleStatus,
 		step:   "response",
-		fixHas: "a browser did not send the cookie sid: SameSite=Lax is not sent on a cross-site subresource request; set `SameSite=None; Secure`",
+		fixHas: "a browser did not send the cookie sid: SameSite=Lax is not sent on a cross-site subresource request",
 	},
 	{
 		name:   "mixed-content",
