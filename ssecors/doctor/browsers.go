@@ -299,7 +299,7 @@ func (d *diagnosis) judge(i int, first *diagAttempt, real outcome) outcome {
 		o.observed = false
 		switch {
 		case c.withheld != nil && o.connects:
-			o = d.withheldOutcome(c, acting)
+			o = d.withheldOutcome(p, c, acting)
 		case c.withheld == nil && !o.connects && refused(first):
 			o = outcome{rule: RuleUnchecked,
 				reason: "not checked: this browser also sends the cookie " + c.extra.Name + ", which the requests (made as " + acting.String() + ") did not carry, and the server refused them: " + real.reason,
@@ -345,6 +345,7 @@ type cookieDiff struct {
 	extra    *browserjar.Decision // sent by profile i, not by the acting profile
 	hopURL   *url.URL
 	cross    bool // the hop is cross-site for profile i's engine
+	tainted  bool // an earlier hop was cross-site for profile i's engine (redirect-taint)
 }
 
 // cookieDifference finds the first cookie of the first attempt that
@@ -355,7 +356,7 @@ func (d *diagnosis) cookieDifference(i int, a *diagAttempt, rules engines.Rules)
 	}
 	var extra cookieDiff
 	found := false
-	for _, h := range a.hops {
+	for n, h := range a.hops {
 		if i >= len(h.sentBy) {
 			continue
 		}
@@ -372,7 +373,8 @@ func (d *diagnosis) cookieDifference(i int, a *diagAttempt, rules engines.Rules)
 			switch {
 			case !ok:
 			case c.Sent && !other.Sent:
-				return cookieDiff{withheld: &other, hopURL: u, cross: d.crossSiteFor(rules, u)}, true
+				return cookieDiff{withheld: &other, hopURL: u, cross: d.crossSiteFor(rules, u),
+					tainted: d.afterCrossSite(d.profiles[i], a, n)}, true
 			case !c.Sent && other.Sent && !found:
 				extra, found = cookieDiff{extra: &other, hopURL: u}, true
 			}
@@ -383,20 +385,28 @@ func (d *diagnosis) cookieDifference(i int, a *diagAttempt, rules engines.Rules)
 
 // withheldOutcome is the verdict for a browser that withholds a cookie the
 // acting browser sent on a stream that opened.
-func (d *diagnosis) withheldOutcome(c cookieDiff, acting browser.Profile) outcome {
+func (d *diagnosis) withheldOutcome(p browser.Profile, c cookieDiff, acting browser.Profile) outcome {
 	name := c.withheld.Name
-	o := outcome{rule: RuleCookie}
 	pageSite := site.RegistrableDomain(d.v.PageOrigin.Host)
-	if c.cross {
-		o.rule = RuleThirdPartyCookie
-		o.reason = fmt.Sprintf("the cookie %s is third-party here (%s is not on the page's site, %s), so it is not sent; %s sends it, and the server answered the stream with it",
-			name, c.hopURL.Hostname(), pageSite, acting)
-		o.fix = fmt.Sprintf("serve the stream from a host of the page's own site (%s): the cookie is then first-party, which every browser sends", pageSite)
-		return o
+	sameSiteFix := fmt.Sprintf("serve the stream from a host of the page's own site (%s): the cookie is then first-party, which every browser sends", pageSite)
+	switch {
+	case c.cross && p.ThirdPartyCookies != browser.Allow:
+		return outcome{rule: RuleThirdPartyCookie,
+			reason: fmt.Sprintf("the cookie %s is third-party here (%s is not on the page's site, %s), so it is not sent; %s sends it, and the server answered the stream with it",
+				name, c.hopURL.Hostname(), pageSite, acting),
+			fix: sameSiteFix}
+	case c.cross:
+		return outcome{rule: RuleCookie,
+			reason: fmt.Sprintf("the cookie %s is not sent cross-site: %s; %s sends it, and the server answered the stream with it", name, c.withheld.Reason, acting),
+			fix:    "set the cookie with `SameSite=None; Secure` (without SameSite, Chromium treats it as Lax), or " + sameSiteFix}
+	case c.tainted:
+		return outcome{rule: RuleCookie,
+			reason: fmt.Sprintf("the cookie %s is not sent after a redirect through another site: %s; %s sends it, and the server answered the stream with it", name, c.withheld.Reason, acting),
+			fix:    "point the page at the final URL, so that no redirect through another site precedes the stream's request"}
 	}
-	o.reason = fmt.Sprintf("the cookie %s is not sent: %s; %s sends it, and the server answered the stream with it", name, c.withheld.Reason, acting)
-	o.fix = "make the stream's credential one that every browser sends: a cookie of the page's own site that no redirect through another site precedes"
-	return o
+	return outcome{rule: RuleCookie,
+		reason: fmt.Sprintf("the cookie %s is not sent: %s; %s sends it, and the server answered the stream with it", name, c.withheld.Reason, acting),
+		fix:    "make the stream's credential a cookie that every browser sends, such as a `SameSite=None; Secure` cookie of the page's own site"}
 }
 
 // verdicts judges every selected browser from the outcome of the

@@ -251,3 +251,48 @@ func primedJar(t *testing.T, rawURL, cookie string) *browserjar.Jar {
 	jar.SetCookies(u, []*http.Cookie{c})
 	return jar
 }
+
+// TestDiagnose_browsersCookieRules checks verdicts that each engine's own
+// cookie rules decide (browserjar's per-engine rules).
+func TestDiagnose_browsersCookieRules(t *testing.T) {
+	t.Parallel()
+	t.Run("no SameSite, third-party cookies allowed", func(t *testing.T) {
+		t.Parallel()
+		// Gecko treats a cookie without SameSite as None: with third-party
+		// cookies allowed it goes cross-site, which Chromium's Lax default
+		// forbids. The requests act as the browser that sends it.
+		srv := diagnoseServer(t, ssetest.Endpoint{CORS: ssetest.AllowAll(), RequireCookie: "sid", Events: ssetest.Messages("a")})
+		streamURL := srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath)
+		firefox := browser.Profile{Name: "Firefox, all cookies", Engine: browser.Gecko, ThirdPartyCookies: browser.Allow}
+		rep := diagnose(t, srv, streamURL, doctor.Options{MaxEvents: 1, Browsers: []browser.Profile{browser.Chrome, firefox}},
+			ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)), ssecors.WithCredentials(),
+			ssecors.WithCookieJar(primedJar(t, streamURL, "sid=1; Secure")))
+		if got, want := verdictsOf(rep), "Chrome:no[cookie] Firefox, all cookies:yes"; got != want {
+			t.Fatalf("verdicts = %q, want %q\n%s", got, want, rep)
+		}
+		if rep.Browser != firefox.Name || rep.Connects || !strings.Contains(rep.Fix, "SameSite=None; Secure") {
+			t.Errorf("Browser %q, Connects %t, Fix %q", rep.Browser, rep.Connects, rep.Fix)
+		}
+	})
+	t.Run("Lax cookie after a redirect through another site", func(t *testing.T) {
+		t.Parallel()
+		// Gecko and WebKit apply Fetch's redirect-taint: no Lax cookie on
+		// a same-site request whose chain went through another site.
+		srv := diagnoseServer(t, ssetest.Endpoint{})
+		srv.Handle("/start", ssetest.Endpoint{CORS: ssetest.AllowAll(),
+			Redirect: &ssetest.Redirect{Location: srv.HostURL("https", ssetest.OtherHost, "/hop")}})
+		srv.Handle("/hop", ssetest.Endpoint{CORS: ssetest.AllowAll(),
+			Redirect: &ssetest.Redirect{Location: srv.HostURL("https", ssetest.APIHost, "/final")}})
+		srv.Handle("/final", ssetest.Endpoint{CORS: ssetest.AllowAll(), RequireCookie: "sid", Events: ssetest.Messages("a")})
+		streamURL := srv.HostURL("https", ssetest.APIHost, "/start")
+		rep := diagnose(t, srv, streamURL, doctor.Options{MaxEvents: 1},
+			ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)), ssecors.WithCredentials(),
+			ssecors.WithCookieJar(primedJar(t, streamURL, "sid=1; SameSite=Lax; Path=/")))
+		if got, want := verdictsOf(rep), "Chrome:yes Chrome Incognito:yes Firefox:no[cookie] Safari:no[cookie]"; got != want {
+			t.Fatalf("verdicts = %q, want %q\n%s", got, want, rep)
+		}
+		if !strings.Contains(rep.Browsers[2].Reason, "after a redirect through another site") || !strings.Contains(rep.Fix, "point the page at the final URL") {
+			t.Errorf("reason %q, fix %q", rep.Browsers[2].Reason, rep.Fix)
+		}
+	})
+}

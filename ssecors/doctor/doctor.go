@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ssecors/ssecors-go/internal/engines"
 	"github.com/ssecors/ssecors-go/internal/inspect"
 	"github.com/ssecors/ssecors-go/internal/jarhook"
 	"github.com/ssecors/ssecors-go/internal/site"
@@ -312,10 +313,10 @@ func (d *diagnosis) request(i ssetrace.Request) {
 	if d.store != nil {
 		if u, err := url.Parse(i.URL); err == nil {
 			r := d.cookieRequest(u, i.Credentials)
-			r.CrossSiteRedirect = d.afterCrossSite(a, len(a.hops))
 			h.sentBy = make([][]browserjar.Decision, len(d.profiles))
 			for k, p := range d.profiles {
 				if k != d.acting {
+					r.CrossSiteRedirect = d.afterCrossSite(p, a, len(a.hops))
 					_, h.sentBy[k] = jarhook.WithBrowser(d.store, p).(*browserjar.Jar).CookiesFor(r)
 				}
 			}
@@ -347,10 +348,10 @@ func (d *diagnosis) response(i ssetrace.Response) {
 	h.wire = w
 	if d.store != nil && h.req.Credentials && len(lines) > 0 && u != nil {
 		r := d.cookieRequest(u, true)
-		r.CrossSiteRedirect = d.afterCrossSite(a, len(a.hops)-1)
 		h.storedBy = make([][]browserjar.Decision, len(d.profiles))
 		for k, p := range d.profiles {
 			if k != d.acting {
+				r.CrossSiteRedirect = d.afterCrossSite(p, a, len(a.hops)-1)
 				scratch := browserjar.New(&browserjar.Options{Now: d.v.Now, Browser: p})
 				h.storedBy[k] = scratch.SetCookiesFrom(r, lines)
 			}
@@ -359,11 +360,23 @@ func (d *diagnosis) response(i ssetrace.Response) {
 }
 
 // afterCrossSite reports that one of the first n hops of a went to
-// another site than the page: Fetch's redirect-taint for cookies, which
-// the jar applies for the engines that do.
-func (d *diagnosis) afterCrossSite(a *diagAttempt, n int) bool {
+// another site than the page, by profile p's same-site rule: Fetch's
+// redirect-taint for cookies, which the jar applies for the engines that
+// do.
+func (d *diagnosis) afterCrossSite(p browser.Profile, a *diagAttempt, n int) bool {
+	rules := engines.For(p)
+	page := d.v.PageOrigin
 	for _, h := range a.hops[:n] {
-		if u, err := url.Parse(h.req.URL); err == nil && !site.SameSite(d.v.PageOrigin, site.OriginOf(u)) {
+		u, err := url.Parse(h.req.URL)
+		if err != nil {
+			continue
+		}
+		o := site.OriginOf(u)
+		same := site.SameSite(page, o)
+		if !rules.SchemefulSite {
+			same = !page.Opaque() && !o.Opaque() && site.RegistrableDomain(page.Host) == site.RegistrableDomain(o.Host)
+		}
+		if !same {
 			return true
 		}
 	}
