@@ -23,7 +23,9 @@
 // [Decoder] parses a stream from any io.Reader, for streams that do not
 // arrive over HTTP.
 //
-// Around the core: package ssecors/browserjar is the browser's cookie
+// Around the core: package ssecors/browser names the browser a page runs
+// in (Chrome, Chrome Incognito, Firefox, Safari); ssecors/browserjar is
+// the browser's cookie
 // store, which the core asks hop by hop which cookies go out and which
 // Set-Cookie headers stay; ssecors/ssetrace attaches hooks for every
 // request, response and reconnection to Run's context; ssecors/doctor
@@ -55,10 +57,9 @@
 //   - Cookies are sent and stored as the credentials mode allows:
 //     same-origin requests always, cross-origin ones only with
 //     WithCredentials. A [browserjar.Jar] then applies SameSite (unset means
-//     Lax, as Chromium), Secure, the public suffix list, Partitioned cookies
-//     and its third-party cookie policy (by default blocked, as Debian's
-//     Chromium and Chrome Incognito; a regular Chrome profile allows them:
-//     see [WithCookieJar]).
+//     Lax in Chromium), Secure, the public suffix list, Partitioned cookies
+//     and the browser's third-party cookie setting (by default blocked, as
+//     in Chrome Incognito and Debian's Chromium: see [WithBrowser]).
 //   - An https page cannot open an http stream (mixed content); loopback
 //     hosts are exempt, as in Chromium.
 //   - 200 with a text/event-stream Content-Type opens the stream (the state
@@ -71,6 +72,31 @@
 //     connection: the state returns to Connecting, OnError runs, and the
 //     source waits the reconnection time (3 s, or the last "retry:") before
 //     trying again, for ever.
+//
+// # Which browser
+//
+// The rules above are Chromium's, in a Chrome Incognito window (the
+// default). [WithBrowser] picks another [browser.Profile]: [browser.Chrome]
+// (third-party cookies allowed), [browser.Firefox] (Total Cookie
+// Protection) or [browser.Safari] (Intelligent Tracking Prevention). Each
+// brings its engine's rules, as the repository's browsertest suite
+// measured them in Debian's Chromium, Firefox ESR and WebKitGTK:
+//
+//   - cookies: Firefox and Safari treat a cookie without SameSite as None,
+//     do not tell http from https sites, and withhold Lax and Strict
+//     cookies from a request redirected through another site; their
+//     third-party settings partition (Firefox) or block (Safari) every
+//     cross-site cookie;
+//   - Firefox and Safari open a stream whatever its charset, and go back to
+//     the constructor's URL to reconnect after a redirect (Firefox keeps
+//     the target of a permanent one); they close the source when the
+//     redirect limit is reached, and retry once, silently, a connection
+//     closed before the response;
+//   - Firefox waits 5 s before its first reconnection, raises a "retry:"
+//     below 500 ms to 500 ms, and drops an event whose id holds NUL;
+//   - Safari judges a comma-separated Content-Type by its first type,
+//     sends no Pragma after a cross-origin redirect, and treats
+//     http://localhost on an https page as mixed content.
 //
 // # Streams read with fetch()
 //

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/ssecors/ssecors-go/ssecors"
 	"github.com/ssecors/ssecors-go/ssecors/browser"
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
+	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
 
 // scripted is a test server that answers its n-th request (from 0) with
@@ -57,10 +60,38 @@ func (s *scripted) request(i int) *http.Request {
 	return s.reqs[i]
 }
 
+// newOneStream is a scripted server whose first response is a stream of
+// body, and every later one a 204.
+func newOneStream(t *testing.T, contentType, body string) *scripted {
+	return newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
+		if n > 0 {
+			return false
+		}
+		stream(w, contentType, body)
+		return true
+	})
+}
+
 func stream(w http.ResponseWriter, contentType, body string) {
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, body)
+}
+
+func mustCookiejar() http.CookieJar {
+	j, _ := cookiejar.New(nil)
+	return j
+}
+
+// A browserjar.Jar given without WithBrowser makes its profile the
+// source's: here Firefox's default reconnection time.
+func TestWithCookieJar_givesTheBrowser(t *testing.T) {
+	t.Parallel()
+	es := mustNew(t, "https://api.example.test/", ssecors.WithOrigin("https://app.example.test"),
+		ssecors.WithCookieJar(browserjar.New(&browserjar.Options{Browser: browser.Firefox})))
+	if got := es.ReconnectionTime(); got != 5*time.Second {
+		t.Errorf("ReconnectionTime %v, want Firefox's 5s", got)
+	}
 }
 
 // engineProfiles are one profile per engine.
@@ -83,13 +114,7 @@ func TestWithBrowser_charsetAndContentType(t *testing.T) {
 		for _, p := range engineProfiles {
 			t.Run(tc.name+"/"+p.String(), func(t *testing.T) {
 				t.Parallel()
-				srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
-					if n > 0 {
-						return false
-					}
-					stream(w, tc.contentType, "data: a\n\n")
-					return true
-				})
+				srv := newOneStream(t, tc.contentType, "data: a\n\n")
 				es := mustNew(t, srv.URL, ssecors.WithBrowser(p))
 				rec := record(es)
 				err := runSource(t, es)
@@ -255,13 +280,7 @@ func TestWithBrowser_reconnectionTime(t *testing.T) {
 	} {
 		t.Run(tc.p.String(), func(t *testing.T) {
 			t.Parallel()
-			srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
-				if n > 0 {
-					return false
-				}
-				stream(w, "text/event-stream", "retry: 100\ndata: a\n\n")
-				return true
-			})
+			srv := newOneStream(t, "text/event-stream", "retry: 100\ndata: a\n\n")
 			es := mustNew(t, srv.URL, append(tc.opts, ssecors.WithBrowser(tc.p))...)
 			if got := es.ReconnectionTime(); got != tc.initial {
 				t.Errorf("before Run: %v, want %v", got, tc.initial)
@@ -283,13 +302,7 @@ func TestWithBrowser_idWithNUL(t *testing.T) {
 	for _, p := range engineProfiles {
 		t.Run(p.String(), func(t *testing.T) {
 			t.Parallel()
-			srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
-				if n > 0 {
-					return false
-				}
-				stream(w, "text/event-stream", "id: 1\ndata: a\n\nid: x\x00y\ndata: b\n\ndata: c\n\n")
-				return true
-			})
+			srv := newOneStream(t, "text/event-stream", "id: 1\ndata: a\n\nid: x\x00y\ndata: b\n\ndata: c\n\n")
 			es := mustNew(t, srv.URL, ssecors.WithBrowser(p))
 			rec := record(es)
 			runSource(t, es)
@@ -370,6 +383,8 @@ func TestWithBrowser_config(t *testing.T) {
 			ssecors.WithCookieJar(browserjar.New(&browserjar.Options{Browser: browser.Firefox}))}, ""},
 		{"jar without WithBrowser", []ssecors.Option{ssecors.WithOrigin("https://app.example.test"),
 			ssecors.WithCookieJar(browserjar.New(&browserjar.Options{Browser: browser.Firefox}))}, ""},
+		{"plain jar with WithBrowser", []ssecors.Option{ssecors.WithOrigin("https://app.example.test"),
+			ssecors.WithBrowser(browser.Safari), ssecors.WithCookieJar(mustCookiejar())}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -380,6 +395,57 @@ func TestWithBrowser_config(t *testing.T) {
 				t.Errorf("New: %v", err)
 			case tc.want != "" && (!errors.As(err, &ce) || !strings.Contains(err.Error(), tc.want)):
 				t.Errorf("New: %v, want a *ConfigError saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// ENGINES.md "cookies: cross-site redirect taint, cred": a stream on the
+// page's site redirected through another site and back. Chromium ignores
+// the chain; Firefox and Safari send no Lax or Strict cookie on the final
+// request (Fetch's redirect-taint). A jar passed without WithBrowser gives
+// the source its profile.
+func TestWithBrowser_cookieRedirectTaint(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		p    browser.Profile
+		want string
+	}{
+		{browser.ChromeIncognito, "lax,none,strict,unset"},
+		{browser.Firefox, "none,unset"},
+		{browser.Safari, "none,unset"},
+	} {
+		t.Run(tc.p.String(), func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, ssetest.Endpoint{})
+			page := srv.Origin("https", ssetest.AppHost)
+			srv.HandleHost(ssetest.APIHost, "/start", ssetest.Endpoint{CORS: ssetest.AllowAll(),
+				Redirect: &ssetest.Redirect{Location: srv.HostURL("https", ssetest.OtherHost, "/hop")}})
+			srv.HandleHost(ssetest.OtherHost, "/hop", ssetest.Endpoint{CORS: ssetest.AllowAll(),
+				Redirect: &ssetest.Redirect{Location: srv.HostURL("https", ssetest.APIHost, "/final")}})
+			srv.HandleHost(ssetest.APIHost, "/final", ssetest.Endpoint{CORS: ssetest.AllowAll(),
+				Responses: []ssetest.Response{stop204}})
+			jar := browserjar.New(&browserjar.Options{Browser: tc.p})
+			u, _ := url.Parse(srv.HostURL("https", ssetest.APIHost, "/"))
+			jar.SetCookies(u, []*http.Cookie{
+				{Name: "none", Value: "1", Secure: true, SameSite: http.SameSiteNoneMode},
+				{Name: "lax", Value: "1", Secure: true, SameSite: http.SameSiteLaxMode},
+				{Name: "strict", Value: "1", Secure: true, SameSite: http.SameSiteStrictMode},
+				{Name: "unset", Value: "1", Secure: true},
+			})
+			es := mustNew(t, srv.HostURL("https", ssetest.APIHost, "/start"), ssecors.WithOrigin(page), ssecors.WithCredentials(),
+				ssecors.WithCookieJar(jar), ssecors.WithHTTPClient(srv.Client()))
+			rec := record(es)
+			runSource(t, es)
+			reqs := srv.RequestsTo("/final")
+			if len(reqs) != 1 {
+				t.Fatalf("requests to /final: %d; log %q errors %v", len(reqs), rec.Log(), rec.errs)
+			}
+			if got := cookieNames(reqs[0].Cookies); got != tc.want {
+				t.Errorf("final request sent %q, want %q", got, tc.want)
+			}
+			if got := cookieNames(srv.RequestsTo("/start")[0].Cookies); got != "lax,none,strict,unset" {
+				t.Errorf("first (same-site, untainted) request sent %q", got)
 			}
 		})
 	}

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ssecors/ssecors-go/internal/engines"
 	"github.com/ssecors/ssecors-go/internal/site"
 
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
@@ -107,9 +108,14 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 				Reason: "needs WithOrigin: it describes the page that opens the stream, and without a page origin the source is a plain client whose every request is same-origin"}
 		}
 	}
-	if j, ok := cfg.jar.(*browserjar.Jar); ok && cfg.browserSet && j.Browser() != cfg.browser {
-		return nil, &ConfigError{Option: "WithCookieJar", Value: j.Browser().String(),
-			Reason: "the jar was created for another browser than WithBrowser(" + cfg.browser.String() + "): create it with browserjar.Options{Browser: the same profile}"}
+	if j, ok := cfg.jar.(*browserjar.Jar); ok {
+		switch {
+		case !cfg.browserSet: // one source of truth: the jar's browser
+			cfg.browser, cfg.rules = j.Browser(), engines.For(j.Browser())
+		case j.Browser() != cfg.browser:
+			return nil, &ConfigError{Option: "WithCookieJar", Value: j.Browser().String(),
+				Reason: "the jar was created for another browser than WithBrowser(" + cfg.browser.String() + "): create it with browserjar.Options{Browser: the same profile}"}
+		}
 	}
 	if cerr := cfg.checkFetch(); cerr != nil {
 		cerr.Value = red.text(cerr.Value)

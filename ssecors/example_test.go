@@ -317,3 +317,34 @@ func ExampleDecoder_All() {
 	// 2 "{\"delta\":\"lo\"}"
 	// 2 "[DONE]"
 }
+
+// The same stream, declared as windows-1252, in three browsers: Chromium
+// refuses a charset other than UTF-8; Firefox and Safari decode it as
+// UTF-8, as the spec says, and open it.
+func ExampleWithBrowser() {
+	for _, p := range []browser.Profile{browser.Chrome, browser.Firefox, browser.Safari} {
+		srv := exampleServer(ssetest.Endpoint{Responses: []ssetest.Response{
+			{ContentType: "text/event-stream; charset=windows-1252",
+				Events: []ssetest.Event{{Data: "hello"}}, EndAfterScript: true},
+			{Status: http.StatusNoContent},
+		}})
+		es, err := ssecors.New(srv.EventsURL(), ssecors.WithBrowser(p),
+			ssecors.WithRetry(ssecors.RetryPolicy{InitialDelay: 10 * time.Millisecond}))
+		if err != nil {
+			srv.Close()
+			fmt.Println(err)
+			return
+		}
+		got := "nothing"
+		es.OnMessage(func(ev ssecors.Event) { got = ev.Data })
+		err = es.Run(context.Background())
+		srv.Close()
+		var re *ssecors.ResponseError
+		errors.As(err, &re)
+		fmt.Printf("%s: got %s, ended on status %d\n", p, got, re.StatusCode)
+	}
+	// Output:
+	// Chrome: got nothing, ended on status 200
+	// Firefox: got hello, ended on status 204
+	// Safari: got hello, ended on status 204
+}

@@ -149,7 +149,8 @@ func WithCredentials() Option {
 //
 // A [*browserjar.Jar] passed to [WithCookieJar] must have been created for
 // the same profile (browserjar.Options.Browser); otherwise New returns a
-// [*ConfigError].
+// [*ConfigError]. Without WithBrowser, such a jar's profile is the
+// source's.
 func WithBrowser(p browser.Profile) Option {
 	return func(cfg *config) {
 		switch {

@@ -17,8 +17,15 @@ import (
 //   - /fixed: the same stream answered with the exact origin and
 //     "Access-Control-Allow-Credentials: true"; it needs the cookie "sid"
 //     (401 without it) and resumes after Last-Event-ID.
+//   - /session: a credentialed stream answered with the exact origin and
+//     "Access-Control-Allow-Credentials: true", which needs the cookie
+//     "sid" (401 without it), as a session cookie set by a top-level login
+//     on the stream's site: prime it with --cookie 'sid=42; SameSite=None;
+//     Secure'. From a page on app.example.test, it works on api.other.test
+//     only where third-party cookies are allowed (Chrome), and on
+//     api.example.test, the page's own site, in every browser.
 //
-// Both send a few events 200 ms apart and set the cookie "seen".
+// They send a few events 200 ms apart and set the cookie "seen".
 //
 // For fetch() streams (POST with a JSON body, as LLM APIs take them):
 //
@@ -50,6 +57,15 @@ func startDemo() *ssetest.Server {
 		Interval:      200 * time.Millisecond,
 		Resume:        true,
 		SetCookies:    seen,
+		RequireCookie: "sid",
+		Retry:         3000,
+		Header:        http.Header{"Vary": {"Origin"}},
+	})
+	srv.Handle("/session", ssetest.Endpoint{
+		CORS:          &ssetest.CORS{AllowOrigin: []string{ssetest.EchoOrigin}, AllowCredentials: "true"},
+		Events:        events,
+		Interval:      200 * time.Millisecond,
+		Resume:        true,
 		RequireCookie: "sid",
 		Retry:         3000,
 		Header:        http.Header{"Vary": {"Origin"}},

@@ -12,15 +12,17 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browser"
 	"github.com/ssecors/ssecors-go/ssecors/doctor"
 )
 
 // doctorCommand runs "ssecors doctor URL --origin ORIGIN [flags]": it
-// diagnoses the stream as a page on ORIGIN would open it, prints the
-// report, and exits 0 when a browser would connect, 1 when it would not,
-// and 2 when the check could not run.
+// diagnoses the stream as a page on ORIGIN would open it in each browser
+// of --browser (all four by default), prints the report, and exits 0 when
+// every one of them would connect, 1 when one would not, and 2 when the
+// check could not run.
 func doctorCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
-	var c common
+	c := common{doctor: true}
 	fs := newFlagSet("doctor", &c)
 	reconnect := fs.Bool("reconnect", false, "")
 	wait := fs.Duration("wait", 0, "") // 0: doctor.Options' default (5s, as the usage says)
@@ -41,6 +43,10 @@ func doctorCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	var fetch *doctor.Fetch
 	if err == nil {
 		fetch, err = ff.fetch(fs, &c, stdin)
+	}
+	var browsers []browser.Profile
+	if err == nil {
+		browsers, err = c.profiles()
 	}
 	var raw string
 	if err == nil {
@@ -74,6 +80,7 @@ func doctorCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		Watch:     *watch,
 		Progress:  prog.show,
 		Fetch:     fetch,
+		Browsers:  browsers,
 	}
 	rep, err := doctor.Diagnose(ctx, raw, do, opts...)
 	prog.done()

@@ -105,7 +105,7 @@ var doctorCases = []struct {
 		code:   exitFail,
 		rule:   doctor.RuleStatus,
 		step:   "response",
-		fixHas: "a browser did not send the cookie sid: SameSite=Lax is not sent on a cross-site subresource request; set `SameSite=None; Secure`",
+		fixHas: "a browser did not send the cookie sid: SameSite=Lax is not sent on a cross-site subresource request",
 	},
 	{
 		name:   "mixed-content",
@@ -250,7 +250,7 @@ func TestDoctor_fixedJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.URL != crossSite || got.Origin != page || got.Credentials || got.ThirdPartyCookies != "block" || !got.Connects {
+	if got.URL != crossSite || got.Origin != page || got.Credentials || got.ThirdPartyCookies != "allow" || !got.Connects {
 		t.Errorf("got %+v", got)
 	}
 	if len(got.Events) != 3 || got.Events[2].Data != "e3" || got.Events[2].LastEventID != "3" {
@@ -305,7 +305,13 @@ func TestDoctor_usageErrors(t *testing.T) {
 		{"two urls", []string{"doctor", crossSite, crossSite, "--origin", page}, "want one stream URL", ""},
 		{"unknown flag", []string{"doctor", crossSite, "--origin", page, "--nope"}, "flag provided but not defined: -nope", ""},
 		{"bad preflight", []string{"doctor", crossSite, "--origin", page, "--preflight", "sometimes"}, `--preflight "sometimes"`, ""},
-		{"bad policy", []string{"doctor", crossSite, "--origin", page, "--third-party-cookies", "maybe"}, "want block or allow", ""},
+		{"bad policy", []string{"doctor", crossSite, "--origin", page, "--third-party-cookies", "maybe"}, "want block, allow, partition or block-all", ""},
+		{"unknown browser", []string{"doctor", crossSite, "--origin", page, "--browser", "chrome,opera"}, `--browser "chrome,opera": unknown browser "opera"; want chrome, chrome-incognito (or incognito), firefox, safari, or all`, ""},
+		{"empty browser", []string{"doctor", crossSite, "--origin", page, "--browser", "chrome,,safari"}, "an empty name", ""},
+		{"all among browsers", []string{"doctor", crossSite, "--origin", page, "--browser", "all,chrome"}, "all stands alone", ""},
+		{"listen, two browsers", []string{"listen", crossSite, "--origin", page, "--browser", "chrome,firefox"}, "listen acts as one browser", ""},
+		{"listen, unknown browser", []string{"listen", crossSite, "--browser", "netscape"}, `--browser "netscape": unknown browser`, ""},
+		{"listen, bad policy", []string{"listen", crossSite, "--third-party-cookies", "sometimes"}, "want block, allow, partition or block-all", ""},
 		{"bad query", []string{"doctor", crossSite, "--origin", page, "--query", "tenant"}, "want KEY=VALUE", ""},
 		{"bad header", []string{"doctor", crossSite, "--origin", page, "--header", "X-Tenant"}, "want 'Name: value'", ""},
 		{"bad url", []string{"doctor", "ftp://api.example.test/events", "--origin", page}, `invalid url "ftp://api.example.test/events"`, ""},
@@ -344,6 +350,10 @@ var demoCommands = []struct {
 	{"demo-broken", []string{"doctor", "--demo", "https://api.other.test/broken", "--origin", "https://app.example.test", "--with-credentials"}, exitFail},
 	{"demo-fixed", []string{"doctor", "--demo", "https://api.example.test/fixed", "--origin", "https://app.example.test", "--with-credentials",
 		"--cookie", "sid=42", "--reconnect"}, exitOK},
+	{"demo-session-cross-site", []string{"doctor", "--demo", "https://api.other.test/session", "--origin", "https://app.example.test", "--with-credentials",
+		"--cookie", "sid=42; SameSite=None; Secure"}, exitFail},
+	{"demo-session-same-site", []string{"doctor", "--demo", "https://api.example.test/session", "--origin", "https://app.example.test", "--with-credentials",
+		"--cookie", "sid=42; SameSite=None; Secure"}, exitOK},
 	{"demo-fetch-broken", []string{"doctor", "--demo", "https://api.other.test/chat-broken", "--origin", "https://app.example.test",
 		"--method", "POST", "-H", "Authorization: Bearer demo-token", "-H", "Content-Type: application/json", "--data", `{"prompt":"hi"}`}, exitFail},
 	{"demo-fetch-fixed", []string{"doctor", "--demo", "https://api.other.test/chat-fixed", "--origin", "https://app.example.test",

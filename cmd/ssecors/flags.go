@@ -36,6 +36,7 @@ type common struct {
 	cookies     multiFlag
 	cookieJar   string
 	thirdParty  string
+	browsers    string
 	query       multiFlag
 	headers     multiFlag
 	preflight   string
@@ -47,6 +48,7 @@ type common struct {
 	cacert      string
 	demo        bool
 	fetch       bool // doctor: a fetch() stream, whose headers go to doctor.Fetch
+	doctor      bool // the doctor command, which judges several browsers
 }
 
 // usageError is a problem with the command line: exit 2.
@@ -66,7 +68,8 @@ func newFlagSet(name string, c *common) *flag.FlagSet {
 	fs.BoolVar(&c.credentials, "with-credentials", false, "")
 	fs.Var(&c.cookies, "cookie", "")
 	fs.StringVar(&c.cookieJar, "cookie-jar", "", "")
-	fs.StringVar(&c.thirdParty, "third-party-cookies", "block", "")
+	fs.StringVar(&c.thirdParty, "third-party-cookies", "", "")
+	fs.StringVar(&c.browsers, "browser", "", "")
 	fs.Var(&c.query, "query", "")
 	fs.Var(&c.headers, "header", "")
 	fs.Var(&c.headers, "H", "")
@@ -181,13 +184,19 @@ func (c *common) options(rawURL string, client *http.Client, stdin io.Reader, st
 	default:
 		return nil, usagef("--preflight %q: want never, auto or always", c.preflight)
 	}
-	policy := browserjar.Block
-	switch c.thirdParty {
-	case "block":
-	case "allow":
-		policy = browserjar.Allow
-	default:
-		return nil, usagef("--third-party-cookies %q: want block or allow", c.thirdParty)
+	// listen acts as one browser (--browser, Chrome Incognito by
+	// default); doctor judges each of c.profiles() and its jar's profile
+	// does not matter (the doctor views it under each).
+	var jarProfile browser.Profile
+	if !c.doctor {
+		p, explicit, err := c.listenProfile()
+		if err != nil {
+			return nil, err
+		}
+		jarProfile = p
+		if explicit {
+			opts = append(opts, ssecors.WithBrowser(p))
+		}
 	}
 	for _, q := range c.query {
 		k, v, ok := strings.Cut(q, "=")
@@ -210,12 +219,10 @@ func (c *common) options(rawURL string, client *http.Client, stdin io.Reader, st
 	if c.lastEventID != "" {
 		opts = append(opts, ssecors.WithLastEventID(c.lastEventID))
 	}
-	// The third-party cookie policy is the jar's: --third-party-cookies
-	// allow needs a jar even without --cookie or --cookie-jar, where
-	// WithOrigin would create one that blocks them.
-	switch {
-	case len(c.cookies) > 0 || c.cookieJar != "":
-		jar := browserjar.New(&browserjar.Options{Browser: browser.Profile{ThirdPartyCookies: policy}})
+	// Without --cookie or --cookie-jar, the source creates the jar of its
+	// WithBrowser profile itself.
+	if len(c.cookies) > 0 || c.cookieJar != "" {
+		jar := browserjar.New(&browserjar.Options{Browser: jarProfile})
 		u, err := url.Parse(rawURL)
 		if err != nil || u.Host == "" {
 			return nil, usagef("invalid stream URL %q", redactArg(rawURL))
@@ -244,10 +251,99 @@ func (c *common) options(rawURL string, client *http.Client, stdin io.Reader, st
 			}
 		}
 		opts = append(opts, ssecors.WithCookieJar(jar))
-	case policy == browserjar.Allow && c.origin != "":
-		opts = append(opts, ssecors.WithCookieJar(browserjar.New(&browserjar.Options{Browser: browser.Profile{ThirdPartyCookies: policy}})))
 	}
 	return opts, nil
+}
+
+// cookiePolicy parses --third-party-cookies; ok is false when it is not
+// given.
+func (c *common) cookiePolicy() (p browser.CookiePolicy, ok bool, err error) {
+	switch c.thirdParty {
+	case "":
+		return 0, false, nil
+	case "block":
+		return browser.Block, true, nil
+	case "allow":
+		return browser.Allow, true, nil
+	case "partition":
+		return browser.Partition, true, nil
+	case "block-all":
+		return browser.BlockAll, true, nil
+	}
+	return 0, false, usagef("--third-party-cookies %q: want block, allow, partition or block-all", c.thirdParty)
+}
+
+// withPolicy applies the --third-party-cookies override to p, naming the
+// result after both when it changes p.
+func withPolicy(p browser.Profile, policy browser.CookiePolicy) browser.Profile {
+	if p.ThirdPartyCookies == policy {
+		return p
+	}
+	p.Name = p.String() + " (third-party cookies: " + policy.String() + ")"
+	p.ThirdPartyCookies = policy
+	return p
+}
+
+// profiles returns the browsers doctor judges: --browser, a comma list of
+// names or "all" (the default: Chrome, Chrome Incognito, Firefox and
+// Safari), each with the --third-party-cookies override applied.
+func (c *common) profiles() ([]browser.Profile, error) {
+	policy, override, err := c.cookiePolicy()
+	if err != nil {
+		return nil, err
+	}
+	var list []browser.Profile
+	if strings.TrimSpace(c.browsers) == "" || strings.EqualFold(strings.TrimSpace(c.browsers), "all") {
+		list = browser.Profiles()
+	} else {
+		for _, name := range strings.Split(c.browsers, ",") {
+			if strings.TrimSpace(name) == "" {
+				return nil, usagef("--browser %q: an empty name; want a comma-separated list of %s, or all", c.browsers, knownBrowsers)
+			}
+			if strings.EqualFold(strings.TrimSpace(name), "all") {
+				return nil, usagef("--browser %q: all stands alone", c.browsers)
+			}
+			p, err := browser.Lookup(name)
+			if err != nil {
+				return nil, usagef("--browser %q: unknown browser %q; want %s, or all", c.browsers, strings.TrimSpace(name), knownBrowsers)
+			}
+			if !slices.Contains(list, p) {
+				list = append(list, p)
+			}
+		}
+	}
+	if override {
+		for i := range list {
+			list[i] = withPolicy(list[i], policy)
+		}
+	}
+	return list, nil
+}
+
+// knownBrowsers lists the names --browser takes.
+const knownBrowsers = "chrome, chrome-incognito (or incognito), firefox, safari"
+
+// listenProfile returns the one browser listen acts as: --browser, Chrome
+// Incognito (the zero Profile) by default, with the --third-party-cookies
+// override; explicit reports that either flag was given.
+func (c *common) listenProfile() (p browser.Profile, explicit bool, err error) {
+	policy, override, err := c.cookiePolicy()
+	if err != nil {
+		return p, false, err
+	}
+	if name := strings.TrimSpace(c.browsers); name != "" {
+		if strings.Contains(name, ",") || strings.EqualFold(name, "all") {
+			return p, false, usagef("--browser %q: listen acts as one browser; want one of %s", c.browsers, knownBrowsers)
+		}
+		if p, err = browser.Lookup(name); err != nil {
+			return p, false, usagef("--browser %q: unknown browser; want one of %s", c.browsers, knownBrowsers)
+		}
+		explicit = true
+	}
+	if override {
+		p, explicit = withPolicy(p, policy), true
+	}
+	return p, explicit, nil
 }
 
 // header parses the --header flags, in the order given.

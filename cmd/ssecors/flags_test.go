@@ -118,10 +118,13 @@ func Test_primeCookie(t *testing.T) {
 
 func Test_colorReport(t *testing.T) {
 	t.Parallel()
-	in := "can a page...\n\nPASS request: ok\n     PASS inside details stays\nFAIL cors: no\n\nverdict: no: x\n"
+	in := "can a page...\n\nPASS request: ok\n     PASS inside details stays\nFAIL cors: no\n\n" +
+		"Chrome: yes\nFirefox / Safari: no — the cookie [third-party-cookie]\n     fix: a: no — b\n\nverdict: no: x\n"
 	got := colorReport(in)
 	for _, want := range []string{ansiGreen + "PASS " + ansiReset + "request", ansiRed + "FAIL " + ansiReset + "cors",
-		ansiBold + ansiRed + "verdict: no" + ansiReset, "     PASS inside details stays\n"} {
+		ansiBold + ansiRed + "verdict: no" + ansiReset, "     PASS inside details stays\n",
+		"Chrome: " + ansiGreen + "yes" + ansiReset + "\n", "Firefox / Safari: " + ansiRed + "no" + ansiReset + " — the cookie",
+		"     fix: a: no — b\n"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("colorReport = %q, want %q in it", got, want)
 		}

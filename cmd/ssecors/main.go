@@ -10,8 +10,9 @@
 //
 //	go install github.com/ssecors/ssecors-go/cmd/ssecors@latest
 //
-// Run "ssecors help" for the flags. doctor exits with 0 when a browser
-// would connect, 1 when it would not, and 2 when the check could not run;
+// Run "ssecors help" for the flags. doctor judges Chrome, Chrome Incognito,
+// Firefox and Safari (--browser selects) and exits with 0 when every one
+// would connect, 1 when one would not, and 2 when the check could not run;
 // with --json it prints the report as one JSON object, for CI pipelines.
 package main
 
@@ -33,8 +34,8 @@ func main() {
 
 // Exit codes.
 const (
-	exitOK    = 0 // listen: stopped as asked; doctor: a browser would connect
-	exitFail  = 1 // listen: the stream failed; doctor: a browser would not connect
+	exitOK    = 0 // listen: stopped as asked; doctor: every selected browser would connect
+	exitFail  = 1 // listen: the stream failed; doctor: a selected browser would not connect
 	exitUsage = 2 // bad arguments, or the check could not run
 )
 
@@ -77,10 +78,15 @@ Flags of both commands:
                            Set-Cookie value: 'sid=1; SameSite=None; Secure' (repeatable)
   --cookie-jar FILE        cookies from a Netscape cookie file, as curl -c writes it
                            ("-" reads standard input)
-  --third-party-cookies block|allow
-                           the browser's third-party cookie setting (default block,
-                           as Debian's Chromium and Chrome Incognito; allow is a
-                           regular Chrome profile)
+  --browser NAME           the browser the page runs in: chrome (third-party cookies
+                           allowed), chrome-incognito or incognito (blocked; also
+                           Debian's Chromium), firefox (Total Cookie Protection),
+                           safari (WebKit with ITP: all blocked).
+                           listen: one name (default chrome-incognito);
+                           doctor: a comma list, or all (the default): one verdict each
+  --third-party-cookies block|allow|partition|block-all
+                           override the third-party cookie setting of the browser(s)
+                           chosen with --browser (listen: of chrome-incognito by default)
   --query K=V              add a query parameter to the URL (repeatable)
   --header 'K: V', -H 'K: V'
                            send a request header (repeatable): an EventSource cannot;
@@ -103,6 +109,11 @@ Flags of both commands:
                                            credentials: use --with-credentials
                              /fixed        the same, fixed; it needs the cookie sid:
                                            use --with-credentials --cookie sid=42
+                             /session      a credentialed stream that needs the cookie
+                                           sid: use --with-credentials --cookie
+                                           'sid=42; SameSite=None; Secure'; on
+                                           api.other.test it works in Chrome only, on
+                                           api.example.test in every browser
                              /chat-broken  a fetch() stream whose preflight does not
                                            allow Authorization: use --method POST
                                            -H 'Authorization: Bearer x' --data '{}'
@@ -135,7 +146,8 @@ Flags of doctor for a stream a page reads with fetch() (any of them selects fetc
 
 Exit status:
   listen  0 stopped (Ctrl-C, --max-events, --timeout), 1 the stream failed, 2 bad usage
-  doctor  0 a browser would connect, 1 it would not, 2 the check could not run
+  doctor  0 every browser of --browser would connect, 1 one would not, 2 the check could
+          not run
 
 Examples:
   ssecors listen https://api.example.com/events --max-events 5

@@ -49,14 +49,35 @@ func colorReport(text string) string {
 	}
 	lines := strings.SplitAfter(text, "\n")
 	for i, l := range lines {
+		styled := false
 		for _, s := range styles {
 			if strings.HasPrefix(l, s.prefix) {
 				lines[i] = s.style + s.prefix + ansiReset + l[len(s.prefix):]
+				styled = true
 				break
 			}
 		}
+		if !styled {
+			lines[i] = colorBrowserLine(l)
+		}
 	}
 	return strings.Join(lines, "")
+}
+
+// colorBrowserLine colours the "yes" or "no" of a verdict line per
+// browser ("Chrome / Firefox: yes", "Safari: no — ..."); other lines are
+// returned unchanged.
+func colorBrowserLine(l string) string {
+	if l == "" || l[0] == ' ' {
+		return l
+	}
+	for _, w := range []struct{ word, style string }{{": yes\n", ansiGreen}, {": no — ", ansiRed}, {": no\n", ansiRed}} {
+		if i := strings.Index(l, w.word); i > 0 {
+			word := strings.TrimRight(w.word[2:], " —\n")
+			return l[:i+2] + w.style + word + ansiReset + l[i+2+len(word):]
+		}
+	}
+	return l
 }
 
 // progress shows on a terminal what the command waits for, on one line

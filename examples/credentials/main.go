@@ -56,13 +56,15 @@ func run() error {
 
 	// 1. The user logged in on the API's site: a first-party visit that
 	//    sets a SameSite=None; Secure session cookie in the browser's jar.
-	//    The jar is a browser profile that allows third-party cookies.
+	//    The jar is a regular Chrome profile's, which allows third-party
+	//    cookies (in Chrome Incognito, Firefox or Safari the stream would
+	//    get no session cookie: run `ssecors doctor` to see it per browser).
 	jar := browserjar.New(&browserjar.Options{Browser: browser.Chrome})
-	browser := srv.Client()
-	browser.Jar = jar
+	visitor := srv.Client()
+	visitor.Jar = jar
 	login := srv.LoginURL("https", ssetest.OtherHost, ssetest.LoginCookie{
 		Name: "session", Value: "u42", SameSite: "none", Secure: true, HttpOnly: true})
-	resp, err := browser.Get(login)
+	resp, err := visitor.Get(login)
 	if err != nil {
 		return err
 	}

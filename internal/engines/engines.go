@@ -19,14 +19,19 @@ type Rules struct {
 	// cross-site where third-party cookies are allowed.
 	UnsetSameSiteIsLax bool
 	// SchemefulSite: http://a.example and https://a.example are different
-	// sites (Chromium). Gecko and WebKit compare registrable domains only.
+	// sites (Chromium). Gecko and WebKit compare registrable domains only
+	// for SameSite; partition keys keep the scheme in every engine that
+	// partitions (Firefox does not send a Partitioned cookie of
+	// https://example.test to an http://app.example.test page's request).
 	SchemefulSite bool
 	// RedirectTaint: a request whose redirect chain went through another
 	// site sends no Lax or Strict cookie (Fetch's layered cookies; Gecko,
 	// WebKit). Chromium ignores the chain.
 	RedirectTaint bool
 	// Partitioned: the Partitioned attribute (CHIPS) is honoured. WebKitGTK
-	// ignores it: such a cookie is an ordinary one.
+	// ignores it: such a cookie is an ordinary one, stored unpartitioned
+	// and without the attribute's Secure requirement. Partitions that a
+	// third-party policy makes (browser.Partition) do not depend on it.
 	Partitioned bool
 
 	// The stream.

@@ -80,9 +80,9 @@ func ExampleJar_CookiesFor() {
 	}
 	// Output:
 	// third-party cookies block: Cookie: ""
-	//   lax sent=false: third-party cookies are blocked (the default, as in Debian's Chromium and Chrome Incognito): a cross-site request sends only Partitioned cookies; make the cookie `SameSite=None; Secure; Partitioned`, or allow third-party cookies (browserjar.Allow)
-	//   none sent=false: third-party cookies are blocked (the default, as in Debian's Chromium and Chrome Incognito): a cross-site request sends only Partitioned cookies; make the cookie `SameSite=None; Secure; Partitioned`, or allow third-party cookies (browserjar.Allow)
+	//   lax sent=false: third-party cookies are blocked in Chrome Incognito: a cross-site request sends only Partitioned cookies (fix: make the cookie `SameSite=None; Secure; Partitioned` and set it from a cross-site response, serve the stream from the page's site, or allow third-party cookies)
+	//   none sent=false: third-party cookies are blocked in Chrome Incognito: a cross-site request sends only Partitioned cookies (fix: make the cookie `SameSite=None; Secure; Partitioned` and set it from a cross-site response, serve the stream from the page's site, or allow third-party cookies)
 	// third-party cookies allow: Cookie: "none=1"
-	//   lax sent=false: SameSite=Lax is not sent on a cross-site subresource request; set `SameSite=None; Secure` to send it cross-site
-	//   none sent=true: sent: `SameSite=None; Secure` cookie on a cross-site request (third-party cookies allowed)
+	//   lax sent=false: SameSite=Lax is not sent on a cross-site subresource request (in Chrome, as in every browser); set `SameSite=None; Secure` to send it cross-site
+	//   none sent=true: sent: `SameSite=None; Secure` cookie on a cross-site request (third-party cookies allowed in Chrome)
 }

@@ -47,7 +47,8 @@ const (
 )
 
 // cookieSameSite is a cookie's same-site flag. Unset covers both a missing
-// SameSite attribute and an unrecognized value; Chromium enforces it as Lax.
+// SameSite attribute and an unrecognized value; Chromium enforces it as
+// Lax, Gecko and WebKit as None.
 type cookieSameSite uint8
 
 const (
@@ -66,27 +67,37 @@ type Options struct {
 	Now func() time.Time
 
 	// Browser is the browser whose cookie store the jar is: its engine's
-	// cookie rules and its third-party cookie setting, applied by
-	// [Jar.CookiesFor] and [Jar.SetCookiesFrom]. The default, the zero
-	// Profile, is [browser.ChromeIncognito] (also Debian's Chromium):
-	// Chromium's rules, third-party cookies blocked except Partitioned
-	// ones. Use [browser.Chrome] for a regular Google Chrome profile,
-	// [browser.Firefox] or [browser.Safari] for the others.
+	// cookie rules (the SameSite default, schemeful or schemeless
+	// same-site, the redirect-taint, Partitioned cookies) and its
+	// third-party cookie setting, applied by [Jar.CookiesFor] and
+	// [Jar.SetCookiesFrom]. The default, the zero Profile, is
+	// [browser.ChromeIncognito] (also Debian's Chromium): Chromium's rules,
+	// third-party cookies blocked except Partitioned ones. Use
+	// [browser.Chrome] for a regular Google Chrome profile,
+	// [browser.Firefox] (Total Cookie Protection) or [browser.Safari]
+	// (no cookie cross-site) for the others. The package doc lists each
+	// engine's rules.
 	Browser browser.Profile
 }
 
-// Jar is a cookie jar that behaves like a browser's: Chromium's cookie
-// store, as RFC 6265bis and Fetch describe it. It enforces what
-// net/http/cookiejar does not: SameSite (Strict, Lax, None, and unset
-// treated as Lax, as Chromium does) judged by schemeful site with the public
-// suffix list, Secure (sent and set only over https or to a loopback host,
-// such as http://localhost, which Chromium treats as secure), the
-// __Secure-, __Host-, __Http- and __Host-Http- name prefixes, Partitioned
-// cookies (CHIPS) keyed by the top-level site, the third-party cookie
-// [Policy], and Chromium's limits: at most 4096 bytes of name and value per
-// cookie, lifetimes capped at 400 days, 180 cookies per registrable domain
-// and 3300 in all (the least recently used non-Secure cookies are evicted
-// first).
+// Jar is a cookie jar that behaves like a browser's: the cookie store of
+// the browser profile given in [Options].Browser (Chrome Incognito by
+// default), with its engine's cookie rules and its third-party cookie
+// setting, as RFC 6265bis, Fetch and the measurements of ENGINES.md
+// describe them. It enforces what net/http/cookiejar does not: SameSite
+// (Strict, Lax, None, and unset, which Chromium treats as Lax and Gecko
+// and WebKit as None) judged by site with the public suffix list
+// (schemeful in Chromium only), the redirect-taint (Gecko, WebKit), Secure
+// (sent and set only over https or to a loopback host, such as
+// http://localhost, which browsers treat as secure), the __Secure-,
+// __Host-, __Http- and __Host-Http- name prefixes, Partitioned cookies
+// (CHIPS) keyed by the top-level site (WebKit ignores the attribute), the
+// third-party cookie policy (blocked, allowed, partitioned as Firefox's
+// Total Cookie Protection does, or all blocked as Safari's Intelligent
+// Tracking Prevention does), and Chromium's limits: at most 4096 bytes of
+// name and value per cookie, lifetimes capped at 400 days, 180 cookies per
+// registrable domain and 3300 in all (the least recently used non-Secure
+// cookies are evicted first).
 //
 // Through the [http.CookieJar] methods, SetCookies and Cookies, the jar
 // acts as the address bar: the URL is a first-party, top-level request, so
@@ -186,6 +197,7 @@ type jarCookie struct {
 	secure     bool
 	httpOnly   bool
 	sameSite   cookieSameSite
+	chips      bool      // in a partition because of its Partitioned attribute
 	expires    time.Time // zero for a session cookie
 	created    time.Time
 	seq        uint64
@@ -219,8 +231,14 @@ type Decision struct {
 	Domain string
 	// Path is the cookie's path.
 	Path string
-	// Partitioned reports whether the cookie is a Partitioned (CHIPS)
-	// cookie.
+	// Partitioned reports whether the cookie is kept in a partition, keyed
+	// by a top-level site: a Partitioned (CHIPS) cookie, or a cookie that
+	// Firefox's Total Cookie Protection ([browser.Partition]) stored from
+	// a cross-site response. It is a fact of the stored cookie, the same
+	// in every profile's view of it; an engine that ignores the
+	// Partitioned attribute (WebKit) never stores a cookie partitioned
+	// because of it, and sends one that another engine stored as an
+	// ordinary cookie, which the Reason says.
 	Partitioned bool
 	// Sent reports, for a request, whether the cookie was sent.
 	Sent bool
@@ -251,13 +269,16 @@ type cookieRequest struct {
 	// "cross-site" (Fetch "determine the same-site mode" step 5, rule 4.9):
 	// on a same-site hop the retrieval mode is layered cookies'
 	// "unset-or-less", so Strict and Lax cookies are not sent while unset
-	// and None ones are, and only SameSite=None cookies may be stored
-	// (sameSiteStrictOrLaxAllowed is false). A cross-site hop is already
-	// stricter. Note: Chromium keeps this behind the
-	// CookieSameSiteConsidersRedirectChain feature, disabled by default, so
-	// a stock Chromium ignores the redirect chain for subresources.
+	// and None ones are, and no Strict or Lax cookie may be stored
+	// (sameSiteStrictOrLaxAllowed is false; a cookie without SameSite is
+	// stored only where the engine treats it as None). A cross-site hop is
+	// already stricter. Request.internal sets it only for the engines
+	// that apply the taint (Gecko, WebKit): Chromium keeps it behind the
+	// CookieSameSiteConsidersRedirectChain feature, disabled by default,
+	// so a stock Chromium ignores the redirect chain for subresources.
 	crossSiteRedirect bool
-	// thirdParty is the third-party cookie policy.
+	// thirdParty is the third-party cookie policy. The engine's rules
+	// are the jar's.
 	thirdParty Policy
 	// nestedCrossSite reports that the client is a document nested in a
 	// cross-site frame (rule 4.2): its "site for cookies" is opaque, so
@@ -269,22 +290,32 @@ type cookieRequest struct {
 	nestedCrossSite bool
 }
 
-// cookieContext is a cookieRequest resolved against the URL: what every
-// per-cookie rule needs.
+// cookieContext is a cookieRequest resolved against the URL and the jar's
+// engine rules: what every per-cookie rule needs.
 type cookieContext struct {
 	ok          bool // url is an http(s) URL with a host
 	host        string
 	isIP        bool
 	secure      bool   // https, or a loopback host
 	path        string // request path, for matching
-	crossSite   bool   // url's site differs from the top-level site
+	crossSite   bool   // url's site differs from the top-level site, by the engine's rule
 	tainted     bool   // cross-site redirect-taint on a same-site hop
 	credentials bool
 	thirdParty  Policy
-	partition   string // the top-level site, serialized
+	partition   string // the top-level site, serialized (always schemeful)
+	// schemeOnly reports that url and the top-level origin have the same
+	// registrable domain but different schemes: cross-site for an engine
+	// with schemeful same-site (Chromium), same-site for the others.
+	schemeOnly bool
+	// topLevel is the top-level origin, serialized, for the reasons.
+	topLevel string
+	// rules are the engine's rules; name is the browser's name for the
+	// reasons.
+	rules engines.Rules
+	name  string
 }
 
-func resolveCookieContext(r cookieRequest) cookieContext {
+func (j *Jar) resolveCookieContext(r cookieRequest) cookieContext {
 	if r.url == nil {
 		return cookieContext{}
 	}
@@ -296,7 +327,20 @@ func resolveCookieContext(r cookieRequest) cookieContext {
 	if top.Opaque() {
 		top = uo
 	}
+	// Same-site is schemeful in Chromium only; Gecko and WebKit compare
+	// registrable domains (ENGINES.md, case "cookies: http page to https
+	// same domain, cred").
+	sameDomain := site.RegistrableDomain(uo.Host) == site.RegistrableDomain(top.Host)
+	schemeOnly := sameDomain && uo.Scheme != top.Scheme
 	cross := !site.SameSite(uo, top)
+	if !j.rules.SchemefulSite {
+		cross = !sameDomain
+	}
+	// The partition key stays schemeful in every engine that partitions:
+	// Firefox, which judges SameSite without the scheme, does not send a
+	// Partitioned cookie set under https://example.test to a request from
+	// an http://app.example.test page (same case), so its partition keys
+	// keep the scheme, as Chromium's do.
 	partition := site.SiteOf(top).String()
 	if r.nestedCrossSite {
 		cross = true
@@ -313,7 +357,25 @@ func resolveCookieContext(r cookieRequest) cookieContext {
 		credentials: r.credentials,
 		thirdParty:  r.thirdParty,
 		partition:   partition,
+		schemeOnly:  schemeOnly,
+		topLevel:    top.String(),
+		rules:       j.rules,
+		name:        browserName(j.profile),
 	}
+}
+
+// browserName is what the reasons call the jar's browser: the profile's
+// String, except that an unnamed profile with the engine and policy of a
+// named one (the zero Profile is Chrome Incognito's) takes its name.
+func browserName(p browser.Profile) string {
+	if p.Name == "" {
+		for _, named := range browser.Profiles() {
+			if named.Engine == p.Engine && named.ThirdPartyCookies == p.ThirdPartyCookies {
+				return named.Name
+			}
+		}
+	}
+	return p.String()
 }
 
 // firstParty is the context of the http.CookieJar methods: u as a
@@ -332,7 +394,7 @@ func firstParty(u *url.URL) cookieRequest {
 // with a session cookie obtained by logging in. It implements
 // [http.CookieJar].
 func (j *Jar) SetCookies(u *url.URL, cookies []*http.Cookie) {
-	ctx := resolveCookieContext(firstParty(u))
+	ctx := j.resolveCookieContext(firstParty(u))
 	if !ctx.ok {
 		return
 	}
@@ -353,8 +415,10 @@ func (j *Jar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 
 // Cookies returns the cookies a browser would send to u if u were loaded in
 // the address bar (a first-party, top-level request): every stored cookie
-// whose domain, path and Secure flag match u, including Partitioned cookies
-// of u's own site, whatever their SameSite. Only Name and Value are set, in
+// whose domain, path and Secure flag match u, including partitioned cookies
+// of u's own site (never those kept under another top-level site, such as
+// cookies Total Cookie Protection stored from u's responses to another
+// site's pages), whatever their SameSite. Only Name and Value are set, in
 // the browser's order: longer paths first, then earlier creation. It
 // implements [http.CookieJar].
 func (j *Jar) Cookies(u *url.URL) []*http.Cookie {
@@ -393,25 +457,29 @@ type Request struct {
 	Credentials bool
 	// CrossSiteRedirect reports that an earlier URL of the request's
 	// redirect chain was not same-site with TopLevel (Fetch's
-	// "redirect-taint"). Engines that apply it (Gecko, WebKit) then send
-	// no Lax or Strict cookie on the request, even to a same-site URL;
-	// Chromium ignores it.
+	// "redirect-taint"), by the engine's own same-site rule (schemeless
+	// in Gecko and WebKit). Engines that apply it (Gecko, WebKit) then
+	// send no Lax or Strict cookie on the request, even to a same-site
+	// URL, and store none from its response (Fetch's "parse and store
+	// response Set-Cookie headers" forbids Strict and Lax cookies in
+	// that same-site mode); Chromium ignores it.
 	CrossSiteRedirect bool
 }
 
-// internal resolves r for the jar's rules under policy. ok is false when
-// TopLevel is not a serialized origin.
-func (r Request) internal(policy Policy) (cr cookieRequest, ok bool) {
+// internal resolves r for j's rules: the profile's third-party cookie
+// policy, and the redirect-taint where the engine applies it. ok is false
+// when TopLevel is not a serialized origin.
+func (r Request) internal(j *Jar) (cr cookieRequest, ok bool) {
 	cr = cookieRequest{
 		url:             r.URL,
 		credentials:     r.Credentials,
 		nestedCrossSite: r.NestedFrame,
-		thirdParty:      policy,
-		// Chromium ignores the redirect chain for the SameSite of a
-		// subresource (CookieSameSiteConsidersRedirectChain is off by
-		// default), although Fetch's layered cookies would restrict a hop
-		// after a cross-site redirect: the jar follows Chromium.
-		crossSiteRedirect: false,
+		thirdParty:      j.profile.ThirdPartyCookies,
+		// Gecko and WebKit apply Fetch's redirect-taint to cookies (case
+		// "cookies: cross-site redirect taint, cred"); Chromium keeps it
+		// behind CookieSameSiteConsidersRedirectChain, off by default, and
+		// ignores the chain.
+		crossSiteRedirect: r.CrossSiteRedirect && j.rules.RedirectTaint,
 	}
 	if r.TopLevel != "" {
 		top, err := site.ParseOrigin(r.TopLevel)
@@ -423,13 +491,14 @@ func (r Request) internal(policy Policy) (cr cookieRequest, ok bool) {
 	return cr, true
 }
 
-// CookiesFor returns the cookies a browser sends on r, Name and Value
-// only, in browser order (longer path first, then earlier creation), and a
+// CookiesFor returns the cookies the jar's browser sends on r, under its
+// engine's rules and third-party cookie setting, Name and Value only, in
+// browser order (longer path first, then earlier creation), and a
 // Decision for every stored cookie whose domain matches r.URL's host, in
 // the same order, sent or not. Serialize the cookies with [CookieHeader].
 // Sent cookies count as accessed for the jar's eviction order.
 func (j *Jar) CookiesFor(r Request) (send []*http.Cookie, decisions []Decision) {
-	cr, ok := r.internal(j.profile.ThirdPartyCookies)
+	cr, ok := r.internal(j)
 	if !ok {
 		return nil, nil
 	}
@@ -437,11 +506,13 @@ func (j *Jar) CookiesFor(r Request) (send []*http.Cookie, decisions []Decision) 
 }
 
 // SetCookiesFrom processes the raw Set-Cookie header lines of the response
-// to r (resp.Header.Values("Set-Cookie")), as a browser does whatever the
-// response's CORS check then says, and returns one Decision per line, in
-// order: stored, or rejected and why.
+// to r (resp.Header.Values("Set-Cookie")), as the jar's browser does
+// whatever the response's CORS check then says, and returns one Decision
+// per line, in order: stored (in a partition, where the cookie is
+// Partitioned or the profile's policy is [browser.Partition] and r is
+// cross-site), or rejected and why.
 func (j *Jar) SetCookiesFrom(r Request, setCookie []string) []Decision {
-	cr, ok := r.internal(j.profile.ThirdPartyCookies)
+	cr, ok := r.internal(j)
 	if !ok {
 		if len(setCookie) == 0 {
 			return nil
@@ -458,9 +529,12 @@ func (j *Jar) SetCookiesFrom(r Request, setCookie []string) []Decision {
 // All returns copies of every unexpired stored cookie with its attributes:
 // Name, Value, Domain (the bare host for a host-only cookie, a leading dot
 // for a Domain cookie), Path, Secure, HttpOnly, SameSite (0 when unset or
-// unrecognized, which Chromium enforces as Lax), Partitioned and Expires
-// (zero for a session cookie). They are sorted by domain, path, name and
-// creation. The partition key of a Partitioned cookie is not shown.
+// unrecognized, which Chromium enforces as Lax and Gecko and WebKit as
+// None), Partitioned and Expires (zero for a session cookie). Partitioned
+// is true for every cookie kept in a partition: a Partitioned (CHIPS)
+// cookie, or one Total Cookie Protection stored from a cross-site response
+// (as Firefox's storage shows it); the partition key is not shown. They
+// are sorted by domain, path, name and creation.
 func (j *Jar) All() []*http.Cookie {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -545,7 +619,7 @@ const credentialsReason = jarhook.CredentialsReason
 // decision for every stored cookie whose domain matches the hop's host, in
 // the same order.
 func (j *Jar) cookiesFor(r cookieRequest) (send []*http.Cookie, decisions []Decision) {
-	ctx := resolveCookieContext(r)
+	ctx := j.resolveCookieContext(r)
 	if !ctx.ok {
 		return nil, nil
 	}
@@ -609,8 +683,31 @@ func sortBrowserOrder(list []*jarCookie) {
 	})
 }
 
+// partitionFor returns the partition c is kept in as rules see it: an
+// engine that ignores the Partitioned attribute (WebKit) treats a cookie
+// partitioned only because of that attribute as an ordinary one. A
+// partition that comes from the third-party policy (Total Cookie
+// Protection) stays.
+func (c *jarCookie) partitionFor(rules engines.Rules) string {
+	if c.chips && !rules.Partitioned {
+		return ""
+	}
+	return c.partition
+}
+
+// schemeNote explains, on a cross-site verdict, a request that is
+// cross-site only because of the scheme, which an engine with schemeful
+// same-site (Chromium) counts.
+func (ctx cookieContext) schemeNote() string {
+	if !ctx.schemeOnly || !ctx.rules.SchemefulSite {
+		return ""
+	}
+	return fmt.Sprintf("; the request is cross-site only because its scheme differs from the page's %s: %s compares sites with their scheme (schemeful same-site), so serve the page and the stream both over https", ctx.topLevel, ctx.name)
+}
+
 // retrievalDecision decides whether c, which matches the host, is sent on
-// the request described by ctx.
+// the request described by ctx, under ctx's engine rules and third-party
+// policy.
 func retrievalDecision(ctx cookieContext, c *jarCookie) (bool, string) {
 	if !ctx.credentials {
 		return false, credentialsReason
@@ -618,42 +715,84 @@ func retrievalDecision(ctx cookieContext, c *jarCookie) (bool, string) {
 	if !cookiePathMatch(ctx.path, c.path) {
 		return false, fmt.Sprintf("Path=%s does not path-match the request path %s", c.path, ctx.path)
 	}
-	if c.partition != "" && c.partition != ctx.partition {
-		return false, fmt.Sprintf("Partitioned cookie belongs to the top-level site %s; this request's top-level site is %s, and partitioned cookies are only sent under the site that stored them", c.partition, ctx.partition)
+	part := c.partitionFor(ctx.rules)
+	if part != "" && part != ctx.partition {
+		why := "a Partitioned cookie"
+		if !c.chips {
+			why = "a cookie set by a cross-site response under Total Cookie Protection"
+		}
+		return false, fmt.Sprintf("%s keeps this cookie (%s) in the partition of top-level site %s; this request's top-level site is %s, and a partitioned cookie is sent only under the top-level site that stored it (fix: set the cookie from a response to a request made by a page of %s, or, for a cookie set by a top-level visit, drop Partitioned)", ctx.name, why, part, ctx.partition, ctx.partition)
 	}
 	if c.secure && !ctx.secure {
 		return false, "Secure cookie is sent only over https (or to a loopback host such as localhost); this request uses http"
 	}
+	ignored := ""
+	if c.chips && !ctx.rules.Partitioned {
+		ignored = fmt.Sprintf("; %s ignores the Partitioned attribute, so it is an ordinary cookie", ctx.name)
+	}
 	if ctx.crossSite {
-		if c.partition == "" && ctx.thirdParty != Allow {
-			return false, "third-party cookies are blocked (the default, as in Debian's Chromium and Chrome Incognito): a cross-site request sends only Partitioned cookies; make the cookie `SameSite=None; Secure; Partitioned`, or allow third-party cookies (browserjar.Allow)"
+		switch ctx.thirdParty {
+		case browser.BlockAll:
+			return false, fmt.Sprintf("%s blocks every cookie on a cross-site request, partitioned or not (Intelligent Tracking Prevention): %s is not same-site with the page %s, so nothing is sent (fix: serve the stream from the page's site, such as a subdomain of it)%s", ctx.name, ctx.host, ctx.topLevel, ctx.schemeNote())
+		case browser.Partition:
+			if part == "" {
+				return false, fmt.Sprintf("%s keeps third-party cookies per top-level site (Total Cookie Protection): this cookie was set by a top-level visit or a same-site request, so a cross-site request from %s does not send it (fix: serve the stream from the page's site, or set it from a cross-site response so it lands in this partition)%s", ctx.name, ctx.topLevel, ctx.schemeNote())
+			}
+		case browser.Allow:
+		default:
+			if part == "" && !ctx.rules.Partitioned {
+				return false, fmt.Sprintf("third-party cookies are blocked in %s, which ignores the Partitioned attribute: no cookie goes on a cross-site request (fix: serve the stream from the page's site, or allow third-party cookies)%s", ctx.name, ctx.schemeNote())
+			}
+			if part == "" {
+				return false, fmt.Sprintf("third-party cookies are blocked in %s: a cross-site request sends only Partitioned cookies (fix: make the cookie `SameSite=None; Secure; Partitioned` and set it from a cross-site response, serve the stream from the page's site, or allow third-party cookies)%s", ctx.name, ctx.schemeNote())
+			}
 		}
 		switch c.sameSite {
 		case sameSiteStrict:
-			return false, "SameSite=Strict is not sent on a cross-site request; only `SameSite=None; Secure` cookies go cross-site"
+			return false, fmt.Sprintf("SameSite=Strict is not sent on a cross-site request (in %s, as in every browser); only `SameSite=None; Secure` cookies go cross-site%s", ctx.name, ctx.schemeNote())
 		case sameSiteLax:
-			return false, "SameSite=Lax is not sent on a cross-site subresource request; set `SameSite=None; Secure` to send it cross-site"
+			return false, fmt.Sprintf("SameSite=Lax is not sent on a cross-site subresource request (in %s, as in every browser); set `SameSite=None; Secure` to send it cross-site%s", ctx.name, ctx.schemeNote())
 		case sameSiteUnset:
-			return false, "SameSite unset (or unrecognized), which Chromium treats as Lax, is not sent on a cross-site subresource request; set `SameSite=None; Secure` to send it cross-site"
+			if ctx.rules.UnsetSameSiteIsLax {
+				return false, fmt.Sprintf("SameSite unset (or unrecognized), which %s treats as Lax, is not sent on a cross-site subresource request; set `SameSite=None; Secure` to send it cross-site%s", ctx.name, ctx.schemeNote())
+			}
 		}
-		if c.partition != "" {
-			return true, "sent: Partitioned `SameSite=None; Secure` cookie of this top-level site on a cross-site request"
+		if part != "" {
+			return true, fmt.Sprintf("sent: %s keeps this cookie in the partition of top-level site %s and sends it on a cross-site request from a page of that site", ctx.name, part)
 		}
-		return true, "sent: `SameSite=None; Secure` cookie on a cross-site request (third-party cookies allowed)"
+		if c.sameSite == sameSiteUnset {
+			return true, fmt.Sprintf("sent: cookie without a valid SameSite attribute, which %s treats as SameSite=None, on a cross-site request (third-party cookies allowed); Chromium treats it as Lax and would not send it, so set `SameSite=None; Secure` for every browser", ctx.name)
+		}
+		return true, fmt.Sprintf("sent: `SameSite=None; Secure` cookie on a cross-site request (third-party cookies allowed in %s)%s", ctx.name, ignored)
 	}
 	if ctx.tainted {
 		switch c.sameSite {
-		case sameSiteStrict:
-			return false, "SameSite=Strict is not sent after a cross-site redirect (Fetch redirect-taint \"cross-site\"), even though this hop is same-site"
-		case sameSiteLax:
-			return false, "SameSite=Lax is not sent after a cross-site redirect (Fetch redirect-taint \"cross-site\"), even though this hop is same-site"
+		case sameSiteStrict, sameSiteLax:
+			return false, fmt.Sprintf("SameSite=%s is not sent after a cross-site redirect, even though this hop is same-site: %s applies Fetch's redirect-taint, so a request whose redirect chain went through another site sends no Lax or Strict cookie (fix: point the EventSource at the final URL so that no cross-site redirect happens, or use `SameSite=None; Secure`)", sameSiteName(c.sameSite), ctx.name)
 		}
-		return true, "sent: same-site hop after a cross-site redirect, which still allows unset and None cookies (layered cookies \"unset-or-less\")"
+		return true, fmt.Sprintf("sent: same-site hop after a cross-site redirect: the redirect-taint %s applies still lets unset and None cookies through (layered cookies \"unset-or-less\")%s", ctx.name, ignored)
 	}
-	if c.partition != "" {
-		return true, "sent: Partitioned cookie of this top-level site on a same-site request"
+	schemeless := ""
+	if ctx.schemeOnly {
+		schemeless = fmt.Sprintf(" (%s compares sites without the scheme, so the page %s and this request are same-site; Chromium would treat the request as cross-site)", ctx.name, ctx.topLevel)
 	}
-	return true, "sent: same-site request"
+	if part != "" {
+		return true, "sent: Partitioned cookie of this top-level site on a same-site request" + schemeless
+	}
+	return true, "sent: same-site request" + schemeless + ignored
+}
+
+// sameSiteName is the attribute value of a cookie's SameSite flag.
+func sameSiteName(s cookieSameSite) string {
+	switch s {
+	case sameSiteStrict:
+		return "Strict"
+	case sameSiteLax:
+		return "Lax"
+	case sameSiteNone:
+		return "None"
+	}
+	return "unset"
 }
 
 // storeFrom processes the raw Set-Cookie header lines of one hop's
@@ -662,7 +801,7 @@ func (j *Jar) storeFrom(r cookieRequest, setCookie []string) []Decision {
 	if len(setCookie) == 0 {
 		return nil
 	}
-	ctx := resolveCookieContext(r)
+	ctx := j.resolveCookieContext(r)
 	decisions := make([]Decision, 0, len(setCookie))
 	if !ctx.ok {
 		for range setCookie {
@@ -950,7 +1089,7 @@ func hasPrefixFold(s, prefix string) bool {
 // parsed cookie and stores it, replaces a stored one, or deletes one. The
 // caller holds j.mu and has checked credentials.
 func (j *Jar) storeLocked(ctx cookieContext, pc parsedCookie, now time.Time) Decision {
-	d := Decision{Name: pc.name, Domain: ctx.host, Partitioned: pc.partitioned}
+	d := Decision{Name: pc.name, Domain: ctx.host, Partitioned: pc.partitioned && j.rules.Partitioned}
 	reject := func(reason string) Decision {
 		d.Reason = reason
 		return d
@@ -990,17 +1129,65 @@ func (j *Jar) storeLocked(ctx cookieContext, pc parsedCookie, now time.Time) Dec
 		return reject("the Secure attribute is accepted only from https (or a loopback host such as localhost); this response came over http")
 	}
 	if pc.sameSite == sameSiteNone && !pc.secure {
-		return reject("SameSite=None without Secure is rejected (Chromium, RFC 6265bis); send `SameSite=None; Secure` over https")
+		return reject("SameSite=None without Secure is rejected (RFC 6265bis; Chromium and Firefox enforce it); send `SameSite=None; Secure` over https")
 	}
-	if pc.partitioned && !pc.secure {
+	// WebKit ignores the Partitioned attribute: the cookie is an ordinary
+	// one, with no Secure requirement of its own.
+	chips := pc.partitioned && j.rules.Partitioned
+	if chips && !pc.secure {
 		return reject("Partitioned without Secure is rejected; send `Secure; Partitioned` over https")
 	}
 	if r := cookiePrefixViolation(pc, hostOnly); r != "" {
 		return reject(r)
 	}
-	partition := ""
-	if pc.partitioned {
+	// unsetIsNone: a cookie without a valid SameSite is a None cookie in
+	// Gecko and WebKit (no Secure needed: the measured s_unset cookie has
+	// none), a Lax one in Chromium.
+	unsetIsNone := pc.sameSite == sameSiteUnset && !j.rules.UnsetSameSiteIsLax
+	partition, tcp := "", false
+	if chips {
 		partition = ctx.partition
+	}
+	if ctx.crossSite {
+		switch ctx.thirdParty {
+		case browser.BlockAll:
+			return reject(fmt.Sprintf("%s blocks every cookie from a cross-site response, partitioned or not (Intelligent Tracking Prevention): %s is not same-site with the page %s, so the cookie is not stored (fix: serve the stream from the page's site, such as a subdomain of it)%s", ctx.name, ctx.host, ctx.topLevel, ctx.schemeNote()))
+		case browser.Partition:
+			// Total Cookie Protection: whatever SameSite lets through
+			// lands in the page's partition (ENGINES.md, Firefox
+			// "set-cookie: cross-site, cred [3pc blocked]").
+			partition, tcp = ctx.partition, !chips
+		case browser.Allow:
+		default:
+			if !chips && !j.rules.Partitioned {
+				return reject(fmt.Sprintf("third-party cookies are blocked in %s, which ignores the Partitioned attribute: a cross-site response stores no cookie (fix: serve the stream from the page's site, or allow third-party cookies)%s", ctx.name, ctx.schemeNote()))
+			}
+			if !chips {
+				return reject(fmt.Sprintf("third-party cookies are blocked in %s: a cross-site response stores only Partitioned cookies (fix: send `SameSite=None; Secure; Partitioned`, serve the stream from the page's site, or allow third-party cookies)%s", ctx.name, ctx.schemeNote()))
+			}
+		}
+		switch {
+		case pc.sameSite == sameSiteStrict:
+			return reject(fmt.Sprintf("SameSite=Strict cannot be set by a cross-site response (in %s, as in every browser); send `SameSite=None; Secure` for a cookie used cross-site%s", ctx.name, ctx.schemeNote()))
+		case pc.sameSite == sameSiteLax:
+			return reject(fmt.Sprintf("SameSite=Lax cannot be set by a cross-site subresource response (in %s, as in every browser); send `SameSite=None; Secure` for a cookie used cross-site%s", ctx.name, ctx.schemeNote()))
+		case pc.sameSite == sameSiteUnset && !unsetIsNone:
+			return reject(fmt.Sprintf("SameSite unset (or unrecognized), which %s treats as Lax, cannot be set by a cross-site subresource response; send `SameSite=None; Secure`%s", ctx.name, ctx.schemeNote()))
+		}
+	}
+	// Fetch's "parse and store response Set-Cookie headers" passes
+	// sameSiteStrictOrLaxAllowed = false when the same-site mode is
+	// "unset-or-less", which a cross-site redirect-taint gives: so the
+	// taint applies to storing too, and a tainted response stores no Lax
+	// or Strict cookie. A cookie without SameSite is a None cookie in the
+	// engines that apply the taint (Gecko, WebKit), so it is stored;
+	// under Chromium's Lax default (only reachable from tests) it is not.
+	if ctx.tainted && pc.sameSite != sameSiteNone && !unsetIsNone {
+		what := "SameSite=" + sameSiteName(pc.sameSite)
+		if pc.sameSite == sameSiteUnset {
+			what = "SameSite unset (or unrecognized), which " + ctx.name + " treats as Lax,"
+		}
+		return reject(fmt.Sprintf("%s cannot be set after a cross-site redirect, even on a same-site hop: %s applies Fetch's redirect-taint, so a response whose redirect chain went through another site cannot set a Lax or Strict cookie (fix: point the EventSource at the final URL so that no cross-site redirect happens, or send `SameSite=None; Secure`)", what, ctx.name))
 	}
 	if !ctx.secure {
 		// RFC 6265bis "leave secure cookies alone".
@@ -1011,22 +1198,6 @@ func (j *Jar) storeLocked(ctx cookieContext, pc parsedCookie, now time.Time) Dec
 				return reject("a Secure cookie with this name already exists for this domain and path; a response over http cannot overwrite or delete it")
 			}
 		}
-	}
-	if ctx.crossSite && !pc.partitioned && ctx.thirdParty != Allow {
-		return reject("third-party cookies are blocked (the default, as in Debian's Chromium and Chrome Incognito): a cross-site response stores only Partitioned cookies; send `SameSite=None; Secure; Partitioned`, or allow third-party cookies (browserjar.Allow)")
-	}
-	if ctx.crossSite && pc.sameSite != sameSiteNone {
-		switch pc.sameSite {
-		case sameSiteStrict:
-			return reject("SameSite=Strict cannot be set by a cross-site response; send `SameSite=None; Secure` for a cookie used cross-site")
-		case sameSiteLax:
-			return reject("SameSite=Lax cannot be set by a cross-site subresource response; send `SameSite=None; Secure` for a cookie used cross-site")
-		default:
-			return reject("SameSite unset (or unrecognized), which Chromium treats as Lax, cannot be set by a cross-site subresource response; send `SameSite=None; Secure`")
-		}
-	}
-	if ctx.tainted && pc.sameSite != sameSiteNone {
-		return reject("after a cross-site redirect (Fetch redirect-taint \"cross-site\") only `SameSite=None; Secure` cookies can be set, even on a same-site hop")
 	}
 
 	// Expiry: Max-Age wins over Expires; both are capped at 400 days.
@@ -1064,6 +1235,7 @@ func (j *Jar) storeLocked(ctx cookieContext, pc parsedCookie, now time.Time) Dec
 		secure:     pc.secure,
 		httpOnly:   pc.httpOnly,
 		sameSite:   pc.sameSite,
+		chips:      chips,
 		expires:    expires,
 		created:    now,
 		lastAccess: now,
@@ -1077,18 +1249,28 @@ func (j *Jar) storeLocked(ctx cookieContext, pc parsedCookie, now time.Time) Dec
 	j.cookies[key] = c
 	j.evictLocked(c, now)
 
-	d.Stored = true
+	d.Stored, d.Partitioned = true, partition != ""
+	replaced := ""
+	if old != nil {
+		replaced = ", replacing the previous cookie with this name, domain and path (its creation time is kept)"
+	}
+	ignored := ""
+	if pc.partitioned && !chips && !tcp {
+		ignored = fmt.Sprintf("; %s ignores the Partitioned attribute, so it is an ordinary, unpartitioned cookie", ctx.name)
+	}
 	switch {
-	case partition != "" && old != nil:
-		d.Reason = "stored in the partition of top-level site " + partition + ", replacing the previous cookie (its creation time is kept)"
+	case tcp:
+		d.Reason = fmt.Sprintf("stored in the partition of top-level site %s%s: %s keeps a cookie set by a cross-site response under the page's site (Total Cookie Protection), so it is sent only on requests from pages of that site, never to a top-level visit of %s", partition, replaced, ctx.name, ctx.host)
 	case partition != "":
-		d.Reason = "stored in the partition of top-level site " + partition + "; it is sent only on requests under that top-level site"
-	case old != nil:
-		d.Reason = "stored, replacing the previous cookie with this name, domain and path (its creation time is kept)"
+		d.Reason = "stored in the partition of top-level site " + partition + replaced + "; it is sent only on requests under that top-level site"
+	case ctx.crossSite && unsetIsNone:
+		d.Reason = fmt.Sprintf("stored%s: cookie without a valid SameSite attribute, which %s treats as SameSite=None, from a cross-site response (third-party cookies allowed); Chromium treats it as Lax and would reject it, so send `SameSite=None; Secure` for every browser%s", replaced, ctx.name, ignored)
 	case ctx.crossSite:
-		d.Reason = "stored: `SameSite=None; Secure` cookie from a cross-site response (third-party cookies allowed)"
+		d.Reason = fmt.Sprintf("stored%s: `SameSite=None; Secure` cookie from a cross-site response (third-party cookies allowed in %s)%s", replaced, ctx.name, ignored)
+	case old != nil:
+		d.Reason = "stored" + replaced + ignored
 	default:
-		d.Reason = "stored"
+		d.Reason = "stored" + ignored
 	}
 	return d
 }

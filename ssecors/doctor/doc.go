@@ -20,8 +20,8 @@
 // [ssecors.EventSource] from the options given, exactly as [ssecors.New]
 // would, runs it with an [ssetrace.Trace] on the context, and turns what
 // the engine did into a [Report]: the request a browser sends, mixed
-// content, the cookies the [browserjar.Jar] sent or withheld (and what the
-// jar's other third-party cookie policy would change), each redirect and
+// content, the cookies the [browserjar.Jar] sent or withheld (and which
+// other browser would treat them otherwise), each redirect and
 // CORS check, the response, the Set-Cookie headers kept, the first events
 // and, with [Options].Reconnect, one reconnection with Last-Event-ID. It
 // changes only what a check must: it does not wait between attempts, bounds
@@ -55,17 +55,36 @@
 // timeouts of proxies and load balancers. These steps warn; they never
 // change the verdict. Report.Protocol names the protocol of the stream.
 //
+// # One verdict per browser
+//
+// Browsers disagree, above all on third-party cookies, so the diagnosis
+// judges each profile of [Options].Browsers (by default
+// [browser.Profiles]: Chrome, Chrome Incognito, which is also Debian's
+// Chromium, Firefox with Total Cookie Protection, and Safari with
+// Intelligent Tracking Prevention). It still makes its requests once, as
+// the profile that sends the most of the jar's cookies, and judges the
+// others from what those requests showed: the cookies each profile's view
+// of the same jar sends, and the engine rules that read the same response
+// otherwise (a charset other than UTF-8, a comma-separated Content-Type,
+// an http loopback stream on an https page, a redirect loop). A browser
+// that would withhold a cookie the stream was opened with is judged not to
+// connect ([RuleThirdPartyCookie], [RuleCookie]): the doctor cannot tell
+// whether the server needs it without another request. [Report].Browsers
+// holds a [BrowserVerdict] for each, with [BrowserVerdict].Observed false
+// where the verdict is judged rather than seen.
+//
 // # The verdict
 //
-// [Report].Connects is the verdict, like an exit code: true when a browser
-// would open the stream (and, with Options.Reconnect, survive its first
-// reconnection); false when it would not, with [Report].Rule naming the
-// rule that fails (an [ssecors.Rule] of a [*ssecors.BlockedError], or one
-// of the rules declared here, such as [RuleStatus]) and [Report].Fix what
-// to change. The ssecors command ("ssecors doctor URL --origin ORIGIN")
-// prints the same report and exits 0 for true, 1 for false, and 2 when
-// Diagnose returned an error, which means the check could not run at all.
-// Steps marked [MarkWarn] do not change the verdict.
+// [Report].Connects is the verdict, like an exit code: true when every
+// browser checked would open the stream (and, with Options.Reconnect,
+// survive its first reconnection); false when one would not, with
+// [Report].Rule naming the rule that fails for the first of them (an
+// [ssecors.Rule] of a [*ssecors.BlockedError], or one of the rules
+// declared here, such as [RuleStatus]) and [Report].Fix what to change.
+// The ssecors command ("ssecors doctor URL --origin ORIGIN") prints the
+// same report and exits 0 for true, 1 for false, and 2 when Diagnose
+// returned an error, which means the check could not run at all. Steps
+// marked [MarkWarn] do not change the verdict.
 //
 // A Report holds no secret query value and no cookie value, and marshals to
 // JSON with stable field names.

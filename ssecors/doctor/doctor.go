@@ -10,8 +10,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ssecors/ssecors-go/internal/engines"
 	"github.com/ssecors/ssecors-go/internal/inspect"
 	"github.com/ssecors/ssecors-go/internal/jarhook"
+	"github.com/ssecors/ssecors-go/internal/site"
 	"github.com/ssecors/ssecors-go/ssecors"
 	"github.com/ssecors/ssecors-go/ssecors/browser"
 	"github.com/ssecors/ssecors-go/ssecors/browserjar"
@@ -69,6 +71,15 @@ type Options struct {
 	// nothing. Reconnections during the watch are made at once, at most
 	// 20 of them.
 	Watch time.Duration
+	// Browsers are the browser profiles to judge, each with its engine's
+	// rules and its third-party cookie setting: [Report].Browsers holds a
+	// verdict for each, and [Report].Connects is true only when every one
+	// connects. nil (or empty) means [browser.Profiles]: Chrome, Chrome
+	// Incognito, Firefox and Safari. The diagnosis still makes its requests
+	// once, acting as the profile that sends the most of the jar's cookies
+	// (the first of them in this order), and judges the others from what
+	// those requests showed; give one profile to see exactly its requests.
+	Browsers []browser.Profile
 	// Progress, when set, is called with a short line, secrets redacted,
 	// each time the diagnosis starts waiting on the network, such as
 	// "waiting for the response headers from https://...". It runs on the
@@ -84,7 +95,12 @@ type Options struct {
 //
 // It runs the real engine, configured by sourceOpts exactly as
 // [ssecors.New] is, and watches it with an [ssetrace.Trace]: the verdict is
-// what an EventSource with those options does. It opens the stream, waits
+// what an EventSource with those options does, in each browser of
+// opts.Browsers. The source acts as one of those browsers: Diagnose adds
+// [ssecors.WithBrowser] with that profile and a view of the cookie jar
+// (the one given with [ssecors.WithCookieJar], or the default) under its
+// rules, so the cookies the stream's responses set go to that jar as that
+// browser keeps them. It opens the stream, waits
 // for up to opts.MaxEvents events for opts.Wait, optionally forces one
 // reconnection, and closes the source. A network error or a stream end is
 // not retried: the report says what a browser would do next.
@@ -120,10 +136,11 @@ func Diagnose(ctx context.Context, rawURL string, opts Options, sourceOpts ...ss
 	case v.Fetch:
 		opts.Fetch, bodyUnknown = fetchOf(v), v.Method != http.MethodGet && v.Method != http.MethodHead
 	case opts.Fetch != nil:
-		if es, err = ssecors.New(rawURL, append(slices.Clip(sourceOpts), opts.Fetch.options()...)...); err != nil {
-			return nil, err
-		}
-		v = inspect.Of(es)
+		sourceOpts = append(slices.Clip(sourceOpts), opts.Fetch.options()...)
+	}
+	profiles, err := checkBrowsers(opts.Browsers)
+	if err != nil {
+		return nil, err
 	}
 	if opts.MaxEvents < 0 || opts.Wait < 0 || opts.Timeout < 0 || opts.Watch < 0 {
 		return nil, &ssecors.ConfigError{Option: "doctor.Options", Reason: "MaxEvents, Wait, Timeout and Watch must not be negative"}
@@ -141,13 +158,22 @@ func Diagnose(ctx context.Context, rawURL string, opts Options, sourceOpts ...ss
 	if err != nil { // New validated it
 		return nil, &ssecors.ConfigError{Option: "url", Value: v.RedactText(rawURL), Reason: err.Error()}
 	}
+	// The requests act as one of the profiles, with a view of the same jar
+	// under its rules (the core refuses a jar of another profile).
+	store := v.Jar
+	acting := pickActing(profiles, store, browserjar.Request{URL: u, TopLevel: v.PageOrigin.String(), NestedFrame: !v.TopLevel})
+	act := append(slices.Clip(sourceOpts), ssecors.WithBrowser(profiles[acting]))
+	if store != nil {
+		act = append(act, ssecors.WithCookieJar(jarhook.WithBrowser(store, profiles[acting]).(*browserjar.Jar)))
+	}
+	if es, err = ssecors.New(rawURL, act...); err != nil {
+		return nil, err
+	}
+	v = inspect.Of(es)
 	d := &diagnosis{es: es, v: v, u: u, mode: ssecors.PreflightMode(v.Preflight), opts: opts,
-		fetch: opts.Fetch, bodyUnknown: bodyUnknown, policy: browserjar.Block, other: browserjar.Allow}
+		fetch: opts.Fetch, bodyUnknown: bodyUnknown, profiles: profiles, acting: acting, store: store}
 	if d.fetch != nil {
 		d.secrets = fetchSecrets(d.fetch)
-	}
-	if v.Jar != nil && v.Jar.ThirdPartyCookies() == browserjar.Allow {
-		d.policy, d.other = browserjar.Allow, browserjar.Block
 	}
 	return d.run(ctx)
 }
@@ -173,8 +199,9 @@ type diagnosis struct {
 	fetch       *Fetch            // nil for an EventSource
 	secrets     []string          // what the report must not show, beyond the source's redaction
 	bodyUnknown bool              // a fetch stream given with ssecors.WithFetch, whose body may be unknown
-	policy      browserjar.Policy // the jar's third-party cookie policy (Block without a browserjar.Jar)
-	other       browserjar.Policy // the policy not in use, to show what it would change
+	profiles    []browser.Profile // the browsers to judge (Options.Browsers)
+	acting      int               // the profile the requests act as
+	store       *browserjar.Jar   // the cookies judged under every profile, or nil
 	rec         *wireRecorder
 
 	mu        sync.Mutex // guards stage, timer and rewatched: timers fire elsewhere
@@ -203,11 +230,11 @@ type diagAttempt struct {
 
 // diagHop is one request of an attempt and its response.
 type diagHop struct {
-	req       ssetrace.Request
-	resp      *ssetrace.Response
-	wire      *wireConn             // what the response showed on the wire, or nil
-	altSent   []browserjar.Decision // under the other third-party policy
-	altStored []browserjar.Decision
+	req      ssetrace.Request
+	resp     *ssetrace.Response
+	wire     *wireConn               // what the response showed on the wire, or nil
+	sentBy   [][]browserjar.Decision // per profile: the cookie decisions of its view of the jar
+	storedBy [][]browserjar.Decision // per profile: its Set-Cookie decisions
 }
 
 func (d *diagnosis) run(ctx context.Context) (*Report, error) {
@@ -283,10 +310,16 @@ func (d *diagnosis) request(i ssetrace.Request) {
 		return
 	}
 	h := &diagHop{req: i}
-	if jar := d.v.Jar; jar != nil {
+	if d.store != nil {
 		if u, err := url.Parse(i.URL); err == nil {
-			alt := jarhook.WithBrowser(jar, browser.Profile{ThirdPartyCookies: d.other}).(*browserjar.Jar)
-			_, h.altSent = alt.CookiesFor(d.cookieRequest(u, i.Credentials))
+			r := d.cookieRequest(u, i.Credentials)
+			h.sentBy = make([][]browserjar.Decision, len(d.profiles))
+			for k, p := range d.profiles {
+				if k != d.acting {
+					r.CrossSiteRedirect = d.afterCrossSite(p, a, len(a.hops))
+					_, h.sentBy[k] = jarhook.WithBrowser(d.store, p).(*browserjar.Jar).CookiesFor(r)
+				}
+			}
 		}
 	}
 	a.hops = append(a.hops, h)
@@ -313,14 +346,45 @@ func (d *diagnosis) response(i ssetrace.Response) {
 	h := a.hops[len(a.hops)-1]
 	h.resp = &i
 	h.wire = w
-	if d.v.Jar != nil && h.req.Credentials && len(lines) > 0 && u != nil {
-		scratch := browserjar.New(&browserjar.Options{Now: d.v.Now, Browser: browser.Profile{ThirdPartyCookies: d.other}})
-		h.altStored = scratch.SetCookiesFrom(d.cookieRequest(u, true), lines)
+	if d.store != nil && h.req.Credentials && len(lines) > 0 && u != nil {
+		r := d.cookieRequest(u, true)
+		h.storedBy = make([][]browserjar.Decision, len(d.profiles))
+		for k, p := range d.profiles {
+			if k != d.acting {
+				r.CrossSiteRedirect = d.afterCrossSite(p, a, len(a.hops)-1)
+				scratch := browserjar.New(&browserjar.Options{Now: d.v.Now, Browser: p})
+				h.storedBy[k] = scratch.SetCookiesFrom(r, lines)
+			}
+		}
 	}
 }
 
-// cookieRequest describes a hop to the jar (or the view of it under the
-// other third-party policy), as the engine describes it.
+// afterCrossSite reports that one of the first n hops of a went to
+// another site than the page, by profile p's same-site rule: Fetch's
+// redirect-taint for cookies, which the jar applies for the engines that
+// do.
+func (d *diagnosis) afterCrossSite(p browser.Profile, a *diagAttempt, n int) bool {
+	rules := engines.For(p)
+	page := d.v.PageOrigin
+	for _, h := range a.hops[:n] {
+		u, err := url.Parse(h.req.URL)
+		if err != nil {
+			continue
+		}
+		o := site.OriginOf(u)
+		same := site.SameSite(page, o)
+		if !rules.SchemefulSite {
+			same = !page.Opaque() && !o.Opaque() && site.RegistrableDomain(page.Host) == site.RegistrableDomain(o.Host)
+		}
+		if !same {
+			return true
+		}
+	}
+	return false
+}
+
+// cookieRequest describes a hop to the jar (or a view of it under another
+// profile), as the engine describes it.
 func (d *diagnosis) cookieRequest(u *url.URL, credentials bool) browserjar.Request {
 	return browserjar.Request{
 		URL:         u,

@@ -195,42 +195,72 @@ func TestDiagnose_taintedRedirect(t *testing.T) {
 	}
 }
 
+// TestDiagnose_cookies primes a session cookie on the stream's site, as
+// a top-level login does, and judges it under each browser. The
+// expectations hold both with today's jar and once the jar applies each
+// engine's own cookie rules: a cross-site request carries the cookie only
+// in Chrome (third-party cookies allowed), a same-site one in all four.
 func TestDiagnose_cookies(t *testing.T) {
 	t.Parallel()
+	all := []string{"Chrome", "Chrome Incognito", "Firefox", "Safari"}
 	tests := []struct {
 		name       string
-		policy     browserjar.Policy
+		browsers   []browser.Profile
+		host       string
 		cookie     string
-		connects   bool
-		reasonHas  string // in the cookies step
-		altHas     string // what the other policy would do
-		fixHas     string // in Report.Fix
+		connects   []string // the browsers that connect
+		reasonHas  string   // in the cookies step
+		otherHas   string   // what Chrome Incognito, Firefox and Safari would do, in the cookies step
+		fixHas     string   // in Report.Fix
+		rule       ssecors.Rule
 		cookieMark doctor.Mark
 	}{
 		{
-			name:       "lax session cookie, third-party cookies blocked",
-			cookie:     "sid=1; SameSite=Lax",
-			reasonHas:  "third-party cookies are blocked",
-			altHas:     "with third-party cookies allowed: still not sent: SameSite=Lax is not sent on a cross-site subresource request",
-			fixHas:     "a browser did not send the cookie sid",
-			cookieMark: doctor.MarkWarn,
-		},
-		{
-			name:       "lax session cookie, third-party cookies allowed",
-			policy:     browserjar.Allow,
+			name:       "lax session cookie",
+			host:       ssetest.OtherHost,
 			cookie:     "sid=1; SameSite=Lax",
 			reasonHas:  "SameSite=Lax is not sent on a cross-site subresource request",
-			altHas:     "with third-party cookies blocked: still not sent: third-party cookies are blocked",
-			fixHas:     "set `SameSite=None; Secure`",
+			otherHas:   "still not sent: ",
+			fixHas:     "a browser did not send the cookie sid: SameSite=Lax",
+			rule:       doctor.RuleStatus,
 			cookieMark: doctor.MarkWarn,
 		},
 		{
-			name:       "none secure cookie, third-party cookies allowed",
-			policy:     browserjar.Allow,
+			name:       "lax session cookie, Chrome Incognito alone",
+			browsers:   []browser.Profile{browser.ChromeIncognito},
+			host:       ssetest.OtherHost,
+			cookie:     "sid=1; SameSite=Lax",
+			reasonHas:  "third-party cookies are blocked",
+			fixHas:     "a browser did not send the cookie sid: third-party cookies are blocked",
+			rule:       doctor.RuleStatus,
+			cookieMark: doctor.MarkWarn,
+		},
+		{
+			name:       "none secure session cookie, cross-site",
+			host:       ssetest.OtherHost,
 			cookie:     "sid=1; SameSite=None; Secure",
-			connects:   true,
+			connects:   []string{"Chrome"},
 			reasonHas:  "sent: `SameSite=None; Secure` cookie on a cross-site request",
-			altHas:     "with third-party cookies blocked: sid would not be sent",
+			otherHas:   "sid would not be sent: ",
+			fixHas:     "serve the stream from a host of the page's own site (example.test)",
+			rule:       doctor.RuleThirdPartyCookie,
+			cookieMark: doctor.MarkWarn,
+		},
+		{
+			name:       "none secure session cookie, cross-site, Chrome alone",
+			browsers:   []browser.Profile{browser.Chrome},
+			host:       ssetest.OtherHost,
+			cookie:     "sid=1; SameSite=None; Secure",
+			connects:   []string{"Chrome"},
+			reasonHas:  "sent: `SameSite=None; Secure` cookie on a cross-site request",
+			cookieMark: doctor.MarkPass,
+		},
+		{
+			name:       "none secure session cookie, same-site",
+			host:       ssetest.APIHost,
+			cookie:     "sid=1; SameSite=None; Secure",
+			connects:   all,
+			reasonHas:  "sent: same-site request",
 			cookieMark: doctor.MarkPass,
 		},
 	}
@@ -239,19 +269,26 @@ func TestDiagnose_cookies(t *testing.T) {
 			t.Parallel()
 			srv := diagnoseServer(t, ssetest.Endpoint{CORS: ssetest.AllowAll(), RequireCookie: "sid",
 				Events: ssetest.Messages("a"), SetCookies: []string{"seen=1; Secure; SameSite=None"}})
-			streamURL := srv.HostURL("https", ssetest.OtherHost, ssetest.EventsPath)
-			jar := browserjar.New(&browserjar.Options{Browser: browser.Profile{ThirdPartyCookies: tc.policy}})
+			streamURL := srv.HostURL("https", tc.host, ssetest.EventsPath)
+			jar := browserjar.New(nil)
 			c, err := http.ParseSetCookie(tc.cookie)
 			if err != nil {
 				t.Fatal(err)
 			}
 			u, _ := url.Parse(streamURL)
 			jar.SetCookies(u, []*http.Cookie{c})
-			rep := diagnose(t, srv, streamURL, doctor.Options{MaxEvents: 1},
+			rep := diagnose(t, srv, streamURL, doctor.Options{MaxEvents: 1, Browsers: tc.browsers},
 				ssecors.WithOrigin(srv.Origin("https", ssetest.AppHost)), ssecors.WithCredentials(),
 				ssecors.WithCookieJar(jar))
-			if rep.Connects != tc.connects {
-				t.Fatalf("Connects = %t, want %t: %s", rep.Connects, tc.connects, rep.Summary)
+			var got []string
+			for _, v := range rep.Browsers {
+				if v.Connects {
+					got = append(got, v.Browser)
+				}
+			}
+			want := len(rep.Browsers) == len(tc.connects)
+			if strings.Join(got, ", ") != strings.Join(tc.connects, ", ") || rep.Connects != want {
+				t.Fatalf("connects in %q (Connects %t), want %q (%t): %s", got, rep.Connects, tc.connects, want, rep.Summary)
 			}
 			s := rep.Find("cookies")
 			if s == nil {
@@ -264,17 +301,42 @@ func TestDiagnose_cookies(t *testing.T) {
 			if !strings.Contains(details, tc.reasonHas) {
 				t.Errorf("cookies details = %q, want %q", details, tc.reasonHas)
 			}
-			if !strings.Contains(details, tc.altHas) {
-				t.Errorf("cookies details = %q, want %q", details, tc.altHas)
+			if tc.otherHas == "" && strings.Contains(details, "\n  in ") {
+				t.Errorf("cookies details = %q, want no line for another browser", details)
+			}
+			for _, name := range []string{"Chrome Incognito", "Firefox", "Safari"} {
+				if tc.otherHas != "" && !hasBrowserLine(s.Details, name, tc.otherHas) {
+					t.Errorf("cookies details = %q, want a line for %s with %q", details, name, tc.otherHas)
+				}
 			}
 			if tc.fixHas == "" && rep.Fix != "" || !strings.Contains(rep.Fix, tc.fixHas) {
 				t.Errorf("Fix = %q, want %q", rep.Fix, tc.fixHas)
 			}
-			if !tc.connects && rep.Rule != doctor.RuleStatus {
-				t.Errorf("Rule = %q, want status (the server answered 401)", rep.Rule)
+			if rep.Rule != tc.rule {
+				t.Errorf("Rule = %q, want %q", rep.Rule, tc.rule)
+			}
+			if strings.Contains(rep.String()+details, "sid=1") {
+				t.Errorf("the report holds the cookie's value:\n%s", rep)
 			}
 		})
 	}
+}
+
+// hasBrowserLine reports a detail line, "  in A / B: text", that names
+// the browser and holds text.
+func hasBrowserLine(details []string, browser, text string) bool {
+	for _, d := range details {
+		names, rest, ok := strings.Cut(strings.TrimPrefix(d, "  in "), ": ")
+		if !ok || !strings.HasPrefix(d, "  in ") || !strings.Contains(rest, text) {
+			continue
+		}
+		for _, n := range strings.Split(names, " / ") {
+			if n == browser {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func TestDiagnose_reconnect(t *testing.T) {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/ssecors/ssecors-go/ssecors"
+	"github.com/ssecors/ssecors-go/ssecors/browserjar"
 	"github.com/ssecors/ssecors-go/ssecors/doctor"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
 )
@@ -111,4 +113,52 @@ func ExampleDiagnose_fetch() {
 	// false preflight-allow-headers
 	// preflight-allow-headers: Access-Control-Allow-Headers ["content-type"] does not allow ["authorization"]
 	// list every header the request sends: "Access-Control-Allow-Headers: authorization, content-type"
+}
+
+// ExampleDiagnose_browsers judges a cross-site stream that needs a
+// session cookie, set by a login on the stream's site as
+// `SameSite=None; Secure`, in the four browser profiles: only Chrome, which
+// allows third-party cookies, sends it. Options.Browsers would choose the
+// profiles; nil means browser.Profiles().
+func ExampleDiagnose_browsers() {
+	srv := ssetest.New(ssetest.Endpoint{
+		Events:        ssetest.Messages("hello"),
+		RequireCookie: "sid",
+		CORS:          ssetest.AllowAll(),
+	})
+	defer srv.Close()
+
+	// The cookie jar of the browser profile, after the login.
+	jar := browserjar.New(nil)
+	login, _ := url.Parse("https://api.other.test/login")
+	jar.SetCookies(login, []*http.Cookie{{Name: "sid", Value: "42", Path: "/", Secure: true, SameSite: http.SameSiteNoneMode}})
+
+	rep, err := doctor.Diagnose(context.Background(),
+		"https://api.other.test/events",
+		doctor.Options{MaxEvents: 1},
+		ssecors.WithOrigin("https://app.example.test"),
+		ssecors.WithCredentials(),
+		ssecors.WithCookieJar(jar),
+		ssecors.WithHTTPClient(srv.Client()),
+	)
+	if err != nil {
+		fmt.Println("the check could not run:", err)
+		return
+	}
+	for _, v := range rep.Browsers {
+		if v.Connects {
+			fmt.Printf("%s: yes\n", v.Browser)
+		} else {
+			fmt.Printf("%s: no [%s]\n", v.Browser, v.Rule)
+		}
+	}
+	fmt.Println("connects:", rep.Connects)
+	fmt.Println("fix:", rep.Fix)
+	// Output:
+	// Chrome: yes
+	// Chrome Incognito: no [third-party-cookie]
+	// Firefox: no [third-party-cookie]
+	// Safari: no [third-party-cookie]
+	// connects: false
+	// fix: serve the stream from a host of the page's own site (example.test): the cookie is then first-party, which every browser sends
 }

@@ -1,6 +1,11 @@
 package doctor
 
-import "time"
+import (
+	"time"
+
+	"github.com/ssecors/ssecors-go/internal/engines"
+	"github.com/ssecors/ssecors-go/ssecors/browser"
+)
 
 // Internals for the tests of package doctor_test.
 var (
@@ -42,3 +47,14 @@ func ScanLines(chunks ...string) (events, comments int, retry bool) {
 	}
 	return events, comments, retry
 }
+
+// ContentTypeOpens reports whether profile p's engine opens a 200
+// response with these Content-Type header values, as far as the
+// Content-Type decides it.
+func ContentTypeOpens(p browser.Profile, ct ...string) bool {
+	ok, _ := contentTypeOpens(engines.For(p), ct)
+	return ok
+}
+
+// BrowserLines renders verdicts as the text report does.
+var BrowserLines = browserLines

@@ -279,7 +279,7 @@ func TestDiagnose_fetchHeaderLine(t *testing.T) {
 	srv := diagnoseServer(t, ssetest.Endpoint{Events: ssetest.Messages("a"), CORS: ssetest.AllowAll()})
 	rep := diagnose(t, srv, fetchStream, doctor.Options{MaxEvents: 1, Fetch: &doctor.Fetch{Method: "post", Credentials: "include", Body: []byte("x")}},
 		ssecors.WithOrigin(fetchPage))
-	want := `with fetch(url, {method: "POST", credentials: "include"}) and a streaming reader?`
+	want := "with fetch(url, {method: \"POST\", credentials: \"include\"}) and a streaming reader\nin Chrome, Chrome Incognito, Firefox and Safari?"
 	if !strings.Contains(rep.String(), want) {
 		t.Errorf("the report does not ask %q:\n%s", want, rep)
 	}

@@ -411,8 +411,13 @@ func TestNginx(t *testing.T) {
 		// machine would blur.
 		t.Run(tc.name, func(t *testing.T) {
 			rep := nginxDiagnose(t, tc.cfg, tc.up, tc.tls, tc.do)
-			if !rep.Connects {
-				t.Fatalf("a browser would not connect:\n%s", rep)
+			// Without TLS the stream is http on a loopback host, which
+			// Safari (WebKit) blocks as mixed content on an https page;
+			// the other browsers connect.
+			for _, v := range rep.Browsers {
+				if want := tc.tls || v.Engine != "WebKit"; v.Connects != want {
+					t.Fatalf("%s: connects %t, want %t:\n%s", v.Browser, v.Connects, want, rep)
+				}
 			}
 			for name, want := range tc.marks {
 				s := rep.Find(name)

@@ -107,18 +107,25 @@ type Report struct {
 	// CredentialsMode is the credentials mode of a fetch stream: "omit",
 	// "same-origin" or "include"; empty for an EventSource.
 	CredentialsMode string `json:"credentials_mode,omitempty"`
-	// ThirdPartyCookies is the third-party cookie policy of the jar given
-	// with [ssecors.WithCookieJar] (its [browserjar.Policy]): "block" (the
-	// default) or "allow".
+	// Browser names the browser profile the diagnosis's requests acted as
+	// (see [Options].Browsers): the steps show its requests.
+	Browser string `json:"browser"`
+	// ThirdPartyCookies is the third-party cookie setting of that profile:
+	// "allow", "block", "partition" or "block-all".
 	ThirdPartyCookies string `json:"third_party_cookies"`
 	// Protocol is the protocol the stream's response came over, such as
 	// "HTTP/1.1" or "HTTP/2.0"; empty when no stream opened.
 	Protocol string `json:"protocol,omitempty"`
-	// Connects is the verdict: the stream opened as a browser would open
-	// it, and, when a reconnection was diagnosed, it did not end the
-	// source.
+	// Connects is the verdict: every browser of Browsers connects, that
+	// is, would open the stream, and, when a reconnection was diagnosed,
+	// would not have it end the source.
 	Connects bool `json:"connects"`
-	// Rule names what stops a browser, empty when Connects: the Rule of a
+	// Browsers holds the verdict for each browser profile of
+	// [Options].Browsers, in that order.
+	Browsers []BrowserVerdict `json:"browsers"`
+	// Rule names what stops the first browser of Browsers that does not
+	// connect, empty when Connects: a rule of a [BrowserVerdict] such as
+	// [RuleThirdPartyCookie], or the Rule of a
 	// [*ssecors.BlockedError] (a CORS rule such as
 	// [ssecors.RuleAllowCredentials], or another refusal such as
 	// [ssecors.RuleMixedContent]), [RuleStatus] or [RuleContentType] for a
@@ -126,7 +133,7 @@ type Report struct {
 	// when no response arrived, [RuleEventTooLarge], or [RuleError] for
 	// anything else.
 	Rule ssecors.Rule `json:"rule,omitempty"`
-	// Fix says what to change, empty when Connects.
+	// Fix says what to change for that browser, empty when Connects.
 	Fix string `json:"fix,omitempty"`
 	// Summary is the verdict in one line.
 	Summary string `json:"summary"`
@@ -134,10 +141,11 @@ type Report struct {
 	Steps []Step `json:"steps"`
 	// Events are the first events received (at most [Options].MaxEvents).
 	Events []ReportEvent `json:"events"`
-	// Err is the error that ended the diagnosed source, as
-	// [ssecors.EventSource.Run] returned it (a *ssecors.BlockedError,
-	// *ssecors.ResponseError, *ssecors.NetworkError...), or nil when it
-	// connected. It is not marshaled.
+	// Err is the error that ended the diagnosed source (acting as
+	// Browser), as [ssecors.EventSource.Run] returned it (a
+	// *ssecors.BlockedError, *ssecors.ResponseError,
+	// *ssecors.NetworkError...), or nil when it connected, even if another
+	// browser would not. It is not marshaled.
 	Err error `json:"-"`
 }
 
@@ -152,17 +160,24 @@ func (r *Report) Find(name string) *Step {
 }
 
 // String renders the report as text for a terminal: a header naming the
-// question, one block per step whose first line starts with PASS, WARN,
-// FAIL or INFO, and a final verdict line, "verdict: yes" or
-// "verdict: no", followed by the fix. [Report.Connects] decides which.
+// question and the browsers, one block per step (of the requests made as
+// [Report].Browser) whose first line starts with PASS, WARN, FAIL or
+// INFO, one line per group of browsers with the same verdict ("Chrome:
+// yes", "Firefox / Safari: no — why [rule]", then the fix), and a final
+// verdict line, "verdict: yes" or "verdict: no", followed by the fix.
+// [Report.Connects] decides which.
 func (r *Report) String() string {
 	var b strings.Builder
 	call := fmt.Sprintf("new EventSource(url, {withCredentials: %t})", r.Credentials)
 	if r.Method != "" {
 		call = fmt.Sprintf("fetch(url, {method: %q, credentials: %q}) and a streaming reader", r.Method, r.CredentialsMode)
 	}
-	fmt.Fprintf(&b, "can a page on %s open\n  %s\nwith %s? (third-party cookies: %s)\n\n",
-		r.Origin, r.URL, call, r.ThirdPartyCookies)
+	names := make([]string, len(r.Browsers))
+	for i, v := range r.Browsers {
+		names[i] = v.Browser
+	}
+	fmt.Fprintf(&b, "can a page on %s open\n  %s\nwith %s\nin %s?\n(the requests below act as %s, third-party cookies: %s)\n\n",
+		r.Origin, r.URL, call, nameList(names), r.Browser, r.ThirdPartyCookies)
 	for _, s := range r.Steps {
 		fmt.Fprintf(&b, "%s %s: %s\n", markLabel(s.Mark), s.Name, s.Title)
 		for _, d := range s.Details {
@@ -173,6 +188,12 @@ func (r *Report) String() string {
 		}
 	}
 	b.WriteString("\n")
+	for _, l := range browserLines(r.Browsers) {
+		b.WriteString(l + "\n")
+	}
+	if len(r.Browsers) > 0 {
+		b.WriteString("\n")
+	}
 	if r.Connects {
 		fmt.Fprintf(&b, "verdict: yes: %s\n", r.Summary)
 	} else {
@@ -234,6 +255,10 @@ func (r *Report) Redact(secrets ...string) {
 	hide(&r.URL)
 	hide(&r.Summary)
 	hide(&r.Fix)
+	for i := range r.Browsers {
+		hide(&r.Browsers[i].Reason)
+		hide(&r.Browsers[i].Fix)
+	}
 	for i := range r.Steps {
 		st := &r.Steps[i]
 		hide(&st.Title)

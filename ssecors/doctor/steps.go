@@ -33,7 +33,8 @@ func (d *diagnosis) buildReport() *Report {
 		URL:               d.v.RedactURL(d.u),
 		Origin:            d.v.PageOrigin.String(),
 		Credentials:       d.es.Credentials(),
-		ThirdPartyCookies: d.policy.String(),
+		Browser:           d.profiles[d.acting].String(),
+		ThirdPartyCookies: d.profiles[d.acting].ThirdPartyCookies.String(),
 		Events:            []ReportEvent{},
 	}
 	first := d.get(1)
@@ -102,26 +103,58 @@ func (d *diagnosis) buildReport() *Report {
 		r.Protocol = h.resp.Proto
 	}
 
-	r.Connects = connects
 	r.Err = verdictErr
+	real := outcome{connects: connects}
 	if connects {
 		r.Err = nil
-		r.Summary = d.successSummary(r)
-		return r
+	} else {
+		if verdictErr == nil {
+			verdictErr = errors.New("the stream did not open")
+		}
+		var details []string
+		real.rule, real.reason, real.fix, details = d.explain(verdictErr, first)
+		if !hasFail(r.Steps) {
+			r.Steps = append(r.Steps, Step{Name: "response", Mark: MarkFail, Title: real.reason, Details: details, Rule: real.rule, Fix: real.fix})
+		}
 	}
-	if verdictErr == nil {
-		verdictErr = errors.New("the stream did not open")
-	}
-	rule, title, fix, details := d.explain(verdictErr, first)
-	r.Rule, r.Fix = rule, fix
-	if !hasFail(r.Steps) {
-		r.Steps = append(r.Steps, Step{Name: "response", Mark: MarkFail, Title: title, Details: details, Rule: rule, Fix: fix})
+	r.Browsers = d.verdicts(first, real)
+	r.Connects = true
+	var yes, no []string
+	var firstNo *BrowserVerdict
+	for i, v := range r.Browsers {
+		if v.Connects {
+			yes = append(yes, v.Browser)
+			continue
+		}
+		r.Connects = false
+		no = append(no, v.Browser)
+		if firstNo == nil {
+			firstNo = &r.Browsers[i]
+		}
 	}
 	who := "a page on " + r.Origin
-	if first.opened {
-		r.Summary = fmt.Sprintf("%s opens this stream, but its first reconnection ends it for good [%s]: %s", who, rule, title)
-	} else {
-		r.Summary = fmt.Sprintf("%s cannot open this stream [%s]: %s", who, rule, title)
+	switch {
+	case r.Connects:
+		r.Summary = d.successSummary(r)
+	case connects:
+		// The requests opened the stream; some browsers would not.
+		r.Rule, r.Fix = firstNo.Rule, firstNo.Fix
+		r.Summary = fmt.Sprintf("%s can open this stream in %s, but not in %s [%s]: %s", who, nameList(yes), joinProse(no, " or "), firstNo.Rule, firstNo.Reason)
+	default:
+		r.Rule, r.Fix = firstNo.Rule, firstNo.Fix
+		in := ""
+		if len(yes) > 0 {
+			in = " in " + nameList(no)
+		}
+		switch {
+		case first.opened:
+			r.Summary = fmt.Sprintf("%s opens this stream%s, but its first reconnection ends it for good [%s]: %s", who, in, real.rule, real.reason)
+		default:
+			r.Summary = fmt.Sprintf("%s cannot open this stream%s [%s]: %s", who, in, real.rule, real.reason)
+		}
+		if len(yes) > 0 {
+			r.Summary += "; it can in " + nameList(yes)
+		}
 	}
 	return r
 }
@@ -342,11 +375,8 @@ func (d *diagnosis) cookiesStep(a *diagAttempt) (Step, bool) {
 	}
 	sent, held := 0, 0
 	multi := len(a.hops) > 1
+	var withheld, withheldCookies []string // profiles that withhold a cookie sent here, and those cookies
 	for _, h := range a.hops {
-		alt := make(map[string]browserjar.Decision, len(h.altSent))
-		for _, c := range h.altSent {
-			alt[cookieKey(c)] = c
-		}
 		prefix := ""
 		if multi {
 			prefix = h.req.URL + ": "
@@ -359,15 +389,25 @@ func (d *diagnosis) cookiesStep(a *diagAttempt) (Step, bool) {
 				held++
 				s.Details = append(s.Details, prefix+cookieLabel(c)+": not sent: "+c.Reason)
 			}
-			other, ok := alt[cookieKey(c)]
-			switch {
-			case !ok:
-			case other.Sent != c.Sent && other.Sent:
-				s.Details = append(s.Details, fmt.Sprintf("  with third-party cookies %s: %s would be sent", d.otherWord(), c.Name))
-			case other.Sent != c.Sent:
-				s.Details = append(s.Details, fmt.Sprintf("  with third-party cookies %s: %s would not be sent: %s", d.otherWord(), c.Name, other.Reason))
-			case !c.Sent && other.Reason != c.Reason:
-				s.Details = append(s.Details, fmt.Sprintf("  with third-party cookies %s: still not sent: %s", d.otherWord(), other.Reason))
+			lines, names := d.otherBrowsers(h.sentBy, cookieKey(c), func(o browserjar.Decision) string {
+				switch {
+				case o.Sent && !c.Sent:
+					return c.Name + " would be sent"
+				case !o.Sent && c.Sent:
+					return c.Name + " would not be sent: " + o.Reason
+				case !o.Sent && o.Reason != c.Reason:
+					return "still not sent: " + o.Reason
+				}
+				return ""
+			}, func(o browserjar.Decision) bool { return c.Sent && !o.Sent })
+			s.Details = append(s.Details, lines...)
+			for _, n := range names {
+				if !slices.Contains(withheld, n) {
+					withheld = append(withheld, n)
+				}
+			}
+			if len(names) > 0 && !slices.Contains(withheldCookies, c.Name) {
+				withheldCookies = append(withheldCookies, c.Name)
 			}
 		}
 	}
@@ -387,14 +427,49 @@ func (d *diagnosis) cookiesStep(a *diagAttempt) (Step, bool) {
 		s.Mark = MarkWarn
 		s.Title = fmt.Sprintf("%d of %d cookies sent: a browser withholds the others", sent, total)
 	}
+	if len(d.profiles) > 1 && total > 0 {
+		s.Title = strings.Replace(s.Title, " sent", " sent as "+d.profiles[d.acting].String(), 1)
+	}
+	if len(withheld) > 0 {
+		s.Mark = MarkWarn
+		s.Title += "; " + nameList(withheld) + " would not send " + nameList(withheldCookies)
+	}
 	return s, true
 }
 
-func (d *diagnosis) otherWord() string {
-	if d.other == browserjar.Allow {
-		return "allowed"
+// otherBrowsers describes how the profiles other than the acting one
+// treat one cookie, from their decisions per profile (decisions[k] for
+// profile k; the cookie is found by key): line gives the difference from
+// the acting profile's decision, or "" for none. Profiles with the same
+// line share it: "  in Firefox / Safari: ...". names are the profiles
+// for which flag is true.
+func (d *diagnosis) otherBrowsers(decisions [][]browserjar.Decision, key string, line func(browserjar.Decision) string, flag func(browserjar.Decision) bool) (lines, names []string) {
+	var texts []string
+	who := map[string][]string{}
+	for k, list := range decisions {
+		if k == d.acting || k >= len(d.profiles) {
+			continue
+		}
+		for _, o := range list {
+			if key != "" && cookieKey(o) != key {
+				continue
+			}
+			if flag(o) {
+				names = append(names, d.profiles[k].String())
+			}
+			if t := line(o); t != "" {
+				if _, ok := who[t]; !ok {
+					texts = append(texts, t)
+				}
+				who[t] = append(who[t], d.profiles[k].String())
+			}
+			break
+		}
 	}
-	return "blocked"
+	for _, t := range texts {
+		lines = append(lines, "  in "+strings.Join(who[t], " / ")+": "+t)
+	}
+	return lines, names
 }
 
 // withVerb prefixes a reason with verb unless it already starts with it.
@@ -582,15 +657,23 @@ func (d *diagnosis) setCookieStep(a *diagAttempt) (Step, bool) {
 				rejected++
 				s.Details = append(s.Details, prefix+cookieLabel(c)+": not stored: "+c.Reason)
 			}
-			if i < len(h.altStored) {
-				other := h.altStored[i]
-				switch {
-				case other.Stored && !c.Stored:
-					s.Details = append(s.Details, fmt.Sprintf("  with third-party cookies %s: %s would be stored", d.otherWord(), c.Name))
-				case !other.Stored && c.Stored:
-					s.Details = append(s.Details, fmt.Sprintf("  with third-party cookies %s: %s would not be stored: %s", d.otherWord(), c.Name, other.Reason))
+			// One decision per Set-Cookie line, in order: line i of each.
+			nth := make([][]browserjar.Decision, len(h.storedBy))
+			for k, list := range h.storedBy {
+				if i < len(list) {
+					nth[k] = list[i : i+1]
 				}
 			}
+			lines, _ := d.otherBrowsers(nth, "", func(o browserjar.Decision) string {
+				switch {
+				case o.Stored && !c.Stored:
+					return c.Name + " would be stored"
+				case !o.Stored && c.Stored:
+					return c.Name + " would not be stored: " + o.Reason
+				}
+				return ""
+			}, func(browserjar.Decision) bool { return false })
+			s.Details = append(s.Details, lines...)
 		}
 	}
 	switch {
