@@ -82,9 +82,12 @@ func FindChromium() (string, error) {
 
 // ChromiumKind drives Debian's Chromium over the DevTools protocol.
 var ChromiumKind = EngineKind{
-	Name:    "chromium",
-	Title:   "Chromium",
-	Driver:  "DevTools protocol, through github.com/chromedp/chromedp",
+	Name:   "chromium",
+	Title:  "Chromium",
+	Driver: "the DevTools protocol",
+	DriverVersion: func() string {
+		return "github.com/chromedp/chromedp " + moduleVersion("github.com/chromedp/chromedp") + "; Debian package chromium " + debianVersion("chromium")
+	},
 	Find:    FindChromium,
 	Start:   startChromium,
 	Workers: chromiumWorkers,

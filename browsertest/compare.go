@@ -3,7 +3,6 @@ package browsertest
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -45,16 +44,6 @@ type Outcome struct {
 	Detail string
 	// Harness is set when the suite itself could not run the case.
 	Harness error
-}
-
-// opened reports whether an open event fired.
-func (o Outcome) opened() bool {
-	for _, e := range o.Events {
-		if e.Kind == "open" {
-			return true
-		}
-	}
-	return false
 }
 
 // EventRec is one event a side saw.
@@ -240,12 +229,5 @@ func describeAll(log []Request) []string {
 	for _, r := range log {
 		out = append(out, r.describe())
 	}
-	return out
-}
-
-// sortedCopy returns s sorted.
-func sortedCopy(s []string) []string {
-	out := append([]string(nil), s...)
-	sort.Strings(out)
 	return out
 }

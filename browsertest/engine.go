@@ -3,6 +3,8 @@ package browsertest
 import (
 	"context"
 	"fmt"
+	"os/exec"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -42,6 +44,9 @@ type EngineKind struct {
 	Title string
 	// Driver says how the suite drives it, for the report.
 	Driver string
+	// DriverVersion returns the versions of what drives the engine, for
+	// the report.
+	DriverVersion func() string
 	// Find returns the path of the browser (or its driver), or an error
 	// saying what to install.
 	Find func() (string, error)
@@ -74,6 +79,7 @@ func (r *Run) Name() string { return r.Case.Name }
 type ConfigResult struct {
 	Config   *Config
 	Version  string
+	Driver   string // the driver's version
 	Settings []string
 	Runs     []*Run
 	Elapsed  time.Duration
@@ -123,6 +129,9 @@ func RunConfig(ctx context.Context, cfg *Config, path string, srv *Server, cases
 	}
 	defer e.Close()
 	res.Version, res.Settings = e.Version(), e.Settings()
+	if cfg.Kind.DriverVersion != nil {
+		res.Driver = cfg.Kind.DriverVersion()
+	}
 	sdk := &SDKRunner{Srv: srv}
 
 	var wg sync.WaitGroup
@@ -193,6 +202,29 @@ func judge(e Engine, r *Run) {
 		r.SDK.Jar = v.ViewJar(r.Case, r.SDK.Jar)
 	}
 	r.Verdict = Judge(r.Case, r.Config, r.Browser, r.SDK)
+}
+
+// moduleVersion returns the version of a Go module the suite is built
+// with, or "?".
+func moduleVersion(path string) string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range bi.Deps {
+			if m.Path == path {
+				return m.Version
+			}
+		}
+	}
+	return "?"
+}
+
+// debianVersion returns the version of an installed Debian package, or
+// "?".
+func debianVersion(pkg string) string {
+	out, err := exec.Command("dpkg-query", "-W", "-f", "${Version}", pkg).Output()
+	if err != nil || len(out) == 0 {
+		return "?"
+	}
+	return string(out)
 }
 
 // fillFromLog adds the server's view of a run to an outcome.

@@ -50,7 +50,10 @@ var FirefoxKind = EngineKind{
 	Name:   "firefox",
 	Title:  "Firefox",
 	Driver: "WebDriver BiDi, served by Firefox itself (no geckodriver)",
-	Find:   FindFirefox,
+	DriverVersion: func() string {
+		return "Firefox's Remote Agent; github.com/coder/websocket " + moduleVersion("github.com/coder/websocket") + "; Debian package firefox-esr " + debianVersion("firefox-esr")
+	},
+	Find: FindFirefox,
 	Start: func(ctx context.Context, path string, srv *Server, s Setting) (Engine, error) {
 		return StartFirefox(ctx, path, srv, s)
 	},

@@ -52,8 +52,8 @@ var Intentionals = []Intentional{
 		Fields: []string{FieldThrew, FieldURL, FieldEvents, FieldState},
 		Browser: map[browser.Engine]string{
 			browser.Chromium: "new EventSource(\"ftp:...\") (any non-HTTP(S) scheme) creates the object, then fires error with readyState CLOSED; no request",
-			browser.Gecko:    "the same: new EventSource(\"ftp:...\") creates the object, then fires error with readyState CLOSED; no request",
-			browser.WebKit:   "the same as Chromium",
+			browser.Gecko:    "new EventSource(\"ftp:...\") (any non-HTTP(S) scheme) creates the object, then fires error with readyState CLOSED; no request",
+			browser.WebKit:   "new EventSource(\"ftp:...\") (any non-HTTP(S) scheme) creates the object, then fires error with readyState CLOSED; no request",
 		},
 		SSECORS: "ssecors.New returns a *ConfigError: no source, no request",
 		Reason:  "a Go caller gets the problem where it made it, as a typed error, rather than as an asynchronous event; the end state (never opens, no request) is the same",
@@ -94,8 +94,8 @@ var Intentionals = []Intentional{
 		Fields: []string{FieldThrew, FieldURL, FieldEvents, FieldState, FieldRequests, FieldGaps},
 		Browser: map[browser.Engine]string{
 			browser.Chromium: "the URL parser silently removes tabs and line breaks anywhere in the URL, so \"https://api.other\\n.test/\" opens https://api.other.test/",
-			browser.Gecko:    "the same: its URL parser removes tabs and line breaks, so \"https://api.other\\n.test/\" opens https://api.other.test/",
-			browser.WebKit:   "the same as Chromium",
+			browser.Gecko:    "the URL parser silently removes tabs and line breaks anywhere in the URL, so \"https://api.other\\n.test/\" opens https://api.other.test/",
+			browser.WebKit:   "the URL parser silently removes tabs and line breaks anywhere in the URL, so \"https://api.other\\n.test/\" opens https://api.other.test/",
 		},
 		SSECORS: "New returns a *ConfigError (\"contains a tab, a line break or NUL\")",
 		Reason:  "in a Go program a line break inside a URL is a bug or a header-injection attempt, never a typing slip to forgive; ssecors refuses it (issue 6, input validation) and performs the URL Standard's other clean-ups (surrounding spaces, backslashes, extra slashes, case)",
@@ -138,7 +138,7 @@ var Intentionals = []Intentional{
 		Fields: []string{FieldEvents, FieldRequests, FieldFetch, FieldGaps},
 		Browser: map[browser.Engine]string{
 			browser.Chromium: "fetch() rejects with the same TypeError for a connection reset before any response as for a failed CORS check (and does not retry a POST on its own), so the page's client, which cannot tell them apart, ends the stream (a client that retried every TypeError would retry CORS failures forever)",
-			browser.WebKit:   "the same as Chromium: fetch() rejects the POST with a TypeError, not retried, and the page's client ends the stream",
+			browser.WebKit:   "fetch() rejects with the same TypeError for a connection reset before any response as for a failed CORS check, and does not retry the POST, so the page's client, which cannot tell them apart, ends the stream",
 		},
 		SSECORS: "a network error before the response is an error event (CONNECTING) and a reconnection after the reconnection time, replaying the body; a CORS failure ends the stream",
 		Reason:  "ssecors sees the difference a page cannot: it reconnects after a network failure as an EventSource does (HTML \"reestablish the connection\") and as fetch-event-source retries, and gives up only where retrying cannot help",
@@ -196,15 +196,6 @@ var Intentionals = []Intentional{
 		Reason:  "storing a Lax or Strict cookie from a cross-site response goes against RFC 6265bis (5.6 step 13); it is libsoup's accept policy \"always\", a setting Safari does not have",
 		Cases:   []string{"set-cookie: cross-site, cred", "set-cookie: cross-site, cred, CORS fails", "set-cookie: on a cross-site redirect, cred", "fetch: Set-Cookie, include, cross-site"},
 	},
-}
-
-func intentionalByID(id string) (Intentional, bool) {
-	for _, d := range Intentionals {
-		if d.ID == id {
-			return d, true
-		}
-	}
-	return Intentional{}, false
 }
 
 // chromiumOnly is the Browser map of an entry that only Chromium shows.

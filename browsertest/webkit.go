@@ -78,7 +78,10 @@ var WebKitKind = EngineKind{
 	Name:   "webkit",
 	Title:  "WebKitGTK",
 	Driver: "WebKitWebDriver (classic WebDriver), MiniBrowser on a private Xvfb",
-	Find:   FindWebKit,
+	DriverVersion: func() string {
+		return "Debian packages webkit2gtk-driver " + debianVersion("webkit2gtk-driver") + ", libwebkit2gtk-4.1-0 " + debianVersion("libwebkit2gtk-4.1-0") + ", xvfb " + debianVersion("xvfb")
+	},
+	Find: FindWebKit,
 	Start: func(ctx context.Context, path string, srv *Server, s Setting) (Engine, error) {
 		return StartWebKit(ctx, path, srv, s)
 	},
