@@ -3,9 +3,11 @@ package browsertest
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -205,12 +207,20 @@ func judge(e Engine, r *Run) {
 }
 
 // moduleVersion returns the version of a Go module the suite is built
-// with, or "?".
+// with (from the build information, else from go.mod, which is in the
+// working directory of the package's tests), or "?".
 func moduleVersion(path string) string {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, m := range bi.Deps {
 			if m.Path == path {
 				return m.Version
+			}
+		}
+	}
+	if data, err := os.ReadFile("go.mod"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == path {
+				return f[1]
 			}
 		}
 	}
