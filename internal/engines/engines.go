@@ -118,9 +118,9 @@ func For(p browser.Profile) Rules {
 		}
 	case browser.WebKit:
 		return Rules{
-			RedirectTaint:           true,
-			ContentTypeFirst:        true,
-			RedirectLoopFails:       true,
+			RedirectTaint:            true,
+			ContentTypeFirst:         true,
+			RedirectLoopFails:        true,
 			RetryResetBeforeHeaders:  true,
 			DefaultReconnect:         3 * time.Second,
 			PreflightAfterRedirect:   true,
