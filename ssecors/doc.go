@@ -96,7 +96,10 @@
 //     below 500 ms to 500 ms, and drops an event whose id holds NUL;
 //   - Safari judges a comma-separated Content-Type by its first type,
 //     sends no Pragma after a cross-origin redirect, and treats
-//     http://localhost on an https page as mixed content.
+//     http://localhost on an https page as mixed content;
+//   - in fetch mode, Firefox and Safari preflight every redirected request
+//     when the page's request needed a preflight, and Firefox caches
+//     nothing for a non-integer Access-Control-Max-Age.
 //
 // # Streams read with fetch()
 //

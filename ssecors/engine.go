@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -394,21 +395,36 @@ func (e *engine) maybePreflight(ctx context.Context, h *hop, hd http.Header) err
 	fetch := es.cfg.fetch != nil
 	unsafeNames := unsafeHeaderNames(hd, !fetch)
 	forced := !fetch && es.cfg.preflight == PreflightAlways
-	if fetch && !fetchNeedsPreflight(h.method, unsafeNames) || !fetch && !needsPreflight(es.cfg.preflight, true, unsafeNames) {
+	needs := fetch && fetchNeedsPreflight(h.method, unsafeNames) || !fetch && needsPreflight(es.cfg.preflight, true, unsafeNames)
+	rules := es.cfg.rules
+	if fetch && h.redirects > 0 && h.firstNeeds && rules.PreflightAfterRedirect {
+		// Firefox and WebKit: the request the page made needed a
+		// preflight, so every redirected one is preflighted too, as if
+		// Fetch's use-CORS-preflight flag were set.
+		needs, forced = true, true
+		if rules.PreflightOriginalHeaders {
+			unsafeNames = sortedSet(append(slices.Clone(unsafeNames), h.firstUnsafe...))
+		}
+	}
+	if !needs {
 		return nil
 	}
-	sent, res, err := es.preflight.preflight(ctx, es.client, h.url, h.origin,
+	origin := h.origin
+	if rules.PreflightUntaintedOrigin {
+		origin = e.page.String() // Firefox: the page's origin, even when the request's is "null"
+	}
+	sent, res, err := es.preflight.preflight(ctx, es.client, h.url, origin,
 		es.cfg.credentials, h.method, forced, unsafeNames, es.red)
 	if !sent {
 		return nil
 	}
-	es.log.DebugContext(ctx, "ssecors: preflight", "url", e.logURL(h.url), "origin", h.origin,
+	es.log.DebugContext(ctx, "ssecors: preflight", "url", e.logURL(h.url), "origin", origin,
 		"headers", unsafeNames, "status", res.status, "ok", err == nil)
 	if t := e.trace; t != nil {
 		if t.Request != nil {
-			if req, rerr := newPreflightRequest(ctx, h.url, h.origin, h.method, unsafeNames); rerr == nil {
+			if req, rerr := newPreflightRequest(ctx, h.url, origin, h.method, unsafeNames); rerr == nil {
 				t.Request(ssetrace.Request{Attempt: e.attempts, Redirects: h.redirects, Method: http.MethodOptions,
-					URL: es.red.url(h.url), Header: es.red.header(req.Header), CORS: true, Origin: h.origin,
+					URL: es.red.url(h.url), Header: es.red.header(req.Header), CORS: true, Origin: origin,
 					Tainted: h.taint != taintSameOrigin, UnsafeHeaders: unsafeNames})
 			}
 		}

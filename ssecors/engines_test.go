@@ -3,6 +3,7 @@ package ssecors_test
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -413,7 +414,7 @@ func TestWithBrowser_cookieRedirectTaint(t *testing.T) {
 	}{
 		{browser.ChromeIncognito, "lax,none,strict,unset"},
 		{browser.Firefox, "none,unset"},
-		{browser.Safari, "none,unset"},
+		{browser.Safari, ""}, // ITP: no cookie at all after a cross-site hop
 	} {
 		t.Run(tc.p.String(), func(t *testing.T) {
 			t.Parallel()
@@ -446,6 +447,158 @@ func TestWithBrowser_cookieRedirectTaint(t *testing.T) {
 			}
 			if got := cookieNames(srv.RequestsTo("/start")[0].Cookies); got != "lax,none,strict,unset" {
 				t.Errorf("first (same-site, untainted) request sent %q", got)
+			}
+		})
+	}
+}
+
+// reqLine is "METHOD /path" plus, for a preflight, its
+// Access-Control-Request-Method and -Headers.
+func reqLine(r ssetest.Request) string {
+	s := r.Method + " " + r.Path
+	if r.Method == http.MethodOptions {
+		s += " " + r.Header.Get("Access-Control-Request-Method") + " [" + r.Header.Get("Access-Control-Request-Headers") + "]"
+	}
+	return s
+}
+
+// PARITY.md "fetch: 303 after PUT", "fetch: 303 after a preflighted JSON
+// POST": Firefox and WebKit preflight the GET a 303 made, WebKit asking
+// for the headers of the original request.
+func TestWithBrowser_fetchPreflightAfterRedirect(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		fetch  ssecors.Fetch
+		header []ssecors.Option
+		want   map[browser.Engine]string // the requests to /s
+	}{
+		{"303 after PUT", ssecors.Fetch{Method: "PUT", Body: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(`{"q":1}`)), nil }, OneShot: true},
+			[]ssecors.Option{ssecors.WithHeader("Content-Type", "text/plain")},
+			map[browser.Engine]string{browser.Chromium: "GET /s", browser.Gecko: "OPTIONS /s GET []|GET /s", browser.WebKit: "OPTIONS /s GET []|GET /s"}},
+		{"303 after a preflighted JSON POST", ssecors.Fetch{Method: "POST", Body: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(`{}`)), nil }, OneShot: true},
+			[]ssecors.Option{ssecors.WithHeader("Content-Type", "application/json")},
+			map[browser.Engine]string{browser.Chromium: "GET /s", browser.Gecko: "OPTIONS /s GET []|GET /s", browser.WebKit: "OPTIONS /s GET [content-type]|GET /s"}},
+	} {
+		for _, p := range engineProfiles {
+			t.Run(tc.name+"/"+p.String(), func(t *testing.T) {
+				t.Parallel()
+				srv := newServer(t, ssetest.Endpoint{})
+				page := srv.Origin("https", ssetest.AppHost)
+				srv.HandleHost(ssetest.OtherHost, "/r", ssetest.Endpoint{CORS: ssetest.AllowAll(),
+					Redirect: &ssetest.Redirect{Status: http.StatusSeeOther, Location: srv.HostURL("https", ssetest.OtherHost, "/s")}})
+				srv.HandleHost(ssetest.OtherHost, "/s", ssetest.Endpoint{CORS: ssetest.AllowAll(), Responses: []ssetest.Response{streamOf(ssetest.Event{Data: "a"})}})
+				opts := append([]ssecors.Option{ssecors.WithBrowser(p), ssecors.WithOrigin(page), ssecors.WithFetch(tc.fetch),
+					ssecors.WithHTTPClient(srv.Client())}, tc.header...)
+				es := mustNew(t, srv.HostURL("https", ssetest.OtherHost, "/r"), opts...)
+				if err := runSource(t, es); err != nil {
+					t.Fatalf("Run: %v", err)
+				}
+				var got []string
+				for _, r := range srv.RequestsTo("/s") {
+					got = append(got, reqLine(r))
+				}
+				if s := strings.Join(got, "|"); s != tc.want[p.Engine] {
+					t.Errorf("requests to /s: %q, want %q", s, tc.want[p.Engine])
+				}
+			})
+		}
+	}
+}
+
+// PARITY.md "fetch: Max-Age 1.5": Firefox caches nothing for a Max-Age
+// that is not an integer, so the reconnect is preflighted again.
+func TestWithBrowser_fetchInvalidMaxAge(t *testing.T) {
+	t.Parallel()
+	for _, p := range engineProfiles {
+		t.Run(p.String(), func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, ssetest.Endpoint{})
+			page := srv.Origin("https", ssetest.AppHost)
+			cors := ssetest.AllowAll()
+			cors.MaxAge = "1.5"
+			srv.HandleHost(ssetest.OtherHost, "/s", ssetest.Endpoint{CORS: cors,
+				Responses: []ssetest.Response{streamOf(ssetest.Event{Data: "a"}), stop204}})
+			es := mustNew(t, srv.HostURL("https", ssetest.OtherHost, "/s"), ssecors.WithBrowser(p), ssecors.WithOrigin(page),
+				ssecors.WithFetch(ssecors.Fetch{Method: "POST", Body: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(`{}`)), nil }}),
+				ssecors.WithHeader("Content-Type", "application/json"), ssecors.WithHTTPClient(srv.Client()))
+			record(es)
+			runSource(t, es)
+			n := 0
+			for _, r := range srv.RequestsTo("/s") {
+				if r.Method == http.MethodOptions {
+					n++
+				}
+			}
+			want := 1
+			if p.Engine == browser.Gecko {
+				want = 2
+			}
+			if n != want {
+				t.Errorf("%d preflights, want %d", n, want)
+			}
+		})
+	}
+}
+
+// PARITY.md "fetch: 307 after preflight, to another origin": Firefox's
+// preflight carries the page's origin although the request's is "null".
+func TestWithBrowser_fetchPreflightOriginAfterTaint(t *testing.T) {
+	t.Parallel()
+	for _, p := range engineProfiles {
+		t.Run(p.String(), func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, ssetest.Endpoint{})
+			page := srv.Origin("https", ssetest.AppHost)
+			srv.HandleHost(ssetest.OtherHost, "/r", ssetest.Endpoint{CORS: ssetest.AllowAll(),
+				Redirect: &ssetest.Redirect{Status: http.StatusTemporaryRedirect, Location: srv.HostURL("https", ssetest.OtherAppHost, "/s")}})
+			srv.HandleHost(ssetest.OtherAppHost, "/s", ssetest.Endpoint{CORS: ssetest.AllowAll(), Responses: []ssetest.Response{streamOf(ssetest.Event{Data: "a"})}})
+			es := mustNew(t, srv.HostURL("https", ssetest.OtherHost, "/r"), ssecors.WithBrowser(p), ssecors.WithOrigin(page),
+				ssecors.WithFetch(ssecors.Fetch{Method: "POST", Body: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(`{}`)), nil }, OneShot: true}),
+				ssecors.WithHeader("Content-Type", "application/json"), ssecors.WithHTTPClient(srv.Client()))
+			if err := runSource(t, es); err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			var got []string
+			for _, r := range srv.RequestsTo("/s") {
+				got = append(got, r.Method+" "+r.Origin)
+			}
+			want := "OPTIONS null|POST null"
+			if p.Engine == browser.Gecko {
+				want = "OPTIONS " + page + "|POST null"
+			}
+			if s := strings.Join(got, "|"); s != want {
+				t.Errorf("requests to /s: %q, want %q", s, want)
+			}
+		})
+	}
+}
+
+// Over HTTP/2 a reset before the response is an RST_STREAM: Firefox and
+// WebKit retry it silently too (PARITY.md "abort before headers, first
+// request", Firefox over HTTP/2).
+func TestWithBrowser_http2ResetBeforeHeaders(t *testing.T) {
+	t.Parallel()
+	for _, p := range engineProfiles {
+		t.Run(p.String(), func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{{RawResponse: "never sent over HTTP/2"}, stop204}})
+			es := mustNew(t, srv.HostURL("https", ssetest.APIHost, ssetest.EventsPath), ssecors.WithBrowser(p), ssecors.WithHTTPClient(srv.Client()))
+			rec := record(es)
+			runSource(t, es)
+			want := "error connecting\nerror closed"
+			if p.Engine != browser.Chromium {
+				want = "error closed"
+			}
+			if got := rec.Log(); got != want {
+				t.Errorf("got %q, want %q", got, want)
+			}
+			reqs := srv.Requests()
+			if len(reqs) != 2 || reqs[0].Proto != "HTTP/2.0" {
+				t.Errorf("requests: %d, first over %s; want 2 over HTTP/2", len(reqs), reqs[0].Proto)
+			}
+			if p.Engine == browser.Chromium && (len(rec.errs) == 0 || !strings.Contains(rec.errs[0].Error(), "stream error")) {
+				t.Errorf("the reset should reach Chromium's profile as a stream error: %v", rec.errs)
 			}
 		})
 	}

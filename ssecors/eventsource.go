@@ -169,6 +169,7 @@ func New(rawURL string, opts ...Option) (*EventSource, error) {
 	}
 	if cfg.preflight != PreflightNever || cfg.fetch != nil && cfg.emulate {
 		es.preflight = newPreflightCache(cfg.now)
+		es.preflight.strictMaxAge = cfg.rules.InvalidMaxAgeNoCache
 	}
 	es.lastID = cfg.lastEventID
 	es.retry.Store(int64(cfg.retry.InitialDelay))

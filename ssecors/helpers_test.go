@@ -59,7 +59,9 @@ func Test_extractMIME(t *testing.T) {
 		{"charset reset by another essence", []string{"text/html; charset=latin1", "text/event-stream"}, "text/event-stream", "", true, false},
 		{"comma inside quotes", []string{`text/event-stream; x="a,b"`}, "text/event-stream", "", true, false},
 		{"WebKit: first valid value wins", []string{"text/event-stream, text/html"}, "text/event-stream", "", true, true},
-		{"WebKit: first valid, across headers", []string{"x bogus, text/event-stream; charset=utf-8", "text/html"}, "text/event-stream", "utf-8", true, true},
+		{"WebKit: first valid type of the line", []string{"x bogus, text/event-stream; charset=utf-8, text/html"}, "text/event-stream", "utf-8", true, true},
+		{"WebKit: the last line counts", []string{"text/event-stream", "text/html"}, "text/html", "", true, true},
+		{"WebKit: two headers, event-stream last", []string{"text/html", "text/event-stream"}, "text/event-stream", "", true, true},
 		{"WebKit: last rule not applied", []string{"text/html, text/event-stream"}, "text/html", "", true, true},
 	}
 	for _, tc := range cases {

@@ -375,6 +375,18 @@ func parsePreflightMaxAge(h http.Header) time.Duration {
 	return time.Duration(n) * time.Second
 }
 
+// maxAgeInvalid reports an Access-Control-Max-Age that is present but not
+// one integer.
+func maxAgeInvalid(h http.Header) bool {
+	values := h.Values("Access-Control-Max-Age")
+	if len(values) != 1 {
+		return len(values) > 1
+	}
+	v, _ := strings.CutPrefix(values[0], "-")
+	digits, rest := leadingDigits(v)
+	return digits == "" || rest != ""
+}
+
 // methodAllowed is Fetch's method rule for a preflight response: method
 // passes when it is listed (case-sensitively), when it is a CORS-safelisted
 // method, or when "*" is listed and the request carries no credentials.
@@ -584,6 +596,9 @@ const preflightCacheMax = 1024
 // preflight would refuse.
 type preflightCache struct {
 	now func() time.Time
+	// strictMaxAge: an invalid Access-Control-Max-Age caches nothing
+	// (Firefox), instead of the 5 s default.
+	strictMaxAge bool
 
 	mu      sync.Mutex
 	entries []preflightEntry
@@ -765,6 +780,9 @@ func (c *preflightCache) preflight(ctx context.Context, client *http.Client, u *
 	res, err = sendPreflight(ctx, client, u, reqOrigin, credentials, method, unsafe, red)
 	if err != nil {
 		return true, res, err
+	}
+	if c.strictMaxAge && maxAgeInvalid(res.header) {
+		res.maxAge = 0
 	}
 	c.store(reqOrigin, key, credentials, method, res.header, res.maxAge)
 	return true, res, nil

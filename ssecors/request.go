@@ -41,6 +41,11 @@ type hop struct {
 	redirects   int    // redirects followed before this hop
 	otherOrigin bool   // an origin other than the first URL's has been seen
 	crossSite   bool   // an earlier URL of the chain was cross-site to the page (cookie redirect-taint)
+	// firstUnsafe are the CORS-unsafe header names of the request as the
+	// page made it, and firstNeeds whether it needed a preflight (fetch
+	// mode): what Firefox and WebKit still preflight after a redirect.
+	firstUnsafe []string
+	firstNeeds  bool
 	cookies     []browserjar.Decision
 
 	method      string      // the request method: GET, or fetch mode's
@@ -85,6 +90,10 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 		req, err := e.newRequest(ctx, &h)
 		if err != nil {
 			return nil, nil, err
+		}
+		if redirects == 0 && es.cfg.fetch != nil {
+			h.firstUnsafe = unsafeHeaderNames(req.Header, false)
+			h.firstNeeds = fetchNeedsPreflight(h.method, h.firstUnsafe)
 		}
 		if h.cors && es.preflight != nil {
 			if err := e.maybePreflight(ctx, &h, req.Header); err != nil {
@@ -386,10 +395,16 @@ func (e *engine) sameSite(o site.Origin) bool {
 }
 
 // isReset reports whether err, from sending a request, is the connection
-// closed or reset before any response header: what Firefox and WebKit
-// retry once, at once and silently.
+// closed or reset before any response header, or over HTTP/2 the stream
+// reset by the server: what Firefox and WebKit retry once, at once and
+// silently. net/http's HTTP/2 stream error has no exported type, so its
+// message is matched.
 func isReset(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "stream error: ") && strings.Contains(msg, "received from peer")
 }
 
 // storeCookies processes the response's Set-Cookie headers, which a
@@ -512,9 +527,13 @@ func (e *engine) checkResponse(resp *http.Response, u *url.URL) error {
 // EventSource: every Content-Type value is split on commas outside quotes,
 // each part parsed, and the last one that parses (and is not */*) wins. It
 // returns the essence, lowercased, and the charset parameter. With first
-// set, the first one that parses wins instead, as WebKit was measured to
-// judge "text/event-stream, text/html".
+// set, only the last header line counts and the first type in it that
+// parses wins, as WebKit was measured to judge "text/event-stream,
+// text/html" (one line) and "text/html" then "text/event-stream" (two).
 func extractMIME(values []string, first bool) (essence, charset string, ok bool) {
+	if first && len(values) > 1 {
+		values = values[len(values)-1:]
+	}
 	for _, v := range values {
 		for _, part := range splitOutsideQuotes(v, ',') {
 			if first && ok {

@@ -40,9 +40,10 @@ type Rules struct {
 	// connection (Chromium). The spec, Gecko and WebKit decode as UTF-8 and
 	// open.
 	StrictCharset bool
-	// ContentTypeFirst: a Content-Type that is a comma-separated list is
-	// judged by its first MIME type (WebKit); Fetch's "extract a MIME type"
-	// (Chromium, Gecko) takes the last.
+	// ContentTypeFirst: the last Content-Type header line counts, and a
+	// comma-separated list in it is judged by its first MIME type
+	// (WebKit); Fetch's "extract a MIME type" (Chromium, Gecko) takes the
+	// last type of all the lines.
 	ContentTypeFirst bool
 	// ReconnectToFinal: a reconnect goes to the redirect chain's final URL
 	// (Chromium). Gecko goes back to the constructor's URL unless the chain
@@ -73,6 +74,27 @@ type Rules struct {
 	// LoopbackIsTrustworthy: http://localhost and http://127.0.0.1 are not
 	// mixed content on an https page (Chromium, Gecko). WebKit blocks them.
 	LoopbackIsTrustworthy bool
+
+	// fetch() and its preflight.
+
+	// PreflightAfterRedirect: when the request as the page made it was not
+	// simple (its method or headers need a preflight), every redirected
+	// CORS request is preflighted, even one a redirect made simple (a GET
+	// after 303, Authorization dropped at a cross-origin hop) (Gecko,
+	// WebKit). Chromium and Fetch decide hop by hop.
+	PreflightAfterRedirect bool
+	// PreflightOriginalHeaders: that preflight asks
+	// (Access-Control-Request-Headers) for the unsafe headers of the
+	// request as the page made it, dropped ones included (WebKit); Gecko
+	// asks for the current request's.
+	PreflightOriginalHeaders bool
+	// PreflightUntaintedOrigin: a preflight carries the page's origin even
+	// when a redirect tainted the request's own Origin to "null" (Gecko).
+	PreflightUntaintedOrigin bool
+	// InvalidMaxAgeNoCache: an Access-Control-Max-Age that is present but
+	// not an integer caches nothing (Gecko); Chromium and Fetch use the
+	// 5 s default.
+	InvalidMaxAgeNoCache bool
 }
 
 // For returns the rules of p's engine.
@@ -90,14 +112,19 @@ func For(p browser.Profile) Rules {
 			NULIDDropsEvent:                true,
 			PragmaAfterCrossOriginRedirect: true,
 			LoopbackIsTrustworthy:          true,
+			PreflightAfterRedirect:         true,
+			PreflightUntaintedOrigin:       true,
+			InvalidMaxAgeNoCache:           true,
 		}
 	case browser.WebKit:
 		return Rules{
-			RedirectTaint:           true,
-			ContentTypeFirst:        true,
-			RedirectLoopFails:       true,
-			RetryResetBeforeHeaders: true,
-			DefaultReconnect:        3 * time.Second,
+			RedirectTaint:            true,
+			ContentTypeFirst:         true,
+			RedirectLoopFails:        true,
+			RetryResetBeforeHeaders:  true,
+			DefaultReconnect:         3 * time.Second,
+			PreflightAfterRedirect:   true,
+			PreflightOriginalHeaders: true,
 		}
 	}
 	return Rules{
