@@ -342,7 +342,7 @@ func Cases() []*Case {
 		&Case{Name: "abort mid-event", Why: "the partial event is dropped; error then reconnect",
 			URL: ep(pageOrigin, "s"), Eps: eps("s", script(sse("retry: 100\nid: 5\ndata: a\n\ndata: part", then(Abort)), stop))},
 		&Case{Name: "abort before headers, first request", Why: "Chromium's network stack may retry at once",
-			URL: ep(pageOrigin, "s"), Eps: eps("s", script(Resp{Then: AbortBeforeHeaders}, sse(one), stop))},
+			URL: ep(pageOrigin, "s"), Wait: 7 * time.Second, Eps: eps("s", script(Resp{Then: AbortBeforeHeaders}, sse(one), stop))},
 		&Case{Name: "abort before headers on a reconnect", Why: "a later drop: error and reconnect after R",
 			URL: ep(pageOrigin, "s"), Eps: eps("s", script(sse(one), Resp{Then: AbortBeforeHeaders}, sse("data: b\n\n"), stop))},
 		&Case{Name: "HTTP/1.1 drop before any response", Why: "http page, same-origin http stream on a kept-alive connection",
