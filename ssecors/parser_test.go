@@ -10,6 +10,7 @@ import (
 	"testing"
 	"testing/iotest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ssecors/ssecors-go/ssecors"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
@@ -492,5 +493,28 @@ func TestEventSource_Run_largeEventThenSmall(t *testing.T) {
 	t.Logf("after a %d-byte event, the open source holds %d bytes more than before it connected", size, h)
 	if h > limit {
 		t.Errorf("the open source holds %d bytes after the large event, want at most %d", h, limit)
+	}
+}
+
+// Test_validUTF8 checks the ASCII fast path of validUTF8 against
+// utf8.Valid for every length up to 100 with one non-ASCII, truncated or
+// invalid sequence at every position: the word loops and the overlapping
+// last word must miss none.
+func Test_validUTF8(t *testing.T) {
+	t.Parallel()
+	for _, seq := range []string{"é", "€", "😀", "\xC3", "\xE2\x82", "\xF0\x9F\x98", "\xFF", "\xED\xA0\x80", "\x80"} {
+		for n := 0; n <= 100; n++ {
+			for at := 0; at <= n; at++ {
+				b := []byte(strings.Repeat("a", at) + seq + strings.Repeat("b", n-at))
+				if got, want := ssecors.ValidUTF8(b), utf8.Valid(b); got != want {
+					t.Fatalf("%q: got %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+	for n := 0; n <= 100; n++ {
+		if b := []byte(strings.Repeat("x", n)); !ssecors.ValidUTF8(b) {
+			t.Fatalf("%q: got false, want true", b)
+		}
 	}
 }
