@@ -83,12 +83,15 @@ type parser struct {
 
 	max int // maximum event size and line length
 
-	data     []byte // data buffer: each data line followed by LF
-	typ      []byte // event type buffer
-	id       []byte // last event ID buffer
-	idDirty  bool   // id differs from lastID
-	lastID   string // the last event ID string
-	lastType string // the previous dispatched type, reused when equal
+	data    []byte // data buffer: each data line followed by LF
+	typ     []byte // event type buffer
+	id      []byte // last event ID buffer
+	idDirty bool   // id differs from lastID
+	lastID  string // the last event ID string
+	// lastType and prevType are the two most recent distinct dispatched
+	// types, reused when equal: streams that interleave two types (a
+	// frequent one and a periodic "ping") then allocate no type string.
+	lastType, prevType string
 	// evType is the type of the event just dispatched, stored only when it
 	// changes (a string store into the parser costs a GC write barrier
 	// while the GC marks), and dropped at the next call when huge.
@@ -615,6 +618,7 @@ func (p *parser) dispatch() (string, bool) {
 		p.data = keep(p.data)
 	}
 	var data []byte // without the final LF
+	inBuf := p.lineSet
 	switch {
 	case p.lineSet:
 		data = p.buf[p.lineFrom:p.lineTo]
@@ -630,16 +634,11 @@ func (p *parser) dispatch() (string, bool) {
 		return "", false
 	}
 	var s string
-	if p.idDirty && len(data) <= maxSharedData && validUTF8(data) && validUTF8(p.id) {
+	if p.idDirty && len(data) <= maxSharedData {
 		// One allocation for the data and the new id together; only for
 		// small data, so that the id, kept until the next one, never pins
 		// a large event in memory.
-		var b strings.Builder
-		b.Grow(len(data) + len(p.id))
-		b.Write(data)
-		b.Write(p.id)
-		all := b.String()
-		s, p.lastID = all[:len(data)], all[len(data):]
+		s = p.joinID(data, inBuf)
 	} else {
 		if p.idDirty {
 			p.lastID = decodeUTF8(p.id)
@@ -650,7 +649,11 @@ func (p *parser) dispatch() (string, bool) {
 	typ := "message"
 	if len(p.typ) > 0 {
 		if string(p.typ) != p.lastType {
-			p.lastType = decodeUTF8(p.typ)
+			t := p.prevType
+			if string(p.typ) != t {
+				t = decodeUTF8(p.typ)
+			}
+			p.lastType, p.prevType = t, p.lastType
 		}
 		typ = p.lastType
 		if len(typ) > maxKeptBuffer {
@@ -662,6 +665,57 @@ func (p *parser) dispatch() (string, bool) {
 	}
 	p.empty()
 	return s, true
+}
+
+// joinID returns the event's data as a string and makes the id buffer the
+// last event ID string, both in one allocation. inBuf says that data is
+// the first data line, still in the read buffer; otherwise it is the data
+// buffer without its final LF.
+//
+// The two are laid out side by side where they are, so that one string
+// conversion copies and one validation checks both: the id goes into the
+// read buffer just before the data line, over bytes already parsed (the
+// line's own "data:" at least, so short ids always fit), or into the data
+// buffer in place of its final LF. Otherwise a strings.Builder joins them.
+func (p *parser) joinID(data []byte, inBuf bool) string {
+	id := p.id
+	var all []byte
+	split := len(data) // where the second part starts
+	switch {
+	case inBuf && len(id) <= p.lineFrom:
+		from := p.lineFrom - len(id)
+		copy(p.buf[from:p.lineFrom], id)
+		all, split = p.buf[from:p.lineTo], len(id)
+	case !inBuf && len(data)+len(id) <= cap(p.data):
+		p.data = p.data[:len(data)] // stores only the length
+		p.data = append(p.data, id...)
+		all = p.data
+	default:
+		if !validUTF8(data) || !validUTF8(id) {
+			p.lastID = decodeUTF8(id)
+			return decodeUTF8(data)
+		}
+		var b strings.Builder
+		b.Grow(len(data) + len(id))
+		b.Write(data)
+		b.Write(id)
+		t := b.String()
+		p.lastID = t[len(data):]
+		return t[:len(data)]
+	}
+	// Valid UTF-8 split before a byte that is not a continuation byte is
+	// two valid halves.
+	if !validUTF8(all) || split < len(all) && all[split]&0xC0 == 0x80 {
+		p.lastID = decodeUTF8(id)
+		return decodeUTF8(data)
+	}
+	t := string(all)
+	if split == len(id) && inBuf {
+		p.lastID = t[:split]
+		return t[split:]
+	}
+	p.lastID = t[split:]
+	return t[:split]
 }
 
 // validUTF8 is utf8.Valid with a faster path for ASCII, which most
