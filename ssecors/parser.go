@@ -733,24 +733,24 @@ func validUTF8(b []byte) bool {
 		}
 		return true
 	}
-	last := le.Uint64(b[len(b)-8:])
-	// The bytes before b are ASCII: a non-ASCII byte in b starts a new
-	// sequence. Fixed-size windows let the compiler drop bounds checks.
-	for len(b) >= 32 {
-		w := b[:32:32]
+	// The bytes before b[i:] are ASCII: a non-ASCII byte after them starts
+	// a new sequence. Fixed-size windows let the compiler drop bounds
+	// checks.
+	i := 0
+	for ; i <= len(b)-32; i += 32 {
+		w := b[i : i+32 : i+32]
 		if (le.Uint64(w)|le.Uint64(w[8:])|le.Uint64(w[16:])|le.Uint64(w[24:]))&hi != 0 {
-			return utf8.Valid(b)
+			return utf8.Valid(b[i:])
 		}
-		b = b[32:]
 	}
 	// The last 8 bytes cover what the 8-byte steps leave, and bytes before
-	// b, which are ASCII.
-	x := last
-	for w := b; len(w) > 8; w = w[8:] {
-		x |= le.Uint64(w[:8:8])
+	// b[i:], which are ASCII.
+	x := le.Uint64(b[len(b)-8:])
+	for j := i; j < len(b)-8; j += 8 {
+		x |= le.Uint64(b[j : j+8 : j+8])
 	}
 	if x&hi != 0 {
-		return utf8.Valid(b)
+		return utf8.Valid(b[i:])
 	}
 	return true
 }
