@@ -17,4 +17,5 @@ var (
 	ParseRetryAfter = parseRetryAfter
 	EscapeQuery     = escapeQuery
 	DecodeUTF8      = decodeUTF8
+	ValidUTF8       = validUTF8
 )

@@ -73,20 +73,29 @@ type parser struct {
 	// holds no LF: the part of an unfinished line already scanned.
 	noLF int
 
-	// line is the value of the event's first data line while it still
-	// sits in the read buffer (lineSet): the common one-line event is then
-	// copied once, into the event's string, instead of twice.
-	line    []byte
-	lineSet bool
+	// buf[lineFrom:lineTo] is the value of the event's first data line
+	// while it still sits in the read buffer (lineSet): the common
+	// one-line event is then copied once, into the event's string, instead
+	// of twice. Indices, not a slice: storing a slice header into the
+	// parser for every event costs a GC write barrier while the GC marks.
+	lineFrom, lineTo int
+	lineSet          bool
 
 	max int // maximum event size and line length
 
-	data     []byte // data buffer: each data line followed by LF
-	typ      []byte // event type buffer
-	id       []byte // last event ID buffer
-	idDirty  bool   // id differs from lastID
-	lastID   string // the last event ID string
-	lastType string // the previous dispatched type, reused when equal
+	data    []byte // data buffer: each data line followed by LF
+	typ     []byte // event type buffer
+	id      []byte // last event ID buffer
+	idDirty bool   // id differs from lastID
+	lastID  string // the last event ID string
+	// lastType and prevType are the two most recent distinct dispatched
+	// types, reused when equal: streams that interleave two types (a
+	// frequent one and a periodic "ping") then allocate no type string.
+	lastType, prevType string
+	// evType is the type of the event just dispatched, stored only when it
+	// changes (a string store into the parser costs a GC write barrier
+	// while the GC marks), and dropped at the next call when huge.
+	evType string
 
 	retry    time.Duration // the reconnection time last set by "retry:"
 	retrySet bool
@@ -120,7 +129,7 @@ func (p *parser) reset(r io.Reader, origin string) {
 	p.r, p.err, p.fatal = r, nil, nil
 	p.start, p.end, p.noCR, p.noLF = 0, 0, 0, 0
 	p.bomDone, p.skipLF = false, false
-	p.line, p.lineSet = nil, false
+	p.lineSet = false
 	p.data, p.typ = keep(p.data), keep(p.typ)
 	if len(p.buf) > maxKeptBuffer {
 		p.buf = nil
@@ -133,7 +142,7 @@ func (p *parser) reset(r io.Reader, origin string) {
 
 // release drops the read buffer so that an idle source holds no buffer.
 func (p *parser) release() {
-	p.buf, p.line, p.lineSet = nil, nil, false
+	p.buf, p.lineSet = nil, false
 	p.r = nil
 }
 
@@ -144,7 +153,7 @@ func (p *parser) release() {
 func (p *parser) drop() {
 	p.buf, p.start, p.end, p.noCR, p.noLF = nil, 0, 0, 0, 0
 	p.skipLF, p.full = false, false
-	p.line, p.lineSet = nil, false
+	p.lineSet = false
 	p.data, p.typ = keep(p.data), keep(p.typ)
 }
 
@@ -156,39 +165,81 @@ func keep(b []byte) []byte {
 	return b[:0]
 }
 
-// next stores the next dispatched event in ev. At the end of the stream it
-// returns io.EOF (the unterminated event, if any, is discarded), a read
-// error as it came, or an error wrapping ErrEventTooLarge. The event is
-// written through a pointer because it is large: copying it through every
-// return costs more than parsing a short line.
+// empty empties the data and type buffers after an event, releasing one
+// too large to keep. It stores only lengths in the common case: storing a
+// slice header costs a GC write barrier while the GC marks.
+func (p *parser) empty() {
+	if cap(p.data) > maxKeptBuffer {
+		p.data = nil
+	} else if len(p.data) > 0 {
+		p.data = p.data[:0]
+	}
+	if cap(p.typ) > maxKeptBuffer {
+		p.typ = nil
+	} else if len(p.typ) > 0 {
+		p.typ = p.typ[:0]
+	}
+}
+
+// next stores the next dispatched event in ev, writing only the fields
+// that differ from what ev holds: ev lives in the heap (the engine's), where
+// each string stored costs a GC write barrier while the GC marks. Errors
+// are those of nextEvent.
 func (p *parser) next(ev *Event) error {
+	e, err := p.nextEvent()
+	if err != nil {
+		return err
+	}
+	ev.Data = e.Data
+	if ev.Type != e.Type {
+		ev.Type = e.Type
+	}
+	if ev.LastEventID != e.LastEventID {
+		ev.LastEventID = e.LastEventID
+	}
+	if ev.Origin != e.Origin {
+		ev.Origin = e.Origin
+	}
+	return nil
+}
+
+// nextEvent returns the next dispatched event. It returns the event rather
+// than storing it through a pointer: the event then stays in registers and
+// in the caller's frame, where storing its strings needs no GC write
+// barrier. At the end of the stream it returns io.EOF (the unterminated
+// event, if any, is discarded), a read error as it came, or an error
+// wrapping ErrEventTooLarge.
+func (p *parser) nextEvent() (Event, error) {
+	if len(p.evType) > maxKeptBuffer {
+		p.evType = "" // the caller has it: keeping it would pin a huge type
+	}
 	if p.fatal != nil {
-		return p.fatal
+		return Event{}, p.fatal
 	}
 	for {
 		if !p.bomDone && !p.stripBOM() {
 			if err := p.fill(); err != nil {
-				return err
+				return Event{}, err
 			}
 			continue
 		}
 		for {
-			line, ok := p.nextLine()
+			line, end, ok := p.nextLine()
 			if !ok {
 				break
 			}
 			if len(line) == 0 {
-				if p.dispatch(ev) {
-					return nil
+				if data, ok := p.dispatch(); ok {
+					return Event{Type: p.evType, Data: data, LastEventID: p.lastID, Origin: p.origin}, nil
 				}
 				continue
 			}
-			if err := p.field(line); err != nil {
-				return err
+			if err := p.field(line, end); err != nil {
+				return Event{}, err
 			}
 		}
 		if err := p.fill(); err != nil {
-			return err
+			return Event{}, err
 		}
 	}
 }
@@ -214,14 +265,14 @@ func (p *parser) stripBOM() bool {
 }
 
 // nextLine returns the next complete line in the buffer without its line
-// end, or false when the buffer holds no complete line. A CR ends a line at
-// once; an LF right after it, even in the next read, is part of that line
-// end.
-func (p *parser) nextLine() ([]byte, bool) {
+// end, and the buffer index where it ends, or false when the buffer holds
+// no complete line. A CR ends a line at once; an LF right after it, even in
+// the next read, is part of that line end.
+func (p *parser) nextLine() ([]byte, int, bool) {
 	start := p.start
 	if p.skipLF {
 		if start == p.end {
-			return nil, false
+			return nil, 0, false
 		}
 		p.skipLF = false
 		if p.buf[start] == '\n' {
@@ -234,10 +285,10 @@ func (p *parser) nextLine() ([]byte, bool) {
 		switch p.buf[start] {
 		case '\n':
 			p.start = start + 1
-			return p.buf[start:start], true
+			return p.buf[start:start], start, true
 		case '\r':
 			p.endAtCR(start)
-			return p.buf[start:start], true
+			return p.buf[start:start], start, true
 		}
 	}
 	// Search for LF only where no earlier call looked: a long line that
@@ -267,13 +318,13 @@ func (p *parser) nextLine() ([]byte, bool) {
 	if cr := p.noCR; cr < segEnd {
 		p.noLF = 0
 		p.endAtCR(cr)
-		return p.buf[start:cr], true
+		return p.buf[start:cr], cr, true
 	}
 	if segEnd == p.end {
-		return nil, false
+		return nil, 0, false
 	}
 	p.start = segEnd + 1
-	return p.buf[start:segEnd], true
+	return p.buf[start:segEnd], segEnd, true
 }
 
 // endAtCR ends the current line at the CR at buffer index cr: an LF right
@@ -387,8 +438,9 @@ func (p *parser) grow(size, limit int) {
 	p.buf = nb
 }
 
-// field processes one non-empty line: a comment or a field.
-func (p *parser) field(line []byte) error {
+// field processes one non-empty line, which ends at buffer index end: a
+// comment or a field.
+func (p *parser) field(line []byte, end int) error {
 	var value []byte
 	kind := fieldOther
 	// Fast path: the common fields, written "name:" as servers do; then
@@ -432,7 +484,7 @@ func (p *parser) field(line []byte) error {
 			return p.tooLarge()
 		}
 		if !p.lineSet && len(p.data) == 0 {
-			p.line, p.lineSet = value, true
+			p.lineFrom, p.lineTo, p.lineSet = end-len(value), end, true
 			return nil
 		}
 		p.spillLine()
@@ -443,7 +495,9 @@ func (p *parser) field(line []byte) error {
 		if p.dataLen()+len(p.id)+len(value) > p.max {
 			return p.tooLarge()
 		}
-		p.typ = append(p.typ[:0], value...)
+		// Emptied first, so that append stores only the length.
+		p.typ = p.typ[:0]
+		p.typ = append(p.typ, value...)
 	case fieldID:
 		if bytes.IndexByte(value, 0) >= 0 {
 			p.poisoned = p.nulDrops
@@ -455,7 +509,8 @@ func (p *parser) field(line []byte) error {
 		if p.dataLen()+len(value)+len(p.typ) > p.max {
 			return p.tooLarge()
 		}
-		p.id = append(p.id[:0], value...)
+		p.id = p.id[:0]
+		p.id = append(p.id, value...)
 		// Known to differ when the buffer was clean; compare otherwise.
 		p.idDirty = !p.idDirty || string(p.id) != p.lastID
 	case fieldRetry:
@@ -490,7 +545,7 @@ func (p *parser) tooLarge() error {
 // dataLen is the length of the data buffer, LF after each line included.
 func (p *parser) dataLen() int {
 	if p.lineSet {
-		return len(p.line) + 1
+		return p.lineTo - p.lineFrom + 1
 	}
 	return len(p.data)
 }
@@ -501,9 +556,9 @@ func (p *parser) spillLine() {
 	if p.lineSet {
 		p.data = p.data[:0]
 		p.reserveData(0) // the line and its LF
-		p.data = append(p.data, p.line...)
+		p.data = append(p.data, p.buf[p.lineFrom:p.lineTo]...)
 		p.data = append(p.data, '\n')
-		p.line, p.lineSet = nil, false
+		p.lineSet = false
 	}
 }
 
@@ -552,19 +607,22 @@ func parseRetry(v []byte) (int64, bool) {
 	return ms, true
 }
 
-// dispatch runs "dispatch the event" for an empty line. It reports false
-// when there is nothing to dispatch (no data); the last event ID string is
-// updated and the buffers reset either way.
-func (p *parser) dispatch(ev *Event) bool {
+// dispatch runs "dispatch the event" for an empty line and returns the
+// event's data; evType, lastID and origin give the rest of the event. It
+// reports false when there is nothing to dispatch (no data); the last event
+// ID string is updated and the buffers emptied either way.
+func (p *parser) dispatch() (string, bool) {
 	if p.poisoned {
 		p.poisoned = false
-		p.line, p.lineSet = nil, false
+		p.lineSet = false
 		p.data = keep(p.data)
 	}
 	var data []byte // without the final LF
+	inBuf := p.lineSet
 	switch {
 	case p.lineSet:
-		data = p.line
+		data = p.buf[p.lineFrom:p.lineTo]
+		p.lineSet = false
 	case len(p.data) > 0:
 		data = p.data[:len(p.data)-1]
 	default:
@@ -572,55 +630,129 @@ func (p *parser) dispatch(ev *Event) bool {
 			p.lastID = decodeUTF8(p.id)
 			p.idDirty = false
 		}
-		p.typ = keep(p.typ)
-		return false
+		p.empty()
+		return "", false
 	}
-	ev.Type, ev.Origin = "message", p.origin
-	if p.idDirty && len(data) <= maxSharedData && validUTF8(data) && validUTF8(p.id) {
+	var s string
+	if p.idDirty && len(data) <= maxSharedData {
 		// One allocation for the data and the new id together; only for
 		// small data, so that the id, kept until the next one, never pins
 		// a large event in memory.
-		var b strings.Builder
-		b.Grow(len(data) + len(p.id))
-		b.Write(data)
-		b.Write(p.id)
-		s := b.String()
-		ev.Data, p.lastID = s[:len(data)], s[len(data):]
+		s = p.joinID(data, inBuf)
 	} else {
 		if p.idDirty {
 			p.lastID = decodeUTF8(p.id)
 		}
-		ev.Data = decodeUTF8(data)
+		s = decodeUTF8(data)
 	}
 	p.idDirty = false
-	ev.LastEventID = p.lastID
+	typ := "message"
 	if len(p.typ) > 0 {
 		if string(p.typ) != p.lastType {
-			p.lastType = decodeUTF8(p.typ)
+			t := p.prevType
+			if string(p.typ) != t {
+				t = decodeUTF8(p.typ)
+			}
+			p.lastType, p.prevType = t, p.lastType
 		}
-		ev.Type = p.lastType
-		if len(p.lastType) > maxKeptBuffer {
+		typ = p.lastType
+		if len(typ) > maxKeptBuffer {
 			p.lastType = "" // kept for reuse, it would pin a huge type
 		}
 	}
-	p.line, p.lineSet = nil, false
-	p.data, p.typ = keep(p.data), keep(p.typ)
-	return true
+	if p.evType != typ {
+		p.evType = typ
+	}
+	p.empty()
+	return s, true
+}
+
+// joinID returns the event's data as a string and makes the id buffer the
+// last event ID string, both in one allocation. inBuf says that data is
+// the first data line, still in the read buffer; otherwise it is the data
+// buffer without its final LF.
+//
+// The two are laid out side by side where they are, so that one string
+// conversion copies and one validation checks both: the id goes into the
+// read buffer just before the data line, over bytes already parsed (the
+// line's own "data:" at least, so short ids always fit), or into the data
+// buffer in place of its final LF. Otherwise a strings.Builder joins them.
+func (p *parser) joinID(data []byte, inBuf bool) string {
+	id := p.id
+	var all []byte
+	split := len(data) // where the second part starts
+	switch {
+	case inBuf && len(id) <= p.lineFrom:
+		from := p.lineFrom - len(id)
+		copy(p.buf[from:p.lineFrom], id)
+		all, split = p.buf[from:p.lineTo], len(id)
+	case !inBuf && len(data)+len(id) <= cap(p.data):
+		p.data = p.data[:len(data)] // stores only the length
+		p.data = append(p.data, id...)
+		all = p.data
+	default:
+		if !validUTF8(data) || !validUTF8(id) {
+			p.lastID = decodeUTF8(id)
+			return decodeUTF8(data)
+		}
+		var b strings.Builder
+		b.Grow(len(data) + len(id))
+		b.Write(data)
+		b.Write(id)
+		t := b.String()
+		p.lastID = t[len(data):]
+		return t[:len(data)]
+	}
+	// Valid UTF-8 split before a byte that is not a continuation byte is
+	// two valid halves.
+	if !validUTF8(all) || split < len(all) && all[split]&0xC0 == 0x80 {
+		p.lastID = decodeUTF8(id)
+		return decodeUTF8(data)
+	}
+	t := string(all)
+	if split == len(id) && inBuf {
+		p.lastID = t[:split]
+		return t[split:]
+	}
+	p.lastID = t[split:]
+	return t[:split]
 }
 
 // validUTF8 is utf8.Valid with a faster path for ASCII, which most
-// streams are: 32 bytes per step.
+// streams are: 32 bytes per step, then 8, then the last 8 bytes read again
+// (overlapping), so that the tail of an ASCII value is not checked byte by
+// byte. utf8.Valid runs only when a byte is not ASCII.
 func validUTF8(b []byte) bool {
 	const hi = 0x8080808080808080
-	for len(b) >= 32 {
-		x := binary.LittleEndian.Uint64(b) | binary.LittleEndian.Uint64(b[8:]) |
-			binary.LittleEndian.Uint64(b[16:]) | binary.LittleEndian.Uint64(b[24:])
-		if x&hi != 0 {
-			return utf8.Valid(b)
+	le := binary.LittleEndian
+	if len(b) < 8 {
+		for _, c := range b {
+			if c >= utf8.RuneSelf {
+				return utf8.Valid(b)
+			}
 		}
-		b = b[32:]
+		return true
 	}
-	return utf8.Valid(b)
+	// The bytes before b[i:] are ASCII: a non-ASCII byte after them starts
+	// a new sequence. Fixed-size windows let the compiler drop bounds
+	// checks.
+	i := 0
+	for ; i <= len(b)-32; i += 32 {
+		w := b[i : i+32 : i+32]
+		if (le.Uint64(w)|le.Uint64(w[8:])|le.Uint64(w[16:])|le.Uint64(w[24:]))&hi != 0 {
+			return utf8.Valid(b[i:])
+		}
+	}
+	// The last 8 bytes cover what the 8-byte steps leave, and bytes before
+	// b[i:], which are ASCII.
+	x := le.Uint64(b[len(b)-8:])
+	for j := i; j < len(b)-8; j += 8 {
+		x |= le.Uint64(b[j : j+8 : j+8])
+	}
+	if x&hi != 0 {
+		return utf8.Valid(b[i:])
+	}
+	return true
 }
 
 // decodeUTF8 converts b to a string the way the WHATWG "UTF-8 decode"
@@ -715,9 +847,7 @@ func (d *Decoder) SetMaxEventSize(n int) {
 // are the reader's, or wrap [ErrEventTooLarge]; after an error, Decode
 // keeps returning it.
 func (d *Decoder) Decode() (Event, error) {
-	var ev Event
-	err := d.p.next(&ev)
-	return ev, err
+	return d.p.nextEvent()
 }
 
 // All returns an iterator over the events Decode would return, for

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"testing/iotest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ssecors/ssecors-go/ssecors"
 	"github.com/ssecors/ssecors-go/ssecors/ssetest"
@@ -205,6 +206,14 @@ var parserCases = []struct {
 		want: []ev{{"message", "\uFFFD", "\uFFFD1"}}, lastID: "\uFFFD1"},
 	{name: "same-length replacement in id and data", in: "id: \xF0\x90\x80\ndata: \xF0\x90\x80z\n\n",
 		want: []ev{{"message", "\uFFFDz", "\uFFFD"}}, lastID: "\uFFFD"},
+	{name: "types alternate and change", in: "event: a\ndata: 1\n\nevent: b\ndata: 2\n\nevent: a\ndata: 3\n\nevent: c\ndata: 4\n\nevent: b\ndata: 5\n\ndata: 6\n\nevent: b\ndata: 7\n\n",
+		want: []ev{{"a", "1", ""}, {"b", "2", ""}, {"a", "3", ""}, {"c", "4", ""}, {"b", "5", ""}, {"message", "6", ""}, {"b", "7", ""}}},
+	{name: "truncated id before continuation data", in: "id: \xC3\ndata: \xA9x\n\n",
+		want: []ev{{"message", "\uFFFDx", "\uFFFD"}}, lastID: "\uFFFD"},
+	{name: "truncated data lines before continuation id", in: "id: \xAC\ndata: a\ndata: \xE2\x82\n\n",
+		want: []ev{{"message", "a\n\uFFFD", "\uFFFD"}}, lastID: "\uFFFD"},
+	{name: "multibyte id and data", in: "id: \u00e9\ndata: \u20ac\ndata: \u00e9\n\nid: \u20ac\ndata: \u00e9\n\n",
+		want: []ev{{"message", "\u20ac\n\u00e9", "\u00e9"}, {"message", "\u00e9", "\u20ac"}}, lastID: "\u20ac"},
 	{name: "invalid in type", in: "event: \xFFx\ndata: 1\n\n", want: []ev{{"\uFFFDx", "1", ""}}},
 	{name: "valid multibyte", in: "data: h\u00e9llo \U0001F600\n\n", want: []ev{{"message", "h\u00e9llo \U0001F600", ""}}},
 
@@ -492,5 +501,28 @@ func TestEventSource_Run_largeEventThenSmall(t *testing.T) {
 	t.Logf("after a %d-byte event, the open source holds %d bytes more than before it connected", size, h)
 	if h > limit {
 		t.Errorf("the open source holds %d bytes after the large event, want at most %d", h, limit)
+	}
+}
+
+// Test_validUTF8 checks the ASCII fast path of validUTF8 against
+// utf8.Valid for every length up to 100 with one non-ASCII, truncated or
+// invalid sequence at every position: the word loops and the overlapping
+// last word must miss none.
+func Test_validUTF8(t *testing.T) {
+	t.Parallel()
+	for _, seq := range []string{"é", "€", "😀", "\xC3", "\xE2\x82", "\xF0\x9F\x98", "\xFF", "\xED\xA0\x80", "\x80"} {
+		for n := 0; n <= 100; n++ {
+			for at := 0; at <= n; at++ {
+				b := []byte(strings.Repeat("a", at) + seq + strings.Repeat("b", n-at))
+				if got, want := ssecors.ValidUTF8(b), utf8.Valid(b); got != want {
+					t.Fatalf("%q: got %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+	for n := 0; n <= 100; n++ {
+		if b := []byte(strings.Repeat("x", n)); !ssecors.ValidUTF8(b) {
+			t.Fatalf("%q: got false, want true", b)
+		}
 	}
 }
