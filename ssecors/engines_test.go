@@ -452,6 +452,13 @@ func TestWithBrowser_cookieRedirectTaint(t *testing.T) {
 	}
 }
 
+// postJSON is fetch mode's POST of {} as application/json.
+func postJSON(oneShot bool, opts ...ssecors.Option) []ssecors.Option {
+	return append(opts, ssecors.WithFetch(ssecors.Fetch{Method: "POST", OneShot: oneShot,
+		Body: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(`{}`)), nil }}),
+		ssecors.WithHeader("Content-Type", "application/json"))
+}
+
 // reqLine is "METHOD /path" plus, for a preflight, its
 // Access-Control-Request-Method and -Headers.
 func reqLine(r ssetest.Request) string {
@@ -519,9 +526,8 @@ func TestWithBrowser_fetchInvalidMaxAge(t *testing.T) {
 			cors.MaxAge = "1.5"
 			srv.HandleHost(ssetest.OtherHost, "/s", ssetest.Endpoint{CORS: cors,
 				Responses: []ssetest.Response{streamOf(ssetest.Event{Data: "a"}), stop204}})
-			es := mustNew(t, srv.HostURL("https", ssetest.OtherHost, "/s"), ssecors.WithBrowser(p), ssecors.WithOrigin(page),
-				ssecors.WithFetch(ssecors.Fetch{Method: "POST", Body: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(`{}`)), nil }}),
-				ssecors.WithHeader("Content-Type", "application/json"), ssecors.WithHTTPClient(srv.Client()))
+			es := mustNew(t, srv.HostURL("https", ssetest.OtherHost, "/s"), postJSON(false,
+				ssecors.WithBrowser(p), ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client()))...)
 			record(es)
 			runSource(t, es)
 			n := 0
@@ -553,9 +559,8 @@ func TestWithBrowser_fetchPreflightOriginAfterTaint(t *testing.T) {
 			srv.HandleHost(ssetest.OtherHost, "/r", ssetest.Endpoint{CORS: ssetest.AllowAll(),
 				Redirect: &ssetest.Redirect{Status: http.StatusTemporaryRedirect, Location: srv.HostURL("https", ssetest.OtherAppHost, "/s")}})
 			srv.HandleHost(ssetest.OtherAppHost, "/s", ssetest.Endpoint{CORS: ssetest.AllowAll(), Responses: []ssetest.Response{streamOf(ssetest.Event{Data: "a"})}})
-			es := mustNew(t, srv.HostURL("https", ssetest.OtherHost, "/r"), ssecors.WithBrowser(p), ssecors.WithOrigin(page),
-				ssecors.WithFetch(ssecors.Fetch{Method: "POST", Body: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(`{}`)), nil }, OneShot: true}),
-				ssecors.WithHeader("Content-Type", "application/json"), ssecors.WithHTTPClient(srv.Client()))
+			es := mustNew(t, srv.HostURL("https", ssetest.OtherHost, "/r"), postJSON(true,
+				ssecors.WithBrowser(p), ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client()))...)
 			if err := runSource(t, es); err != nil {
 				t.Fatalf("Run: %v", err)
 			}
