@@ -180,10 +180,6 @@ func (v Verdict) Agree() bool { return len(v.Fields) == 0 }
 // difference covering every differing field.
 func (v Verdict) Pass() bool { return v.Agree() || v.Intentional != "" }
 
-// onlyDelay reports whether a reconnection delay is the only difference,
-// the one a loaded machine can cause: such a run is repeated once.
-func (v Verdict) onlyDelay() bool { return slices.Equal(v.Fields, []string{FieldGaps}) }
-
 // String is the report's verdict column.
 func (v Verdict) String() string {
 	switch {

@@ -199,7 +199,7 @@ func verdictText(r *Run) string {
 	}
 	v := r.Verdict.String()
 	if r.Retried {
-		v += " (run twice: a delay differed the first time)"
+		v += " (run twice: " + strings.Join(r.FirstFields, ", ") + " differed the first time)"
 	}
 	if !r.Verdict.Pass() {
 		v = "**" + v + "**"
