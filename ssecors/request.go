@@ -144,7 +144,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 		e.observeRedirect(ctx, h.url, next, resp.StatusCode)
 		if es.cfg.emulate {
 			h.taint = updateTaint(h.taint, e.page, site.OriginOf(h.url), site.OriginOf(next))
-			h.crossSite = h.crossSite || !e.sameSite(site.OriginOf(h.url))
+			h.crossSite = h.crossSite || !es.cfg.rules.SameSite(e.page, site.OriginOf(h.url))
 		}
 		if resp.StatusCode == http.StatusMovedPermanently || resp.StatusCode == http.StatusPermanentRedirect {
 			e.permanent = next
@@ -383,15 +383,6 @@ func (e *engine) cookieRequest(h *hop) browserjar.Request {
 		Credentials:       h.credentials,
 		CrossSiteRedirect: h.crossSite, // the jar's engine decides whether it matters
 	}
-}
-
-// sameSite reports whether o is same-site with the page, schemefully or
-// not as the browser's engine decides.
-func (e *engine) sameSite(o site.Origin) bool {
-	if e.es.cfg.rules.SchemefulSite {
-		return site.SameSite(e.page, o)
-	}
-	return !e.page.Opaque() && !o.Opaque() && site.RegistrableDomain(e.page.Host) == site.RegistrableDomain(o.Host)
 }
 
 // isReset reports whether err, from sending a request, is the connection

@@ -6,6 +6,7 @@ package engines
 import (
 	"time"
 
+	"github.com/ssecors/ssecors-go/internal/site"
 	"github.com/ssecors/ssecors-go/ssecors/browser"
 )
 
@@ -95,6 +96,17 @@ type Rules struct {
 	// not an integer caches nothing (Gecko); Chromium and Fetch use the
 	// 5 s default.
 	InvalidMaxAgeNoCache bool
+}
+
+// SameSite reports whether a and b are same-site by the engine's rule:
+// schemeful (same scheme and registrable domain) where SchemefulSite is
+// set, registrable domain alone otherwise. An opaque origin is never
+// same-site.
+func (r Rules) SameSite(a, b site.Origin) bool {
+	if r.SchemefulSite {
+		return site.SameSite(a, b)
+	}
+	return !a.Opaque() && !b.Opaque() && site.RegistrableDomain(a.Host) == site.RegistrableDomain(b.Host)
 }
 
 // For returns the rules of p's engine.

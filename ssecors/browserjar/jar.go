@@ -332,10 +332,7 @@ func (j *Jar) resolveCookieContext(r cookieRequest) cookieContext {
 	// same domain, cred").
 	sameDomain := site.RegistrableDomain(uo.Host) == site.RegistrableDomain(top.Host)
 	schemeOnly := sameDomain && uo.Scheme != top.Scheme
-	cross := !site.SameSite(uo, top)
-	if !j.rules.SchemefulSite {
-		cross = !sameDomain
-	}
+	cross := !j.rules.SameSite(uo, top)
 	// The partition key stays schemeful in every engine that partitions:
 	// Firefox, which judges SameSite without the scheme, does not send a
 	// Partitioned cookie set under https://example.test to a request from

@@ -233,13 +233,7 @@ func (d *diagnosis) loopbackHTTP(a *diagAttempt) bool {
 // the others; always for a page in a cross-site frame.
 func (d *diagnosis) crossSiteFor(rules engines.Rules, u *url.URL) bool {
 	page, o := d.v.PageOrigin, site.OriginOf(u)
-	switch {
-	case !d.v.TopLevel:
-		return true
-	case rules.SchemefulSite:
-		return !site.SameSite(page, o)
-	}
-	return page.Opaque() || o.Opaque() || site.RegistrableDomain(page.Host) != site.RegistrableDomain(o.Host)
+	return !d.v.TopLevel || !rules.SameSite(page, o)
 }
 
 // isRedirectLoop reports the network error of a redirect chain longer than

@@ -371,12 +371,7 @@ func (d *diagnosis) afterCrossSite(p browser.Profile, a *diagAttempt, n int) boo
 		if err != nil {
 			continue
 		}
-		o := site.OriginOf(u)
-		same := site.SameSite(page, o)
-		if !rules.SchemefulSite {
-			same = !page.Opaque() && !o.Opaque() && site.RegistrableDomain(page.Host) == site.RegistrableDomain(o.Host)
-		}
-		if !same {
+		if !rules.SameSite(page, site.OriginOf(u)) {
 			return true
 		}
 	}
