@@ -91,7 +91,7 @@ func (e *engine) connect(ctx context.Context) (*http.Response, *url.URL, error) 
 		if err != nil {
 			return nil, nil, err
 		}
-		if redirects == 0 && es.cfg.fetch != nil {
+		if redirects == 0 && es.cfg.fetch != nil && es.cfg.rules.PreflightAfterRedirect {
 			h.firstUnsafe = unsafeHeaderNames(req.Header, false)
 			h.firstNeeds = fetchNeedsPreflight(h.method, h.firstUnsafe)
 		}
