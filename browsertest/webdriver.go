@@ -111,15 +111,6 @@ func (c *wdClient) navigate(ctx context.Context, url string) error {
 	return c.do(ctx, http.MethodPost, "url", map[string]any{"url": url}, nil)
 }
 
-// execute runs a synchronous script (a function body; arguments in
-// `arguments`) and decodes its return value.
-func (c *wdClient) execute(ctx context.Context, script string, args []any, out any) error {
-	if args == nil {
-		args = []any{}
-	}
-	return c.do(ctx, http.MethodPost, "execute/sync", map[string]any{"script": script, "args": args}, out)
-}
-
 // executeAsync runs an asynchronous script: its last argument is the
 // callback that finishes it.
 func (c *wdClient) executeAsync(ctx context.Context, script string, args []any, out any) error {
