@@ -325,7 +325,7 @@ func WriteMarkdown(w io.Writer, res *Results, command string) error {
 	writeE2E(p, res)
 	writeIdle(p, res)
 	writeReconnect(p, res)
-	writeGaps(p)
+	writeGaps(p, res)
 	writeProfile(p, res)
 	writeMethod(p, res)
 	if len(res.Errors) > 0 {
@@ -343,13 +343,15 @@ type printer func(format string, args ...any)
 
 func writeTargets(p printer, res *Results) {
 	ps := res.ParseStats()
-	p("## Targets (issue 5)\n\n")
+	p("## Targets (issues 5 and 15)\n\n")
 	p("Parse targets are judged on CPU time (events per CPU-second of the parsing process), which a busy shared\n")
 	p("machine disturbs far less than wall time; on an idle machine the two agree within GC overlap. Wall-time\n")
-	p("figures are given beside them. End-to-end targets are judged on wall-clock events/s.\n\n")
+	p("figures are given beside them. End-to-end targets are judged on wall-clock events/s. Issue 15 raised the\n")
+	p("floor target from 25 %% to 35 %%, extended the go-sse and floor targets to every corpus, and added the LLM\n")
+	p("corpora's targets against the best peer.\n\n")
 	p("| target | measured | verdict |\n|---|---|---|\n")
-	// Parse: ≥4× go-sse on every corpus, ≥25% of the ReadSlice floor; judged
-	// on CPU time, with the wall-time figure beside it.
+	// Parse: ≥4× go-sse and ≥35% of the ReadSlice floor on every corpus;
+	// judged on CPU time, with the wall-time figure beside it.
 	type worst struct {
 		r float64
 		c string
@@ -360,7 +362,7 @@ func writeTargets(p printer, res *Results) {
 			*w = worst{r, c}
 		}
 	}
-	for _, c := range corpus.Synthetic {
+	for _, c := range corpus.Names {
 		s, g, f := ps[[2]string{libs.SSECors, c}], ps[[2]string{libs.GoSSE, c}], ps[[2]string{libs.ReadSlice, c}]
 		if s == nil || g == nil || f == nil || s.NsPerOp == 0 || g.NsPerOp == 0 || f.NsPerOp == 0 || s.CPUNsPerOp == 0 {
 			continue
@@ -371,8 +373,28 @@ func writeTargets(p printer, res *Results) {
 		low(&flWall, f.NsPerOp/s.NsPerOp, c)
 	}
 	if goCPU.c != "" {
-		p("| parse: ≥ 4× go-sse events/s on every synthetic corpus | lowest %.2f× (%s); wall time: lowest %.2f× (%s) | %s |\n", goCPU.r, goCPU.c, goWall.r, goWall.c, passFail(goCPU.r >= 4))
-		p("| parse: ≥ 25 %% of the ReadSlice floor on every synthetic corpus | lowest %.0f %% (%s); wall time: lowest %.0f %% (%s) | %s |\n", 100*flCPU.r, flCPU.c, 100*flWall.r, flWall.c, passFail(flCPU.r >= 0.25))
+		p("| parse: ≥ 4× go-sse events/s on every corpus | lowest %.2f× (%s); wall time: lowest %.2f× (%s) | %s |\n", goCPU.r, goCPU.c, goWall.r, goWall.c, passFail(goCPU.r >= 4))
+		p("| parse: ≥ 35 %% of the ReadSlice floor on every corpus | lowest %.0f %% (%s); wall time: lowest %.0f %% (%s) | %s |\n", 100*flCPU.r, flCPU.c, 100*flWall.r, flWall.c, passFail(flCPU.r >= 0.35))
+	}
+	// The LLM corpora: ≥2× the best peer (the cheapest per event of the
+	// full parsers) and ≥40% of the floor.
+	for _, c := range []string{corpus.LLMTokens, corpus.LLMNamed} {
+		s, f := ps[[2]string{libs.SSECors, c}], ps[[2]string{libs.ReadSlice, c}]
+		if s == nil || f == nil || s.CPUNsPerOp == 0 || f.CPUNsPerOp == 0 {
+			continue
+		}
+		best, bestLib := 0.0, ""
+		for _, l := range libs.Peers {
+			if g := ps[[2]string{l, c}]; g != nil && g.CPUNsPerOp > 0 && (bestLib == "" || g.CPUNsPerOp < best) {
+				best, bestLib = g.CPUNsPerOp, l
+			}
+		}
+		if bestLib != "" {
+			r := best / s.CPUNsPerOp
+			p("| parse %s: ≥ 2× the best peer | %.2f× %s | %s |\n", c, r, bestLib, passFail(r >= 2))
+		}
+		r := f.CPUNsPerOp / s.CPUNsPerOp
+		p("| parse %s: ≥ 40 %% of the ReadSlice floor | %.0f %% | %s |\n", c, 100*r, passFail(r >= 0.40))
 	}
 	if t := ps[[2]string{libs.SSECors, corpus.Typical}]; t != nil && t.Events > 0 {
 		a := t.AllocsPerOp / float64(t.Events)
@@ -637,26 +659,41 @@ func writeReconnect(p printer, res *Results) {
 // writeGaps explains the targets the tables above may show as not met,
 // from the profiles below; it states causes, not figures, so it stays true
 // when the figures move.
-func writeGaps(p printer) {
+func writeGaps(p printer, res *Results) {
 	p("## Where the gaps come from\n\n")
-	p("Some targets of issue 5 are not met (see the targets table). The profiles below show why:\n\n")
+	p("Some targets of issues 5 and 15 are not met (see the targets table). The profiles below show why:\n\n")
 	p("- **Parse against go-sse and the ReadSlice floor.** The floor only finds line ends; ssecors also finds CRs\n")
-	p("  (a lone CR ends a line), recognizes fields, validates UTF-8 (with WHATWG replacement when invalid), and\n")
-	p("  copies each event's data into a string it owns: one allocation per event, which a Go client cannot avoid\n")
-	p("  without handing out memory that the next read overwrites. In the typical-corpus profile, the data string\n")
-	p("  (`dispatch`: allocation, copy, validation) is the largest share, then the LF and CR searches (`indexbytebody`).\n")
-	p("  On 64 KiB events every byte is touched about five times (read into the buffer, LF search, CR search, UTF-8\n")
-	p("  check, copy into the string) against the floor's two, and allocates and copies each 64 KiB string.\n")
+	p("  (a lone CR ends a line), recognizes fields, tracks the last event ID, validates UTF-8 (with WHATWG replacement\n")
+	p("  when invalid), and copies each event's data into a string it owns: one allocation per event, which a Go client\n")
+	p("  cannot avoid without handing out memory that the next read overwrites. In the typical-corpus profile the\n")
+	p("  allocation and the garbage collection of that string (`mallocgc`, the GC workers, `madvise`) are the largest\n")
+	p("  share, then the line search (`indexbytebody`) and the copy (`memmove`). About a tenth of the time is spent in\n")
+	p("  the caller (`libs.parseSSECors`): `Decode` returns the 64-byte `Event` in registers, and the Go compiler stores\n")
+	p("  them and copies the struct again into the caller's variable; every API that returns an event by value pays it.\n")
 	p("  go-sse allocates two to three times per event and ssecors once, so the ratio is largest where allocation\n")
 	p("  dominates and smallest on short, many-line events where both spend their time finding lines.\n")
+	p("- **Large events against the floor.** On 64 KiB and MCP-size events every byte is copied from the reader into\n")
+	p("  the read buffer, searched for LF and for CR, checked as UTF-8 and copied into the event's string, and the part\n")
+	p("  of an event that a read leaves unfinished is moved to the start of the buffer: four to five passes against\n")
+	p("  the floor's two (copy and LF search), and each event's string is fresh memory that the kernel has to map\n")
+	p("  (system time, `madvise`).\n")
+	p("- **The LLM corpora against the SDK decoders.** openai-go and anthropic-sdk-go split lines with a\n")
+	p("  `bufio.Scanner` and skip what ssecors does per event beyond that: they ignore `id:` and `retry:`, do not treat\n")
+	p("  a lone CR as a line end, and neither check nor repair UTF-8. Both allocate the event's data, as ssecors does;\n")
+	p("  being twice as fast as they are would leave ssecors less than half of their time per event for that\n")
+	p("  allocation plus the work they skip.\n")
 	p("- **End to end against the net/http floor.** The floor splits lines and allocates nothing; ssecors parses as\n")
-	p("  above, dispatches each event, and publishes its last event ID for other goroutines. Both spend the same on\n")
-	p("  read system calls (ssecors reads in larger chunks once a stream is fast); the difference is the parse work.\n")
+	p("  above, dispatches each event, and publishes its last event ID for other goroutines. ssecors reads in larger\n")
+	p("  chunks once a stream is fast (up to 64 KiB a read against the floor's 4 KiB), which saves read system calls.\n")
+	if t, f := res.ParseStats()[[2]string{libs.SSECors, corpus.Typical}], res.E2EStats()[libs.NetHTTP]; t != nil && t.Events > 0 && f != nil && f.CPUNsPerEvent > 0 {
+		if parse := t.CPUNsPerOp / float64(t.Events); parse > f.CPUNsPerEvent {
+			p("  But in this run ssecors' parse alone (section 1, typical corpus: %.0f ns of CPU per event) costs more than\n", parse)
+			p("  the floor's whole end-to-end CPU per event (%.0f ns, section 2): one goroutine that parses cannot keep up\n", f.CPUNsPerEvent)
+			p("  with one that only splits lines.\n")
+		}
+	}
 	p("- **Idle footprint.** ssecors' heap per idle connection is at or below the floor's (its read buffer starts at\n")
-	p("  1 KiB); the difference is the goroutine stack. The goroutine that runs an EventSource keeps the engine's\n")
-	p("  frames (Run, the reconnect loop, the attempt, the parser) under the transport's read chain while it waits, and\n")
-	p("  that keeps it above a quarter of an 8 KiB stack, so the runtime does not shrink it to 4 KiB as it does for\n")
-	p("  the floor's bare read loop (compare the stacks column of the idle tables).\n\n")
+	p("  1 KiB); what differs is the goroutine stacks (compare the stacks column of the idle tables).\n\n")
 }
 
 func writeProfile(p printer, res *Results) {
