@@ -19,6 +19,7 @@ import (
 	launchdarkly "github.com/launchdarkly/eventsource"
 	openai "github.com/openai/openai-go/v3/packages/ssestream"
 	r3labs "github.com/r3labs/sse/v2"
+	"github.com/ssecors/ssecors-go/bench/conform"
 	"github.com/ssecors/ssecors-go/bench/corpus"
 	"github.com/ssecors/ssecors-go/ssecors"
 	gosse "github.com/tmaxmax/go-sse"
@@ -63,6 +64,13 @@ type Parser struct {
 	TrailingLF bool
 	// Parse reads the whole stream from r.
 	Parse func(r io.Reader) (Result, error)
+	// Events reads the whole stream from r through the same API and
+	// returns the events, for the spec conformance cases; nil for the
+	// framing-only reader and the floor.
+	Events func(r io.Reader) ([]conform.Event, error)
+	// NoID says that the API hands back no event ID: conformance cases
+	// compare types and data only.
+	NoID bool
 }
 
 // maxEvent is the event size limit given to libraries that let the caller
@@ -74,17 +82,17 @@ const maxEvent = ssecors.DefaultMaxEventSize
 // r3labs' framing-only reader, and the ReadSlice floor.
 func Parsers() []Parser {
 	return []Parser{
-		{Name: SSECors, Via: "`ssecors.NewDecoder(r).Decode()`", Parse: parseSSECors},
-		{Name: GoSSE, Via: "`sse.Read(r, &sse.ReadConfig{MaxEventSize: 16 MiB})` iterator (default limit 64 KiB)", Parse: parseGoSSE},
-		{Name: LaunchDarkly, Via: "`eventsource.NewDecoder(r).Decode()`", Parse: parseLaunchDarkly},
-		{Name: R3labs, Via: "`Client.SubscribeRaw` over an in-process `http.RoundTripper` (no public parser), `ClientMaxBufferSize(16 MiB)` (default 64 KiB)", Parse: parseR3labs},
-		{Name: Donovanhide, Via: "`eventsource.NewDecoder(r).Decode()`", Parse: parseDonovanhide},
+		{Name: SSECors, Via: "`ssecors.NewDecoder(r).Decode()`", Parse: parseSSECors, Events: eventsSSECors},
+		{Name: GoSSE, Via: "`sse.Read(r, &sse.ReadConfig{MaxEventSize: 16 MiB})` iterator (default limit 64 KiB)", Parse: parseGoSSE, Events: eventsGoSSE},
+		{Name: LaunchDarkly, Via: "`eventsource.NewDecoder(r).Decode()`", Parse: parseLaunchDarkly, Events: eventsLaunchDarkly},
+		{Name: R3labs, Via: "`Client.SubscribeRaw` over an in-process `http.RoundTripper` (no public parser), `ClientMaxBufferSize(16 MiB)` (default 64 KiB)", Parse: parseR3labs, Events: eventsR3labs},
+		{Name: Donovanhide, Via: "`eventsource.NewDecoder(r).Decode()`", Parse: parseDonovanhide, Events: eventsDonovanhide},
 		{Name: OpenAI, Via: "`ssestream.NewDecoder(res)` `Next()`/`Event()` of `github.com/openai/openai-go/v3/packages/ssestream`, over an `*http.Response` whose body is the corpus: " +
 			"the SDK's own decoder, without the `Stream[T]` JSON decoding (a `bufio.Scanner` with a fixed 32 MiB line limit; ignores `id:` and `retry:`; data keeps its final LF, counted off)",
-			TrailingLF: true, Parse: parseOpenAI},
+			TrailingLF: true, Parse: parseOpenAI, Events: eventsOpenAI, NoID: true},
 		{Name: Anthropic, Via: "`ssestream.NewDecoder(res)` `Next()`/`Event()` of `github.com/anthropics/anthropic-sdk-go/v2/packages/ssestream`, over an `*http.Response` whose body is the corpus: " +
 			"the SDK's own decoder, without the `Stream[T]` JSON decoding (a `bufio.Scanner` with a fixed 32 MiB line limit; ignores `id:` and `retry:`; data keeps its final LF, counted off)",
-			TrailingLF: true, Parse: parseAnthropic},
+			TrailingLF: true, Parse: parseAnthropic, Events: eventsAnthropic, NoID: true},
 		{Name: R3labsReader, Via: "`sse.NewEventStreamReader(r).ReadEvent()`: event framing only, no field parsing", Framing: true, Parse: parseR3labsReader},
 		{Name: ReadSlice, Via: "`bufio.NewReader(r).ReadSlice('\\n')` (4 KiB buffer), lines only", Lines: true, Parse: parseReadSlice},
 	}

@@ -33,10 +33,10 @@ import (
 const EnvChild = "SSEBENCH_DRIVER"
 
 // Main runs the driver with args (the first is the mode: parse, e2e, idle
-// or reconnect) and returns the process exit code.
+// reconnect or conform) and returns the process exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: driver parse|e2e|idle|reconnect [flags]")
+		fmt.Fprintln(stderr, "usage: driver parse|e2e|idle|reconnect|conform [flags]")
 		return 2
 	}
 	var err error
@@ -50,6 +50,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = runIdle(args[1:], enc)
 	case "reconnect":
 		err = runReconnect(args[1:], enc)
+	case "conform":
+		err = runConform(args[1:], enc)
 	default:
 		err = fmt.Errorf("unknown mode %q", args[0])
 	}

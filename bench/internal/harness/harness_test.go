@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssecors/ssecors-go/bench/conform"
 	"github.com/ssecors/ssecors-go/bench/corpus"
 	"github.com/ssecors/ssecors-go/bench/internal/driver"
 	"github.com/ssecors/ssecors-go/bench/internal/harness"
@@ -90,11 +91,26 @@ func TestSmoke(t *testing.T) {
 		}
 	}
 
+	// Every parser with an events adapter ran every conformance case, and
+	// ssecors passed them all.
+	ran := map[string]int{}
+	for _, cr := range res.Conform {
+		ran[cr.Lib]++
+		if cr.Lib == libs.SSECors && !cr.Pass {
+			t.Errorf("conformance %s ssecors: %s", cr.Case, cr.Diff)
+		}
+	}
+	for _, p := range libs.Parsers() {
+		if p.Events != nil && ran[p.Name] != len(conform.Cases()) {
+			t.Errorf("conformance %s: %d cases ran, want %d", p.Name, ran[p.Name], len(conform.Cases()))
+		}
+	}
+
 	var b strings.Builder
 	if err := harness.WriteMarkdown(&b, res, "cd bench && go run ./cmd/report -preset smoke"); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## Targets", "## 1. In-process parse", "## 2. End to end", "## 3. Idle footprint", "## 4. Reconnect", "## Method"} {
+	for _, want := range []string{"## Targets", "## 1. In-process parse", "## 2. End to end", "## 3. Idle footprint", "## 4. Reconnect", "## 5. Spec conformance", "## Method"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("report lacks %q", want)
 		}

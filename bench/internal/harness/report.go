@@ -325,6 +325,7 @@ func WriteMarkdown(w io.Writer, res *Results, command string) error {
 	writeE2E(p, res)
 	writeIdle(p, res)
 	writeReconnect(p, res)
+	writeConform(p, res)
 	writeGaps(p, res)
 	writeProfile(p, res)
 	writeMethod(p, res)

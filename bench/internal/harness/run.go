@@ -1,7 +1,7 @@
-// Package harness runs the four measurements of the benchmark (parse, end
-// to end, idle footprint, reconnect) by starting one driver process per
-// library and round, interleaving the libraries, and collects the results
-// for the report.
+// Package harness runs the measurements of the benchmark (parse, end to
+// end, idle footprint, reconnect) and the spec conformance cases by
+// starting one driver process per library and round, interleaving the
+// libraries, and collects the results for the report.
 package harness
 
 import (
@@ -109,6 +109,7 @@ type Results struct {
 	E2E       []driver.E2EResult   // every round
 	Idle      []driver.IdleResult  // every round and size
 	Reconnect []ReconnectRun
+	Conform   []driver.ConformResult
 
 	ProfileCPU    string // pprof -top output, if profiled
 	ProfileCPUCum string // the same by cumulative time, ssecors frames only
@@ -209,6 +210,7 @@ func (r *Runner) Run(cfg Config) (*Results, error) {
 		{"e2e", r.runE2E},
 		{"idle", r.runIdle},
 		{"reconnect", r.runReconnect},
+		{"conformance", r.runConform},
 		{"profile", r.runProfile},
 	}
 	for _, s := range steps {
