@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -297,6 +298,68 @@ func TestRetryPolicy_deliveringStreamsAreHealthy(t *testing.T) {
 	}
 	if got := fmt.Sprint(rec.Delays()); got != "[1s 1s 1s 1s]" {
 		t.Errorf("delays: got %s, want no growth", got)
+	}
+}
+
+// TestRun_connectPanics: a panic while connecting (in a header function, a
+// trace hook), which ssecors runs on a goroutine of its own, ends Run by
+// that panic on the caller's goroutine, with the same value, as a handler's
+// does; and a runtime.Goexit there ends the caller's goroutine (so that
+// t.FailNow in a header function works). No goroutine is left (TestMain
+// checks).
+func TestRun_connectPanics(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, "data: x\n\n")
+	}))
+	defer srv.Close()
+	bug := errors.New("header function bug")
+	for _, tc := range []struct {
+		name  string
+		opts  []ssecors.Option
+		trace *ssetrace.Trace
+		want  any
+	}{
+		{name: "header func", want: bug, opts: []ssecors.Option{ssecors.WithHeaderFunc(func(context.Context) (http.Header, error) {
+			panic(bug)
+		})}},
+		{name: "trace hook", want: "hook bug", trace: &ssetrace.Trace{Response: func(ssetrace.Response) { panic("hook bug") }}},
+		{name: "goexit", opts: []ssecors.Option{ssecors.WithHeaderFunc(func(context.Context) (http.Header, error) {
+			runtime.Goexit()
+			return nil, nil
+		})}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			es := mustNew(t, srv.URL, append(tc.opts, ssecors.WithIdleTimeout(time.Minute))...)
+			ctx := context.Background()
+			if tc.trace != nil {
+				ctx = ssetrace.WithTrace(ctx, tc.trace)
+			}
+			var recovered any
+			returned := false
+			ended := make(chan struct{})
+			go func() { // the goroutine that runs the source: it ends by the panic or the Goexit
+				defer close(ended)
+				defer func() { recovered = recover() }()
+				es.Run(ctx)
+				returned = true
+			}()
+			select {
+			case <-ended:
+			case <-time.After(10 * time.Second):
+				t.Fatal("Run still running 10 s later")
+			}
+			if returned {
+				t.Error("Run returned")
+			}
+			if recovered != tc.want {
+				t.Errorf("recovered %v, want %v", recovered, tc.want)
+			}
+			if es.ReadyState() != ssecors.Closed {
+				t.Errorf("state %v, want closed", es.ReadyState())
+			}
+		})
 	}
 }
 

@@ -150,11 +150,17 @@
 // Handlers run one at a time on the goroutine that called Run (or that
 // ranges over Events), in stream order, with no lock held: a handler may
 // add or remove handlers and call Close. Every method of EventSource is
-// safe for concurrent use. Close never blocks and never waits for Run. Run
-// starts no goroutine that outlives it; net/http may finish a dial or a
-// TLS handshake that was under way in its own goroutines after Run has
-// returned, bounded by the transport's timeouts. A [browserjar.Jar] is safe for concurrent use
-// and may be shared by several sources, like a browser profile.
+// safe for concurrent use. Close never blocks and never waits for Run.
+// Each connection attempt (its requests, redirects and preflights, with
+// the calls to [WithHeaderFunc]'s function, the cookie jar and the
+// ssetrace Request and Response hooks) runs on a goroutine of its own
+// that Run waits for, so that the stack of an idle source stays small; a
+// panic there ends Run with that panic, on Run's goroutine. Run starts no
+// goroutine that outlives it; net/http may finish a dial or a TLS
+// handshake that was under way in its own goroutines after Run has
+// returned, bounded by the transport's timeouts. A [browserjar.Jar] is
+// safe for concurrent use and may be shared by several sources, like a
+// browser profile.
 //
 // # Errors
 //

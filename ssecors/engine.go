@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime"
 	"slices"
 	"time"
 
@@ -39,7 +40,8 @@ const (
 var errRestart = errors.New("restarted by the client")
 
 // engine is the state of one Run: the connect, dispatch and reconnect loop.
-// Only Run's goroutine touches it.
+// Only Run's goroutine touches it, and connect's (see connectAside) while
+// Run's waits for it.
 type engine struct {
 	es      *EventSource
 	yield   func(Event, error) bool
@@ -287,7 +289,7 @@ func (e *engine) open(ctx context.Context, cancel context.CancelCauseFunc) (*htt
 	if es.connectTO > 0 {
 		connectTimer = time.AfterFunc(es.connectTO, func() { cancel(errConnectTimeout) })
 	}
-	resp, final, err := e.connect(ctx)
+	resp, final, err := e.connectAside(ctx)
 	if connectTimer != nil {
 		connectTimer.Stop()
 	}
@@ -312,6 +314,54 @@ func (e *engine) open(ctx context.Context, cancel context.CancelCauseFunc) (*htt
 		return nil, nil, nil
 	}
 	return resp, final, nil
+}
+
+// connected is what connect returned, or how it ended: panicked with
+// value, or exited (runtime.Goexit).
+type connected struct {
+	resp     *http.Response
+	final    *url.URL
+	err      error
+	panicked bool
+	exited   bool
+	value    any
+}
+
+// connectAside runs connect on a goroutine of its own and waits for it to
+// end. Connecting (http.Client.Do, preflights, redirects, cookies) goes
+// deep into the stack; done on Run's goroutine, it would grow that stack
+// to 8 KiB for good, since an idle source waiting in the body's Read uses
+// more than the quarter of it under which the runtime shrinks a stack.
+// The helper's stack is freed when it ends; Run's stays at 4 KiB. A panic,
+// or a runtime.Goexit, in connect (a header function, a jar, a trace hook)
+// happens again here, on Run's goroutine, with the same value, as it
+// would without the helper (the trace of an unrecovered one then starts
+// here, not at its origin).
+func (e *engine) connectAside(ctx context.Context) (*http.Response, *url.URL, error) {
+	done := make(chan connected, 1)
+	go func() {
+		var c connected
+		returned := false
+		defer func() {
+			if !returned {
+				// recover is nil only for runtime.Goexit: a panic(nil)
+				// recovers as a *runtime.PanicNilError.
+				c.value = recover()
+				c.panicked, c.exited = c.value != nil, c.value == nil
+			}
+			done <- c
+		}()
+		c.resp, c.final, c.err = e.connect(ctx)
+		returned = true
+	}()
+	c := <-done
+	switch {
+	case c.panicked:
+		panic(c.value)
+	case c.exited:
+		runtime.Goexit()
+	}
+	return c.resp, c.final, c.err
 }
 
 // body returns what to read the stream from: the response body, watched

@@ -82,8 +82,10 @@ type Options struct {
 	Browsers []browser.Profile
 	// Progress, when set, is called with a short line, secrets redacted,
 	// each time the diagnosis starts waiting on the network, such as
-	// "waiting for the response headers from https://...". It runs on the
-	// goroutine that called Diagnose.
+	// "waiting for the response headers from https://...". Calls are made
+	// one at a time while Diagnose waits for them, on the goroutine that
+	// called Diagnose or, for the lines about requests, on the goroutine
+	// the source connects on (see ssecors' Concurrency section).
 	Progress func(string)
 }
 

@@ -11,9 +11,14 @@
 //	})
 //	err := es.Run(ctx)
 //
-// Every hook runs synchronously on the goroutine that runs the source, so a
-// slow hook slows the source; any hook may be nil. URLs are redacted as in
-// ssecors' errors, and header values that carry credentials (Cookie,
+// Every hook runs synchronously, one call at a time, while the source waits
+// for it, so a slow hook slows the source; any hook may be nil. Reconnect
+// runs on the goroutine that runs the source; Request and Response run on
+// the goroutine the source starts for each connection attempt and waits
+// for (so that connecting leaves the long-lived goroutine's stack small).
+// A hook that panics ends the source with that panic, on the goroutine
+// that runs the source, as a handler that panics does. URLs are redacted
+// as in ssecors' errors, and header values that carry credentials (Cookie,
 // Set-Cookie, Authorization and headers named like secrets) read
 // "REDACTED". A browser shows the same information only in its developer
 // tools.

@@ -141,7 +141,7 @@ func (res *Results) E2EStats() map[string]*E2EStat {
 		cpu[er.Lib] = append(cpu[er.Lib], (er.UserSec+er.SysSec)*1e9/float64(er.Events))
 	}
 	m := map[string]*E2EStat{}
-	for _, lib := range streamerNames(false) {
+	for _, lib := range streamerNames(res.Config, false) {
 		m[lib] = &E2EStat{Lib: lib, EventsPerSec: median(eps[lib]), MBPerSec: median(mbs[lib]), CPUNsPerEvent: median(cpu[lib]), Rounds: len(eps[lib]), Failed: failed[lib]}
 	}
 	return m
@@ -329,6 +329,41 @@ func WriteMarkdown(w io.Writer, res *Results, command string) error {
 	writeGaps(p, res)
 	writeProfile(p, res)
 	writeMethod(p, res)
+	if len(res.Errors) > 0 {
+		p("## Failed runs\n\n")
+		for _, e := range res.Errors {
+			p("- %s\n", strings.ReplaceAll(e, "\n", " "))
+		}
+		p("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteSections writes, for a run limited by Config.Only, the sections that
+// ran and the failed runs: a quick look, not a report to publish.
+func WriteSections(w io.Writer, res *Results, command string) error {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	cfg := res.Config
+	p("# ssecors benchmarks: %s only\n\n", strings.Join(cfg.Only, ", "))
+	p("- Date: %s (took %s, preset `%s`)\n", res.Started.UTC().Format("2006-01-02 15:04 MST"), res.Duration.Round(time.Second), cfg.Name)
+	p("- Load average (1, 5, 15 min) at start: %s; at end: %s\n", res.LoadStart, res.LoadEnd)
+	p("\nReproduce:\n\n```sh\n%s\n```\n\n", command)
+	for _, s := range []struct {
+		name  string
+		write func(printer, *Results)
+	}{
+		{"parse", writeParse},
+		{"e2e", writeE2E},
+		{"idle", writeIdle},
+		{"reconnect", writeReconnect},
+		{"profile", writeProfile},
+	} {
+		if cfg.runs(s.name) {
+			s.write(p, res)
+		}
+	}
 	if len(res.Errors) > 0 {
 		p("## Failed runs\n\n")
 		for _, e := range res.Errors {
@@ -590,6 +625,9 @@ func writeIdle(p printer, res *Results) {
 		f, s := m[libs.NetHTTP], m[libs.SSECors]
 		for _, st := range libs.Streamers() {
 			o := m[st.Name]
+			if o == nil && !cfg.measures(st.Name) {
+				continue
+			}
 			if o == nil {
 				p("| %s | failed | | | | | | |\n", st.Name)
 				continue

@@ -52,6 +52,24 @@ type Config struct {
 
 	Profile     bool          // profile ssecors on the typical corpus
 	ProfileTime time.Duration // measured time of the profiled run
+
+	// Only, when not empty, names the sections to run (parse, e2e, idle,
+	// reconnect, profile); Libs, when not empty, the libraries to measure.
+	Only []string
+	Libs []string
+}
+
+// Sections are the names of the measurements, in the order Run runs them.
+var Sections = []string{"parse", "e2e", "idle", "reconnect", "profile"}
+
+// runs reports whether cfg runs the named section.
+func (cfg Config) runs(section string) bool {
+	return len(cfg.Only) == 0 || slices.Contains(cfg.Only, section)
+}
+
+// measures reports whether cfg measures the named library.
+func (cfg Config) measures(lib string) bool {
+	return len(cfg.Libs) == 0 || slices.Contains(cfg.Libs, lib)
 }
 
 // Preset returns the named configuration: "full", "quick" or "smoke".
@@ -214,6 +232,9 @@ func (r *Runner) Run(cfg Config) (*Results, error) {
 		{"profile", r.runProfile},
 	}
 	for _, s := range steps {
+		if !cfg.runs(s.name) {
+			continue
+		}
 		t0 := time.Now()
 		if err := s.fn(cfg, res); err != nil {
 			return res, fmt.Errorf("%s: %w", s.name, err)
@@ -225,18 +246,20 @@ func (r *Runner) Run(cfg Config) (*Results, error) {
 	return res, nil
 }
 
-func parserNames() []string {
+func parserNames(cfg Config) []string {
 	var names []string
 	for _, p := range libs.Parsers() {
-		names = append(names, p.Name)
+		if cfg.measures(p.Name) {
+			names = append(names, p.Name)
+		}
 	}
 	return names
 }
 
-func streamerNames(reconnecting bool) []string {
+func streamerNames(cfg Config, reconnecting bool) []string {
 	var names []string
 	for _, s := range libs.Streamers() {
-		if !reconnecting || s.Reconnects {
+		if cfg.measures(s.Name) && (!reconnecting || s.Reconnects) {
 			names = append(names, s.Name)
 		}
 	}
@@ -251,7 +274,7 @@ func (r *Runner) runParse(cfg Config, res *Results) error {
 		}
 	}
 	for round := 0; round < cfg.Rounds; round++ {
-		for _, lib := range rotate(parserNames(), round) {
+		for _, lib := range rotate(parserNames(cfg), round) {
 			r.logf("parse round %d/%d: %s", round+1, cfg.Rounds, lib)
 			runs := [][]string{{"-corpora", strings.Join(small, ","), "-mintime", cfg.ParseMinTime.String()}}
 			if round < cfg.LargeRounds {
@@ -287,7 +310,7 @@ func (r *Runner) runE2E(cfg Config, res *Results) error {
 	}
 	defer gen.Close()
 	for round := 0; round < cfg.Rounds; round++ {
-		for _, lib := range rotate(streamerNames(false), round) {
+		for _, lib := range rotate(streamerNames(cfg, false), round) {
 			r.logf("e2e round %d/%d: %s", round+1, cfg.Rounds, lib)
 			args := []string{"e2e", "-lib", lib, "-url", fmt.Sprintf("%s/stream?n=%d", gen.URL, cfg.E2EEvents), "-n", strconv.Itoa(cfg.E2EEvents)}
 			err := r.child(5*time.Minute, args, func(d *json.Decoder) error {
@@ -317,7 +340,7 @@ func (r *Runner) runIdle(cfg Config, res *Results) error {
 	defer srv.Close()
 	for _, n := range cfg.IdleConns {
 		for round := 0; round < cfg.IdleRounds; round++ {
-			for _, lib := range rotate(streamerNames(false), round) {
+			for _, lib := range rotate(streamerNames(cfg, false), round) {
 				r.logf("idle %d conns round %d/%d: %s", n, round+1, cfg.IdleRounds, lib)
 				args := []string{"idle", "-lib", lib, "-url", srv.URL + "/idle", "-conns", strconv.Itoa(n), "-settle", cfg.IdleSettle.String()}
 				err := r.child(5*time.Minute, args, func(d *json.Decoder) error {
@@ -328,6 +351,10 @@ func (r *Runner) runIdle(cfg Config, res *Results) error {
 					if ir.Connected != ir.Conns {
 						res.Errors = append(res.Errors, fmt.Sprintf("idle %s: %d of %d connected", lib, ir.Connected, ir.Conns))
 					}
+					c := float64(ir.Conns) * 1024
+					r.logf("idle %d conns: %s: RSS %.2f KiB/conn, heap %.2f, stacks %.2f, goroutines %.2f", n, lib,
+						float64(ir.RSSAfter-ir.RSSBefore)/c, (float64(ir.HeapAfter)-float64(ir.HeapBefore))/c,
+						(float64(ir.StackAfter)-float64(ir.StackBefore))/c, float64(ir.GoAfter-ir.GoBefore)/float64(ir.Conns))
 					res.Idle = append(res.Idle, ir)
 					return nil
 				})
@@ -343,7 +370,7 @@ func (r *Runner) runIdle(cfg Config, res *Results) error {
 func (r *Runner) runReconnect(cfg Config, res *Results) error {
 	for round := 0; round < cfg.ReconnectRounds; round++ {
 		for _, mode := range []sseserver.DropMode{sseserver.DropClean, sseserver.DropAbort} {
-			for _, lib := range rotate(streamerNames(true), round) {
+			for _, lib := range rotate(streamerNames(cfg, true), round) {
 				r.logf("reconnect %s round %d/%d: %s", mode, round+1, cfg.ReconnectRounds, lib)
 				dc := sseserver.DropConfig{Mode: mode, Every: cfg.Every, Drops: cfg.Drops, RetryMillis: int(cfg.RetryDelay / time.Millisecond)}
 				srv, err := sseserver.NewDropper(dc)
