@@ -40,7 +40,6 @@ func BenchmarkParseComments(b *testing.B) {
 			b.ReportAllocs()
 			r := bytes.NewReader(stream)
 			p := newParser(nil, 0)
-			var ev Event
 			for b.Loop() {
 				r.Reset(stream)
 				p.reset(r, "")
@@ -48,7 +47,7 @@ func BenchmarkParseComments(b *testing.B) {
 					p.comment, p.commentOn = tc.es.fireComment, &tc.es.commentOn
 				}
 				for {
-					if err := p.next(&ev); err != nil {
+					if _, err := p.nextEvent(); err != nil {
 						if err != io.EOF {
 							b.Fatal(err)
 						}

@@ -54,7 +54,6 @@ type engine struct {
 
 	trace    *ssetrace.Trace // from Run's context, or nil
 	attempts int             // connection attempts so far
-	ev       Event           // the event being dispatched
 
 	bo          backoff.BackOff
 	failures    int       // consecutive failed attempts
@@ -227,39 +226,58 @@ func (e *engine) attempt(ctx context.Context) (delivered bool, opened time.Durat
 	// that recovers) leaves no timer armed and no connection open.
 	defer e.endStream(resp, stop)
 	e.reset(body, final)
-	// The dispatch loop is here, not in a function of its own: its frames
-	// stay on the stack of every idle connection, and fewer of them let
-	// the runtime shrink that stack.
+	// The read loop is here, not in a function of its own, and the
+	// delivery of an event is not: the frames under a waiting read stay
+	// on the stack of every idle connection, and the smaller they are, the
+	// smaller the stack the runtime shrinks it to.
+	var ev Event
 	n := 0
 	for {
-		if err = e.p.next(&e.ev); err == nil {
-			if e.es.restarting.Load() {
-				// Restart dropped this stream: the events still buffered go
-				// with it, and the last event ID stays the dispatched one.
-				e.p.lastID = e.published
-				break
-			}
+		if ev, err = e.p.nextEvent(); err != nil {
 			e.publish()
-			if e.evTimer != nil {
-				e.evTimer.Reset(e.es.cfg.eventTimeout)
-			}
-			if !e.es.dispatchEvent(&e.ev) {
-				break
-			}
-			n++
-			if e.yield != nil && !e.yield(e.ev, nil) {
-				err = errYieldStop
-				break
-			}
-			continue
+			break
 		}
-		e.publish()
-		break
+		if err = e.deliver(&ev); err != nil {
+			break
+		}
+		n++
+	}
+	if err == errDropped {
+		err = nil
 	}
 	if err != nil && err != errYieldStop {
 		err = e.readError(ctx, err, final)
 	}
 	return n > 0, time.Since(start), err
+}
+
+// errDropped ends the read loop without an error: Restart dropped the
+// stream, or a handler closed the source.
+var errDropped = errors.New("ssecors: stream dropped")
+
+// deliver hands a dispatched event to the handlers and the Events loop.
+// It returns errDropped when the stream is to be dropped without error
+// (Restart, or a handler closed the source), errYieldStop when the loop
+// stopped, and nil to go on. The event is passed by pointer and lives in
+// attempt's frame: its strings are stored with no GC write barrier.
+func (e *engine) deliver(ev *Event) error {
+	if e.es.restarting.Load() {
+		// Restart dropped this stream: the events still buffered go with
+		// it, and the last event ID stays the dispatched one.
+		e.p.lastID = e.published
+		return errDropped
+	}
+	e.publish()
+	if e.evTimer != nil {
+		e.evTimer.Reset(e.es.cfg.eventTimeout)
+	}
+	if !e.es.dispatchEvent(ev) {
+		return errDropped
+	}
+	if e.yield != nil && !e.yield(*ev, nil) {
+		return errYieldStop
+	}
+	return nil
 }
 
 // endStream stops the stream's timers and closes its body.

@@ -181,28 +181,6 @@ func (p *parser) empty() {
 	}
 }
 
-// next stores the next dispatched event in ev, writing only the fields
-// that differ from what ev holds: ev lives in the heap (the engine's), where
-// each string stored costs a GC write barrier while the GC marks. Errors
-// are those of nextEvent.
-func (p *parser) next(ev *Event) error {
-	e, err := p.nextEvent()
-	if err != nil {
-		return err
-	}
-	ev.Data = e.Data
-	if ev.Type != e.Type {
-		ev.Type = e.Type
-	}
-	if ev.LastEventID != e.LastEventID {
-		ev.LastEventID = e.LastEventID
-	}
-	if ev.Origin != e.Origin {
-		ev.Origin = e.Origin
-	}
-	return nil
-}
-
 // nextEvent returns the next dispatched event. It returns the event rather
 // than storing it through a pointer: the event then stays in registers and
 // in the caller's frame, where storing its strings needs no GC write
