@@ -101,7 +101,8 @@ func TestRun_nilContext(t *testing.T) {
 	}
 	es = mustNew(t, "http://127.0.0.1:1/events")
 	yielded := 0
-	for _, err := range es.Events(nil) { //nolint:staticcheck
+	//lint:ignore SA1012 a nil context is the input under test
+	for _, err := range es.Events(nil) {
 		yielded++
 		if !errors.As(err, &ce) || ce.Option != "context" {
 			t.Fatalf("Events(nil): got %v, want a *ConfigError for the context", err)

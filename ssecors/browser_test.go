@@ -17,7 +17,7 @@ import (
 // primedJar returns a jar holding, for host, one cookie of each SameSite
 // kind, all Secure and host-only, set first-party as a user's visit would,
 // in a jar with the third-party cookie policy p.
-func primedJar(t *testing.T, srv *ssetest.Server, host string, p browserjar.Policy) *browserjar.Jar {
+func primedJar(t *testing.T, srv *ssetest.Server, host string, p browser.CookiePolicy) *browserjar.Jar {
 	t.Helper()
 	jar := browserjar.New(&browserjar.Options{Browser: browser.Profile{ThirdPartyCookies: p}})
 	u, _ := url.Parse(srv.HostURL("https", host, "/"))
@@ -62,24 +62,24 @@ func TestBrowser_credentialsMatrix(t *testing.T) {
 		name        string
 		host        string
 		credentials bool
-		policy      browserjar.Policy
+		policy      browser.CookiePolicy
 		origin      bool   // an Origin header is sent
 		sent        string // cookies the server receives
 		stored      string // cookies in the jar for the stream host afterwards
 	}{
-		{"same-origin", ssetest.AppHost, false, browserjar.Block, false,
+		{"same-origin", ssetest.AppHost, false, browser.Block, false,
 			"lax,none,strict,unset", "lax,none,set_lax,set_none,set_unset,strict,unset"},
-		{"same-origin with credentials", ssetest.AppHost, true, browserjar.Block, false,
+		{"same-origin with credentials", ssetest.AppHost, true, browser.Block, false,
 			"lax,none,strict,unset", "lax,none,set_lax,set_none,set_unset,strict,unset"},
-		{"same-site", ssetest.APIHost, false, browserjar.Block, true,
+		{"same-site", ssetest.APIHost, false, browser.Block, true,
 			"", "lax,none,strict,unset"},
-		{"same-site with credentials", ssetest.APIHost, true, browserjar.Block, true,
+		{"same-site with credentials", ssetest.APIHost, true, browser.Block, true,
 			"lax,none,strict,unset", "lax,none,set_lax,set_none,set_unset,strict,unset"},
-		{"cross-site", ssetest.OtherHost, false, browserjar.Allow, true,
+		{"cross-site", ssetest.OtherHost, false, browser.Allow, true,
 			"", "lax,none,strict,unset"},
-		{"cross-site with credentials, third-party allowed", ssetest.OtherHost, true, browserjar.Allow, true,
+		{"cross-site with credentials, third-party allowed", ssetest.OtherHost, true, browser.Allow, true,
 			"none", "lax,none,set_none,strict,unset"},
-		{"cross-site with credentials, third-party blocked", ssetest.OtherHost, true, browserjar.Block, true,
+		{"cross-site with credentials, third-party blocked", ssetest.OtherHost, true, browser.Block, true,
 			"", "lax,none,strict,unset"},
 	}
 	for _, tc := range cases {
@@ -314,7 +314,7 @@ func TestBrowser_preflight(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			path := "/pf" + string(rune('a'+i))
 			srv.Handle(path, ssetest.Endpoint{CORS: cors(tc.maxAge), Responses: three})
-			jar := primedJar(t, srv, tc.host, browserjar.Allow)
+			jar := primedJar(t, srv, tc.host, browser.Allow)
 			opts := []ssecors.Option{ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client()),
 				ssecors.WithCredentials(), ssecors.WithCookieJar(jar),
 				ssecors.WithPreflight(tc.mode)}

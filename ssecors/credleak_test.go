@@ -180,7 +180,7 @@ func (o clOrigin) secure() bool { return o.scheme == "https" || o.host == ssetes
 type clPolicy struct {
 	page        clOrigin
 	credentials bool
-	allow3p     bool // browserjar.Allow
+	allow3p     bool // browser.Allow
 }
 
 // The oracle. Each rule is one line of BROWSER-RULES.md.
@@ -395,9 +395,9 @@ func clRun(t *testing.T, srv *ssetest.Server, client *http.Client, prefix string
 		srv.HandleHost(hop.host, paths[i], ep)
 	}
 
-	policy := browserjar.Block
+	policy := browser.Block
 	if p.allow3p {
-		policy = browserjar.Allow
+		policy = browser.Allow
 	}
 	jar := browserjar.New(&browserjar.Options{Browser: browser.Profile{ThirdPartyCookies: policy}})
 	for _, h := range clHosts {

@@ -45,19 +45,19 @@ func quantile(ds []time.Duration, q float64) time.Duration {
 
 // ParseStat is the median over rounds of one library on one corpus.
 type ParseStat struct {
-	Lib, Corpus        string
-	Size, Events       int
-	Lines, Comments    int
-	NsPerOp            float64
-	CPUNsPerOp         float64
-	AllocsPerOp        float64
-	BytesPerOp         float64
-	Check              string
-	Rounds             int
-	MinNs, MaxNs       float64
-	MinCPU, MaxCPU     float64
-	GotEvents          int
-	measured, hasCheck bool
+	Lib, Corpus     string
+	Size, Events    int
+	Lines, Comments int
+	NsPerOp         float64
+	CPUNsPerOp      float64
+	AllocsPerOp     float64
+	BytesPerOp      float64
+	Check           string
+	Rounds          int
+	MinNs, MaxNs    float64
+	MinCPU, MaxCPU  float64
+	GotEvents       int
+	hasCheck        bool
 }
 
 // EventsPerSec returns the corpus' events per second (the events a
