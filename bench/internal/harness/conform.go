@@ -19,7 +19,7 @@ const conformTimeout = 10 * time.Second
 // hands back its events, one driver process per library.
 func (r *Runner) runConform(cfg Config, res *Results) error {
 	for _, p := range libs.Parsers() {
-		if p.Events == nil {
+		if p.Events == nil || !cfg.measures(p.Name) {
 			continue
 		}
 		r.logf("conformance: %s", p.Name)

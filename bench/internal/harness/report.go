@@ -329,13 +329,7 @@ func WriteMarkdown(w io.Writer, res *Results, command string) error {
 	writeGaps(p, res)
 	writeProfile(p, res)
 	writeMethod(p, res)
-	if len(res.Errors) > 0 {
-		p("## Failed runs\n\n")
-		for _, e := range res.Errors {
-			p("- %s\n", strings.ReplaceAll(e, "\n", " "))
-		}
-		p("\n")
-	}
+	writeFailed(p, res)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -358,24 +352,31 @@ func WriteSections(w io.Writer, res *Results, command string) error {
 		{"e2e", writeE2E},
 		{"idle", writeIdle},
 		{"reconnect", writeReconnect},
+		{"conformance", writeConform},
 		{"profile", writeProfile},
 	} {
 		if cfg.runs(s.name) {
 			s.write(p, res)
 		}
 	}
-	if len(res.Errors) > 0 {
-		p("## Failed runs\n\n")
-		for _, e := range res.Errors {
-			p("- %s\n", strings.ReplaceAll(e, "\n", " "))
-		}
-		p("\n")
-	}
+	writeFailed(p, res)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
 type printer func(format string, args ...any)
+
+// writeFailed lists the runs that failed, if any.
+func writeFailed(p printer, res *Results) {
+	if len(res.Errors) == 0 {
+		return
+	}
+	p("## Failed runs\n\n")
+	for _, e := range res.Errors {
+		p("- %s\n", strings.ReplaceAll(e, "\n", " "))
+	}
+	p("\n")
+}
 
 func writeTargets(p printer, res *Results) {
 	ps := res.ParseStats()

@@ -54,13 +54,13 @@ type Config struct {
 	ProfileTime time.Duration // measured time of the profiled run
 
 	// Only, when not empty, names the sections to run (parse, e2e, idle,
-	// reconnect, profile); Libs, when not empty, the libraries to measure.
+	// reconnect, conformance, profile); Libs, when not empty, the libraries to measure.
 	Only []string
 	Libs []string
 }
 
 // Sections are the names of the measurements, in the order Run runs them.
-var Sections = []string{"parse", "e2e", "idle", "reconnect", "profile"}
+var Sections = []string{"parse", "e2e", "idle", "reconnect", "conformance", "profile"}
 
 // runs reports whether cfg runs the named section.
 func (cfg Config) runs(section string) bool {
