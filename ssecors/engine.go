@@ -63,6 +63,13 @@ type engine struct {
 	evTimer *time.Timer // WithEventTimeout's timer while a stream is open
 
 	streamed bool // the last attempt's response opened the stream
+	silent   bool // the last attempt was a silent retry (see settle)
+
+	// The run's context, its parent and its cancel function (see
+	// EventSource.start), and whether its loop returned (see stop).
+	parent, ctx context.Context
+	cancel      context.CancelCauseFunc
+	ended       bool
 
 	// permanent is the target of the last permanent redirect (301, 308)
 	// of the last attempt, or nil; resetBeforeHeaders says that the last
@@ -103,68 +110,76 @@ func (e *engine) finish() {
 }
 
 // loop runs attempts until the source closes, ctx ends, or a failure.
+// What follows an attempt is in settle: loop's frame stays on the stack of
+// every idle connection, under the read, and is kept small.
 func (e *engine) loop(ctx context.Context) error {
-	es := e.es
-	silent := false // the last attempt was a silent retry
 	for {
 		delivered, opened, err := e.attempt(ctx)
-		if ctx.Err() != nil || es.closedNow() {
-			return ctx.Err()
-		}
-		if e.resetBeforeHeaders && es.cfg.rules.RetryResetBeforeHeaders && !silent && !es.restarting.Load() {
-			// Firefox and WebKit send the request once more, at once and
-			// without an error event, when the connection is closed before
-			// any response header.
-			e.resetBeforeHeaders, silent = false, true
-			es.log.DebugContext(ctx, "ssecors: retrying at once: the connection closed before the response", "error", err.Error())
-			continue
-		}
-		silent = false
-		if errors.Is(err, errYieldStop) {
-			return err
-		}
-		// A failure that ends the source wins over a Restart that raced it.
-		if es.cfg.fatal(err) {
-			es.restarted()
-			e.lastErr = err
-			e.fail(ctx, err)
-			return err
-		}
-		if es.restarted() {
-			if !e.restart(ctx) {
-				return nil
-			}
-			continue
-		}
-		if e.streamed && es.cfg.fetch != nil && es.cfg.fetch.oneShot {
-			// A one-shot stream is over once its response arrived: a clean
-			// end closes the source, anything else fails it.
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			e.lastErr = err
-			e.fail(ctx, err)
-			return err
-		}
-		e.lastErr = err
-		if delivered || opened > 0 && opened >= es.cfg.retry.ResetAfter {
-			e.healthy()
-		}
-		d, stop := e.nextDelay(err, delivered)
-		if stop != nil {
-			e.fail(ctx, stop)
-			return stop
-		}
-		if !e.reestablish(ctx, err, d) {
-			return nil
-		}
-		if e.yield != nil && !e.yield(Event{}, &reconnectingError{err}) {
-			return errYieldStop
-		}
-		if err := es.sleep(ctx, d); err != nil {
+		if again, err := e.settle(ctx, delivered, opened, err); !again {
 			return err
 		}
 	}
+}
+
+// settle decides what follows an attempt that ended with err: another
+// attempt at once, one after the reconnection delay (waited here), or the
+// end of the source with the error loop returns.
+func (e *engine) settle(ctx context.Context, delivered bool, opened time.Duration, err error) (bool, error) {
+	es := e.es
+	if ctx.Err() != nil || es.closedNow() {
+		return false, ctx.Err()
+	}
+	if e.resetBeforeHeaders && es.cfg.rules.RetryResetBeforeHeaders && !e.silent && !es.restarting.Load() {
+		// Firefox and WebKit send the request once more, at once and
+		// without an error event, when the connection is closed before
+		// any response header.
+		e.resetBeforeHeaders, e.silent = false, true
+		es.log.DebugContext(ctx, "ssecors: retrying at once: the connection closed before the response", "error", err.Error())
+		return true, nil
+	}
+	e.silent = false
+	if errors.Is(err, errYieldStop) {
+		return false, err
+	}
+	// A failure that ends the source wins over a Restart that raced it.
+	if es.cfg.fatal(err) {
+		es.restarted()
+		e.lastErr = err
+		e.fail(ctx, err)
+		return false, err
+	}
+	if es.restarted() {
+		return e.restart(ctx), nil
+	}
+	if e.streamed && es.cfg.fetch != nil && es.cfg.fetch.oneShot {
+		// A one-shot stream is over once its response arrived: a clean
+		// end closes the source, anything else fails it.
+		if errors.Is(err, io.EOF) {
+			return false, nil
+		}
+		e.lastErr = err
+		e.fail(ctx, err)
+		return false, err
+	}
+	e.lastErr = err
+	if delivered || opened > 0 && opened >= es.cfg.retry.ResetAfter {
+		e.healthy()
+	}
+	d, stop := e.nextDelay(err, delivered)
+	if stop != nil {
+		e.fail(ctx, stop)
+		return false, stop
+	}
+	if !e.reestablish(ctx, err, d) {
+		return false, nil
+	}
+	if e.yield != nil && !e.yield(Event{}, &reconnectingError{err}) {
+		return false, errYieldStop
+	}
+	if err := es.sleep(ctx, d); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // fail fails the connection: Closed, then the error handler.
@@ -209,46 +224,108 @@ func (e *engine) reestablish(ctx context.Context, err error, d time.Duration) bo
 // attempt makes one connection and reads its stream to the end. It
 // returns whether any event was delivered, how long the stream stayed
 // open (zero if it never opened), and the error that ended the attempt.
+//
+// The read loop is here, and reads (p.fill) from here: attempt, loop and
+// run are the frames under the read of every idle connection, and the
+// smaller they are, the smaller the stack the runtime shrinks it to. What
+// comes before (begin), parsing and delivering the events read (drain),
+// and what comes after (end, result) happen in frames of their own, off the
+// stack while the read waits.
 func (e *engine) attempt(ctx context.Context) (delivered bool, opened time.Duration, err error) {
-	e.attempts++
-	e.streamed = false
-	ctx, cancel, done := e.attemptContext(ctx)
-	defer done()
-	resp, final, err := e.open(ctx, cancel)
-	if err != nil || resp == nil {
+	st, err := e.begin(ctx)
+	if st == nil {
 		return false, 0, err
 	}
-	start := time.Now()
-	e.lastErr = nil
-	e.streamed = true
-	body, stop := e.body(resp, cancel)
 	// Deferred, so that a handler or loop body that panics (and a caller
 	// that recovers) leaves no timer armed and no connection open.
-	defer e.endStream(resp, stop)
-	e.reset(body, final)
-	// The read loop is here, not in a function of its own, and the
-	// delivery of an event is not: the frames under a waiting read stay
-	// on the stack of every idle connection, and the smaller they are, the
-	// smaller the stack the runtime shrinks it to.
-	var ev Event
+	defer e.end(st)
 	n := 0
 	for {
-		if ev, err = e.p.nextEvent(); err != nil {
+		var more bool
+		if more, err = e.drain(&n); !more {
+			break
+		}
+		if err = e.p.fill(); err != nil {
 			e.publish()
 			break
 		}
-		if err = e.deliver(&ev); err != nil {
-			break
-		}
-		n++
 	}
+	return e.result(st, n, err)
+}
+
+// stream is an attempt whose response opened the stream.
+type stream struct {
+	ctx   context.Context // the attempt's
+	done  func()          // releases ctx
+	resp  *http.Response
+	final *url.URL
+	stop  func() // stops the stream's timers
+	start time.Time
+}
+
+// begin opens an attempt's stream. It returns nil and the error, if any,
+// when no stream opened.
+func (e *engine) begin(ctx context.Context) (st *stream, err error) {
+	e.attempts++
+	e.streamed = false
+	ctx, cancel, done := e.attemptContext(ctx)
+	opened := false
+	defer func() {
+		if !opened {
+			done()
+		}
+	}()
+	resp, final, err := e.open(ctx, cancel)
+	if err != nil || resp == nil {
+		return nil, err
+	}
+	st = &stream{ctx: ctx, done: done, resp: resp, final: final, start: time.Now()}
+	e.lastErr = nil
+	e.streamed = true
+	var body io.Reader
+	body, st.stop = e.body(resp, cancel)
+	e.reset(body, final)
+	opened = true
+	return st, nil
+}
+
+// end closes a stream: its timers, its body, its context.
+func (e *engine) end(st *stream) {
+	e.endStream(st.resp, st.stop)
+	st.done()
+}
+
+// result is what attempt returns for a stream that delivered n events and
+// ended with err.
+func (e *engine) result(st *stream, n int, err error) (bool, time.Duration, error) {
 	if err == errDropped {
 		err = nil
 	}
 	if err != nil && err != errYieldStop {
-		err = e.readError(ctx, err, final)
+		err = e.readError(st.ctx, err, st.final)
 	}
-	return n > 0, time.Since(start), err
+	return n > 0, time.Since(st.start), err
+}
+
+// drain parses and delivers every event the lines already read hold,
+// counting them in n. It reports true when more bytes are needed, and
+// otherwise the error that ends the stream: errDropped, errYieldStop, or
+// an event too large.
+func (e *engine) drain(n *int) (bool, error) {
+	for {
+		ev, ok, err := e.p.event()
+		if err != nil {
+			e.publish()
+			return false, err
+		}
+		if !ok {
+			return true, nil
+		}
+		if err := e.deliver(&ev); err != nil {
+			return false, err
+		}
+		*n++
+	}
 }
 
 // errDropped ends the read loop without an error: Restart dropped the
@@ -259,7 +336,7 @@ var errDropped = errors.New("ssecors: stream dropped")
 // It returns errDropped when the stream is to be dropped without error
 // (Restart, or a handler closed the source), errYieldStop when the loop
 // stopped, and nil to go on. The event is passed by pointer and lives in
-// attempt's frame: its strings are stored with no GC write barrier.
+// drain's frame: its strings are stored with no GC write barrier.
 func (e *engine) deliver(ev *Event) error {
 	if e.es.restarting.Load() {
 		// Restart dropped this stream: the events still buffered go with

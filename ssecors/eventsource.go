@@ -405,39 +405,61 @@ func (es *EventSource) Events(ctx context.Context) iter.Seq2[Event, error] {
 	}
 }
 
-func (es *EventSource) run(parent context.Context, yield func(Event, error) bool) error {
+// run runs the engine. Its frame stays on the stack of every idle
+// connection, under the read: the work before and after the engine's loop
+// is done by start and stop.
+func (es *EventSource) run(parent context.Context, yield func(Event, error) bool) (err error) {
+	e, err := es.start(parent, yield)
+	if e == nil {
+		return err
+	}
+	defer e.stop(&err)
+	err = e.loop(e.ctx)
+	e.ended = true
+	return err
+}
+
+// start checks and starts a run: it returns the engine, or nil and what
+// Run returns.
+func (es *EventSource) start(parent context.Context, yield func(Event, error) bool) (*engine, error) {
 	if parent == nil {
-		return &ConfigError{Option: "context", Reason: "nil context: pass context.Background() or a context that ends the source"}
+		return nil, &ConfigError{Option: "context", Reason: "nil context: pass context.Background() or a context that ends the source"}
 	}
 	if !es.started.CompareAndSwap(false, true) {
-		return ErrStarted
+		return nil, ErrStarted
 	}
 	ctx, cancel := context.WithCancelCause(parent)
-	defer cancel(nil)
 	es.mu.Lock()
 	if es.closedNow() {
 		es.mu.Unlock()
-		return nil
+		cancel(nil)
+		return nil, nil
 	}
 	es.cancel = cancel
 	es.mu.Unlock()
-
 	e := newEngine(es, ssetrace.ContextTrace(parent), yield)
-	ended := false
-	defer es.endPanicking(&ended)
-	err := e.loop(ctx)
-	e.finish()
-	ended = true
-	return es.end(parent, err, e.lastErr)
+	e.parent, e.ctx, e.cancel = parent, ctx, cancel
+	return e, nil
+}
+
+// stop ends a run, deferred by run: when the loop returned, it closes the
+// source and sets what Run returns in *err; when a handler or the body of
+// an Events loop panics, it closes the source, and the panic goes on.
+func (e *engine) stop(err *error) {
+	es := e.es
+	if e.ended {
+		e.finish()
+		*err = es.end(e.parent, *err, e.lastErr)
+	} else {
+		es.endPanicking()
+	}
+	e.cancel(nil)
 }
 
 // endPanicking closes the source when Run ends by a panic (from a handler
 // or the body of an Events loop) instead of returning: the state becomes
 // Closed, as after Close, and the panic goes on.
-func (es *EventSource) endPanicking(ended *bool) {
-	if *ended {
-		return
-	}
+func (es *EventSource) endPanicking() {
 	es.mu.Lock()
 	es.closeCalled = true
 	es.state.Store(int32(Closed))
@@ -446,8 +468,7 @@ func (es *EventSource) endPanicking(ended *bool) {
 }
 
 // end closes the source after its engine stopped and chooses what Run
-// returns. It is kept out of run, whose frame stays on the stack of every
-// idle connection.
+// returns.
 func (es *EventSource) end(parent context.Context, err, retrying error) error {
 	es.mu.Lock()
 	closedByUser := es.closeCalled

@@ -85,6 +85,20 @@ func fuzzDecode(t *testing.T, name string, r io.Reader, max int, input []byte) f
 	t.Helper()
 	d := ssecors.NewDecoder(r)
 	d.SetMaxEventSize(max)
+	return fuzzRunOf(t, name, d, input)
+}
+
+// decoder is what a Decoder and the EventSource's way of decoding
+// (ssecors.StepDecoder) have in common.
+type decoder interface {
+	Decode() (ssecors.Event, error)
+	LastEventID() string
+	Retry() (time.Duration, bool)
+}
+
+// fuzzRunOf decodes everything d gives and checks each event.
+func fuzzRunOf(t *testing.T, name string, d decoder, input []byte) fuzzRun {
+	t.Helper()
 	var run fuzzRun
 	for i := 0; ; i++ {
 		if i > len(input) {
@@ -234,6 +248,14 @@ func FuzzParserMatchesReference(f *testing.F) {
 			}
 			if want := refRun(ref); !sameRun(got, want) {
 				t.Fatalf("input %s\n%s: %v\nreference: %v", fuzzQuote(data), rd.name, got, want)
+			}
+		}
+		// The EventSource's way through the same parser.
+		for _, rd := range fuzzReaders(data, seed) {
+			name := rd.name + ", as an EventSource reads"
+			got := fuzzRunOf(t, name, ssecors.NewStepDecoder(rd.r, max), data)
+			if want := refRun(ref); got.Err != nil || !sameRun(got, want) {
+				t.Fatalf("input %s\n%s: %v (error %v)\nreference: %v", fuzzQuote(data), name, got, got.Err, want)
 			}
 		}
 	})
