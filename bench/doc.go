@@ -8,8 +8,8 @@
 //
 //	go test -run '^$' -bench . -benchmem -count 10 > new.txt
 //
-// The full report, with the idle-footprint and reconnect measurements, each
-// library in its own process, is written by cmd/report:
+// The full report, with the idle-footprint, reconnect and large-event
+// measurements, each library in its own process, is written by cmd/report:
 //
 //	go run ./cmd/report -out ../BENCHMARKS.md
 package bench

@@ -3,6 +3,7 @@
 //
 //	cd bench && go run ./cmd/report -out ../BENCHMARKS.md            # full, several minutes
 //	cd bench && go run ./cmd/report -preset quick -out /tmp/bench.md # about a minute
+//	cd bench && go run ./cmd/report -preset quick -only large         # one section
 //
 // It re-executes itself as the driver (one process per library, measurement
 // and round) and hosts the loopback servers.
@@ -28,6 +29,7 @@ func main() {
 	preset := flag.String("preset", "full", "full, quick or smoke")
 	rounds := flag.Int("rounds", 0, "override the number of parse and end-to-end rounds")
 	quiet := flag.Bool("q", false, "do not log progress")
+	only := flag.String("only", "", "run one step alone and report its section: "+strings.Join(harness.Steps, ", "))
 	flag.Parse()
 
 	cfg, err := harness.Preset(*preset)
@@ -38,6 +40,7 @@ func main() {
 	if *rounds > 0 {
 		cfg.Rounds = *rounds
 	}
+	cfg.Only = *only
 	exe, err := os.Executable()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "report:", err)
@@ -61,6 +64,9 @@ func main() {
 	}
 	if *rounds > 0 {
 		cmd += fmt.Sprintf(" -rounds %d", *rounds)
+	}
+	if *only != "" {
+		cmd += " -only " + *only
 	}
 	if *out != "" {
 		cmd += " -out " + *out

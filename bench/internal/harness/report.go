@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/bench/corpus"
+	"github.com/ssecors/ssecors-go/bench/internal/driver"
 	"github.com/ssecors/ssecors-go/bench/libs"
 	"github.com/ssecors/ssecors-go/bench/sseserver"
 )
@@ -320,13 +322,23 @@ func WriteMarkdown(w io.Writer, res *Results, command string) error {
 	p("`-preset quick` takes about a minute; `go test -bench . -benchmem` in `bench/` runs the same parse and\n")
 	p("end-to-end work as Go benchmarks for `benchstat`.\n\n")
 
-	writeTargets(p, res)
-	writeParse(p, res)
-	writeE2E(p, res)
-	writeIdle(p, res)
-	writeReconnect(p, res)
-	writeGaps(p)
-	writeProfile(p, res)
+	if cfg.Only != "" {
+		// One step was run: its section alone.
+		p("Only the `%s` step was run (`-only %s`).\n\n", cfg.Only, cfg.Only)
+		map[string]func(printer, *Results){
+			"parse": writeParse, "e2e": writeE2E, "idle": writeIdle, "reconnect": writeReconnect,
+			"large": writeLarge, "profile": writeProfile,
+		}[cfg.Only](p, res)
+	} else {
+		writeTargets(p, res)
+		writeParse(p, res)
+		writeE2E(p, res)
+		writeIdle(p, res)
+		writeReconnect(p, res)
+		writeLarge(p, res)
+		writeGaps(p)
+		writeProfile(p, res)
+	}
 	writeMethod(p, res)
 	if len(res.Errors) > 0 {
 		p("## Failed runs\n\n")
@@ -585,6 +597,276 @@ func writeIdle(p printer, res *Results) {
 	}
 }
 
+// nsPerByte formats ns per byte with three significant figures or so.
+func nsPerByte(x float64) string {
+	switch {
+	case x < 10:
+		return fmt.Sprintf("%.2f", x)
+	case x < 100:
+		return fmt.Sprintf("%.1f", x)
+	}
+	return fmt.Sprintf("%.0f", x)
+}
+
+func fmtSecs(s float64) string {
+	switch {
+	case s < 1e-3:
+		return fmt.Sprintf("%.0f µs", s*1e6)
+	case s < 1:
+		return fmt.Sprintf("%.1f ms", s*1e3)
+	}
+	return fmt.Sprintf("%.2f s", s)
+}
+
+// LargeGrowth is how one library's cost per byte grows with the size of
+// one large event, for one shape and read size.
+type LargeGrowth struct {
+	// From and To are the smallest size and the largest size that
+	// finished with the right output; Ratio is ns/byte at To over ns/byte
+	// at From, and Exponent the e of time ∝ size^e that it implies (1:
+	// linear, 2: quadratic). Ratio is 0 when fewer than two sizes finished.
+	From, To        int
+	Ratio, Exponent float64
+	// DNF is the smallest size that did not finish within the limit (0 if
+	// none); DNFRatio and DNFExponent are the lower bounds that the limit
+	// implies there (the parse took longer than the limit), against From.
+	DNF                   int
+	DNFRatio, DNFExponent float64
+	// FirstFailed is true when the smallest size did not finish or failed.
+	FirstFailed bool
+}
+
+// Verdict names the growth: linear, quadratic, or in between; "–" when
+// the results say nothing about it.
+func (g LargeGrowth) Verdict() string {
+	if g.FirstFailed {
+		return "–"
+	}
+	e, bound := g.Exponent, false
+	if g.DNF != 0 && g.DNFExponent > e {
+		e, bound = g.DNFExponent, true
+	}
+	switch {
+	case e >= 1.75 && bound:
+		return "quadratic or worse"
+	case e >= 1.75:
+		return "quadratic"
+	case e >= 1.25:
+		return "worse than linear"
+	case bound || e == 0:
+		return "–" // a time-out that bounds nothing useful, or one size only
+	}
+	return "linear"
+}
+
+// growthExponent returns the e of time ∝ size^e implied by a ns/byte ratio
+// r between two sizes k apart.
+func growthExponent(r, k float64) float64 {
+	if r <= 0 || k <= 1 {
+		return 0
+	}
+	return 1 + math.Log(r)/math.Log(k)
+}
+
+// largeOK reports whether lr finished with the right output.
+func largeOK(lr *driver.LargeResult) bool {
+	return lr != nil && !lr.Skipped && !lr.TimedOut && lr.Check == "" && lr.Samples > 0 && lr.Seconds > 0
+}
+
+// Growth returns how one library's cost per byte grows over sizes
+// (ascending) for one shape and read size; at maps a size to its result.
+func Growth(sizes []int, at map[int]*driver.LargeResult) LargeGrowth {
+	var g LargeGrowth
+	if len(sizes) == 0 {
+		return g
+	}
+	first := at[sizes[0]]
+	if !largeOK(first) {
+		g.FirstFailed = true
+		return g
+	}
+	nsB := func(lr *driver.LargeResult) float64 { return lr.Seconds * 1e9 / float64(lr.Size) }
+	g.From = first.Size
+	for _, n := range sizes[1:] {
+		lr := at[n]
+		switch {
+		case largeOK(lr):
+			g.To = lr.Size
+			g.Ratio = nsB(lr) / nsB(first)
+			g.Exponent = growthExponent(g.Ratio, float64(lr.Size)/float64(first.Size))
+		case lr != nil && lr.TimedOut && g.DNF == 0:
+			g.DNF = lr.Size
+			g.DNFRatio = lr.Limit * 1e9 / float64(lr.Size) / nsB(first)
+			g.DNFExponent = growthExponent(g.DNFRatio, float64(lr.Size)/float64(first.Size))
+		}
+	}
+	return g
+}
+
+func writeLarge(p printer, res *Results) {
+	cfg := res.Config
+	if len(res.Large) == 0 {
+		return
+	}
+	sizes := slices.Clone(cfg.LargeEventSizes)
+	slices.Sort(sizes)
+	limit := cfg.LargeEventLimit
+	growth := len(sizes) > 1
+	timing := "one parse"
+	if cfg.LargeEventSamples > 1 {
+		timing = fmt.Sprintf("up to %d parses, fewer once they took %s; the fastest, the least disturbed by other load on the\n"+
+			"machine, is shown", cfg.LargeEventSamples, secs(cfg.LargeEventBudget))
+	}
+	p("## 5. One large event in small reads\n\n")
+	p("Does a library's cost per byte grow with the size of one event when that event arrives in many small reads,\n")
+	p("as a large MCP tool result or LLM response does over a network? Each library parses a stream of exactly one\n")
+	p("event, of %s on the wire (blank line included), through the same public API and with the\n", joinSizes(sizes))
+	p("same raised event-size limit as in section 1, from an in-memory reader that returns at most %s\n", joinSizes(cfg.LargeEventReads))
+	var shapes []string
+	for _, s := range cfg.LargeEventShapes {
+		switch s {
+		case corpus.OneLine:
+			shapes = append(shapes, fmt.Sprintf("`%s`, one `data:` line holding all the data", s))
+		case corpus.KiBLines:
+			shapes = append(shapes, fmt.Sprintf("`%s`, `data:` lines of 1 KiB each", s))
+		}
+	}
+	p("per `Read`, in the shape%s %s.\n", map[bool]string{true: "s", false: ""}[len(shapes) > 1], strings.Join(shapes, "; "))
+	p("Each library, shape, read size and size runs in a driver process of its own\n")
+	p("(`cd bench && go run ./cmd/driver large -lib L -shape S -size N -read R -limit %s` runs one), which parses\n", limit)
+	p("the event in a goroutine and times it: %s. The first parse is checked (one event\n", timing)
+	p("holding all the data, as in section 1). A parse still running after **%s** is abandoned: the driver reports\n", secs(limit))
+	p("it and exits, which stops it (*did not finish*), and that library is not run on the larger sizes of the same\n")
+	p("shape and read size (*not run*).\n\n")
+	p("Each cell: wall-clock ns per byte of the event, the process' user+system CPU ns per byte over the same parse in\n")
+	p("parentheses (GC workers included, so it can exceed the wall time), and the wall time of the parse.")
+	if growth {
+		p(" *Growth*:\n")
+		p("ns/byte at the largest size that finished over ns/byte at the smallest, and the exponent e of time ∝ size^e\n")
+		p("it implies. A linear parser stays near 1× (e ≈ 1); a quadratic one grows with the size (%.0f× from %s to %s,\n", float64(sizes[len(sizes)-1])/float64(sizes[0]), byteSize(sizes[0]), byteSize(sizes[len(sizes)-1]))
+		p("e ≈ 2). When a larger size did not finish, the limit bounds its ns/byte, hence the growth, from below (≥;\n")
+		p("shown when it says more than the sizes that finished). Verdict: e ≥ 1.75 quadratic, e ≥ 1.25 worse than\n")
+		p("linear, below that linear; \"–\" when the smallest size did not finish, or the results bound nothing.")
+	} else {
+		p(" One size only in this preset: no growth.")
+	}
+	p(" The machine is shared: a parse of a few milliseconds is noisy; the growth of a quadratic parse is not.\n\n")
+	type key struct {
+		lib, shape string
+		read, size int
+	}
+	at := map[key]*driver.LargeResult{}
+	for i := range res.Large {
+		lr := &res.Large[i]
+		at[key{lr.Lib, lr.Shape, lr.ReadSize, lr.Size}] = lr
+	}
+	for _, shape := range cfg.LargeEventShapes {
+		for _, read := range cfg.LargeEventReads {
+			p("### `%s`, at most %s per read\n\n", shape, byteSize(read))
+			p("| library |")
+			for _, n := range sizes {
+				p(" %s |", byteSize(n))
+			}
+			if growth {
+				p(" growth %s → %s | verdict |", byteSize(sizes[0]), byteSize(sizes[len(sizes)-1]))
+			}
+			p("\n|---|%s\n", strings.Repeat("---|", len(sizes)+2*btoi(growth)))
+			for _, pa := range libs.Parsers() {
+				name := pa.Name
+				if pa.Framing {
+					name += " (framing only)"
+				}
+				row := []string{name}
+				bySize := map[int]*driver.LargeResult{}
+				dnf := ""
+				for _, n := range sizes {
+					lr := at[key{pa.Name, shape, read, n}]
+					bySize[n] = lr
+					switch {
+					case lr == nil:
+						row = append(row, "–")
+					case lr.Skipped:
+						row = append(row, "not run (did not finish at "+dnf+")")
+					case lr.TimedOut:
+						if dnf == "" {
+							dnf = byteSize(n)
+						}
+						row = append(row, fmt.Sprintf("**did not finish in %s** (> %s ns/B; CPU %s)", secs(time.Duration(lr.Limit*1e9)), nsPerByte(lr.Limit*1e9/float64(lr.Size)), fmtSecs(lr.CPUSeconds)))
+					case lr.Check != "":
+						row = append(row, "✗ "+strings.ReplaceAll(strings.ReplaceAll(lr.Check, "|", "\\|"), "\n", " "))
+					default:
+						row = append(row, fmt.Sprintf("%s (%s), %s", nsPerByte(lr.Seconds*1e9/float64(lr.Size)), nsPerByte(lr.CPUSeconds*1e9/float64(lr.Size)), fmtSecs(lr.Seconds)))
+					}
+				}
+				g := Growth(sizes, bySize)
+				var gcol []string // the growth column
+				if g.Ratio > 0 {
+					gcol = append(gcol, fmt.Sprintf("%.2f× to %s (e = %.2f)", g.Ratio, byteSize(g.To), g.Exponent))
+				}
+				switch {
+				case g.DNF != 0 && g.DNFExponent > g.Exponent:
+					gcol = append(gcol, fmt.Sprintf("≥ %.1f× to %s (e ≥ %.2f)", g.DNFRatio, byteSize(g.DNF), g.DNFExponent))
+				case g.DNF != 0:
+					gcol = append(gcol, "did not finish at "+byteSize(g.DNF))
+				}
+				if len(gcol) == 0 {
+					gcol = append(gcol, "–")
+				}
+				if growth {
+					row = append(row, strings.Join(gcol, "; "), g.Verdict())
+				}
+				p("| %s |\n", strings.Join(row, " | "))
+			}
+			p("\n")
+		}
+	}
+}
+
+// secs returns "10 s", "0.5 s" or, under 0.1 s, "1µs".
+func secs(d time.Duration) string {
+	if d < 100*time.Millisecond {
+		return d.String()
+	}
+	return fmt.Sprintf("%g s", d.Seconds())
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// byteSize returns "16 bytes", "16 KiB" or "16 MiB".
+func byteSize(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// joinSizes returns "16 bytes or 16 KiB", "1 MiB, 4 MiB or 16 MiB".
+func joinSizes(ns []int) string {
+	var s []string
+	for _, n := range ns {
+		s = append(s, byteSize(n))
+	}
+	return orList(s)
+}
+
+func orList(s []string) string {
+	switch len(s) {
+	case 0:
+		return ""
+	case 1:
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
 func writeReconnect(p printer, res *Results) {
 	cfg := res.Config
 	p("## 4. Reconnect correctness and cost\n\n")
@@ -693,7 +975,8 @@ func writeMethod(p printer, res *Results) {
 	p("- Corpora (`bench/corpus`) are built deterministically: the same bytes on every run.\n")
 	p("- Every library's output is checked: event count and total data bytes for the parse (lines and bytes for the\n")
 	p("  floor), the event count end to end, the first event of every idle connection, and every event's id and data\n")
-	p("  in the reconnect test. A failed check is shown in the tables, not hidden.\n")
+	p("  in the reconnect test, the one event and its data length for the large event of section 5. A failed check is\n")
+	p("  shown in the tables, not hidden.\n")
 	p("- Parse timing: after one checked warm-up parse, the corpus is parsed again and again for at least %s per\n", res.Config.ParseMinTime)
 	p("  library, corpus and round, in 5 samples; the round's figure is the median sample. Allocations come from\n")
 	p("  `runtime.MemStats` (Mallocs, TotalAlloc) around the loop.\n")

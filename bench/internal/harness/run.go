@@ -1,7 +1,7 @@
-// Package harness runs the four measurements of the benchmark (parse, end
-// to end, idle footprint, reconnect) by starting one driver process per
-// library and round, interleaving the libraries, and collects the results
-// for the report.
+// Package harness runs the five measurements of the benchmark (parse, end
+// to end, idle footprint, reconnect, one large event in small reads) by
+// starting one driver process per library and round (or case), interleaving
+// the libraries, and collects the results for the report.
 package harness
 
 import (
@@ -52,7 +52,28 @@ type Config struct {
 
 	Profile     bool          // profile ssecors on the typical corpus
 	ProfileTime time.Duration // measured time of the profiled run
+
+	// One large event in small reads: every parse adapter on one event of
+	// each of LargeEventSizes bytes, in each of LargeEventShapes, arriving
+	// at most each of LargeEventReads bytes per Read. A parse that takes
+	// longer than LargeEventLimit is abandoned (its process exits), and the
+	// larger sizes are not run for that library, shape and read size. Up to
+	// LargeEventSamples parses are timed, fewer once they took
+	// LargeEventBudget.
+	LargeEventSizes   []int
+	LargeEventReads   []int
+	LargeEventShapes  []string
+	LargeEventLimit   time.Duration
+	LargeEventSamples int
+	LargeEventBudget  time.Duration
+
+	// Only, when set, runs that step alone ("parse", "e2e", "idle",
+	// "reconnect", "large" or "profile"); the report then holds its section.
+	Only string
 }
+
+// Steps lists the names of the steps of a run, in order.
+var Steps = []string{"parse", "e2e", "idle", "reconnect", "large", "profile"}
 
 // Preset returns the named configuration: "full", "quick" or "smoke".
 func Preset(name string) (Config, error) {
@@ -68,6 +89,10 @@ func Preset(name string) (Config, error) {
 			Drops: 1000, Every: 10, RetryDelay: 5 * time.Millisecond, ReconnectRounds: 1,
 			ReconnectIdle: 3 * time.Second,
 			Profile:       true, ProfileTime: 3 * time.Second,
+			LargeEventSizes:  []int{1 << 20, 4 << 20, 16 << 20},
+			LargeEventReads:  []int{16, 16 << 10},
+			LargeEventShapes: []string{corpus.OneLine, corpus.KiBLines},
+			LargeEventLimit:  10 * time.Second, LargeEventSamples: 15, LargeEventBudget: 2 * time.Second,
 		}, nil
 	case "quick":
 		return Config{
@@ -80,6 +105,10 @@ func Preset(name string) (Config, error) {
 			Drops: 100, Every: 10, RetryDelay: 5 * time.Millisecond, ReconnectRounds: 1,
 			ReconnectIdle: 2 * time.Second,
 			Profile:       true, ProfileTime: time.Second,
+			LargeEventSizes:  []int{1 << 20, 4 << 20},
+			LargeEventReads:  []int{16, 16 << 10},
+			LargeEventShapes: []string{corpus.OneLine},
+			LargeEventLimit:  3 * time.Second, LargeEventSamples: 7, LargeEventBudget: 500 * time.Millisecond,
 		}, nil
 	case "smoke":
 		return Config{
@@ -92,6 +121,10 @@ func Preset(name string) (Config, error) {
 			Drops: 5, Every: 10, RetryDelay: 5 * time.Millisecond, ReconnectRounds: 1,
 			ReconnectIdle: time.Second,
 			Profile:       true, ProfileTime: 20 * time.Millisecond,
+			LargeEventSizes:  []int{1 << 20},
+			LargeEventReads:  []int{16 << 10},
+			LargeEventShapes: []string{corpus.OneLine},
+			LargeEventLimit:  2 * time.Second, LargeEventSamples: 1, LargeEventBudget: 0,
 		}, nil
 	}
 	return Config{}, fmt.Errorf("harness: unknown preset %q (full, quick, smoke)", name)
@@ -109,6 +142,7 @@ type Results struct {
 	E2E       []driver.E2EResult   // every round
 	Idle      []driver.IdleResult  // every round and size
 	Reconnect []ReconnectRun
+	Large     []driver.LargeResult // one per library, shape, read size and size
 
 	ProfileCPU    string // pprof -top output, if profiled
 	ProfileCPUCum string // the same by cumulative time, ssecors frames only
@@ -209,9 +243,16 @@ func (r *Runner) Run(cfg Config) (*Results, error) {
 		{"e2e", r.runE2E},
 		{"idle", r.runIdle},
 		{"reconnect", r.runReconnect},
+		{"large", r.runLarge},
 		{"profile", r.runProfile},
 	}
+	if cfg.Only != "" && !slices.Contains(Steps, cfg.Only) {
+		return nil, fmt.Errorf("harness: unknown step %q (%s)", cfg.Only, strings.Join(Steps, ", "))
+	}
 	for _, s := range steps {
+		if cfg.Only != "" && s.name != cfg.Only {
+			continue
+		}
 		t0 := time.Now()
 		if err := s.fn(cfg, res); err != nil {
 			return res, fmt.Errorf("%s: %w", s.name, err)
@@ -364,6 +405,50 @@ func (r *Runner) runReconnect(cfg Config, res *Results) error {
 					run.Over = append(run.Over, d-cfg.RetryDelay)
 				}
 				res.Reconnect = append(res.Reconnect, run)
+			}
+		}
+	}
+	return nil
+}
+
+// runLarge runs every parse adapter on one large event per shape, read
+// size and size, smallest size first, each parse in a driver process of its
+// own that gives up after cfg.LargeEventLimit. A library that gave up on a
+// size is not run on the larger ones (of that shape and read size): its
+// result says Skipped.
+func (r *Runner) runLarge(cfg Config, res *Results) error {
+	sizes := slices.Clone(cfg.LargeEventSizes)
+	slices.Sort(sizes)
+	i := 0
+	for _, shape := range cfg.LargeEventShapes {
+		for _, read := range cfg.LargeEventReads {
+			gaveUp := map[string]bool{}
+			for _, size := range sizes {
+				for _, lib := range rotate(parserNames(), i) {
+					if gaveUp[lib] {
+						res.Large = append(res.Large, driver.LargeResult{Lib: lib, Shape: shape, Size: size, ReadSize: read,
+							Limit: cfg.LargeEventLimit.Seconds(), Skipped: true})
+						continue
+					}
+					r.logf("large event %s %s in %d-byte reads: %s", corpus.SizeName(size), shape, read, lib)
+					args := []string{"large", "-lib", lib, "-size", strconv.Itoa(size), "-read", strconv.Itoa(read), "-shape", shape,
+						"-limit", cfg.LargeEventLimit.String(), "-samples", strconv.Itoa(max(cfg.LargeEventSamples, 1)),
+						"-budget", cfg.LargeEventBudget.String()}
+					// The driver gives up on its own after the limit; this
+					// backstop only catches a driver that cannot.
+					backstop := cfg.LargeEventLimit + cfg.LargeEventBudget + 2*time.Minute
+					var lr driver.LargeResult
+					err := r.child(backstop, args, func(d *json.Decoder) error { return d.Decode(&lr) })
+					if err != nil {
+						res.Errors = append(res.Errors, err.Error())
+						lr = driver.LargeResult{Lib: lib, Shape: shape, Size: size, ReadSize: read, Limit: cfg.LargeEventLimit.Seconds(), Check: err.Error()}
+					}
+					if lr.TimedOut {
+						gaveUp[lib] = true
+					}
+					res.Large = append(res.Large, lr)
+				}
+				i++
 			}
 		}
 	}
