@@ -224,9 +224,14 @@ func TestGrowth(t *testing.T) {
 	}{
 		{name: "linear", at: []*driver.LargeResult{ok(mib, 2), ok(4*mib, 2.2), ok(16*mib, 2)}, ratio: 1, exponent: 1, verdict: "linear"},
 		{name: "quadratic", at: []*driver.LargeResult{ok(mib, 2), ok(4*mib, 8), ok(16*mib, 32)}, ratio: 16, exponent: 2, verdict: "quadratic"},
-		{name: "between", at: []*driver.LargeResult{ok(mib, 2), ok(4*mib, 4), ok(16*mib, 8)}, ratio: 4, exponent: 1.5, verdict: "worse than linear"},
-		// 4 MiB in over 10 s is over 2384 ns/B: at least 2.38× 1000 ns/B, e ≥ 1.63.
-		{name: "bound", at: []*driver.LargeResult{ok(mib, 1000), dnf(4 * mib), skip(16 * mib)}, dnf: 4 * mib, verdict: "worse than linear"},
+		// The cache step of a linear parser: ns/byte grows, then stops.
+		{name: "cache", at: []*driver.LargeResult{ok(mib, 0.4), ok(4*mib, 1.8), ok(16*mib, 1.4)}, ratio: 3.5, exponent: 1.45, verdict: "linear"},
+		{name: "between", at: []*driver.LargeResult{ok(mib, 2), ok(4*mib, 4), ok(16*mib, 8)}, ratio: 4, exponent: 1.5, verdict: "unclear"},
+		{name: "quadratic then flat", at: []*driver.LargeResult{ok(mib, 2), ok(4*mib, 30), ok(16*mib, 32)}, ratio: 16, exponent: 2, verdict: "linear"},
+		{name: "quadratic two sizes", at: []*driver.LargeResult{ok(mib, 2), ok(4*mib, 8), dnf(16 * mib)}, ratio: 4, exponent: 2, dnf: 16 * mib, verdict: "quadratic or worse"},
+		{name: "slow last step", at: []*driver.LargeResult{ok(mib, 2), ok(4*mib, 16), ok(16*mib, 32)}, ratio: 16, exponent: 2, verdict: "unclear"},
+		// 4 MiB in over 10 s is over 2384 ns/B: at least 1.99× 1200 ns/B, e ≥ 1.50.
+		{name: "bound", at: []*driver.LargeResult{ok(mib, 1200), dnf(4 * mib), skip(16 * mib)}, dnf: 4 * mib, verdict: "unclear"},
 		{name: "quadratic bound", at: []*driver.LargeResult{ok(mib, 10), dnf(4 * mib), skip(16 * mib)}, dnf: 4 * mib, verdict: "quadratic or worse"},
 		{name: "useless bound", at: []*driver.LargeResult{ok(mib, 2000), dnf(4 * mib), skip(16 * mib)}, dnf: 4 * mib, verdict: "–"},
 		{name: "first dnf", at: []*driver.LargeResult{dnf(mib), skip(4 * mib), skip(16 * mib)}, verdict: "–", firstFail: true},
