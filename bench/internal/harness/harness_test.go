@@ -228,6 +228,8 @@ func TestGrowth(t *testing.T) {
 		{name: "cache", at: []*driver.LargeResult{ok(mib, 0.4), ok(4*mib, 1.8), ok(16*mib, 1.4)}, ratio: 3.5, exponent: 1.45, verdict: "linear"},
 		{name: "between", at: []*driver.LargeResult{ok(mib, 2), ok(4*mib, 4), ok(16*mib, 8)}, ratio: 4, exponent: 1.5, verdict: "unclear"},
 		{name: "quadratic then flat", at: []*driver.LargeResult{ok(mib, 2), ok(4*mib, 30), ok(16*mib, 32)}, ratio: 16, exponent: 2, verdict: "linear"},
+		{name: "noisy then dnf", at: []*driver.LargeResult{ok(mib, 600), ok(4*mib, 500), dnf(16 * mib)}, ratio: 0.833, exponent: 0.868, dnf: 16 * mib, verdict: "unclear"},
+		{name: "linear then dnf", at: []*driver.LargeResult{ok(mib, 2), ok(4*mib, 2), dnf(16 * mib)}, ratio: 1, exponent: 1, dnf: 16 * mib, verdict: "quadratic or worse"},
 		{name: "quadratic two sizes", at: []*driver.LargeResult{ok(mib, 2), ok(4*mib, 8), dnf(16 * mib)}, ratio: 4, exponent: 2, dnf: 16 * mib, verdict: "quadratic or worse"},
 		{name: "slow last step", at: []*driver.LargeResult{ok(mib, 2), ok(4*mib, 16), ok(16*mib, 32)}, ratio: 16, exponent: 2, verdict: "unclear"},
 		// 4 MiB in over 10 s is over 2384 ns/B: at least 1.99× 1200 ns/B, e ≥ 1.50.

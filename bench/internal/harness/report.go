@@ -635,18 +635,19 @@ type LargeGrowth struct {
 	LastExponent float64
 	// DNF is the smallest size that did not finish within the limit (0 if
 	// none); DNFRatio and DNFExponent are the lower bounds that the limit
-	// implies there (the parse took longer than the limit), against From.
-	DNF                   int
+	// implies there (the parse took longer than the limit), against
+	// DNFFrom, the largest size that finished before it.
+	DNF, DNFFrom          int
 	DNFRatio, DNFExponent float64
 	// FirstFailed is true when the smallest size did not finish or failed.
 	FirstFailed bool
 }
 
 // Verdict names the growth: "linear" when e < LargeLinear over the whole
-// range or over its last step (ns/byte stopped growing), "quadratic" when
-// e ≥ LargeQuadratic over both, "unclear" otherwise; "quadratic or worse"
-// when a time-out bounds e from below by LargeQuadratic; "–" when the
-// results say nothing about it.
+// range or over its last step (ns/byte stopped growing) and every size
+// finished, "quadratic" when e ≥ LargeQuadratic over both, "quadratic or
+// worse" when a time-out bounds e from below by LargeQuadratic, "unclear"
+// otherwise; "–" when the results say nothing about it.
 //
 // A linear parser that keeps the event in memory still slows down per byte
 // as the event outgrows the CPU caches: on the 2-core VM this was written
@@ -657,24 +658,29 @@ func (g LargeGrowth) Verdict() string {
 	if g.FirstFailed {
 		return "–"
 	}
-	if g.DNF != 0 && g.DNFRatio > 1 && g.DNFExponent > g.Exponent {
+	bound := g.DNF != 0 && g.DNFRatio > 1
+	if bound && g.DNFExponent >= LargeQuadratic {
+		return "quadratic or worse"
+	}
+	measured := "–" // one size only
+	if g.Ratio > 0 {
+		e, last := g.Exponent, g.LastExponent
 		switch {
-		case g.DNFExponent >= LargeQuadratic:
-			return "quadratic or worse"
-		case g.DNFExponent >= LargeLinear:
-			return "unclear"
+		case e < LargeLinear || last < LargeLinear:
+			measured = "linear"
+		case e >= LargeQuadratic && last >= LargeQuadratic:
+			measured = "quadratic"
+		default:
+			measured = "unclear"
 		}
 	}
-	e, last := g.Exponent, g.LastExponent
 	switch {
-	case e == 0:
-		return "–" // one size only
-	case e < LargeLinear || last < LargeLinear:
-		return "linear"
-	case e >= LargeQuadratic && last >= LargeQuadratic:
-		return "quadratic"
+	case g.DNF == 0 || measured == "quadratic":
+		return measured
+	case measured == "–" && !(bound && g.DNFExponent >= LargeLinear):
+		return "–" // a time-out that bounds nothing
 	}
-	return "unclear"
+	return "unclear" // a larger size did not finish: not linear
 }
 
 // The thresholds of LargeGrowth.Verdict on the exponent e.
@@ -730,9 +736,9 @@ func Growth(sizes []int, at map[int]*driver.LargeResult) LargeGrowth {
 			}
 			prev = lr
 		case lr != nil && lr.TimedOut && g.DNF == 0:
-			g.DNF = lr.Size
-			g.DNFRatio = lr.Limit * 1e9 / float64(lr.Size) / nsB(first)
-			g.DNFExponent = growthExponent(g.DNFRatio, float64(lr.Size)/float64(first.Size))
+			g.DNF, g.DNFFrom = lr.Size, prev.Size
+			g.DNFRatio = lr.Limit * 1e9 / float64(lr.Size) / nsB(prev)
+			g.DNFExponent = growthExponent(g.DNFRatio, float64(lr.Size)/float64(prev.Size))
 		}
 	}
 	return g
@@ -782,13 +788,14 @@ func writeLarge(p printer, res *Results) {
 		p(" *Growth*: ns/byte at the largest size that finished over\n")
 		p("ns/byte at the smallest, and the exponent e of time ∝ size^e it implies. A linear parser stays near 1× (e ≈ 1);\n")
 		p("a quadratic one grows with the size (%.0f× from %s to %s, e ≈ 2). When a larger size did not finish, the\n", k, byteSize(sizes[0]), byteSize(sizes[len(sizes)-1]))
-		p("limit bounds its ns/byte, hence the growth, from below (≥; shown when it says more than the sizes that\n")
-		p("finished). A linear parser that keeps the event in memory still gets slower per byte once the event outgrows\n")
-		p("the CPU caches, a step that lifts e above 1 but stops growing; quadratic work keeps growing. So with three\n")
+		p("limit bounds its ns/byte from below, hence the growth from the largest size that finished (≥).\n")
+		p("A linear parser that keeps the event in memory still gets slower per byte once the event outgrows the CPU\n")
+		p("caches, a step that lifts e above 1 but stops growing; quadratic work keeps growing. So with three\n")
 		p("sizes or more the e of the last step (between the two largest sizes that finished) is given too, and the\n")
 		p("verdict is **linear** when e < %.1f over the whole range (%.1f× here) or over the last step, **quadratic** when\n", LargeLinear, math.Pow(k, LargeLinear-1))
-		p("e ≥ %.1f over both (%.1f× here over the whole range), *unclear* otherwise; \"–\" when the smallest size did\n", LargeQuadratic, math.Pow(k, LargeQuadratic-1))
-		p("not finish or a time-out bounds nothing.")
+		p("e ≥ %.1f over both (%.1f× here over the whole range) or a time-out bounds e from below by %.1f, *unclear*\n", LargeQuadratic, math.Pow(k, LargeQuadratic-1), LargeQuadratic)
+		p("otherwise (never linear when a larger size did not finish); \"–\" when the smallest size did not finish or\n")
+		p("a time-out bounds nothing.")
 	} else {
 		p(" One size only in this preset: no growth.")
 	}
@@ -854,8 +861,8 @@ func writeLarge(p printer, res *Results) {
 					gcol = append(gcol, c+")")
 				}
 				switch {
-				case g.DNF != 0 && g.DNFRatio > 1 && g.DNFExponent > g.Exponent:
-					gcol = append(gcol, fmt.Sprintf("≥ %.1f× to %s (e ≥ %.2f)", g.DNFRatio, byteSize(g.DNF), g.DNFExponent))
+				case g.DNF != 0 && g.DNFRatio > 1:
+					gcol = append(gcol, fmt.Sprintf("≥ %.1f× from %s to %s (e ≥ %.2f)", g.DNFRatio, byteSize(g.DNFFrom), byteSize(g.DNF), g.DNFExponent))
 				case g.DNF != 0:
 					gcol = append(gcol, "did not finish at "+byteSize(g.DNF))
 				}
