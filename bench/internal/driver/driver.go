@@ -5,6 +5,7 @@
 package driver
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -263,20 +264,10 @@ samples:
 		got = append(got, sample{wall.Seconds(), u1 - u0 + s1 - s0, float64(ms1.TotalAlloc - ms0.TotalAlloc)})
 	}
 	res.Samples = len(got)
-	slices.SortFunc(got, func(a, b sample) int { return cmpFloat(a.wall, b.wall) })
+	slices.SortFunc(got, func(a, b sample) int { return cmp.Compare(a.wall, b.wall) })
 	res.Seconds, res.CPUSeconds, res.BytesPerOp = got[0].wall, got[0].cpu, got[0].alloc
 	res.MedianSeconds, res.MaxSeconds = got[len(got)/2].wall, got[len(got)-1].wall
 	return enc.Encode(res)
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Measurement is the cost of one operation, measured by Measure.
