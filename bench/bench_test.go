@@ -134,3 +134,26 @@ func receive(s libs.Streamer, client *http.Client, url string, n int64) error {
 		return fmt.Errorf("%s: got %d of %d events", s.Name, count.Load(), n)
 	}
 }
+
+// TestLargeEventOutput checks that every library hands back the one event
+// of a large-event stream (the report's section 5) whole, in both shapes,
+// arriving 16 bytes per Read; small enough that a quadratic library
+// finishes quickly.
+func TestLargeEventOutput(t *testing.T) {
+	t.Parallel()
+	for _, shape := range []string{corpus.OneLine, corpus.KiBLines} {
+		c := corpus.LargeEvent(64<<10, 16, shape)
+		for _, p := range libs.Parsers() {
+			t.Run(shape+"/"+p.Name, func(t *testing.T) {
+				t.Parallel()
+				got, err := p.Parse(c.Reader())
+				if err == nil {
+					err = libs.Check(p, got, c.Events, c.DataBytes, c.Lines, len(c.Data))
+				}
+				if err != nil {
+					t.Error(err)
+				}
+			})
+		}
+	}
+}

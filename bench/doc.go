@@ -10,9 +10,9 @@
 //
 //	go test -run '^$' -bench . -benchmem -count 10 > new.txt
 //
-// The full report, with the idle-footprint and reconnect measurements and
-// the spec conformance cases (package conform), each library in its own
-// process, is written by cmd/report:
+// The full report, with the idle-footprint, reconnect and large-event
+// measurements and the spec conformance cases (package conform), each
+// library in its own process, is written by cmd/report:
 //
 //	go run ./cmd/report -out ../BENCHMARKS.md
 package bench

@@ -332,3 +332,66 @@ func (c *Corpus) appendOne(buf *bytes.Buffer, name string, seq int) {
 	}
 	c.Events++
 }
+
+// Shapes of the event LargeEvent builds.
+const (
+	OneLine    = "line"       // the whole data on one "data:" line
+	KiBLines   = "1KiB-lines" // data lines of 1 KiB on the wire
+	kibLineLen = 1 << 10
+)
+
+// LargeEvent returns a stream of exactly one event, size bytes on the wire
+// including the blank line that ends it, whose Reader returns at most
+// readSize bytes per Read: the event arrives in many small reads, as a
+// large event does over a slow or chunked connection. With shape OneLine
+// the data is one "data:" line; with KiBLines it is "data:" lines of
+// kibLineLen bytes each (LF included), the last one shorter. The data is
+// deterministic letters. It panics on an unknown shape or a size too small
+// for one line.
+func LargeEvent(size, readSize int, shape string) *Corpus {
+	c := &Corpus{Name: fmt.Sprintf("large-event-%s-%s", SizeName(size), shape), ReadSize: readSize, Offsets: []int{0}}
+	const prefix = "data: "
+	body := size - 1 // the final blank line
+	if body < len(prefix)+2 {
+		panic("corpus: LargeEvent size too small")
+	}
+	var lineLen int // bytes per line on the wire, LF included
+	switch shape {
+	case OneLine:
+		lineLen = body
+	case KiBLines:
+		lineLen = kibLineLen
+	default:
+		panic("corpus: unknown LargeEvent shape " + strconv.Quote(shape))
+	}
+	var buf bytes.Buffer
+	buf.Grow(size)
+	for seq, left := 0, body; left > 0; seq++ {
+		n := min(lineLen, left)
+		if left-n > 0 && left-n < len(prefix)+2 {
+			n = left - len(prefix) - 2 // leave room for a last line with data
+		}
+		d := appendLetters(nil, seq, n-len(prefix)-1)
+		if seq > 0 {
+			c.DataBytes++ // the LF joining two data lines
+		}
+		c.data(&buf, d)
+		left -= n
+	}
+	c.line(&buf, "\n")
+	c.Events = 1
+	c.Offsets = append(c.Offsets, buf.Len())
+	c.Data = buf.Bytes()
+	return c
+}
+
+// SizeName returns "16MiB", "64KiB" or "100B" for a size in bytes.
+func SizeName(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%dMiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%dKiB", n>>10)
+	}
+	return fmt.Sprintf("%dB", n)
+}

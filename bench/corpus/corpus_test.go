@@ -131,3 +131,60 @@ func TestDigests(t *testing.T) {
 		})
 	}
 }
+
+// TestLargeEvent checks that LargeEvent builds one event of exactly the
+// asked size, whose counts match its bytes, and that its Reader honours
+// the read size.
+func TestLargeEvent(t *testing.T) {
+	t.Parallel()
+	for _, shape := range []string{corpus.OneLine, corpus.KiBLines} {
+		for _, size := range []int{64 << 10, 64<<10 + 3, 1 << 20} {
+			t.Run(shape+"/"+corpus.SizeName(size), func(t *testing.T) {
+				t.Parallel()
+				c := corpus.LargeEvent(size, 16, shape)
+				if len(c.Data) != size {
+					t.Errorf("got %d bytes, want %d", len(c.Data), size)
+				}
+				if c.Events != 1 || len(c.Offsets) != 2 || c.Offsets[1] != size {
+					t.Errorf("got %d events, offsets %v", c.Events, c.Offsets)
+				}
+				if !bytes.HasSuffix(c.Data, []byte("\n\n")) || bytes.Count(c.Data, []byte("\n\n")) != 1 {
+					t.Errorf("the data does not hold exactly one blank line, at its end")
+				}
+				if got, want := bytes.Count(c.Data, []byte("\n")), c.Lines; got != want {
+					t.Errorf("got %d LF, want Lines %d", got, want)
+				}
+				dataLines := bytes.Count(c.Data, []byte("data: "))
+				if want := int64(size) - 1 - int64(dataLines)*int64(len("data: ")+1) + int64(dataLines-1); c.DataBytes != want {
+					t.Errorf("got DataBytes %d, want %d", c.DataBytes, want)
+				}
+				if shape == corpus.OneLine && dataLines != 1 {
+					t.Errorf("got %d data lines, want 1", dataLines)
+				}
+				if shape == corpus.KiBLines {
+					for i, l := range bytes.Split(c.Data[:size-2], []byte("\n")) {
+						if len(l)+1 > 1<<10 || len(l) <= len("data: ") {
+							t.Fatalf("line %d is %d bytes", i, len(l)+1)
+						}
+					}
+				}
+				r := c.Reader()
+				buf := make([]byte, 4096)
+				total := 0
+				for {
+					n, err := r.Read(buf)
+					if n > 16 {
+						t.Fatalf("a Read returned %d bytes, want at most 16", n)
+					}
+					total += n
+					if err != nil {
+						break
+					}
+				}
+				if total != size {
+					t.Errorf("read %d bytes, want %d", total, size)
+				}
+			})
+		}
+	}
+}

@@ -4,8 +4,9 @@
 //
 //	go run ./cmd/driver parse -lib ssecors -corpora typical -cpuprofile cpu.pprof
 //	go run ./cmd/driver e2e -lib go-sse -url http://127.0.0.1:PORT/stream?n=100000 -n 100000
+//	go run ./cmd/driver large -lib go-sse -size 1048576 -read 16 -limit 10s
 //
-// Modes: parse, e2e, idle, reconnect, conform; -h after a mode lists its flags.
+// Modes: parse, large, e2e, idle, reconnect, conform; -h after a mode lists its flags.
 package main
 
 import (

@@ -3,6 +3,7 @@
 //
 //	cd bench && go run ./cmd/report -out ../BENCHMARKS.md            # full, several minutes
 //	cd bench && go run ./cmd/report -preset quick -out /tmp/bench.md # about a minute
+//	cd bench && go run ./cmd/report -preset quick -only large         # one section
 //
 // -only runs some sections and prints just those, -libs some libraries; for
 // instance the idle footprint of ssecors against the net/http floor, at 1000

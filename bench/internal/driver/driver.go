@@ -5,6 +5,7 @@
 package driver
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,11 +33,11 @@ import (
 // test binary) act as a driver: when it is "1", main calls Main.
 const EnvChild = "SSEBENCH_DRIVER"
 
-// Main runs the driver with args (the first is the mode: parse, e2e, idle
-// reconnect or conform) and returns the process exit code.
+// Main runs the driver with args (the first is the mode: parse, large, e2e,
+// idle, reconnect or conform) and returns the process exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: driver parse|e2e|idle|reconnect|conform [flags]")
+		fmt.Fprintln(stderr, "usage: driver parse|large|e2e|idle|reconnect|conform [flags]")
 		return 2
 	}
 	var err error
@@ -44,6 +45,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "parse":
 		err = runParse(args[1:], enc)
+	case "large":
+		err = runLarge(args[1:], enc)
 	case "e2e":
 		err = runE2E(args[1:], enc)
 	case "idle":
@@ -137,6 +140,136 @@ func runParse(args []string, enc *json.Encoder) error {
 		}
 	}
 	return nil
+}
+
+// LargeResult is one library's parse of one large event arriving in small
+// reads (corpus.LargeEvent).
+type LargeResult struct {
+	Lib      string
+	Shape    string // corpus.OneLine or corpus.KiBLines
+	Size     int    // bytes of the event on the wire
+	ReadSize int    // most bytes one Read returns
+	Data     int64  // data bytes a conforming parser hands back
+	// GotEvents and GotData are what the library handed back on its first
+	// parse, when it finished.
+	GotEvents int
+	GotData   int64
+	// Check is the library's error or the output check's failure; empty
+	// when the output was right.
+	Check string
+	// TimedOut is true when the first parse did not finish within Limit:
+	// the process gave up on it and exited.
+	TimedOut bool
+	Limit    float64 // seconds allowed per parse
+	// Skipped is set by the harness, not the driver: the library timed out
+	// on a smaller event of the same shape and read size, so this size was
+	// not run.
+	Skipped bool
+	// Samples is the number of timed parses (the first, checked, included).
+	Samples int
+	// Seconds and CPUSeconds are the wall time and the user+system CPU
+	// time of the process of the fastest parse, the one least disturbed by
+	// other load on the machine; BytesPerOp is what it allocated.
+	// MedianSeconds and MaxSeconds are the median and slowest wall times.
+	// After a time-out, Seconds is the limit and CPUSeconds the CPU spent
+	// in the unfinished parse.
+	Seconds, CPUSeconds       float64
+	MedianSeconds, MaxSeconds float64
+	BytesPerOp                float64
+}
+
+// runLarge parses one large event, arriving in reads of at most -read
+// bytes, through one library, -samples times at most, and reports the
+// fastest parse. Each parse runs in a goroutine; when one has not finished
+// after -limit the process reports a time-out and exits, which stops the
+// parse wherever it is. Samples after the first stop once -budget is spent.
+func runLarge(args []string, enc *json.Encoder) error {
+	fs := flag.NewFlagSet("large", flag.ContinueOnError)
+	lib := fs.String("lib", libs.SSECors, "library")
+	size := fs.Int("size", 1<<20, "bytes of the event on the wire")
+	read := fs.Int("read", 16, "most bytes one Read returns")
+	shape := fs.String("shape", corpus.OneLine, "one data line ("+corpus.OneLine+") or data lines of 1 KiB ("+corpus.KiBLines+")")
+	limit := fs.Duration("limit", 10*time.Second, "give up on a parse after")
+	samples := fs.Int("samples", 3, "timed parses at most; the fastest is reported")
+	budget := fs.Duration("budget", time.Second, "take no further sample once the samples took this long")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	p, ok := libs.ParserByName(*lib)
+	if !ok {
+		return fmt.Errorf("unknown parser %q", *lib)
+	}
+	if *shape != corpus.OneLine && *shape != corpus.KiBLines {
+		return fmt.Errorf("unknown shape %q", *shape)
+	}
+	if *read < 1 || *size < 64 {
+		return errors.New("-read must be at least 1 and -size at least 64")
+	}
+	c := corpus.LargeEvent(*size, *read, *shape)
+	res := LargeResult{Lib: p.Name, Shape: *shape, Size: len(c.Data), ReadSize: *read, Data: c.DataBytes, Limit: limit.Seconds()}
+	type sample struct{ wall, cpu, alloc float64 }
+	var got []sample
+	var spent time.Duration
+samples:
+	for i := 0; i < max(*samples, 1) && (i == 0 || spent < *budget); i++ {
+		runtime.GC()
+		var ms0 runtime.MemStats
+		runtime.ReadMemStats(&ms0)
+		type outcome struct {
+			r   libs.Result
+			err error
+		}
+		done := make(chan outcome, 1)
+		u0, s0 := rusage()
+		t0 := time.Now()
+		go func() {
+			r, err := p.Parse(c.Reader())
+			done <- outcome{r, err}
+		}()
+		timer := time.NewTimer(*limit)
+		var o outcome
+		select {
+		case o = <-done:
+			timer.Stop()
+		case <-timer.C:
+			if i > 0 {
+				// A later sample ran over: keep the earlier ones. The parse
+				// goroutine dies with the process.
+				break samples
+			}
+			u1, s1 := rusage()
+			res.TimedOut = true
+			res.Seconds, res.MedianSeconds, res.MaxSeconds = limit.Seconds(), limit.Seconds(), limit.Seconds()
+			res.CPUSeconds = u1 - u0 + s1 - s0
+			return enc.Encode(res)
+		}
+		wall := time.Since(t0)
+		u1, s1 := rusage()
+		var ms1 runtime.MemStats
+		runtime.ReadMemStats(&ms1)
+		spent += wall
+		if i == 0 {
+			res.GotEvents, res.GotData = o.r.Events, o.r.DataBytes
+			if o.err != nil {
+				res.Check = "error: " + o.err.Error()
+			} else if err := libs.Check(p, o.r, c.Events, c.DataBytes, c.Lines, len(c.Data)); err != nil {
+				res.Check = err.Error()
+			}
+			if res.Check != "" {
+				// A wrong or failed parse is not timed further.
+				res.Samples = 1
+				res.Seconds, res.MedianSeconds, res.MaxSeconds = wall.Seconds(), wall.Seconds(), wall.Seconds()
+				res.CPUSeconds = u1 - u0 + s1 - s0
+				return enc.Encode(res)
+			}
+		}
+		got = append(got, sample{wall.Seconds(), u1 - u0 + s1 - s0, float64(ms1.TotalAlloc - ms0.TotalAlloc)})
+	}
+	res.Samples = len(got)
+	slices.SortFunc(got, func(a, b sample) int { return cmp.Compare(a.wall, b.wall) })
+	res.Seconds, res.CPUSeconds, res.BytesPerOp = got[0].wall, got[0].cpu, got[0].alloc
+	res.MedianSeconds, res.MaxSeconds = got[len(got)/2].wall, got[len(got)-1].wall
+	return enc.Encode(res)
 }
 
 // Measurement is the cost of one operation, measured by Measure.

@@ -53,7 +53,7 @@ func writeConform(p printer, res *Results) {
 		byLib[cr.Lib][cr.Case] = cr
 	}
 	cases := conform.Cases()
-	p("## 5. Spec conformance of the parsers\n\n")
+	p("## 6. Spec conformance of the parsers\n\n")
 	p("Each parser of section 1, through the same public API, reads %d short streams (`bench/conform`), each checking\n", len(cases))
 	p("one rule of WHATWG HTML \"Parsing an event stream\" and \"Interpreting an event stream\"; its events are compared\n")
 	p("with what the spec dispatches: type, data, and last event ID (the spec's `lastEventId`, which every event carries\n")

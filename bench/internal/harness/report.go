@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ssecors/ssecors-go/bench/corpus"
+	"github.com/ssecors/ssecors-go/bench/internal/driver"
 	"github.com/ssecors/ssecors-go/bench/libs"
 	"github.com/ssecors/ssecors-go/bench/sseserver"
 )
@@ -325,6 +327,7 @@ func WriteMarkdown(w io.Writer, res *Results, command string) error {
 	writeE2E(p, res)
 	writeIdle(p, res)
 	writeReconnect(p, res)
+	writeLarge(p, res)
 	writeConform(p, res)
 	writeGaps(p, res)
 	writeProfile(p, res)
@@ -352,6 +355,7 @@ func WriteSections(w io.Writer, res *Results, command string) error {
 		{"e2e", writeE2E},
 		{"idle", writeIdle},
 		{"reconnect", writeReconnect},
+		{"large", writeLarge},
 		{"conformance", writeConform},
 		{"profile", writeProfile},
 	} {
@@ -650,6 +654,333 @@ func writeIdle(p printer, res *Results) {
 	}
 }
 
+// nsPerByte formats ns per byte with three significant figures or so.
+func nsPerByte(x float64) string {
+	switch {
+	case x < 10:
+		return fmt.Sprintf("%.2f", x)
+	case x < 100:
+		return fmt.Sprintf("%.1f", x)
+	}
+	return fmt.Sprintf("%.0f", x)
+}
+
+func fmtSecs(s float64) string {
+	switch {
+	case s < 1e-3:
+		return fmt.Sprintf("%.0f µs", s*1e6)
+	case s < 1:
+		return fmt.Sprintf("%.1f ms", s*1e3)
+	}
+	return fmt.Sprintf("%.2f s", s)
+}
+
+// LargeGrowth is how one library's cost per byte grows with the size of
+// one large event, for one shape and read size.
+type LargeGrowth struct {
+	// From and To are the smallest size and the largest size that
+	// finished with the right output; Ratio is ns/byte at To over ns/byte
+	// at From, and Exponent the e of time ∝ size^e that it implies (1:
+	// linear, 2: quadratic). Ratio is 0 when fewer than two sizes finished.
+	From, To        int
+	Ratio, Exponent float64
+	// LastFrom is the size that finished before To, when it is not From:
+	// LastExponent is the e between LastFrom and To (Exponent when only
+	// From and To finished). Quadratic work keeps ns/byte growing with the
+	// size; a step from the CPU caches does not.
+	LastFrom     int
+	LastExponent float64
+	// DNF is the smallest size that did not finish within the limit (0 if
+	// none); DNFRatio and DNFExponent are the lower bounds that the limit
+	// implies there (the parse took longer than the limit), against
+	// DNFFrom, the largest size that finished before it.
+	DNF, DNFFrom          int
+	DNFRatio, DNFExponent float64
+	// FirstFailed is true when the smallest size did not finish or failed.
+	FirstFailed bool
+}
+
+// Verdict names the growth: "linear" when e < LargeLinear over the whole
+// range or over its last step (ns/byte stopped growing) and every size
+// finished, "quadratic" when e ≥ LargeQuadratic over both, "quadratic or
+// worse" when a time-out bounds e from below by LargeQuadratic, "unclear"
+// otherwise; "–" when the results say nothing about it.
+//
+// A linear parser that keeps the event in memory still slows down per byte
+// as the event outgrows the CPU caches: on the 2-core VM this was written
+// on, up to about 3× from 1 to 16 MiB in 16 KiB reads (e ≈ 1.4), most of
+// it from 1 to 4 MiB. That step does not go on growing; quadratic work
+// does (e ≈ 2 from 4 to 16 MiB as from 1 to 16 MiB), hence the last step.
+func (g LargeGrowth) Verdict() string {
+	if g.FirstFailed {
+		return "–"
+	}
+	bound := g.DNF != 0 && g.DNFRatio > 1
+	if bound && g.DNFExponent >= LargeQuadratic {
+		return "quadratic or worse"
+	}
+	measured := "–" // one size only
+	if g.Ratio > 0 {
+		e, last := g.Exponent, g.LastExponent
+		switch {
+		case e < LargeLinear || last < LargeLinear:
+			measured = "linear"
+		case e >= LargeQuadratic && last >= LargeQuadratic:
+			measured = "quadratic"
+		default:
+			measured = "unclear"
+		}
+	}
+	switch {
+	case g.DNF == 0 || measured == "quadratic":
+		return measured
+	case measured == "–" && !(bound && g.DNFExponent >= LargeLinear):
+		return "–" // a time-out that bounds nothing
+	}
+	return "unclear" // a larger size did not finish: not linear
+}
+
+// The thresholds of LargeGrowth.Verdict on the exponent e.
+const (
+	LargeLinear    = 1.4 // below: linear
+	LargeQuadratic = 1.6 // at or above: quadratic
+)
+
+// largeCPUMin is the shortest parse whose CPU time the report shows:
+// getrusage counts the time of a thread still running on another core only
+// at the scheduler's tick, a few milliseconds.
+const largeCPUMin = 0.05
+
+// growthExponent returns the e of time ∝ size^e implied by a ns/byte ratio
+// r between two sizes k apart.
+func growthExponent(r, k float64) float64 {
+	if r <= 0 || k <= 1 {
+		return 0
+	}
+	return 1 + math.Log(r)/math.Log(k)
+}
+
+// largeOK reports whether lr finished with the right output.
+func largeOK(lr *driver.LargeResult) bool {
+	return lr != nil && !lr.Skipped && !lr.TimedOut && lr.Check == "" && lr.Samples > 0 && lr.Seconds > 0
+}
+
+// Growth returns how one library's cost per byte grows over sizes
+// (ascending) for one shape and read size; at maps a size to its result.
+func Growth(sizes []int, at map[int]*driver.LargeResult) LargeGrowth {
+	var g LargeGrowth
+	if len(sizes) == 0 {
+		return g
+	}
+	first := at[sizes[0]]
+	if !largeOK(first) {
+		g.FirstFailed = true
+		return g
+	}
+	nsB := func(lr *driver.LargeResult) float64 { return lr.Seconds * 1e9 / float64(lr.Size) }
+	g.From = first.Size
+	prev := first
+	for _, n := range sizes[1:] {
+		lr := at[n]
+		switch {
+		case largeOK(lr):
+			g.To = lr.Size
+			g.Ratio = nsB(lr) / nsB(first)
+			g.Exponent = growthExponent(g.Ratio, float64(lr.Size)/float64(first.Size))
+			g.LastExponent = growthExponent(nsB(lr)/nsB(prev), float64(lr.Size)/float64(prev.Size))
+			if prev != first {
+				g.LastFrom = prev.Size
+			}
+			prev = lr
+		case lr != nil && lr.TimedOut && g.DNF == 0:
+			g.DNF, g.DNFFrom = lr.Size, prev.Size
+			g.DNFRatio = lr.Limit * 1e9 / float64(lr.Size) / nsB(prev)
+			g.DNFExponent = growthExponent(g.DNFRatio, float64(lr.Size)/float64(prev.Size))
+		}
+	}
+	return g
+}
+
+func writeLarge(p printer, res *Results) {
+	cfg := res.Config
+	if len(res.Large) == 0 {
+		return
+	}
+	sizes := slices.Clone(cfg.LargeEventSizes)
+	slices.Sort(sizes)
+	limit := cfg.LargeEventLimit
+	growth := len(sizes) > 1
+	timing := "one parse"
+	if cfg.LargeEventSamples > 1 {
+		timing = fmt.Sprintf("up to %d parses, fewer once they took %s; the fastest, the least\n"+
+			"disturbed by other load on the machine, is shown", cfg.LargeEventSamples, secs(cfg.LargeEventBudget))
+	}
+	p("## 5. One large event in small reads\n\n")
+	p("Does a library's cost per byte grow with the size of one event when that event arrives in many small reads,\n")
+	p("as a large MCP tool result or LLM response does over a network? Each library parses a stream of exactly one\n")
+	p("event, of %s on the wire (blank line included), through the same public API and with the\n", joinSizes(sizes))
+	p("same raised event-size limit as in section 1, from an in-memory reader that returns at most %s\n", joinSizes(cfg.LargeEventReads))
+	var shapes []string
+	for _, s := range cfg.LargeEventShapes {
+		switch s {
+		case corpus.OneLine:
+			shapes = append(shapes, fmt.Sprintf("`%s`, one `data:` line holding all the data", s))
+		case corpus.KiBLines:
+			shapes = append(shapes, fmt.Sprintf("`%s`, `data:` lines of 1 KiB each", s))
+		}
+	}
+	p("per `Read`, in the shape%s %s.\n", map[bool]string{true: "s", false: ""}[len(shapes) > 1], strings.Join(shapes, "; "))
+	p("Each library, shape, read size and size runs in a driver process of its own\n")
+	p("(`cd bench && go run ./cmd/driver large -lib L -shape S -size N -read R -limit %s` runs one), which parses\n", limit)
+	p("the event in a goroutine and times it: %s.\n", timing)
+	p("The first parse is checked (one event holding all the data, as in section 1). A parse still running after\n")
+	p("**%s** is abandoned: the driver reports\n", secs(limit))
+	p("it and exits, which stops it (*did not finish*), and that library is not run on the larger sizes of the same\n")
+	p("shape and read size (*not run*).\n\n")
+	p("Each cell: wall-clock ns per byte of the event and the wall time of the parse; for a parse of %.0f ms or more,\n", largeCPUMin*1e3)
+	p("also the process' user+system CPU ns per byte over it (GC workers included, so it can exceed the wall time;\n")
+	p("`getrusage` is too coarse for shorter parses).")
+	if growth {
+		k := float64(sizes[len(sizes)-1]) / float64(sizes[0])
+		p(" *Growth*: ns/byte at the largest size that finished over\n")
+		p("ns/byte at the smallest, and the exponent e of time ∝ size^e it implies. A linear parser stays near 1× (e ≈ 1);\n")
+		p("a quadratic one grows with the size (%.0f× from %s to %s, e ≈ 2). When a larger size did not finish, the\n", k, byteSize(sizes[0]), byteSize(sizes[len(sizes)-1]))
+		p("limit bounds its ns/byte from below, hence the growth from the largest size that finished (≥).\n")
+		p("A linear parser that keeps the event in memory still gets slower per byte once the event outgrows the CPU\n")
+		p("caches, a step that lifts e above 1 but stops growing; quadratic work keeps growing. So with three\n")
+		p("sizes or more the e of the last step (between the two largest sizes that finished) is given too, and the\n")
+		p("verdict is **linear** when e < %.1f over the whole range (%.1f× here) or over the last step, **quadratic** when\n", LargeLinear, math.Pow(k, LargeLinear-1))
+		p("e ≥ %.1f over both (%.1f× here over the whole range) or a time-out bounds e from below by %.1f, *unclear*\n", LargeQuadratic, math.Pow(k, LargeQuadratic-1), LargeQuadratic)
+		p("otherwise (never linear when a larger size did not finish); \"–\" when the smallest size did not finish or\n")
+		p("a time-out bounds nothing.")
+	} else {
+		p(" One size only in this preset: no growth.")
+	}
+	p("\nThe machine is shared: a parse of a few milliseconds is noisy; the growth of a quadratic parse is not.\n\n")
+	type key struct {
+		lib, shape string
+		read, size int
+	}
+	at := map[key]*driver.LargeResult{}
+	for i := range res.Large {
+		lr := &res.Large[i]
+		at[key{lr.Lib, lr.Shape, lr.ReadSize, lr.Size}] = lr
+	}
+	for _, shape := range cfg.LargeEventShapes {
+		for _, read := range cfg.LargeEventReads {
+			p("### `%s`, at most %s per read\n\n", shape, byteSize(read))
+			p("| library |")
+			for _, n := range sizes {
+				p(" %s |", byteSize(n))
+			}
+			if growth {
+				p(" growth %s → %s | verdict |", byteSize(sizes[0]), byteSize(sizes[len(sizes)-1]))
+			}
+			p("\n|---|%s\n", strings.Repeat("---|", len(sizes)+2*btoi(growth)))
+			for _, pa := range libs.Parsers() {
+				name := pa.Name
+				if pa.Framing {
+					name += " (framing only)"
+				}
+				row := []string{name}
+				bySize := map[int]*driver.LargeResult{}
+				dnf := ""
+				for _, n := range sizes {
+					lr := at[key{pa.Name, shape, read, n}]
+					bySize[n] = lr
+					switch {
+					case lr == nil:
+						row = append(row, "–")
+					case lr.Skipped:
+						row = append(row, "not run (did not finish at "+dnf+")")
+					case lr.TimedOut:
+						if dnf == "" {
+							dnf = byteSize(n)
+						}
+						row = append(row, fmt.Sprintf("**did not finish in %s** (> %s ns/B; CPU %s)", secs(time.Duration(lr.Limit*1e9)), nsPerByte(lr.Limit*1e9/float64(lr.Size)), fmtSecs(lr.CPUSeconds)))
+					case lr.Check != "":
+						row = append(row, "✗ "+strings.ReplaceAll(strings.ReplaceAll(lr.Check, "|", "\\|"), "\n", " "))
+					default:
+						cell := nsPerByte(lr.Seconds * 1e9 / float64(lr.Size))
+						if lr.Seconds >= largeCPUMin {
+							cell += " (CPU " + nsPerByte(lr.CPUSeconds*1e9/float64(lr.Size)) + ")"
+						}
+						row = append(row, cell+", "+fmtSecs(lr.Seconds))
+					}
+				}
+				g := Growth(sizes, bySize)
+				var gcol []string // the growth column
+				if g.Ratio > 0 {
+					c := fmt.Sprintf("%.2f× to %s (e = %.2f", g.Ratio, byteSize(g.To), g.Exponent)
+					if g.LastFrom != 0 {
+						c += fmt.Sprintf("; %s → %s: e = %.2f", byteSize(g.LastFrom), byteSize(g.To), g.LastExponent)
+					}
+					gcol = append(gcol, c+")")
+				}
+				switch {
+				case g.DNF != 0 && g.DNFRatio > 1:
+					gcol = append(gcol, fmt.Sprintf("≥ %.1f× from %s to %s (e ≥ %.2f)", g.DNFRatio, byteSize(g.DNFFrom), byteSize(g.DNF), g.DNFExponent))
+				case g.DNF != 0:
+					gcol = append(gcol, "did not finish at "+byteSize(g.DNF))
+				}
+				if len(gcol) == 0 {
+					gcol = append(gcol, "–")
+				}
+				if growth {
+					row = append(row, strings.Join(gcol, "; "), g.Verdict())
+				}
+				p("| %s |\n", strings.Join(row, " | "))
+			}
+			p("\n")
+		}
+	}
+}
+
+// secs returns "10 s", "0.5 s" or, under 0.1 s, "1µs".
+func secs(d time.Duration) string {
+	if d < 100*time.Millisecond {
+		return d.String()
+	}
+	return fmt.Sprintf("%g s", d.Seconds())
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// byteSize returns "16 bytes", "16 KiB" or "16 MiB".
+func byteSize(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// joinSizes returns "16 bytes or 16 KiB", "1 MiB, 4 MiB or 16 MiB".
+func joinSizes(ns []int) string {
+	var s []string
+	for _, n := range ns {
+		s = append(s, byteSize(n))
+	}
+	return orList(s)
+}
+
+func orList(s []string) string {
+	switch len(s) {
+	case 0:
+		return ""
+	case 1:
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
 func writeReconnect(p printer, res *Results) {
 	cfg := res.Config
 	p("## 4. Reconnect correctness and cost\n\n")
@@ -772,7 +1103,8 @@ func writeMethod(p printer, res *Results) {
 	p("- Corpora (`bench/corpus`) are built deterministically: the same bytes on every run.\n")
 	p("- Every library's output is checked: event count and total data bytes for the parse (lines and bytes for the\n")
 	p("  floor), the event count end to end, the first event of every idle connection, and every event's id and data\n")
-	p("  in the reconnect test. A failed check is shown in the tables, not hidden.\n")
+	p("  in the reconnect test, the one event and its data length for the large event of section 5. A failed check is\n")
+	p("  shown in the tables, not hidden.\n")
 	p("- Parse timing: after one checked warm-up parse, the corpus is parsed again and again for at least %s per\n", res.Config.ParseMinTime)
 	p("  library, corpus and round, in 5 samples; the round's figure is the median sample. Allocations come from\n")
 	p("  `runtime.MemStats` (Mallocs, TotalAlloc) around the loop.\n")

@@ -1,7 +1,8 @@
 // Package harness runs the measurements of the benchmark (parse, end to
-// end, idle footprint, reconnect) and the spec conformance cases by
-// starting one driver process per library and round, interleaving the
-// libraries, and collects the results for the report.
+// end, idle footprint, reconnect, one large event in small reads) and the
+// spec conformance cases by starting one driver process per library and
+// round (or case), interleaving the libraries, and collects the results for
+// the report.
 package harness
 
 import (
@@ -53,14 +54,28 @@ type Config struct {
 	Profile     bool          // profile ssecors on the typical corpus
 	ProfileTime time.Duration // measured time of the profiled run
 
+	// One large event in small reads: every parse adapter on one event of
+	// each of LargeEventSizes bytes, in each of LargeEventShapes, arriving
+	// at most each of LargeEventReads bytes per Read. A parse that takes
+	// longer than LargeEventLimit is abandoned (its process exits), and the
+	// larger sizes are not run for that library, shape and read size. Up to
+	// LargeEventSamples parses are timed, fewer once they took
+	// LargeEventBudget.
+	LargeEventSizes   []int
+	LargeEventReads   []int
+	LargeEventShapes  []string
+	LargeEventLimit   time.Duration
+	LargeEventSamples int
+	LargeEventBudget  time.Duration
+
 	// Only, when not empty, names the sections to run (parse, e2e, idle,
-	// reconnect, conformance, profile); Libs, when not empty, the libraries to measure.
+	// reconnect, large, conformance, profile); Libs, when not empty, the libraries to measure.
 	Only []string
 	Libs []string
 }
 
 // Sections are the names of the measurements, in the order Run runs them.
-var Sections = []string{"parse", "e2e", "idle", "reconnect", "conformance", "profile"}
+var Sections = []string{"parse", "e2e", "idle", "reconnect", "large", "conformance", "profile"}
 
 // runs reports whether cfg runs the named section.
 func (cfg Config) runs(section string) bool {
@@ -86,6 +101,10 @@ func Preset(name string) (Config, error) {
 			Drops: 1000, Every: 10, RetryDelay: 5 * time.Millisecond, ReconnectRounds: 1,
 			ReconnectIdle: 3 * time.Second,
 			Profile:       true, ProfileTime: 3 * time.Second,
+			LargeEventSizes:  []int{1 << 20, 4 << 20, 16 << 20},
+			LargeEventReads:  []int{16, 16 << 10},
+			LargeEventShapes: []string{corpus.OneLine, corpus.KiBLines},
+			LargeEventLimit:  10 * time.Second, LargeEventSamples: 15, LargeEventBudget: 2 * time.Second,
 		}, nil
 	case "quick":
 		return Config{
@@ -98,6 +117,10 @@ func Preset(name string) (Config, error) {
 			Drops: 100, Every: 10, RetryDelay: 5 * time.Millisecond, ReconnectRounds: 1,
 			ReconnectIdle: 2 * time.Second,
 			Profile:       true, ProfileTime: time.Second,
+			LargeEventSizes:  []int{1 << 20, 4 << 20},
+			LargeEventReads:  []int{16, 16 << 10},
+			LargeEventShapes: []string{corpus.OneLine},
+			LargeEventLimit:  3 * time.Second, LargeEventSamples: 7, LargeEventBudget: 500 * time.Millisecond,
 		}, nil
 	case "smoke":
 		return Config{
@@ -110,6 +133,10 @@ func Preset(name string) (Config, error) {
 			Drops: 5, Every: 10, RetryDelay: 5 * time.Millisecond, ReconnectRounds: 1,
 			ReconnectIdle: time.Second,
 			Profile:       true, ProfileTime: 20 * time.Millisecond,
+			LargeEventSizes:  []int{1 << 20},
+			LargeEventReads:  []int{16 << 10},
+			LargeEventShapes: []string{corpus.OneLine},
+			LargeEventLimit:  2 * time.Second, LargeEventSamples: 1, LargeEventBudget: 0,
 		}, nil
 	}
 	return Config{}, fmt.Errorf("harness: unknown preset %q (full, quick, smoke)", name)
@@ -128,6 +155,7 @@ type Results struct {
 	Idle      []driver.IdleResult  // every round and size
 	Reconnect []ReconnectRun
 	Conform   []driver.ConformResult
+	Large     []driver.LargeResult // one per library, shape, read size and size
 
 	ProfileCPU    string // pprof -top output, if profiled
 	ProfileCPUCum string // the same by cumulative time, ssecors frames only
@@ -229,7 +257,13 @@ func (r *Runner) Run(cfg Config) (*Results, error) {
 		{"idle", r.runIdle},
 		{"reconnect", r.runReconnect},
 		{"conformance", r.runConform},
+		{"large", r.runLarge},
 		{"profile", r.runProfile},
+	}
+	for _, s := range cfg.Only {
+		if !slices.Contains(Sections, s) {
+			return nil, fmt.Errorf("harness: unknown section %q (%s)", s, strings.Join(Sections, ", "))
+		}
 	}
 	for _, s := range steps {
 		if !cfg.runs(s.name) {
@@ -393,6 +427,50 @@ func (r *Runner) runReconnect(cfg Config, res *Results) error {
 					run.Over = append(run.Over, d-cfg.RetryDelay)
 				}
 				res.Reconnect = append(res.Reconnect, run)
+			}
+		}
+	}
+	return nil
+}
+
+// runLarge runs every parse adapter on one large event per shape, read
+// size and size, smallest size first, each parse in a driver process of its
+// own that gives up after cfg.LargeEventLimit. A library that gave up on a
+// size is not run on the larger ones (of that shape and read size): its
+// result says Skipped.
+func (r *Runner) runLarge(cfg Config, res *Results) error {
+	sizes := slices.Clone(cfg.LargeEventSizes)
+	slices.Sort(sizes)
+	i := 0
+	for _, shape := range cfg.LargeEventShapes {
+		for _, read := range cfg.LargeEventReads {
+			gaveUp := map[string]bool{}
+			for _, size := range sizes {
+				for _, lib := range rotate(parserNames(cfg), i) {
+					if gaveUp[lib] {
+						res.Large = append(res.Large, driver.LargeResult{Lib: lib, Shape: shape, Size: size, ReadSize: read,
+							Limit: cfg.LargeEventLimit.Seconds(), Skipped: true})
+						continue
+					}
+					r.logf("large event %s %s in %d-byte reads: %s", corpus.SizeName(size), shape, read, lib)
+					args := []string{"large", "-lib", lib, "-size", strconv.Itoa(size), "-read", strconv.Itoa(read), "-shape", shape,
+						"-limit", cfg.LargeEventLimit.String(), "-samples", strconv.Itoa(max(cfg.LargeEventSamples, 1)),
+						"-budget", cfg.LargeEventBudget.String()}
+					// The driver gives up on its own after the limit; this
+					// backstop only catches a driver that cannot.
+					backstop := cfg.LargeEventLimit + cfg.LargeEventBudget + 2*time.Minute
+					var lr driver.LargeResult
+					err := r.child(backstop, args, func(d *json.Decoder) error { return d.Decode(&lr) })
+					if err != nil {
+						res.Errors = append(res.Errors, err.Error())
+						lr = driver.LargeResult{Lib: lib, Shape: shape, Size: size, ReadSize: read, Limit: cfg.LargeEventLimit.Seconds(), Check: err.Error()}
+					}
+					if lr.TimedOut {
+						gaveUp[lib] = true
+					}
+					res.Large = append(res.Large, lr)
+				}
+				i++
 			}
 		}
 	}
