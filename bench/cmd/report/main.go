@@ -2,7 +2,7 @@
 // BENCHMARKS.md:
 //
 //	cd bench && go run ./cmd/report -out ../BENCHMARKS.md            # full, several minutes
-//	cd bench && go run ./cmd/report -preset quick -out /tmp/bench.md # about a minute
+//	cd bench && go run ./cmd/report -preset quick -out /tmp/bench.md # about 75 seconds
 //	cd bench && go run ./cmd/report -preset quick -only large         # one section
 //
 // -only runs some sections and prints just those, -libs some libraries; for

@@ -319,7 +319,7 @@ func WriteMarkdown(w io.Writer, res *Results, command string) error {
 		p("- %s\n", v)
 	}
 	p("\nReproduce:\n\n```sh\n%s\n```\n\n", command)
-	p("`-preset quick` takes about a minute; `go test -bench . -benchmem` in `bench/` runs the same parse and\n")
+	p("`-preset quick` takes about 75 seconds; `go test -bench . -benchmem` in `bench/` runs the same parse and\n")
 	p("end-to-end work as Go benchmarks for `benchstat`.\n\n")
 
 	writeTargets(p, res)
@@ -457,6 +457,28 @@ func writeTargets(p printer, res *Results) {
 			d := s.RSSPerConn - f.RSSPerConn
 			p("| idle: ≤ 2 KiB/conn above the net/http floor at %d connections | %+.2f KiB/conn | %s |\n", n, d/1024, passFail(d <= 2048))
 		}
+	}
+	if len(res.Large) > 0 {
+		// One large event in small reads: linear for every shape and read
+		// size (section 5).
+		sizes := slices.Clone(res.Config.LargeEventSizes)
+		slices.Sort(sizes)
+		var verdicts []string
+		linear := len(sizes) > 1
+		for _, shape := range res.Config.LargeEventShapes {
+			for _, read := range res.Config.LargeEventReads {
+				at := map[int]*driver.LargeResult{}
+				for i := range res.Large {
+					if lr := &res.Large[i]; lr.Lib == libs.SSECors && lr.Shape == shape && lr.ReadSize == read {
+						at[lr.Size] = lr
+					}
+				}
+				v := Growth(sizes, at).Verdict()
+				linear = linear && v == "linear"
+				verdicts = append(verdicts, fmt.Sprintf("%s in %s reads: %s", shape, byteSize(read), v))
+			}
+		}
+		p("| one event of %s in small reads: linear time | %s | %s |\n", joinSizes(sizes), strings.Join(verdicts, "; "), passFail(linear))
 	}
 	for _, run := range res.Reconnect {
 		if run.Client.Lib != libs.SSECors {
