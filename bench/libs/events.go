@@ -20,19 +20,25 @@ import (
 // through the same public API as its Parse function and returns the events
 // as the library hands them back, for the spec conformance cases.
 
-func eventsSSECors(r io.Reader) ([]conform.Event, error) {
+// collect calls decode until io.EOF or an error and converts each event.
+func collect[E any](decode func() (E, error), conv func(E) conform.Event) ([]conform.Event, error) {
 	var out []conform.Event
-	d := ssecors.NewDecoder(r)
 	for {
-		ev, err := d.Decode()
+		ev, err := decode()
 		if err == io.EOF {
 			return out, nil
 		}
 		if err != nil {
 			return out, err
 		}
-		out = append(out, conform.Event{Type: ev.Type, Data: ev.Data, ID: ev.LastEventID})
+		out = append(out, conv(ev))
 	}
+}
+
+func eventsSSECors(r io.Reader) ([]conform.Event, error) {
+	return collect(ssecors.NewDecoder(r).Decode, func(ev ssecors.Event) conform.Event {
+		return conform.Event{Type: ev.Type, Data: ev.Data, ID: ev.LastEventID}
+	})
 }
 
 func eventsGoSSE(r io.Reader) ([]conform.Event, error) {
@@ -64,33 +70,15 @@ func lastID(ev ldEvent) string {
 }
 
 func eventsLaunchDarkly(r io.Reader) ([]conform.Event, error) {
-	var out []conform.Event
-	d := launchdarkly.NewDecoder(r)
-	for {
-		ev, err := d.Decode()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, conform.Event{Type: ev.Event(), Data: ev.Data(), ID: lastID(ev)})
-	}
+	return collect(launchdarkly.NewDecoder(r).Decode, func(ev launchdarkly.Event) conform.Event {
+		return conform.Event{Type: ev.Event(), Data: ev.Data(), ID: lastID(ev)}
+	})
 }
 
 func eventsDonovanhide(r io.Reader) ([]conform.Event, error) {
-	var out []conform.Event
-	d := donovanhide.NewDecoder(r)
-	for {
-		ev, err := d.Decode()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, conform.Event{Type: ev.Event(), Data: ev.Data(), ID: ev.Id()})
-	}
+	return collect(donovanhide.NewDecoder(r).Decode, func(ev donovanhide.Event) conform.Event {
+		return conform.Event{Type: ev.Event(), Data: ev.Data(), ID: ev.Id()}
+	})
 }
 
 func eventsR3labs(r io.Reader) ([]conform.Event, error) {
