@@ -251,8 +251,8 @@ func TestGrowth(t *testing.T) {
 		// 4 MiB in over 10 s is over 2384 ns/B: at least 1.99× 1200 ns/B, e ≥ 1.50.
 		{name: "bound", at: []*driver.LargeResult{ok(mib, 1200), dnf(4 * mib), skip(16 * mib)}, dnf: 4 * mib, verdict: "unclear"},
 		{name: "quadratic bound", at: []*driver.LargeResult{ok(mib, 10), dnf(4 * mib), skip(16 * mib)}, dnf: 4 * mib, verdict: "quadratic or worse"},
-		{name: "useless bound", at: []*driver.LargeResult{ok(mib, 2000), dnf(4 * mib), skip(16 * mib)}, dnf: 4 * mib, verdict: "–"},
-		{name: "first dnf", at: []*driver.LargeResult{dnf(mib), skip(4 * mib), skip(16 * mib)}, verdict: "–", firstFail: true},
+		{name: "useless bound", at: []*driver.LargeResult{ok(mib, 2000), dnf(4 * mib), skip(16 * mib)}, dnf: 4 * mib, verdict: "did not finish at 4 MiB"},
+		{name: "first dnf", at: []*driver.LargeResult{dnf(mib), skip(4 * mib), skip(16 * mib)}, verdict: "did not finish at 1 MiB", firstFail: true},
 		{name: "first wrong", at: []*driver.LargeResult{{Size: mib, Samples: 1, Seconds: 1, Check: "got 0 events"}, ok(4*mib, 1), ok(16*mib, 1)}, verdict: "–", firstFail: true},
 		{name: "one size", at: []*driver.LargeResult{ok(mib, 2), nil, nil}, verdict: "–"},
 	}

@@ -718,15 +718,18 @@ type LargeGrowth struct {
 	// DNFFrom, the largest size that finished before it.
 	DNF, DNFFrom          int
 	DNFRatio, DNFExponent float64
-	// FirstFailed is true when the smallest size did not finish or failed.
-	FirstFailed bool
+	// FirstFailed is true when the smallest size did not finish or failed;
+	// FirstDNF when it did not finish.
+	FirstFailed, FirstDNF bool
 }
 
 // Verdict names the growth: "linear" when e < LargeLinear over the whole
 // range or over its last step (ns/byte stopped growing) and every size
 // finished, "quadratic" when e ≥ LargeQuadratic over both, "quadratic or
 // worse" when a time-out bounds e from below by LargeQuadratic, "unclear"
-// otherwise; "–" when the results say nothing about it.
+// otherwise; "did not finish at N" when a time-out bounds nothing (the
+// smallest size did not finish, or the bound is too weak to judge); "–"
+// when the results say nothing about it.
 //
 // A linear parser that keeps the event in memory still slows down per byte
 // as the event outgrows the CPU caches: on the 2-core VM this was written
@@ -734,6 +737,9 @@ type LargeGrowth struct {
 // it from 1 to 4 MiB. That step does not go on growing; quadratic work
 // does (e ≈ 2 from 4 to 16 MiB as from 1 to 16 MiB), hence the last step.
 func (g LargeGrowth) Verdict() string {
+	if g.FirstDNF {
+		return "did not finish at " + byteSize(g.From)
+	}
 	if g.FirstFailed {
 		return "–"
 	}
@@ -757,7 +763,7 @@ func (g LargeGrowth) Verdict() string {
 	case g.DNF == 0 || measured == "quadratic":
 		return measured
 	case measured == "–" && !(bound && g.DNFExponent >= LargeLinear):
-		return "–" // a time-out that bounds nothing
+		return "did not finish at " + byteSize(g.DNF) // a time-out that bounds nothing
 	}
 	return "unclear" // a larger size did not finish: not linear
 }
@@ -796,7 +802,8 @@ func Growth(sizes []int, at map[int]*driver.LargeResult) LargeGrowth {
 	}
 	first := at[sizes[0]]
 	if !largeOK(first) {
-		g.FirstFailed = true
+		g.From, g.FirstFailed = sizes[0], true
+		g.FirstDNF = first != nil && first.TimedOut
 		return g
 	}
 	nsB := func(lr *driver.LargeResult) float64 { return lr.Seconds * 1e9 / float64(lr.Size) }
@@ -873,8 +880,8 @@ func writeLarge(p printer, res *Results) {
 		p("sizes or more the e of the last step (between the two largest sizes that finished) is given too, and the\n")
 		p("verdict is **linear** when e < %.1f over the whole range (%.1f× here) or over the last step, **quadratic** when\n", LargeLinear, math.Pow(k, LargeLinear-1))
 		p("e ≥ %.1f over both (%.1f× here over the whole range) or a time-out bounds e from below by %.1f, *unclear*\n", LargeQuadratic, math.Pow(k, LargeQuadratic-1), LargeQuadratic)
-		p("otherwise (never linear when a larger size did not finish); \"–\" when the smallest size did not finish or\n")
-		p("a time-out bounds nothing.")
+		p("otherwise (never linear when a larger size did not finish); *did not finish at N* when the smallest size did\n")
+		p("not finish or a time-out bounds nothing.")
 	} else {
 		p(" One size only in this preset: no growth.")
 	}
