@@ -94,8 +94,8 @@
 //     closed before the response;
 //   - Firefox waits 5 s before its first reconnection, raises a "retry:"
 //     below 500 ms to 500 ms, and drops an event whose id holds NUL;
-//   - Safari judges a comma-separated Content-Type by its first type,
-//     sends no Pragma after a cross-origin redirect, and treats
+//   - Safari judges a Content-Type by the first type of its last header
+//     line, sends no Pragma after a cross-origin redirect, and treats
 //     http://localhost on an https page as mixed content;
 //   - in fetch mode, Firefox and Safari preflight every redirected request
 //     when the page's request needed a preflight, and Firefox caches

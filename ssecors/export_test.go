@@ -14,7 +14,6 @@ func SetSleep(es *EventSource, f func(ctx context.Context, d time.Duration) erro
 
 // Exported internals for table tests.
 var (
-	ExtractMIME     = extractMIME
 	ParseRetryAfter = parseRetryAfter
 	EscapeQuery     = escapeQuery
 	DecodeUTF8      = decodeUTF8

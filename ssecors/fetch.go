@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/ssecors/ssecors-go/internal/mimetype"
 )
 
 // This file holds fetch mode (WithFetch): a stream opened the way a page's
@@ -151,7 +153,7 @@ func normalizeMethod(m string) (string, string) {
 	if m == "" {
 		return http.MethodGet, ""
 	}
-	if !isToken(m) {
+	if !mimetype.IsToken(m) {
 		return "", "not a method: a method is an HTTP token"
 	}
 	switch u := strings.ToUpper(m); u {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ssecors/ssecors-go/internal/mimetype"
 )
 
 // This file holds the CORS preflight ssecors can send before a
@@ -152,7 +154,7 @@ func safelistedRequestHeader(name, value string) bool {
 		if hasUnsafeHeaderByte(value) {
 			return false
 		}
-		essence, _, ok := parseMIME(value)
+		essence, _, ok := mimetype.Parse(value)
 		return ok && (essence == "application/x-www-form-urlencoded" ||
 			essence == "multipart/form-data" || essence == "text/plain")
 	case "range":
@@ -176,23 +178,6 @@ func hasUnsafeHeaderByte(v string) bool {
 
 func isASCIIAlnum(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
-}
-
-// isTokenByte reports whether c is an HTTP token code point (tchar).
-func isTokenByte(c byte) bool {
-	return isASCIIAlnum(c) || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isTokenByte(s[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // parseSingleRange is Fetch "parse a single range header value" with
@@ -336,7 +321,7 @@ func parseCORSList(h http.Header, name string) (items []string, present, ok bool
 			if item == "" {
 				continue
 			}
-			if !isToken(item) {
+			if !mimetype.IsToken(item) {
 				return nil, true, false
 			}
 			items = append(items, item)

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ssecors/ssecors-go/internal/mimetype"
 )
 
 // managedHeaders are the request headers ssecors sets itself, as a browser
@@ -62,7 +64,7 @@ func addHeader(cfg *config, option, name, value string) {
 
 // validHeaderName reports whether s is an HTTP token of a sane length.
 func validHeaderName(s string) bool {
-	return len(s) <= 256 && isToken(s)
+	return len(s) <= 256 && mimetype.IsToken(s)
 }
 
 // validHeaderValue reports whether s can be sent as a header value: no

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/ssecors/ssecors-go/internal/mimetype"
 )
 
 // redacted replaces the value of a secret query parameter wherever ssecors
@@ -124,7 +126,7 @@ func (r *redactor) putLearned(name, v string) {
 // server that echoes the token alone must not reveal it either.
 func credentialPart(v string) string {
 	scheme, rest, ok := strings.Cut(strings.TrimSpace(v), " ")
-	if !ok || !isToken(scheme) {
+	if !ok || !mimetype.IsToken(scheme) {
 		return ""
 	}
 	return strings.TrimSpace(rest)

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ssecors/ssecors-go/internal/mimetype"
 	"github.com/ssecors/ssecors-go/internal/secrets"
 	"github.com/ssecors/ssecors-go/internal/site"
 
@@ -487,7 +488,7 @@ func (e *engine) checkResponse(resp *http.Response, u *url.URL) error {
 		ok = resp.StatusCode >= 200 && resp.StatusCode <= 299 && resp.StatusCode != http.StatusNoContent
 	}
 	if ok {
-		essence, cs, parsed := extractMIME(ct, e.es.cfg.rules.ContentTypeFirst)
+		essence, cs, parsed := mimetype.Extract(ct, e.es.cfg.rules.ContentTypeFirst)
 		ok = parsed && essence == "text/event-stream"
 		charset = ok && !fetch && e.es.cfg.rules.StrictCharset && cs != "" && !strings.EqualFold(cs, "utf-8")
 		ok = ok && !charset
@@ -512,118 +513,6 @@ func (e *engine) checkResponse(resp *http.Response, u *url.URL) error {
 	resp.Body.Close()
 	re.Body = []byte(e.es.red.text(string(body)))
 	return re
-}
-
-// extractMIME follows Fetch's "extract a MIME type" closely enough for
-// EventSource: every Content-Type value is split on commas outside quotes,
-// each part parsed, and the last one that parses (and is not */*) wins. It
-// returns the essence, lowercased, and the charset parameter. With first
-// set, only the last header line counts and the first type in it that
-// parses wins, as WebKit was measured to judge "text/event-stream,
-// text/html" (one line) and "text/html" then "text/event-stream" (two).
-func extractMIME(values []string, first bool) (essence, charset string, ok bool) {
-	if first && len(values) > 1 {
-		values = values[len(values)-1:]
-	}
-	for _, v := range values {
-		for _, part := range splitOutsideQuotes(v, ',') {
-			if first && ok {
-				return essence, charset, ok
-			}
-			ess, params, good := parseMIME(part)
-			if !good || ess == "*/*" {
-				continue
-			}
-			if ess != essence {
-				charset = ""
-			}
-			essence, ok = ess, true
-			if cs, has := params["charset"]; has {
-				charset = cs
-			}
-		}
-	}
-	return essence, charset, ok
-}
-
-// parseMIME parses a MIME type as WHATWG MIME Sniffing does: type and
-// subtype are HTTP tokens, parameters are name=value or name="quoted", and
-// invalid parameters are skipped.
-func parseMIME(s string) (essence string, params map[string]string, ok bool) {
-	s = strings.Trim(s, " \t\r\n")
-	slash := strings.IndexByte(s, '/')
-	if slash <= 0 {
-		return "", nil, false
-	}
-	typ := s[:slash]
-	rest := s[slash+1:]
-	sub := rest
-	if i := strings.IndexByte(rest, ';'); i >= 0 {
-		sub, rest = rest[:i], rest[i+1:]
-	} else {
-		rest = ""
-	}
-	sub = strings.TrimRight(sub, " \t\r\n")
-	if !isToken(typ) || !isToken(sub) {
-		return "", nil, false
-	}
-	essence = strings.ToLower(typ) + "/" + strings.ToLower(sub)
-	for _, p := range splitOutsideQuotes(rest, ';') {
-		p = strings.TrimLeft(p, " \t\r\n")
-		name, value, found := strings.Cut(p, "=")
-		if !found || !isToken(name) {
-			continue
-		}
-		name = strings.ToLower(name)
-		if strings.HasPrefix(value, `"`) {
-			value = unquote(value)
-		} else {
-			value = strings.TrimRight(value, " \t\r\n")
-			if value == "" {
-				continue
-			}
-		}
-		if params == nil {
-			params = make(map[string]string)
-		}
-		if _, dup := params[name]; !dup {
-			params[name] = value
-		}
-	}
-	return essence, params, true
-}
-
-func splitOutsideQuotes(s string, sep byte) []string {
-	var parts []string
-	start, quoted := 0, false
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"':
-			quoted = !quoted
-		case c == '\\' && quoted:
-			i++
-		case c == sep && !quoted:
-			parts = append(parts, s[start:i])
-			start = i + 1
-		}
-	}
-	return append(parts, s[start:])
-}
-
-func unquote(s string) string {
-	var b strings.Builder
-	for i := 1; i < len(s); i++ {
-		c := s[i]
-		if c == '"' {
-			break
-		}
-		if c == '\\' && i+1 < len(s) {
-			i++
-			c = s[i]
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
 }
 
 // parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP

@@ -3,12 +3,12 @@ package doctor
 import (
 	"errors"
 	"fmt"
-	"mime"
 	"net/url"
 	"strings"
 
 	"github.com/ssecors/ssecors-go/internal/engines"
 	"github.com/ssecors/ssecors-go/internal/jarhook"
+	"github.com/ssecors/ssecors-go/internal/mimetype"
 	"github.com/ssecors/ssecors-go/internal/site"
 	"github.com/ssecors/ssecors-go/ssecors"
 	"github.com/ssecors/ssecors-go/ssecors/browser"
@@ -133,43 +133,21 @@ func pickActing(profiles []browser.Profile, jar *browserjar.Jar, r browserjar.Re
 
 // contentTypeOpens reports whether an engine with rules opens a 200
 // response with the Content-Type header values ct, as far as the
-// Content-Type decides it, and explains a refusal. It models only what
-// the engines were measured to read differently: which type of a
-// comma-separated list counts (WebKit: the first; Fetch's "extract a MIME
-// type", Chromium and Gecko: the last valid one), and a charset other than
-// UTF-8 (only Chromium fails it).
+// Content-Type decides it, and explains a refusal. It reads ct with the
+// core's own rule (internal/mimetype), which models what the engines were
+// measured to read differently: which type counts (WebKit: the first of
+// the last header line; Fetch's "extract a MIME type", Chromium and Gecko:
+// the last valid one of all), and a charset other than UTF-8 (only
+// Chromium fails it).
 func contentTypeOpens(rules engines.Rules, ct []string) (bool, string) {
-	var types []string
-	for _, v := range ct {
-		for _, t := range strings.Split(v, ",") {
-			if t = strings.TrimSpace(t); t != "" {
-				types = append(types, t)
-			}
-		}
-	}
-	var (
-		essence string
-		params  map[string]string
-		found   bool
-	)
-	for i, t := range types {
-		if rules.ContentTypeFirst && i > 0 {
-			break
-		}
-		e, p, err := mime.ParseMediaType(t)
-		if err != nil {
-			continue
-		}
-		essence, params, found = e, p, true
-	}
+	essence, charset, found := mimetype.Extract(ct, rules.ContentTypeFirst)
 	switch {
 	case !found:
 		return false, "no Content-Type"
 	case essence != "text/event-stream":
 		return false, "the Content-Type it reads is " + essence + ", not text/event-stream"
-	}
-	if cs, ok := params["charset"]; ok && rules.StrictCharset && !strings.EqualFold(cs, "utf-8") {
-		return false, "charset=" + cs + ": a charset other than UTF-8 fails the connection"
+	case charset != "" && rules.StrictCharset && !strings.EqualFold(charset, "utf-8"):
+		return false, "charset=" + charset + ": a charset other than UTF-8 fails the connection"
 	}
 	return true, ""
 }
@@ -186,8 +164,13 @@ func enginesDisagree(ct []string) bool {
 // contentTypeNote explains why an engine reads a Content-Type as it does,
 // for a verdict that differs from the acting browser's.
 func contentTypeNote(rules engines.Rules, ct []string) string {
-	joined := strings.Join(ct, ", ")
-	if strings.Contains(joined, ",") {
+	if len(ct) > 1 {
+		if rules.ContentTypeFirst {
+			return "its engine (WebKit) reads the last Content-Type header line, by its first type"
+		}
+		return "its engine reads the last valid type of all the Content-Type header lines, as Fetch does"
+	}
+	if strings.Contains(strings.Join(ct, ""), ",") {
 		if rules.ContentTypeFirst {
 			return "its engine (WebKit) reads a comma-separated Content-Type by its first type"
 		}

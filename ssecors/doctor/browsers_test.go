@@ -29,7 +29,12 @@ func Test_contentTypeOpens(t *testing.T) {
 		{"utf8 without the dash", []string{"text/event-stream; charset=utf8"}, false, true, true},
 		{"list ending in text/html", []string{"text/event-stream, text/html"}, false, false, true},
 		{"list starting with text/html", []string{"text/html, text/event-stream"}, true, true, false},
-		{"two headers", []string{"text/html", "text/event-stream"}, true, true, false},
+		// WebKit reads the last header line (PARITY.md, content-type case
+		// "two headers, event-stream last": WebKitGTK opens).
+		{"two headers", []string{"text/html", "text/event-stream"}, true, true, true},
+		{"two headers, the last a list", []string{"text/html", "text/event-stream, text/html"}, false, false, true},
+		{"two headers, event-stream first", []string{"text/event-stream", "text/html"}, false, false, false},
+		{"repeated parameter", []string{"text/event-stream; charset=windows-1252; charset=utf-8"}, false, true, true},
 		{"text/html", []string{"text/html"}, false, false, false},
 		{"none", nil, false, false, false},
 	}

@@ -65,7 +65,7 @@
 // the profile that sends the most of the jar's cookies, and judges the
 // others from what those requests showed: the cookies each profile's view
 // of the same jar sends, and the engine rules that read the same response
-// otherwise (a charset other than UTF-8, a comma-separated Content-Type,
+// otherwise (a charset other than UTF-8, a listed or repeated Content-Type,
 // an http loopback stream on an https page, a redirect loop). A browser
 // that would withhold a cookie the stream was opened with is judged not to
 // connect ([RuleThirdPartyCookie], [RuleCookie]): the doctor cannot tell
