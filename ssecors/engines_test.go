@@ -98,6 +98,18 @@ func TestWithCookieJar_givesTheBrowser(t *testing.T) {
 // engineProfiles are one profile per engine.
 var engineProfiles = []browser.Profile{browser.ChromeIncognito, browser.Firefox, browser.Safari}
 
+// eachEngine runs f as a parallel subtest for each engine's profile.
+func eachEngine(t *testing.T, f func(t *testing.T, p browser.Profile)) {
+	t.Helper()
+	t.Parallel()
+	for _, p := range engineProfiles {
+		t.Run(p.String(), func(t *testing.T) {
+			t.Parallel()
+			f(t, p)
+		})
+	}
+}
+
 func TestWithBrowser_charsetAndContentType(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -179,68 +191,60 @@ func TestWithBrowser_reconnectURLAfterRedirect(t *testing.T) {
 }
 
 func TestWithBrowser_redirectLoop(t *testing.T) {
-	t.Parallel()
-	for _, p := range engineProfiles {
-		t.Run(p.String(), func(t *testing.T) {
-			t.Parallel()
-			srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
-				if n > 25 {
-					return false // the second attempt of a source that reconnects
-				}
-				http.Redirect(w, r, "/loop", http.StatusFound)
-				return true
-			})
-			es := mustNew(t, srv.URL+"/loop", ssecors.WithBrowser(p))
-			rec := record(es)
-			err := runSource(t, es)
-			var ne *ssecors.NetworkError
-			if p.Engine == browser.Chromium {
-				// A network error, then the reconnect that meets the 204.
-				if rec.Log() != "error connecting\nerror closed" {
-					t.Errorf("got %q, want a reconnect", rec.Log())
-				}
-				return
+	eachEngine(t, func(t *testing.T, p browser.Profile) {
+		srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
+			if n > 25 {
+				return false // the second attempt of a source that reconnects
 			}
-			if !errors.As(err, &ne) || !strings.Contains(err.Error(), "redirects") || rec.Log() != "error closed" {
-				t.Errorf("Run: %v, log %q: the redirect limit should close the source", err, rec.Log())
-			}
-			if n := len(srv.paths()); n != 21 {
-				t.Errorf("%d requests, want 21 (the 21st redirect is the error)", n)
-			}
+			http.Redirect(w, r, "/loop", http.StatusFound)
+			return true
 		})
-	}
+		es := mustNew(t, srv.URL+"/loop", ssecors.WithBrowser(p))
+		rec := record(es)
+		err := runSource(t, es)
+		var ne *ssecors.NetworkError
+		if p.Engine == browser.Chromium {
+			// A network error, then the reconnect that meets the 204.
+			if rec.Log() != "error connecting\nerror closed" {
+				t.Errorf("got %q, want a reconnect", rec.Log())
+			}
+			return
+		}
+		if !errors.As(err, &ne) || !strings.Contains(err.Error(), "redirects") || rec.Log() != "error closed" {
+			t.Errorf("Run: %v, log %q: the redirect limit should close the source", err, rec.Log())
+		}
+		if n := len(srv.paths()); n != 21 {
+			t.Errorf("%d requests, want 21 (the 21st redirect is the error)", n)
+		}
+	})
 }
 
 func TestWithBrowser_resetBeforeHeaders(t *testing.T) {
-	t.Parallel()
-	for _, p := range engineProfiles {
-		t.Run(p.String(), func(t *testing.T) {
-			t.Parallel()
-			srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
-				if n == 0 {
-					conn, _, err := http.NewResponseController(w).Hijack()
-					if err == nil {
-						conn.Close()
-					}
-					return true
+	eachEngine(t, func(t *testing.T, p browser.Profile) {
+		srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
+			if n == 0 {
+				conn, _, err := http.NewResponseController(w).Hijack()
+				if err == nil {
+					conn.Close()
 				}
-				return false
-			})
-			es := mustNew(t, srv.URL, ssecors.WithBrowser(p))
-			rec := record(es)
-			runSource(t, es)
-			want := "error connecting\nerror closed" // an error event, the reconnect, the 204
-			if p.Engine != browser.Chromium {
-				want = "error closed" // the silent retry met the 204
+				return true
 			}
-			if rec.Log() != want {
-				t.Errorf("got %q, want %q", rec.Log(), want)
-			}
-			if n := len(srv.paths()); n != 2 {
-				t.Errorf("%d requests, want 2", n)
-			}
+			return false
 		})
-	}
+		es := mustNew(t, srv.URL, ssecors.WithBrowser(p))
+		rec := record(es)
+		runSource(t, es)
+		want := "error connecting\nerror closed" // an error event, the reconnect, the 204
+		if p.Engine != browser.Chromium {
+			want = "error closed" // the silent retry met the 204
+		}
+		if rec.Log() != want {
+			t.Errorf("got %q, want %q", rec.Log(), want)
+		}
+		if n := len(srv.paths()); n != 2 {
+			t.Errorf("%d requests, want 2", n)
+		}
+	})
 }
 
 // A reset on the silent retry too is an ordinary failure: one retry only.
@@ -299,73 +303,61 @@ func TestWithBrowser_reconnectionTime(t *testing.T) {
 }
 
 func TestWithBrowser_idWithNUL(t *testing.T) {
-	t.Parallel()
-	for _, p := range engineProfiles {
-		t.Run(p.String(), func(t *testing.T) {
-			t.Parallel()
-			srv := newOneStream(t, "text/event-stream", "id: 1\ndata: a\n\nid: x\x00y\ndata: b\n\ndata: c\n\n")
-			es := mustNew(t, srv.URL, ssecors.WithBrowser(p))
-			rec := record(es)
-			runSource(t, es)
-			want := "open open\nmessage \"a\" id=\"1\"\nmessage \"b\" id=\"1\"\nmessage \"c\" id=\"1\"\nerror connecting\nerror closed"
-			if p.Engine == browser.Gecko { // Firefox drops the whole event
-				want = "open open\nmessage \"a\" id=\"1\"\nmessage \"c\" id=\"1\"\nerror connecting\nerror closed"
-			}
-			if got := rec.Log(); got != want {
-				t.Errorf("got\n%s\nwant\n%s", got, want)
-			}
-		})
-	}
+	eachEngine(t, func(t *testing.T, p browser.Profile) {
+		srv := newOneStream(t, "text/event-stream", "id: 1\ndata: a\n\nid: x\x00y\ndata: b\n\ndata: c\n\n")
+		es := mustNew(t, srv.URL, ssecors.WithBrowser(p))
+		rec := record(es)
+		runSource(t, es)
+		want := "open open\nmessage \"a\" id=\"1\"\nmessage \"b\" id=\"1\"\nmessage \"c\" id=\"1\"\nerror connecting\nerror closed"
+		if p.Engine == browser.Gecko { // Firefox drops the whole event
+			want = "open open\nmessage \"a\" id=\"1\"\nmessage \"c\" id=\"1\"\nerror connecting\nerror closed"
+		}
+		if got := rec.Log(); got != want {
+			t.Errorf("got\n%s\nwant\n%s", got, want)
+		}
+	})
 }
 
 func TestWithBrowser_pragmaAfterCrossOriginRedirect(t *testing.T) {
-	t.Parallel()
-	for _, p := range engineProfiles {
-		t.Run(p.String(), func(t *testing.T) {
-			t.Parallel()
-			target := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool { return false })
-			first := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
-				http.Redirect(w, r, target.URL+"/x", http.StatusFound)
-				return true
-			})
-			es := mustNew(t, first.URL, ssecors.WithBrowser(p))
-			record(es)
-			runSource(t, es)
-			if got := first.request(0).Header.Get("Pragma"); got != "no-cache" {
-				t.Errorf("first request: Pragma %q", got)
-			}
-			want := "no-cache"
-			if p.Engine == browser.WebKit {
-				want = ""
-			}
-			if got := target.request(0).Header.Get("Pragma"); got != want {
-				t.Errorf("after the cross-origin redirect: Pragma %q, want %q", got, want)
-			}
-			if got := target.request(0).Header.Get("Cache-Control"); got != "no-cache" {
-				t.Errorf("after the cross-origin redirect: Cache-Control %q", got)
-			}
+	eachEngine(t, func(t *testing.T, p browser.Profile) {
+		target := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool { return false })
+		first := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
+			http.Redirect(w, r, target.URL+"/x", http.StatusFound)
+			return true
 		})
-	}
+		es := mustNew(t, first.URL, ssecors.WithBrowser(p))
+		record(es)
+		runSource(t, es)
+		if got := first.request(0).Header.Get("Pragma"); got != "no-cache" {
+			t.Errorf("first request: Pragma %q", got)
+		}
+		want := "no-cache"
+		if p.Engine == browser.WebKit {
+			want = ""
+		}
+		if got := target.request(0).Header.Get("Pragma"); got != want {
+			t.Errorf("after the cross-origin redirect: Pragma %q, want %q", got, want)
+		}
+		if got := target.request(0).Header.Get("Cache-Control"); got != "no-cache" {
+			t.Errorf("after the cross-origin redirect: Cache-Control %q", got)
+		}
+	})
 }
 
 func TestWithBrowser_loopbackMixedContent(t *testing.T) {
-	t.Parallel()
-	for _, p := range engineProfiles {
-		t.Run(p.String(), func(t *testing.T) {
-			t.Parallel()
-			srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool { return false })
-			es := mustNew(t, srv.URL, ssecors.WithBrowser(p), ssecors.WithOrigin("https://app.example.test"))
-			err := runSource(t, es)
-			var be *ssecors.BlockedError
-			blocked := errors.As(err, &be) && be.Rule == ssecors.RuleMixedContent
-			if blocked != (p.Engine == browser.WebKit) {
-				t.Errorf("Run: %v; WebKit alone blocks http://127.0.0.1 from an https page", err)
-			}
-			if blocked && len(srv.paths()) != 0 {
-				t.Errorf("a blocked request reached the server")
-			}
-		})
-	}
+	eachEngine(t, func(t *testing.T, p browser.Profile) {
+		srv := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) bool { return false })
+		es := mustNew(t, srv.URL, ssecors.WithBrowser(p), ssecors.WithOrigin("https://app.example.test"))
+		err := runSource(t, es)
+		var be *ssecors.BlockedError
+		blocked := errors.As(err, &be) && be.Rule == ssecors.RuleMixedContent
+		if blocked != (p.Engine == browser.WebKit) {
+			t.Errorf("Run: %v; WebKit alone blocks http://127.0.0.1 from an https page", err)
+		}
+		if blocked && len(srv.paths()) != 0 {
+			t.Errorf("a blocked request reached the server")
+		}
+	})
 }
 
 func TestWithBrowser_config(t *testing.T) {
@@ -516,95 +508,83 @@ func TestWithBrowser_fetchPreflightAfterRedirect(t *testing.T) {
 // PARITY.md "fetch: Max-Age 1.5": Firefox caches nothing for a Max-Age
 // that is not an integer, so the reconnect is preflighted again.
 func TestWithBrowser_fetchInvalidMaxAge(t *testing.T) {
-	t.Parallel()
-	for _, p := range engineProfiles {
-		t.Run(p.String(), func(t *testing.T) {
-			t.Parallel()
-			srv := newServer(t, ssetest.Endpoint{})
-			page := srv.Origin("https", ssetest.AppHost)
-			cors := ssetest.AllowAll()
-			cors.MaxAge = "1.5"
-			srv.HandleHost(ssetest.OtherHost, "/s", ssetest.Endpoint{CORS: cors,
-				Responses: []ssetest.Response{streamOf(ssetest.Event{Data: "a"}), stop204}})
-			es := mustNew(t, srv.HostURL("https", ssetest.OtherHost, "/s"), postJSON(false,
-				ssecors.WithBrowser(p), ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client()))...)
-			record(es)
-			runSource(t, es)
-			n := 0
-			for _, r := range srv.RequestsTo("/s") {
-				if r.Method == http.MethodOptions {
-					n++
-				}
+	eachEngine(t, func(t *testing.T, p browser.Profile) {
+		srv := newServer(t, ssetest.Endpoint{})
+		page := srv.Origin("https", ssetest.AppHost)
+		cors := ssetest.AllowAll()
+		cors.MaxAge = "1.5"
+		srv.HandleHost(ssetest.OtherHost, "/s", ssetest.Endpoint{CORS: cors,
+			Responses: []ssetest.Response{streamOf(ssetest.Event{Data: "a"}), stop204}})
+		es := mustNew(t, srv.HostURL("https", ssetest.OtherHost, "/s"), postJSON(false,
+			ssecors.WithBrowser(p), ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client()))...)
+		record(es)
+		runSource(t, es)
+		n := 0
+		for _, r := range srv.RequestsTo("/s") {
+			if r.Method == http.MethodOptions {
+				n++
 			}
-			want := 1
-			if p.Engine == browser.Gecko {
-				want = 2
-			}
-			if n != want {
-				t.Errorf("%d preflights, want %d", n, want)
-			}
-		})
-	}
+		}
+		want := 1
+		if p.Engine == browser.Gecko {
+			want = 2
+		}
+		if n != want {
+			t.Errorf("%d preflights, want %d", n, want)
+		}
+	})
 }
 
 // PARITY.md "fetch: 307 after preflight, to another origin": Firefox's
 // preflight carries the page's origin although the request's is "null".
 func TestWithBrowser_fetchPreflightOriginAfterTaint(t *testing.T) {
-	t.Parallel()
-	for _, p := range engineProfiles {
-		t.Run(p.String(), func(t *testing.T) {
-			t.Parallel()
-			srv := newServer(t, ssetest.Endpoint{})
-			page := srv.Origin("https", ssetest.AppHost)
-			srv.HandleHost(ssetest.OtherHost, "/r", ssetest.Endpoint{CORS: ssetest.AllowAll(),
-				Redirect: &ssetest.Redirect{Status: http.StatusTemporaryRedirect, Location: srv.HostURL("https", ssetest.OtherAppHost, "/s")}})
-			srv.HandleHost(ssetest.OtherAppHost, "/s", ssetest.Endpoint{CORS: ssetest.AllowAll(), Responses: []ssetest.Response{streamOf(ssetest.Event{Data: "a"})}})
-			es := mustNew(t, srv.HostURL("https", ssetest.OtherHost, "/r"), postJSON(true,
-				ssecors.WithBrowser(p), ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client()))...)
-			if err := runSource(t, es); err != nil {
-				t.Fatalf("Run: %v", err)
-			}
-			var got []string
-			for _, r := range srv.RequestsTo("/s") {
-				got = append(got, r.Method+" "+r.Origin)
-			}
-			want := "OPTIONS null|POST null"
-			if p.Engine == browser.Gecko {
-				want = "OPTIONS " + page + "|POST null"
-			}
-			if s := strings.Join(got, "|"); s != want {
-				t.Errorf("requests to /s: %q, want %q", s, want)
-			}
-		})
-	}
+	eachEngine(t, func(t *testing.T, p browser.Profile) {
+		srv := newServer(t, ssetest.Endpoint{})
+		page := srv.Origin("https", ssetest.AppHost)
+		srv.HandleHost(ssetest.OtherHost, "/r", ssetest.Endpoint{CORS: ssetest.AllowAll(),
+			Redirect: &ssetest.Redirect{Status: http.StatusTemporaryRedirect, Location: srv.HostURL("https", ssetest.OtherAppHost, "/s")}})
+		srv.HandleHost(ssetest.OtherAppHost, "/s", ssetest.Endpoint{CORS: ssetest.AllowAll(), Responses: []ssetest.Response{streamOf(ssetest.Event{Data: "a"})}})
+		es := mustNew(t, srv.HostURL("https", ssetest.OtherHost, "/r"), postJSON(true,
+			ssecors.WithBrowser(p), ssecors.WithOrigin(page), ssecors.WithHTTPClient(srv.Client()))...)
+		if err := runSource(t, es); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		var got []string
+		for _, r := range srv.RequestsTo("/s") {
+			got = append(got, r.Method+" "+r.Origin)
+		}
+		want := "OPTIONS null|POST null"
+		if p.Engine == browser.Gecko {
+			want = "OPTIONS " + page + "|POST null"
+		}
+		if s := strings.Join(got, "|"); s != want {
+			t.Errorf("requests to /s: %q, want %q", s, want)
+		}
+	})
 }
 
 // Over HTTP/2 a reset before the response is an RST_STREAM: Firefox and
 // WebKit retry it silently too (PARITY.md "abort before headers, first
 // request", Firefox over HTTP/2).
 func TestWithBrowser_http2ResetBeforeHeaders(t *testing.T) {
-	t.Parallel()
-	for _, p := range engineProfiles {
-		t.Run(p.String(), func(t *testing.T) {
-			t.Parallel()
-			srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{{RawResponse: "never sent over HTTP/2"}, stop204}})
-			es := mustNew(t, srv.HostURL("https", ssetest.APIHost, ssetest.EventsPath), ssecors.WithBrowser(p), ssecors.WithHTTPClient(srv.Client()))
-			rec := record(es)
-			runSource(t, es)
-			want := "error connecting\nerror closed"
-			if p.Engine != browser.Chromium {
-				want = "error closed"
-			}
-			if got := rec.Log(); got != want {
-				t.Errorf("got %q, want %q", got, want)
-			}
-			reqs := srv.Requests()
-			if len(reqs) != 2 || reqs[0].Proto != "HTTP/2.0" {
-				t.Errorf("requests: %d, first over %s; want 2 over HTTP/2", len(reqs), reqs[0].Proto)
-			}
-			if p.Engine == browser.Chromium && (len(rec.errs) == 0 || !strings.Contains(rec.errs[0].Error(), "stream error")) {
-				t.Errorf("the reset should reach Chromium's profile as a stream error: %v", rec.errs)
-			}
-		})
-	}
+	eachEngine(t, func(t *testing.T, p browser.Profile) {
+		srv := newServer(t, ssetest.Endpoint{Responses: []ssetest.Response{{RawResponse: "never sent over HTTP/2"}, stop204}})
+		es := mustNew(t, srv.HostURL("https", ssetest.APIHost, ssetest.EventsPath), ssecors.WithBrowser(p), ssecors.WithHTTPClient(srv.Client()))
+		rec := record(es)
+		runSource(t, es)
+		want := "error connecting\nerror closed"
+		if p.Engine != browser.Chromium {
+			want = "error closed"
+		}
+		if got := rec.Log(); got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+		reqs := srv.Requests()
+		if len(reqs) != 2 || reqs[0].Proto != "HTTP/2.0" {
+			t.Errorf("requests: %d, first over %s; want 2 over HTTP/2", len(reqs), reqs[0].Proto)
+		}
+		if p.Engine == browser.Chromium && (len(rec.errs) == 0 || !strings.Contains(rec.errs[0].Error(), "stream error")) {
+			t.Errorf("the reset should reach Chromium's profile as a stream error: %v", rec.errs)
+		}
+	})
 }
