@@ -36,7 +36,7 @@ func NewPreflightRequest(ctx context.Context, u *url.URL, reqOrigin string, unsa
 
 // CheckPreflight checks the preflight of a GET.
 func CheckPreflight(status int, h http.Header, reqOrigin string, credentials bool, unsafe []string) (*BlockedError, time.Duration) {
-	return checkPreflight(status, h, reqOrigin, credentials, http.MethodGet, unsafe)
+	return checkPreflight(status, h, reqOrigin, credentials, http.MethodGet, unsafe, false)
 }
 
 // RedirectTaint returns the redirect-taint and the serialized request
@@ -62,7 +62,7 @@ func mustOrigin(s string) site.Origin {
 // DoPreflight is sendPreflight with a redactor using the default secret
 // parameter names.
 func DoPreflight(ctx context.Context, client *http.Client, u *url.URL, reqOrigin string, credentials bool, unsafe []string) (time.Duration, error) {
-	res, err := sendPreflight(ctx, client, u, reqOrigin, credentials, http.MethodGet, unsafe, newRedactor(nil))
+	res, err := sendPreflight(ctx, client, u, reqOrigin, credentials, http.MethodGet, unsafe, false, newRedactor(nil))
 	return res.maxAge, err
 }
 
@@ -117,3 +117,6 @@ func (p *PreflightCache) Preflight(ctx context.Context, client *http.Client, mod
 	sent, _, err := p.c.preflight(ctx, client, u, reqOrigin, credentials, http.MethodGet, mode == PreflightAlways, unsafe, newRedactor(nil))
 	return sent, err
 }
+
+// ParsePreflightMaxAge is the lifetime a preflight result gets.
+var ParsePreflightMaxAge = parsePreflightMaxAge

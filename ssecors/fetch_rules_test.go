@@ -107,7 +107,7 @@ func TestCheckPreflight_methods(t *testing.T) {
 		if tc.acam != "" {
 			h.Set("Access-Control-Allow-Methods", tc.acam)
 		}
-		be, _ := ssecors.CheckPreflightFor(204, h, origin, tc.cred, tc.method, nil)
+		be, _ := ssecors.CheckPreflightFor(204, h, origin, tc.cred, tc.method, nil, false)
 		if (be == nil) != tc.ok {
 			t.Errorf("%s: got %v, want ok=%v", tc.name, be, tc.ok)
 			continue
@@ -233,7 +233,13 @@ func FuzzCheckPreflight(f *testing.F) {
 				unsafe = append(unsafe, n)
 			}
 		}
-		be, maxAge := ssecors.CheckPreflightFor(status, h, origin, cred, method, unsafe)
+		be, maxAge := ssecors.CheckPreflightFor(status, h, origin, cred, method, unsafe, false)
+		// Firefox's strict Max-Age changes the lifetime only, never the
+		// verdict, and never lengthens it.
+		beStrict, maxAgeStrict := ssecors.CheckPreflightFor(status, h, origin, cred, method, unsafe, true)
+		if (be == nil) != (beStrict == nil) || maxAgeStrict > maxAge {
+			t.Fatalf("strict Max-Age: error %v and %v, lifetime %v, want the same error and at most %v", beStrict, be, maxAgeStrict, maxAge)
+		}
 		if be != nil {
 			if be.Rule == "" || be.Fix == "" || be.Op != "OPTIONS" {
 				t.Fatalf("failure without rule, fix or op: %+v", be)

@@ -333,11 +333,20 @@ func parseCORSList(h http.Header, name string) (items []string, present, ok bool
 // parsePreflightMaxAge returns the preflight result's lifetime from
 // Access-Control-Max-Age: delta-seconds, capped at preflightMaxAgeCap; 0
 // (no caching) for a negative integer, as Chromium; 5 seconds when the
-// header is absent, repeated or does not parse.
-func parsePreflightMaxAge(h http.Header) time.Duration {
+// header is absent, and when it is repeated or does not parse unless
+// strict, which caches nothing then (Firefox).
+func parsePreflightMaxAge(h http.Header, strict bool) time.Duration {
 	values := h.Values("Access-Control-Max-Age")
-	if len(values) != 1 {
+	invalid := preflightMaxAgeDefault
+	if strict {
+		invalid = 0
+	}
+	switch len(values) {
+	case 0:
 		return preflightMaxAgeDefault
+	case 1:
+	default:
+		return invalid
 	}
 	v := values[0]
 	if neg, ok := strings.CutPrefix(v, "-"); ok {
@@ -346,11 +355,11 @@ func parsePreflightMaxAge(h http.Header) time.Duration {
 		if digits, rest := leadingDigits(neg); digits != "" && rest == "" {
 			return 0
 		}
-		return preflightMaxAgeDefault
+		return invalid
 	}
 	digits, rest := leadingDigits(v)
 	if digits == "" || rest != "" {
-		return preflightMaxAgeDefault
+		return invalid
 	}
 	limit := strconv.Itoa(int(preflightMaxAgeCap / time.Second))
 	if compareDecimal(digits, limit) >= 0 {
@@ -358,18 +367,6 @@ func parsePreflightMaxAge(h http.Header) time.Duration {
 	}
 	n, _ := strconv.Atoi(digits) // fewer digits than the limit: no overflow
 	return time.Duration(n) * time.Second
-}
-
-// maxAgeInvalid reports an Access-Control-Max-Age that is present but not
-// one integer.
-func maxAgeInvalid(h http.Header) bool {
-	values := h.Values("Access-Control-Max-Age")
-	if len(values) != 1 {
-		return len(values) > 1
-	}
-	v, _ := strings.CutPrefix(values[0], "-")
-	digits, rest := leadingDigits(v)
-	return digits == "" || rest != ""
 }
 
 // methodAllowed is Fetch's method rule for a preflight response: method
@@ -417,9 +414,10 @@ func headerAllowed(name string, names []string, credentials bool) bool {
 //
 // On failure it returns a *BlockedError with Op "OPTIONS" (the caller
 // fills URL). On success it returns nil and the result's lifetime from
-// Access-Control-Max-Age: 5 seconds when absent or invalid, at most 2
-// hours, and 0 when the result must not be cached.
-func checkPreflight(status int, h http.Header, reqOrigin string, credentials bool, method string, unsafe []string) (*BlockedError, time.Duration) {
+// Access-Control-Max-Age: 5 seconds when absent or invalid (0 when invalid
+// and strictMaxAge), at most 2 hours, and 0 when the result must not be
+// cached.
+func checkPreflight(status int, h http.Header, reqOrigin string, credentials bool, method string, unsafe []string, strictMaxAge bool) (*BlockedError, time.Duration) {
 	fail := func(rule Rule, detail, fix string) *BlockedError {
 		return newBlockedCORS(h, reqOrigin, credentials, http.MethodOptions, rule, detail, fix)
 	}
@@ -457,7 +455,7 @@ func checkPreflight(status int, h http.Header, reqOrigin string, credentials boo
 		return fail(RulePreflightAllowHeaders, missingHeadersDetail(names, missing, credentials),
 			missingHeadersFix(names, missing, credentials)), 0
 	}
-	return nil, parsePreflightMaxAge(h)
+	return nil, parsePreflightMaxAge(h, strictMaxAge)
 }
 
 func lowerAll(names []string) []string {
@@ -762,12 +760,9 @@ func (c *preflightCache) preflight(ctx context.Context, client *http.Client, u *
 	if c.covers(reqOrigin, key, credentials, method, forced, unsafe) {
 		return false, res, nil
 	}
-	res, err = sendPreflight(ctx, client, u, reqOrigin, credentials, method, unsafe, red)
+	res, err = sendPreflight(ctx, client, u, reqOrigin, credentials, method, unsafe, c.strictMaxAge, red)
 	if err != nil {
 		return true, res, err
-	}
-	if c.strictMaxAge && maxAgeInvalid(res.header) {
-		res.maxAge = 0
 	}
 	c.store(reqOrigin, key, credentials, method, res.header, res.maxAge)
 	return true, res, nil
@@ -794,7 +789,7 @@ type preflightResult struct {
 // by red, and the inner error with any *url.Error unwrapped so that no raw
 // URL leaks. A failed check is a *BlockedError with Op "OPTIONS" and
 // the URL redacted; the result then still holds the status and headers.
-func sendPreflight(ctx context.Context, client *http.Client, u *url.URL, reqOrigin string, credentials bool, method string, unsafe []string, red *redactor) (preflightResult, error) {
+func sendPreflight(ctx context.Context, client *http.Client, u *url.URL, reqOrigin string, credentials bool, method string, unsafe []string, strictMaxAge bool, red *redactor) (preflightResult, error) {
 	if red == nil {
 		red = newRedactor(nil)
 	}
@@ -814,7 +809,7 @@ func sendPreflight(ctx context.Context, client *http.Client, u *url.URL, reqOrig
 	}
 	discard(resp)
 	res := preflightResult{status: resp.StatusCode, header: resp.Header}
-	cerr, maxAge := checkPreflight(resp.StatusCode, resp.Header, reqOrigin, credentials, method, unsafe)
+	cerr, maxAge := checkPreflight(resp.StatusCode, resp.Header, reqOrigin, credentials, method, unsafe, strictMaxAge)
 	if cerr != nil {
 		cerr.URL = red.url(u)
 		red.blockedError(cerr)

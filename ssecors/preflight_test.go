@@ -765,3 +765,37 @@ func TestPreflightCache_Preflight(t *testing.T) {
 		}
 	}
 }
+
+// Access-Control-Max-Age as Chromium reads it, and strictly, as Firefox
+// does: a value present but not one integer caches nothing.
+func TestParsePreflightMaxAge(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name            string
+		values          []string
+		lenient, strict time.Duration
+	}{
+		{"absent", nil, 5 * time.Second, 5 * time.Second},
+		{"integer", []string{"10"}, 10 * time.Second, 10 * time.Second},
+		{"capped", []string{"99999999999999999999"}, 2 * time.Hour, 2 * time.Hour},
+		{"negative", []string{"-1"}, 0, 0},
+		{"fraction", []string{"1.5"}, 5 * time.Second, 0},
+		{"not a number", []string{"-x"}, 5 * time.Second, 0},
+		{"repeated", []string{"10", "20"}, 5 * time.Second, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := http.Header{}
+			for _, v := range tc.values {
+				h.Add("Access-Control-Max-Age", v)
+			}
+			if got := ssecors.ParsePreflightMaxAge(h, false); got != tc.lenient {
+				t.Errorf("lenient: got %v, want %v", got, tc.lenient)
+			}
+			if got := ssecors.ParsePreflightMaxAge(h, true); got != tc.strict {
+				t.Errorf("strict: got %v, want %v", got, tc.strict)
+			}
+		})
+	}
+}
